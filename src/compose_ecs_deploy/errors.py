@@ -1,0 +1,53 @@
+"""One exception root, caught only at the CLI and action edges.
+
+Every failure a user can cause or meet ends as one of these, so that the edge can print
+`error: ...` lines and pick the exit code without ever showing a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import NewType
+
+from compose_ecs_deploy.diagnostics import Diagnostic
+
+ExitCode = NewType("ExitCode", int)
+
+EXIT_OK = ExitCode(0)
+EXIT_FAILURE = ExitCode(1)
+EXIT_USAGE = ExitCode(2)
+
+
+class DeployError(Exception):
+    """Root of every error we expect; `diagnostics` carries one entry per problem."""
+
+    exit_code: ExitCode = EXIT_FAILURE
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics: list[Diagnostic] = diagnostics or [Diagnostic.error("failed", message)]
+
+
+class InputError(DeployError):
+    """The compose files, options or base task definition cannot be turned into a request."""
+
+
+class UsageError(DeployError):
+    """The command line itself is wrong (argparse's territory: exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class LoaderUnavailable(DeployError):
+    """No Docker Compose binary could be found to load the files."""
+
+
+class AwsError(DeployError):
+    """An AWS API call failed after botocore's retries; the message names the action."""
+
+
+class BuildError(DeployError):
+    """An image build or push failed."""
+
+
+class DeploymentFailed(DeployError):
+    """The rollout ended in failure (or was rolled back) after the request was accepted."""

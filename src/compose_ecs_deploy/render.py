@@ -1,0 +1,100 @@
+"""The `render` verb: compose files in, a validated RegisterTaskDefinition request out.
+
+It is also the first half of `diff` and `deploy`, which pass a base revision from AWS; it
+never touches AWS itself, so that a bad compose file costs no build and no API call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compose_ecs_deploy.adapters import compose_cli, files
+from compose_ecs_deploy.adapters.aws_model import check_register_request
+from compose_ecs_deploy.core.convert import Conversion, ConversionOptions, to_task_definition
+from compose_ecs_deploy.core.project import Project
+from compose_ecs_deploy.core.secrets import parse_secret_lines
+from compose_ecs_deploy.core.taskdef import strip_read_only
+from compose_ecs_deploy.core.validate import validate
+from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
+from compose_ecs_deploy.errors import DeployError, InputError
+from compose_ecs_deploy.settings import Settings
+
+
+@dataclass(frozen=True)
+class Rendered:
+    project: Project
+    conversion: Conversion
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.conversion.request
+
+
+def parse_images(pairs: tuple[str, ...], diagnostics: Diagnostics) -> dict[str, str]:
+    images: dict[str, str] = {}
+    for pair in pairs:
+        service, sep, uri = pair.partition("=")
+        if not sep or not service.strip() or not uri.strip():
+            diagnostics.error("image-syntax",
+                              f"--image {pair!r} is not SERVICE=URI; write e.g. "
+                              "--image app=123456789012.dkr.ecr.REGION.amazonaws.com/app:TAG")
+            continue
+        images[service.strip()] = uri.strip()
+    return images
+
+
+def load_base(path: str | None, diagnostics: Diagnostics) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    document = files.parse_document(path)
+    if not isinstance(document, Mapping) or not isinstance(
+        document.get("taskDefinition", document), Mapping
+    ):
+        diagnostics.add(Diagnostic.error(
+            "base-not-mapping", "the base task definition must be a JSON/YAML object (a "
+            "RegisterTaskDefinition request or a DescribeTaskDefinition answer)", file=path))
+        return None
+    return strip_read_only(document)
+
+
+def render(settings: Settings, base: Mapping[str, Any] | None = None) -> Rendered:
+    """Load, convert and validate; raise InputError with every problem found."""
+    diagnostics = Diagnostics()
+    images = parse_images(settings.images, diagnostics)
+    secret_lines = [(text, "--secret") for text in settings.secrets]
+    try:
+        if settings.secrets_file:
+            secret_lines += files.secret_lines(settings.secrets_file)
+        if base is None:
+            base = load_base(settings.task_definition, diagnostics)
+        project, notices = compose_cli.load_project(settings.compose_files, settings.profiles,
+                                                    env=settings.environment or None)
+    except DeployError as exc:
+        for diagnostic in exc.diagnostics:
+            diagnostics.add(diagnostic)
+        parse_secret_lines(secret_lines, diagnostics)
+        raise InputError(str(exc), diagnostics.items) from exc
+    for notice in notices:
+        diagnostics.add(notice)
+    secrets = parse_secret_lines(secret_lines, diagnostics)
+    options = ConversionOptions(
+        services=settings.services,
+        images=images,
+        secrets=secrets,
+        family=settings.family,
+        region=settings.region,
+        base=base,
+    )
+    conversion = to_task_definition(project, options, diagnostics)
+    validate(conversion.request, diagnostics, compose_services=frozenset(conversion.services))
+    if not diagnostics.has_errors():
+        for problem in check_register_request(conversion.request):
+            diagnostics.error("api-model", problem)
+    located = tuple(compose_cli.locate(d, project) for d in diagnostics.items)
+    if any(d.severity == "error" for d in located):
+        first = next(d for d in located if d.severity == "error")
+        raise InputError(first.message, list(located))
+    return Rendered(project=project, conversion=conversion, diagnostics=located)
