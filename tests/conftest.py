@@ -61,7 +61,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
 
 
 @pytest.fixture
-def compose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli) -> Callable[..., CliResult]:
+def compose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: RunCli
+) -> Callable[..., CliResult]:
     """Write compose YAML (dedented) as files in tmp_path and run `render` on them."""
     monkeypatch.chdir(tmp_path)
 

@@ -89,7 +89,9 @@ def render(settings: Settings, base: Mapping[str, Any] | None = None) -> Rendere
         base=base,
     )
     conversion = to_task_definition(project, options, diagnostics)
-    validate(conversion.request, diagnostics, compose_services=frozenset(conversion.services))
+    if conversion.services:
+        validate(conversion.request, diagnostics,
+                 compose_services=frozenset(conversion.services), origins=conversion.origins)
     if not diagnostics.has_errors():
         for problem in check_register_request(conversion.request):
             diagnostics.error("api-model", problem)

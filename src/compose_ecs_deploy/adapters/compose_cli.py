@@ -244,8 +244,10 @@ def _first_yaml_problem(files: Sequence[str]) -> Diagnostic | None:
         try:
             yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=_AnyTagLoader)
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "cannot be parsed"
+            # At the end of the file, where the unclosed construct began is the useful line.
+            at_end = "stream end" in problem and exc.context_mark is not None
+            mark = exc.context_mark if at_end else (exc.problem_mark or exc.context_mark)
             return Diagnostic.error(
                 "compose-yaml", f"invalid YAML: {problem}; fix the syntax at this line",
                 file=file, line=mark.line + 1 if mark else None)

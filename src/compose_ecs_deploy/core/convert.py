@@ -66,6 +66,7 @@ class Conversion:
     services: tuple[str, ...]
     launch_type: str
     network_mode: str
+    origins: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def select_services(
@@ -153,13 +154,14 @@ def to_task_definition(
     platform = context.runtime_platform()
     if platform and "runtimePlatform" not in x_ecs:
         task["runtimePlatform"] = platform
-    if launch_type == FARGATE:
+    if launch_type == FARGATE and containers:
         _fit_fargate_size(task, containers, diagnostics)
     return Conversion(
         request=in_canonical_order(task),
         services=services,
         launch_type=launch_type,
         network_mode=network_mode,
+        origins=context.origins,
     )
 
 
@@ -349,6 +351,7 @@ class _Context:
     family: str
     used_volumes: dict[str, None] = field(default_factory=dict)
     platforms: dict[str, str] = field(default_factory=dict)
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def fargate(self) -> bool:
@@ -620,14 +623,15 @@ def _map_deploy(ctx: _Context, service: str, value: Any, c: dict[str, Any],
     resources = deploy.get("resources") or {}
     limits = resources.get("limits") or {}
     reservations = resources.get("reservations") or {}
-    if limits.get("cpus") is not None:
-        c["cpu"] = _cpu_units(ctx, service, "deploy.resources.limits.cpus", limits["cpus"])
-    if limits.get("memory") is not None:
-        c["memory"] = _size_mib(ctx, service, "deploy.resources.limits.memory",
-                                limits["memory"])
-    if reservations.get("memory") is not None:
-        c["memoryReservation"] = _size_mib(
-            ctx, service, "deploy.resources.reservations.memory", reservations["memory"])
+    for ecs_key, compose_key, value, parse in (
+        ("cpu", "deploy.resources.limits.cpus", limits.get("cpus"), _cpu_units),
+        ("memory", "deploy.resources.limits.memory", limits.get("memory"), _size_mib),
+        ("memoryReservation", "deploy.resources.reservations.memory",
+         reservations.get("memory"), _size_mib),
+    ):
+        if value is not None:
+            _set_resource(ctx, service, c, ecs_key, compose_key, parse(
+                ctx, service, compose_key, value))
     if reservations.get("devices"):
         if ctx.fargate:
             ctx.error(service, "deploy.resources.reservations.devices", "fargate-devices",
@@ -650,30 +654,22 @@ def _map_deploy(ctx: _Context, service: str, value: Any, c: dict[str, Any],
         ctx.notice(service, f"deploy.resources.reservations.{key}", "field-ignored",
                    f"reservations.{key} has no ECS equivalent (ECS reserves cpu from the "
                    "container's cpu); ignored")
-    for key in ("cpu", "memory", "memoryReservation"):
-        if key in c and c[key] is None:
-            del c[key]
 
 
-def _map_cpus(ctx: _Context, service: str, value: Any, c: dict[str, Any],
-              linux: dict[str, Any]) -> None:
-    units = _cpu_units(ctx, service, "cpus", value)
-    if units is not None:
-        c["cpu"] = units
+def _set_resource(ctx: _Context, service: str, c: dict[str, Any], ecs_key: str,
+                  compose_key: str, amount: int | None) -> None:
+    """Record which compose key set the value, so validation errors can point at it."""
+    if amount is not None:
+        c[ecs_key] = amount
+        ctx.origins[(service, ecs_key)] = compose_key
 
 
-def _map_mem_limit(ctx: _Context, service: str, value: Any, c: dict[str, Any],
-                   linux: dict[str, Any]) -> None:
-    mib = _size_mib(ctx, service, "mem_limit", value)
-    if mib is not None:
-        c["memory"] = mib
-
-
-def _map_mem_reservation(ctx: _Context, service: str, value: Any, c: dict[str, Any],
-                         linux: dict[str, Any]) -> None:
-    mib = _size_mib(ctx, service, "mem_reservation", value)
-    if mib is not None:
-        c["memoryReservation"] = mib
+def _resource(ecs_key: str, compose_key: str, parse: Any) -> _Handler:
+    def handler(ctx: _Context, service: str, value: Any, c: dict[str, Any],
+                linux: dict[str, Any]) -> None:
+        _set_resource(ctx, service, c, ecs_key, compose_key,
+                      parse(ctx, service, compose_key, value))
+    return handler
 
 
 def _map_depends_on(ctx: _Context, service: str, value: Any, c: dict[str, Any],
@@ -960,9 +956,9 @@ _HANDLERS: dict[str, _Handler] = {
     "environment": _map_environment,
     "healthcheck": _map_healthcheck,
     "deploy": _map_deploy,
-    "cpus": _map_cpus,
-    "mem_limit": _map_mem_limit,
-    "mem_reservation": _map_mem_reservation,
+    "cpus": _resource("cpu", "cpus", _cpu_units),
+    "mem_limit": _resource("memory", "mem_limit", _size_mib),
+    "mem_reservation": _resource("memoryReservation", "mem_reservation", _size_mib),
     "depends_on": _map_depends_on,
     "logging": _map_logging,
     "ulimits": _map_ulimits,

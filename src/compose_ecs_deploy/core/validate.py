@@ -33,11 +33,16 @@ def validate(
     diagnostics: Diagnostics,
     *,
     compose_services: frozenset[str] = frozenset(),
+    origins: Mapping[tuple[str, str], str] | None = None,
 ) -> None:
-    """Append one error per broken rule; `compose_services` says which names came from compose."""
+    """Append one error per broken rule.
+
+    `compose_services` says which containers came from compose (the others came from the
+    base), `origins` which compose key set a container's cpu or memory.
+    """
     fargate_task = "FARGATE" in (request.get("requiresCompatibilities") or [])
     awsvpc = request.get("networkMode", "awsvpc") == "awsvpc"
-    checker = _Checker(diagnostics, compose_services)
+    checker = _Checker(diagnostics, compose_services, origins or {})
 
     family = str(request.get("family") or "")
     if not NAME_PATTERN.fullmatch(family):
@@ -134,9 +139,14 @@ def validate(
 
 
 class _Checker:
-    def __init__(self, diagnostics: Diagnostics, compose_services: frozenset[str]) -> None:
+    def __init__(self, diagnostics: Diagnostics, compose_services: frozenset[str],
+                 origins: Mapping[tuple[str, str], str]) -> None:
         self.diagnostics = diagnostics
         self.compose_services = compose_services
+        self.origins = origins
+
+    def origin(self, container: str, ecs_key: str, default: str) -> str:
+        return self.origins.get((container, ecs_key), default)
 
     def error(self, container: str, field: str, code: str, message: str) -> None:
         if container in self.compose_services:
@@ -252,14 +262,17 @@ def _check_memory(
     fargate_task: bool,
 ) -> None:
     memory, reservation = container.get("memory"), container.get("memoryReservation")
+    memory_field = checker.origin(name, "memory", "deploy.resources.limits.memory")
     if memory is not None and int(memory) < 6:
-        checker.error(name, "deploy.resources.limits.memory", "memory-too-small",
+        checker.error(name, memory_field, "memory-too-small",
                       f"memory {memory} MiB is below ECS's minimum of 6 MiB")
     if memory is not None and reservation is not None and int(reservation) > int(memory):
-        checker.error(name, "deploy.resources.reservations.memory", "memory-reservation",
+        checker.error(name, checker.origin(name, "memoryReservation",
+                                           "deploy.resources.reservations.memory"),
+                      "memory-reservation",
                       f"reservation {reservation} MiB exceeds the limit {memory} MiB")
     if task_memory is not None and memory is not None and int(memory) > task_memory:
-        checker.error(name, "deploy.resources.limits.memory", "memory-exceeds-task",
+        checker.error(name, memory_field, "memory-exceeds-task",
                       f"memory {memory} MiB exceeds the task's {task_memory} MiB")
 
 
