@@ -1,7 +1,8 @@
 """The request checked against botocore's own model of RegisterTaskDefinition.
 
-Only botocore's data loader and validator are used (no client, no credentials, no network),
-so `render` stays offline; the model is what the real API validates types and enums with.
+Only botocore's data loader and validator are used (no session, no client, no credentials,
+no network), so `render` stays offline and starts fast; the model is the one the real API
+client validates types, required keys and enums with.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.session import get_session
+from botocore.loaders import create_loader
+from botocore.model import ServiceModel
 from botocore.validate import ParamValidator
 
 
 def check_register_request(request: Mapping[str, Any]) -> list[str]:
     """One line per problem botocore's validator finds; empty when the request is valid."""
-    model = get_session().get_service_model("ecs")
+    model = ServiceModel(create_loader().load_service_model("ecs", "service-2"), "ecs")
     shape = model.operation_model("RegisterTaskDefinition").input_shape
     assert shape is not None  # RegisterTaskDefinition always has an input shape
     report = ParamValidator().validate(dict(request), shape)
