@@ -14,7 +14,7 @@ from compose_ecs_deploy.adapters import compose_cli, files
 from compose_ecs_deploy.adapters.aws_model import check_register_request
 from compose_ecs_deploy.core.convert import Conversion, ConversionOptions, to_task_definition
 from compose_ecs_deploy.core.project import Project
-from compose_ecs_deploy.core.secrets import parse_secret_lines
+from compose_ecs_deploy.core.secrets import SecretBinding, parse_secret_lines
 from compose_ecs_deploy.core.taskdef import strip_read_only
 from compose_ecs_deploy.core.validate import validate
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
@@ -60,16 +60,30 @@ def load_base(path: str | None, diagnostics: Diagnostics) -> dict[str, Any] | No
     return strip_read_only(document)
 
 
-def render(settings: Settings, base: Mapping[str, Any] | None = None) -> Rendered:
-    """Load, convert and validate; raise InputError with every problem found."""
+@dataclass(frozen=True)
+class Inputs:
+    """Everything read from disk once, shared by every ECS service a deploy renders."""
+
+    project: Project
+    images: Mapping[str, str]
+    secrets: tuple[SecretBinding, ...]
+    base_file: Mapping[str, Any] | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def prepare(settings: Settings) -> Inputs:
+    """Read the compose files, secrets and base file.
+
+    Only a project that cannot be loaded raises here; problems with secrets, images or the
+    base file travel on as diagnostics, so they are reported with the conversion's own.
+    """
     diagnostics = Diagnostics()
     images = parse_images(settings.images, diagnostics)
     secret_lines = [(text, "--secret") for text in settings.secrets]
     try:
         if settings.secrets_file:
             secret_lines += files.secret_lines(settings.secrets_file)
-        if base is None:
-            base = load_base(settings.task_definition, diagnostics)
+        base = load_base(settings.task_definition, diagnostics)
         project, notices = compose_cli.load_project(settings.compose_files, settings.profiles,
                                                     env=settings.environment or None)
     except DeployError as exc:
@@ -77,26 +91,48 @@ def render(settings: Settings, base: Mapping[str, Any] | None = None) -> Rendere
             diagnostics.add(diagnostic)
         parse_secret_lines(secret_lines, diagnostics)
         raise InputError(str(exc), diagnostics.items) from exc
-    for notice in notices:
-        diagnostics.add(notice)
     secrets = parse_secret_lines(secret_lines, diagnostics)
+    return Inputs(project, images, secrets, base, tuple(notices) + tuple(diagnostics.items))
+
+
+def build_request(
+    inputs: Inputs,
+    settings: Settings,
+    *,
+    services: tuple[str, ...] | None = None,
+    base: Mapping[str, Any] | None = None,
+    images: Mapping[str, str] | None = None,
+) -> Rendered:
+    """Convert and validate for one task; raise InputError with every problem found.
+
+    `base` (the running revision) takes the place of the base file; `images` (what the build
+    stage pushed) is laid over the `--image` options.
+    """
+    diagnostics = Diagnostics()
+    for diagnostic in inputs.diagnostics:
+        diagnostics.add(diagnostic)
     options = ConversionOptions(
-        services=settings.services,
-        images=images,
-        secrets=secrets,
+        services=settings.services if services is None else services,
+        images={**inputs.images, **(images or {})},
+        secrets=inputs.secrets,
         family=settings.family,
         region=settings.region,
-        base=base,
+        base=base if base is not None else inputs.base_file,
     )
-    conversion = to_task_definition(project, options, diagnostics)
+    conversion = to_task_definition(inputs.project, options, diagnostics)
     if conversion.services:
         validate(conversion.request, diagnostics,
                  compose_services=frozenset(conversion.services), origins=conversion.origins)
     if not diagnostics.has_errors():
         for problem in check_register_request(conversion.request):
             diagnostics.error("api-model", problem)
-    located = tuple(compose_cli.locate(d, project) for d in diagnostics.items)
+    located = tuple(compose_cli.locate(d, inputs.project) for d in diagnostics.items)
     if any(d.severity == "error" for d in located):
         first = next(d for d in located if d.severity == "error")
         raise InputError(first.message, list(located))
-    return Rendered(project=project, conversion=conversion, diagnostics=located)
+    return Rendered(project=inputs.project, conversion=conversion, diagnostics=located)
+
+
+def render(settings: Settings) -> Rendered:
+    """The `render` verb: offline, from the files and options alone."""
+    return build_request(prepare(settings), settings)
