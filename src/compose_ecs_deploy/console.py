@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TextIO
 
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -13,3 +14,18 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO | None =
     out = stream or sys.stderr
     for diagnostic in diagnostics:
         print(diagnostic.render(), file=out)
+
+
+class ConsoleLog:
+    """Progress lines on stdout, flushed at once so that a CI log shows them as they come."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def info(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self.info(f"==> {title}")
+        yield

@@ -51,3 +51,7 @@ class BuildError(DeployError):
 
 class DeploymentFailed(DeployError):
     """The rollout ended in failure (or was rolled back) after the request was accepted."""
+
+
+class Cancelled(DeployError):
+    """SIGTERM or SIGINT (a cancelled workflow run) arrived; raised from the signal handler."""

@@ -33,6 +33,17 @@ class Rendered:
         return self.conversion.request
 
 
+def parse_pairs(pairs: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    """`KEY=VALUE` options such as --build-arg; a malformed one is an input error."""
+    parsed = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"{option} {pair!r} is not KEY=VALUE")
+        parsed.append((key.strip(), value))
+    return parsed
+
+
 def parse_images(pairs: tuple[str, ...], diagnostics: Diagnostics) -> dict[str, str]:
     images: dict[str, str] = {}
     for pair in pairs:

@@ -7,6 +7,7 @@ smaller options object derived from it) as plain data.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +23,27 @@ class Settings:
     task_definition: str | None = None
     family: str | None = None
     region: str | None = None
+    cluster: str | None = None
+    ecs_services: tuple[str, ...] = ()
+    force_new_deployment: bool = False
+    wait: bool = True
+    wait_timeout_minutes: float = 15.0
+    rollback_on_failure: bool = True
+    dry_run: bool = False
+    poll_interval: float = 5.0
+    max_poll_interval: float = 15.0
+    max_retries: int = 4
+    ecr_repositories: tuple[str, ...] = ()
+    image_tag: str | None = None
+    additional_tags: tuple[str, ...] = ()
+    create_repository: bool = False
+    scan_on_push: bool = True
+    immutable_tags: bool = False
+    skip_existing_image: bool = True
+    pin_digest: bool = True
+    build_args: tuple[str, ...] = ()
+    platform: str | None = None
+    source_url: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -32,3 +54,21 @@ def region_from(explicit: str | None, environ: Mapping[str, str]) -> str | None:
 
 def current_environment() -> dict[str, str]:
     return dict(os.environ)
+
+
+def default_image_tag(environ: Mapping[str, str]) -> str | None:
+    """The commit: GITHUB_SHA on a runner, else `git rev-parse HEAD` where we run."""
+    if environ.get("GITHUB_SHA"):
+        return environ["GITHUB_SHA"]
+    try:
+        completed = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
+                                   text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return completed.stdout.strip() or None if completed.returncode == 0 else None
+
+
+def source_url(environ: Mapping[str, str]) -> str | None:
+    """The repository's URL for the OCI source label, as the runner describes it."""
+    server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
+    return f"{server}/{repository}" if server and repository else None

@@ -1,0 +1,104 @@
+"""boto3 clients and the translation of their errors into messages a person can act on.
+
+Clients honour `AWS_ENDPOINT_URL` (boto3's own setting), so the same code path talks to AWS
+or to a stand-in; retries use botocore's standard mode with a configurable budget. Every call
+is counted by name, so a deploy can report (and a benchmark check) how many it made.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+)
+
+from compose_ecs_deploy.errors import AwsError
+
+
+@dataclass
+class Aws:
+    """One session's clients, created on first use, with a counter of API calls by name."""
+
+    region: str | None
+    max_attempts: int = 5
+    calls: Counter[str] = field(default_factory=Counter)
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            session = boto3.session.Session(region_name=self.region)
+            config = Config(retries={"mode": "standard", "max_attempts": self.max_attempts},
+                            connect_timeout=10, read_timeout=60)
+            client = session.client(service, config=config)  # type: ignore[call-overload]
+            client.meta.events.register("before-call.*.*", self._count)
+            self._clients[service] = client
+        return self._clients[service]
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+
+_DENIED = re.compile(r"not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z0-9]+)")
+
+
+def describe_client_error(action: str, error: ClientError) -> str:
+    """`ecs:UpdateService failed: ...` with the fix for the usual causes."""
+    info = error.response.get("Error", {})
+    code = str(info.get("Code", "Unknown"))
+    message = str(info.get("Message", "")).strip()
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    denied = _DENIED.search(message)
+    if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation") or (
+        denied and (code == "403" or status == 403)
+    ):
+        needed = denied.group(1) if denied else action
+        return (f"{action} was denied: the credentials are not allowed {needed}; add it to "
+                "the deploy role's policy (see docs/iam-policy.json)")
+    if code in ("ExpiredTokenException", "UnrecognizedClientException",
+                "InvalidClientTokenId", "InvalidSignatureException"):
+        return (f"{action} failed: the AWS credentials are invalid or expired ({code}); "
+                "check the role assumption step")
+    if code in ("ThrottlingException", "Throttling", "TooManyRequestsException",
+                "RequestLimitExceeded"):
+        return (f"{action} was throttled by AWS and retries ran out ({message}); re-run the "
+                "job, or raise max-retries")
+    return f"{action} failed: {code}: {message}" if message else f"{action} failed: {code}"
+
+
+@contextmanager
+def translated(action: str) -> Iterator[None]:
+    """Turn botocore's exceptions for one API action into AwsError with a clear message."""
+    try:
+        yield
+    except ClientError as exc:
+        raise AwsError(describe_client_error(action, exc)) from exc
+    except NoCredentialsError as exc:
+        raise AwsError(f"{action} failed: no AWS credentials found; configure them (e.g. "
+                       "aws-actions/configure-aws-credentials) before this step") from exc
+    except NoRegionError as exc:
+        raise AwsError(f"{action} failed: no AWS region; pass --region (action input "
+                       "aws-region) or set AWS_REGION") from exc
+    except EndpointConnectionError as exc:
+        raise AwsError(f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; "
+                       "check the network and the region") from exc
+    except BotoCoreError as exc:
+        raise AwsError(f"{action} failed: {exc}") from exc
+
+
+def call(aws: Aws, api: str, operation: str, /, **params: Any) -> Any:
+    """One API call with its errors translated; `operation` is boto3's snake_case name."""
+    action = f"{api}:{''.join(part.title() for part in operation.split('_'))}"
+    with translated(action):
+        return getattr(aws.client(api), operation)(**params)

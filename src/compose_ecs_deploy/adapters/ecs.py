@@ -1,0 +1,64 @@
+"""A thin ECS wrapper: domain arguments in, plain data out, no decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from compose_ecs_deploy.adapters.aws import Aws, call
+from compose_ecs_deploy.errors import AwsError
+
+
+def describe_services(aws: Aws, cluster: str, services: Sequence[str]) -> dict[str, Any]:
+    """Each named service's description; a missing or inactive service is an error."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(services), 10):  # the API takes ten names a call
+        answer = call(aws, "ecs", "describe_services", cluster=cluster,
+                      services=list(services[start:start + 10]))
+        for failure in answer.get("failures", []):
+            name = str(failure.get("arn", "")).rsplit("/", 1)[-1]
+            raise AwsError(f"ECS service {name} was not found in cluster {cluster} "
+                           f"({failure.get('reason')}); check ecs-service and cluster, or "
+                           "create the service first (e.g. with Terraform)")
+        for service in answer.get("services", []):
+            found[service["serviceName"]] = service
+    for name in services:
+        service = found.get(name)
+        if service is None:
+            raise AwsError(f"ECS service {name} was not found in cluster {cluster}")
+        if service.get("status") != "ACTIVE":
+            raise AwsError(f"ECS service {name} in cluster {cluster} is "
+                           f"{service.get('status')}, not ACTIVE; it cannot be deployed to")
+    return found
+
+
+def describe_task_definition(aws: Aws, task_definition: str) -> dict[str, Any]:
+    """The revision as DescribeTaskDefinition returns it, with its tags beside it."""
+    answer = call(aws, "ecs", "describe_task_definition", taskDefinition=task_definition,
+                  include=["TAGS"])
+    result = dict(answer["taskDefinition"])
+    if answer.get("tags"):
+        result["tags"] = answer["tags"]
+    return result
+
+
+def register_task_definition(aws: Aws, request: Mapping[str, Any]) -> dict[str, Any]:
+    answer = call(aws, "ecs", "register_task_definition", **request)
+    return dict(answer["taskDefinition"])
+
+
+def update_service(aws: Aws, cluster: str, service: str, task_definition: str,
+                   *, force_new_deployment: bool) -> dict[str, Any]:
+    answer = call(aws, "ecs", "update_service", cluster=cluster, service=service,
+                  taskDefinition=task_definition, forceNewDeployment=force_new_deployment)
+    return dict(answer["service"])
+
+
+def stopped_tasks(aws: Aws, cluster: str, service: str) -> list[dict[str, Any]]:
+    """The service's recently stopped tasks (ECS keeps them for about an hour)."""
+    arns = call(aws, "ecs", "list_tasks", cluster=cluster, serviceName=service,
+                desiredStatus="STOPPED").get("taskArns", [])
+    if not arns:
+        return []
+    answer = call(aws, "ecs", "describe_tasks", cluster=cluster, tasks=arns[:100])
+    return list(answer.get("tasks", []))

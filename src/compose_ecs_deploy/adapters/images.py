@@ -1,0 +1,173 @@
+"""The Docker engine through the docker SDK: login, build (streamed), pull, tag, push, digest.
+
+No decisions here: the build stage says what to build and where to push; this module runs
+it and turns the engine's streamed JSON into log lines and errors that say what failed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+
+from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.errors import BuildError
+
+_BUILDKIT_HINTS = re.compile(
+    r"requires BuildKit|--mount|unknown flag: (mount|chmod|link)|heredoc|"
+    r"the --chmod option requires", re.IGNORECASE)
+_SOCKET_HINT = (
+    "in a container action the runner mounts its Docker socket at /var/run/docker.sock; "
+    "elsewhere set DOCKER_HOST (e.g. unix:///var/run/docker.sock) to a running engine"
+)
+
+
+@dataclass(frozen=True)
+class BuildSpec:
+    """What compose's `build` section asks for, resolved to absolute paths by Compose."""
+
+    context: str
+    dockerfile: str = "Dockerfile"
+    target: str | None = None
+    args: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    cache_from: tuple[str, ...] = ()
+    platform: str | None = None
+    network: str | None = None
+
+
+def connect() -> docker.DockerClient:
+    """A client for DOCKER_HOST (or the default socket), checked with a ping."""
+    try:
+        client = docker.from_env(timeout=300)
+        client.ping()
+    except DockerException as exc:
+        raise BuildError(f"cannot reach the Docker engine ({_short(exc)}); {_SOCKET_HINT}"
+                         ) from exc
+    return client
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def auth_config(credentials: RegistryLogin) -> dict[str, str]:
+    return {"username": credentials.username, "password": credentials.password}
+
+
+def login(client: docker.DockerClient, credentials: RegistryLogin) -> None:
+    try:
+        client.login(username=credentials.username, password=credentials.password,
+                     registry=credentials.registry, reauth=True)
+    except APIError as exc:
+        raise BuildError(f"docker login to {credentials.registry} was refused: "
+                         f"{_short(exc)}; check the ECR permissions of the deploy role "
+                         "(ecr:GetAuthorizationToken)") from exc
+
+
+def build(client: docker.DockerClient, spec: BuildSpec, tag: str, log: Any) -> str:
+    """Build with the engine's builder, streaming each output line to `log.info`."""
+    last_lines: deque[str] = deque(maxlen=12)
+    step = "the build"
+    image_id: str | None = None
+    try:
+        stream = client.api.build(
+            path=spec.context, dockerfile=spec.dockerfile, tag=tag, target=spec.target,
+            buildargs=dict(spec.args) or None, labels=dict(spec.labels) or None,
+            cache_from=list(spec.cache_from) or None, platform=spec.platform,
+            network_mode=spec.network, rm=True, forcerm=True, decode=True)
+        for item in stream:
+            if "stream" in item:
+                for line in str(item["stream"]).splitlines():
+                    if line.strip():
+                        log.info(line)
+                        last_lines.append(line)
+                        if line.startswith("Step "):
+                            step = line
+            if "aux" in item and "ID" in item["aux"]:
+                image_id = str(item["aux"]["ID"])
+            if "error" in item:
+                raise BuildError(_build_failure(spec, step, str(item["error"]), last_lines))
+    except (APIError, DockerException) as exc:
+        if isinstance(exc, BuildError):
+            raise
+        raise BuildError(_build_failure(spec, step, _short(exc), last_lines)) from exc
+    if image_id is None:
+        raise BuildError(_build_failure(spec, step, "the engine reported no image", last_lines))
+    return image_id
+
+
+def _build_failure(spec: BuildSpec, step: str, error: str, last: Iterable[str]) -> str:
+    tail = " | ".join(line.strip() for line in list(last)[-5:])
+    message = f"building {spec.context} ({spec.dockerfile}) failed at {step}: {error.strip()}"
+    if tail:
+        message += f"; last output: {tail}"
+    if _BUILDKIT_HINTS.search(error) or _BUILDKIT_HINTS.search(tail):
+        message += ("; this Dockerfile needs BuildKit, which the engine's legacy builder "
+                    "lacks: run where docker buildx is available (the action image has it)")
+    return message
+
+
+def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin) -> bool:
+    """Pull an image for use as build cache; a missing one is not an error."""
+    repository, _, tag = reference.rpartition(":")
+    try:
+        client.api.pull(repository, tag=tag, auth_config=auth_config(credentials))
+    except (NotFound, ImageNotFound):
+        return False
+    except APIError as exc:
+        if exc.status_code in (404, 500) and "not found" in str(exc).lower():
+            return False
+        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}"
+                         ) from exc
+    return True
+
+
+def tag(client: docker.DockerClient, image_id: str, repository: str, tag_name: str) -> None:
+    client.api.tag(image_id, repository, tag_name)
+
+
+def push(client: docker.DockerClient, repository: str, tag_name: str,
+         credentials: RegistryLogin, log: Any) -> str:
+    """Push one tag; return the manifest digest the registry answered with."""
+    digest: str | None = None
+    reported: set[tuple[str, str]] = set()
+    try:
+        for item in client.api.push(repository, tag=tag_name, stream=True, decode=True,
+                                    auth_config=auth_config(credentials)):
+            if "error" in item:
+                raise BuildError(f"pushing {repository}:{tag_name} failed: "
+                                 f"{str(item['error']).strip()}")
+            status = str(item.get("status", ""))
+            layer = str(item.get("id", ""))
+            if status and "progress" not in item and (layer, status) not in reported:
+                reported.add((layer, status))
+                log.info(f"{layer}: {status}" if layer else status)
+            aux = item.get("aux") or {}
+            if aux.get("Digest"):
+                digest = str(aux["Digest"])
+    except (APIError, DockerException) as exc:
+        if isinstance(exc, BuildError):
+            raise
+        raise BuildError(f"pushing {repository}:{tag_name} failed: {_short(exc)}") from exc
+    if digest is None:
+        raise BuildError(f"pushing {repository}:{tag_name} ended without a digest from the "
+                         "registry")
+    return digest
+
+
+def registry_digest(client: docker.DockerClient, reference: str,
+                    credentials: RegistryLogin) -> str:
+    """The manifest digest as the registry serves it (not ECR's API view of it)."""
+    try:
+        data = client.images.get_registry_data(reference, auth_config=auth_config(credentials))
+    except (APIError, DockerException) as exc:
+        raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
+                         ) from exc
+    return str(data.id)

@@ -1,0 +1,100 @@
+"""A deploy's result as step outputs, a Markdown job summary, and error lines.
+
+Outputs keep DESIGN.md's names; with several ECS services (or several built images) each
+value becomes a JSON map keyed by service, so one step can feed many.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from compose_ecs_deploy.build import BuiltImage
+from compose_ecs_deploy.deploy import DeployResult, ServiceResult
+
+
+def _per_service(values: Mapping[str, str]) -> str:
+    if len(values) == 1:
+        return next(iter(values.values()))
+    return json.dumps(dict(values), sort_keys=True)
+
+
+def outputs(result: DeployResult, images: Mapping[str, BuiltImage]) -> dict[str, str]:
+    services = {s.target.ecs_service: s for s in result.services}
+    values = {
+        "task-definition-arn": _per_service(
+            {n: s.task_definition_arn for n, s in services.items()}),
+        "task-definition-revision": _per_service({n: s.revision for n, s in services.items()}),
+        "deployment-id": _per_service(
+            {n: s.deployment_id or "" for n, s in services.items()}),
+        "changed": _per_service(
+            {n: "true" if s.changed else "false" for n, s in services.items()}),
+        "console-url": _per_service({n: s.console_url for n, s in services.items()}),
+    }
+    if images:
+        values["image-uri"] = _per_service({n: i.tagged for n, i in images.items()})
+        values["image-digest"] = _per_service({n: i.digest for n, i in images.items()})
+    return values
+
+
+def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
+    if dry_run:
+        return "dry run: would deploy" if service.changed else "dry run: no change"
+    if service.deployment_id is None:
+        return "unchanged, left alone"
+    if service.outcome is None:
+        return "deployment started (not waited for)"
+    text = {"completed": "✅ completed", "failed": "❌ failed", "rolled-back":
+            "❌ failed, rolled back by ECS", "superseded": "❌ superseded",
+            "timed-out": "❌ timed out", "cancelled": "⚠️ cancelled"}[service.outcome.kind]
+    if service.rollback is not None:
+        text += (", previous revision restored" if service.rollback.succeeded
+                 else f", rollback {service.rollback.kind}")
+    return text
+
+
+def failure_lines(result: DeployResult) -> list[str]:
+    """One `error:` message per service that did not end well."""
+    lines = []
+    for service in result.services:
+        if service.succeeded or service.outcome is None:
+            continue
+        name = service.target.ecs_service
+        line = f"service {name}: {service.outcome.kind}: {service.outcome.reason}"
+        if service.rollback is not None:
+            if service.rollback.succeeded:
+                line += (f"; revision {service.revision} failed and the previous revision "
+                         f"{service.revision_before.rsplit('/', 1)[-1]} was restored")
+            else:
+                line += f"; the rollback to {service.revision_before} also {service.rollback.kind}"
+        lines.append(line)
+    return lines
+
+
+def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage]) -> str:
+    """The job summary: images, one row per service, the diffs, what went wrong."""
+    parts = ["## compose-ecs-deploy", ""]
+    if images:
+        parts += ["### Images", "", "| service | image | digest | built |", "|---|---|---|---|"]
+        for name, image in images.items():
+            parts.append(f"| {name} | `{image.tagged}` | `{image.digest}` | "
+                         f"{'reused (already in ECR)' if image.reused else 'built and pushed'} |")
+        parts.append("")
+    parts += ["### Services", "",
+              "| ECS service | image | revision before | revision after | outcome | duration |",
+              "|---|---|---|---|---|---|"]
+    for service in result.services:
+        image_list = "<br>".join(f"{c}: `{i}`" for c, i in service.images.items())
+        before = service.revision_before.rsplit("/", 1)[-1]
+        after = service.task_definition_arn.rsplit("/", 1)[-1]
+        parts.append(f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
+                     f"{before} | {after} | {_outcome_text(service, result.dry_run)} | "
+                     f"{service.seconds:.0f} s |")
+    failures = failure_lines(result)
+    if failures:
+        parts += ["", "### What went wrong", ""] + [f"- {line}" for line in failures]
+    for service in result.services:
+        if service.diff:
+            parts += ["", f"### Task definition diff: {service.target.ecs_service}", "",
+                      "```diff", *service.diff, "```"]
+    return "\n".join(parts) + "\n"
