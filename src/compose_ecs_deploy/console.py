@@ -29,3 +29,6 @@ class ConsoleLog:
     def group(self, title: str) -> Iterator[None]:
         self.info(f"==> {title}")
         yield
+
+    def mask(self, value: str) -> None:
+        """A terminal has no log masking; secrets are simply never printed."""

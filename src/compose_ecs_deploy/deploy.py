@@ -36,6 +36,7 @@ from compose_ecs_deploy.settings import Settings
 class Log(Protocol):
     def info(self, line: str) -> None: ...
     def group(self, title: str) -> Any: ...
+    def mask(self, value: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,9 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Deployment
                          "SHA by default on a runner)")
     running = read_running(aws, settings, targets)
     credentials = ecr.login(aws) if jobs else None
+    if credentials:
+        log.mask(credentials.password)
+        log.mask(credentials.token)
     tag = str(settings.image_tag)
     planned = {job.service: f"{credentials.registry}/{job.repository}:{tag}"
                for job in jobs} if credentials else {}

@@ -17,6 +17,7 @@ class RegistryLogin:
     registry: str
     username: str
     password: str
+    token: str
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def login(aws: Aws) -> RegistryLogin:
     data = answer.get("authorizationData") or []
     if not data:
         raise AwsError("ecr:GetAuthorizationToken returned no authorization data")
-    token = base64.b64decode(data[0]["authorizationToken"]).decode()
-    username, _, password = token.partition(":")
+    token = str(data[0]["authorizationToken"])
+    username, _, password = base64.b64decode(token).decode().partition(":")
     registry = str(data[0]["proxyEndpoint"]).removeprefix("https://").removeprefix("http://")
-    return RegistryLogin(registry=registry.rstrip("/"), username=username, password=password)
+    return RegistryLogin(registry=registry.rstrip("/"), username=username, password=password,
+                         token=token)

@@ -1,0 +1,8 @@
+"""The container action's entrypoint: thin on purpose, the package does the work."""
+
+import sys
+
+from compose_ecs_deploy.action import main
+
+if __name__ == "__main__":
+    sys.exit(main())
