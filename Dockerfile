@@ -9,13 +9,13 @@ FROM ${COMPOSE_IMAGE} AS compose
 FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 
 FROM ${PYTHON_IMAGE} AS install
-# PIP_NO_INDEX / PIP_FIND_LINKS let an offline build install from wheels in the context.
+# PIP_NO_INDEX / PIP_FIND_LINKS let an offline build install from wheels put in .wheels/
+# of the context (copied into /src with the project files; the glob may match nothing).
 ARG PIP_NO_INDEX=""
 ARG PIP_FIND_LINKS=""
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md .wheels* ./
 COPY src ./src
-COPY .wheels* ./.wheels/
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check . \
     && /opt/venv/bin/pip uninstall --yes pip \
