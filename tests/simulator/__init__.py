@@ -1,0 +1,1 @@
+"""Tests of the ECS rollout simulator (tests/support/ecs_simulator.py) over HTTP."""

@@ -1,0 +1,27 @@
+"""moto_server with the ECS rollout simulator.
+
+Start: ``python -m tests.support.moto_server -H 127.0.0.1 -p PORT``.
+
+Why a launcher and not plain ``moto_server``: the simulator patches moto's ECS backend in the
+server's own process, so it must be installed before moto starts serving. Everything else is
+moto's ``moto.server.main`` unchanged (same options, same /moto-api/ endpoints). The
+simulator keeps its state on moto's backend objects, so POST /moto-api/reset clears it too.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from moto import server
+
+from tests.support import ecs_simulator
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Install the simulator, then run moto's server exactly as ``moto_server`` does."""
+    ecs_simulator.install()
+    server.main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

