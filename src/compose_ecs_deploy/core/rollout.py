@@ -77,9 +77,16 @@ def start(service: str, deployment_id: str, task_definition: str,
 def _events(payload: Mapping[str, Any], seen: frozenset[str]) -> tuple[Event, ...]:
     fresh = [e for e in payload.get("events", []) if str(e.get("id")) not in seen]
     return tuple(
-        Event(str(e.get("id")), str(e.get("createdAt", "")), str(e.get("message", "")))
+        Event(str(e.get("id")), _clock_time(e.get("createdAt")), str(e.get("message", "")))
         for e in reversed(fresh)
     )
+
+
+def _clock_time(value: Any) -> str:
+    """boto3 gives datetimes; a poll line needs only the time of day."""
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%H:%M:%S"))
+    return str(value or "")
 
 
 def step(state: WatchState, payload: Mapping[str, Any]) -> tuple[WatchState, Observation]:
@@ -163,7 +170,7 @@ def explain_stopped_tasks(tasks: Sequence[Mapping[str, Any]],
         parts.append(f"({task['stopCode']})")
     detail = [" ".join(parts) + f": {task.get('stoppedReason', 'no reason given')}"]
     for container in task.get("containers", []):
-        if container.get("exitCode") is None and not container.get("reason"):
+        if container.get("exitCode") in (None, 0) and not container.get("reason"):
             continue
         line = f"container {container.get('name')}"
         if container.get("exitCode") is not None:

@@ -1,0 +1,119 @@
+"""Deploy tests: the local stack (moto with the rollout simulator) plus an ECS world per test."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compose_ecs_deploy.adapters.aws import Aws
+from compose_ecs_deploy.console import ConsoleLog
+from compose_ecs_deploy.deploy import Deployment, deploy
+from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.settings import Settings
+from tests.support.pytest_stack import (
+    aws_client,
+    aws_env,
+    docker_client,
+    ecr_repo,
+    hello_app,
+    registry_auth,
+    stack,
+)
+
+__all__ = ["aws_client", "aws_env", "docker_client", "ecr_repo", "hello_app", "registry_auth",
+           "stack"]
+
+ACCOUNT = "123456789012"
+EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/exec"
+CLUSTER = "test-cluster"
+
+COMPOSE = """
+services:
+  app:
+    image: example/app:1
+    ports: ["8080:8080"]
+    environment: {GREETING: hello}
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 10s
+  worker:
+    image: example/worker:1
+    environment: {QUEUE: jobs}
+"""
+
+
+@dataclass
+class World:
+    """One cluster with services made the way Terraform would make them."""
+
+    ecs: Any
+    region: str
+    workdir: Path
+
+    def service(self, name: str, containers: tuple[str, ...] = ("app",), scenario: str = "",
+                tags: dict[str, str] | None = None, circuit_breaker: bool = False) -> str:
+        """Register a first revision (roles, size, an agent sidecar) and a service on it."""
+        definitions = [{"name": c, "image": f"example/{c}:0", "essential": True}
+                       for c in containers]
+        definitions.append({"name": "agent", "image": "example/agent:7", "essential": False})
+        arn = self.ecs.register_task_definition(
+            family=name, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+            cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE,
+            containerDefinitions=definitions)["taskDefinition"]["taskDefinitionArn"]
+        all_tags = dict(tags or {})
+        if scenario:
+            all_tags["simulator:scenario"] = scenario
+        extra: dict[str, Any] = {}
+        if circuit_breaker:
+            extra["deploymentConfiguration"] = {
+                "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+        self.ecs.create_service(
+            cluster=CLUSTER, serviceName=name, taskDefinition=arn, desiredCount=2,
+            launchType="FARGATE",
+            tags=[{"key": k, "value": v} for k, v in all_tags.items()], **extra)
+        return str(arn)
+
+    def running(self, name: str) -> dict[str, Any]:
+        return self.ecs.describe_services(cluster=CLUSTER, services=[name])["services"][0]
+
+    def revisions(self, family: str) -> list[str]:
+        return self.ecs.list_task_definitions(familyPrefix=family)["taskDefinitionArns"]
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "compose_files": (str(self.workdir / "compose.yaml"),),
+            "services": ("app",), "cluster": CLUSTER, "ecs_services": ("web",),
+            "region": self.region, "poll_interval": 0.01, "max_poll_interval": 0.05,
+            "wait_timeout_minutes": 1.0,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    def deploy(self, settings: Settings, log: Any = None) -> tuple[Deployment, Aws]:
+        aws = Aws(settings.region)
+        return deploy(aws, settings, prepare(settings), log or ConsoleLog()), aws
+
+
+@pytest.fixture
+def world(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path) -> World:
+    ecs = aws_client("ecs")
+    ecs.create_cluster(clusterName=CLUSTER)
+    (tmp_path / "compose.yaml").write_text(textwrap.dedent(COMPOSE))
+    return World(ecs, aws_env["AWS_REGION"], tmp_path)
+
+
+def outputs_from(stdout: str) -> dict[str, str]:
+    pairs = (line.partition("=") for line in stdout.splitlines() if "=" in line)
+    return {k: v for k, sep, v in pairs if k in {
+        "task-definition-arn", "task-definition-revision", "deployment-id", "changed",
+        "console-url", "image-uri", "image-digest"}}
+
+
+def as_json(value: str) -> Any:
+    return json.loads(value)
