@@ -154,11 +154,12 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob
     to_build: list[BuildJob] = []
     for job in jobs:
         uri = repositories[job.repository].uri
-        if options.skip_existing and ecr.tag_exists(aws, job.repository, options.tag):
-            digest = images.registry_digest(client, f"{uri}:{options.tag}", credentials)
-            log.info(f"{job.service}: {uri}:{options.tag} is already in ECR; build and push "
-                     "skipped")
-            results[job.service] = BuiltImage(job.service, uri, options.tag, digest, True)
+        existing = (images.registry_digest(client, f"{uri}:{options.tag}", credentials)
+                    if options.skip_existing else None)
+        if existing:
+            log.info(f"{job.service}: {uri}:{options.tag} is already in ECR ({existing}); "
+                     "build and push skipped")
+            results[job.service] = BuiltImage(job.service, uri, options.tag, existing, True)
         else:
             to_build.append(job)
 

@@ -84,7 +84,7 @@ def test_unchanged_with_force_rolls_the_same_revision(world: World) -> None:
 def test_crash_loop_is_reported_and_rolled_back(world: World, capsys) -> None:
     first = world.service("web", scenario="crash-loop",
                           tags={"simulator:exit-code": "3", "simulator:reason": "bad config"})
-    code, out, err = _cli(world, capsys)
+    code, _out, err = _cli(world, capsys)
     assert code == 1
     assert "container app exited with code 3 (bad config)" in err
     assert "EssentialContainerExited" in err
@@ -130,7 +130,7 @@ def test_circuit_breaker_rollback_is_a_failure(world: World) -> None:
 
 def test_timeout_gives_the_last_events(world: World, capsys) -> None:
     world.service("web", scenario="slow")
-    code, out, err = _cli(world, capsys, "--wait-timeout", "0.005", "--no-rollback")
+    code, _out, err = _cli(world, capsys, "--wait-timeout", "0.005", "--no-rollback")
     assert code == 1
     assert "did not finish within 0.005 minutes" in err
     assert "last events:" in err and "has started" in err

@@ -51,18 +51,6 @@ def create_repository(aws: Aws, name: str, *, scan_on_push: bool,
     return Repository(repository["repositoryName"], repository["repositoryUri"])
 
 
-def tag_exists(aws: Aws, repository: str, tag: str) -> bool:
-    with translated("ecr:DescribeImages"):
-        try:
-            answer = aws.client("ecr").describe_images(
-                repositoryName=repository, imageIds=[{"imageTag": tag}])
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ImageNotFoundException":
-                return False
-            raise
-    return bool(answer.get("imageDetails"))
-
-
 def login(aws: Aws) -> RegistryLogin:
     """Decode GetAuthorizationToken's `AWS:password` for the registry it names."""
     answer: dict[str, Any] = call(aws, "ecr", "get_authorization_token")

@@ -163,11 +163,23 @@ def push(client: docker.DockerClient, repository: str, tag_name: str,
 
 
 def registry_digest(client: docker.DockerClient, reference: str,
-                    credentials: RegistryLogin) -> str:
-    """The manifest digest as the registry serves it (not ECR's API view of it)."""
+                    credentials: RegistryLogin) -> str | None:
+    """The manifest digest the registry serves for `reference`, or None when it has none.
+
+    The registry, not ECR's DescribeImages, is asked: it is what the tasks will pull, and
+    its digest is the one to pin.
+    """
     try:
         data = client.images.get_registry_data(reference, auth_config=auth_config(credentials))
-    except (APIError, DockerException) as exc:
+    except NotFound:
+        return None
+    except APIError as exc:
+        text = str(exc).lower()
+        if "manifest unknown" in text or "not found" in text or exc.status_code == 404:
+            return None
+        raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
+                         ) from exc
+    except DockerException as exc:
         raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
                          ) from exc
     return str(data.id)

@@ -1,0 +1,197 @@
+"""Build and push against the real engine and registry of the local stack, then deploy."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import ssl
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compose_ecs_deploy.adapters import ecr
+from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.errors import BuildError
+from tests.deploy.conftest import World
+
+pytestmark = pytest.mark.stack
+SHA = "3f2c1a9b8e7d6c5b4a39281706f5e4d3c2b1a098"
+MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json,"
+                  "application/vnd.oci.image.manifest.v1+json")
+
+
+def registry_get(stack: Any, auth: Any, path: str) -> tuple[dict[str, str], bytes]:
+    """GET from the registry over HTTPS with the stack's CA and the ECR credentials."""
+    context = ssl.create_default_context(cafile=stack.ca_path)
+    token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
+    request = urllib.request.Request(
+        f"https://{stack.registry_host}/v2/{path}",
+        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=context))
+    with opener.open(request, timeout=30) as response:
+        return dict(response.headers), response.read()
+
+
+def hello_settings(world: World, hello_app: Path, repositories: tuple[str, ...],
+                   **overrides: Any) -> Any:
+    return world.settings(compose_files=(str(hello_app / "compose.yaml"),), services=("web",),
+                          ecs_services=("hello",), ecr_repositories=repositories,
+                          image_tag=SHA, source_url="https://github.com/example/hello",
+                          **overrides)
+
+
+def image_events(docker_client: Any, since: float) -> list[str]:
+    events = docker_client.events(since=since, until=time.time(), decode=True,
+                                  filters={"type": "image"})
+    return [str(e.get("Action")) for e in events]
+
+
+def test_build_push_pin_and_deploy(world: World, stack, docker_client, ecr_repo, registry_auth,
+                                   hello_app) -> None:
+    world.service("hello", containers=("web",))
+    deployment, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
+    assert deployment.result.succeeded
+    image = deployment.images["web"]
+    assert image.tagged == f"{ecr_repo.uri}:{SHA}" and not image.reused
+
+    headers, body = registry_get(stack, registry_auth, f"{ecr_repo.name}/manifests/{SHA}")
+    assert headers["Docker-Content-Digest"] == image.digest
+    config_digest = json.loads(body)["config"]["digest"]
+    _, config = registry_get(stack, registry_auth, f"{ecr_repo.name}/blobs/{config_digest}")
+    labels = json.loads(config)["config"]["Labels"]
+    assert labels["org.opencontainers.image.revision"] == SHA
+    assert labels["org.opencontainers.image.source"] == "https://github.com/example/hello"
+
+    arn = deployment.result.services[0].task_definition_arn
+    registered = world.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    web = next(c for c in registered["containerDefinitions"] if c["name"] == "web")
+    assert web["image"] == f"{ecr_repo.uri}:{SHA}@{image.digest}"
+
+
+def test_the_pushed_image_runs_and_answers_its_health_check(world: World, stack, docker_client,
+                                                             ecr_repo, hello_app,
+                                                             unused_port, run_container) -> None:
+    world.service("hello", containers=("web",))
+    deployment, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
+    reference = deployment.images["web"].tagged
+    docker_client.images.remove(reference, force=True)
+    docker_client.images.pull(reference.rsplit(":", 1)[0], tag=SHA)
+    run_container(reference, environment={"PORT": str(unused_port)})
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{unused_port}/health",
+                                        timeout=2) as response:
+                assert response.status == 200
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_rerun_of_the_same_sha_builds_and_pushes_nothing(world: World, docker_client, ecr_repo,
+                                                         hello_app) -> None:
+    world.service("hello", containers=("web",))
+    first, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
+    since = time.time()
+    time.sleep(1.1)  # the engine's event times are whole seconds
+    again, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
+    image = again.images["web"]
+    assert image.reused and image.digest == first.images["web"].digest
+    actions = image_events(docker_client, since)
+    assert not {"push", "tag", "build"} & set(actions), actions
+    assert again.result.services[0].changed is False
+
+
+def test_identical_builds_are_built_once_and_pushed_to_each_repository(
+        world: World, stack, aws_client, docker_client, hello_app, tmp_path: Path,
+        monkeypatch) -> None:
+    monkeypatch.setenv("BASE_IMAGE", stack.base_image)
+    app = tmp_path / "app"
+    shutil.copytree(hello_app, app)
+    (app / "compose.yaml").write_text(
+        "services:\n"
+        "  web:\n    build: {context: ., args: {BASE_IMAGE: $BASE_IMAGE}}\n"
+        "  worker:\n    build: {context: ., args: {BASE_IMAGE: $BASE_IMAGE}}\n")
+    for name in ("twin-web", "twin-worker"):
+        aws_client("ecr").create_repository(repositoryName=name)
+    world.service("pair", containers=("web", "worker"))
+    since = time.time()
+    deployment, _ = world.deploy(world.settings(
+        compose_files=(str(app / "compose.yaml"),), services=("web", "worker"),
+        ecs_services=("pair",), image_tag=SHA,
+        ecr_repositories=("web=twin-web", "worker=twin-worker")))
+    web, worker = deployment.images["web"], deployment.images["worker"]
+    assert web.repository_uri.endswith("/twin-web")
+    assert worker.repository_uri.endswith("/twin-worker")
+    assert web.digest == worker.digest
+    ids = {docker_client.images.get(i.tagged).id for i in (web, worker)}
+    assert len(ids) == 1
+    assert image_events(docker_client, since).count("push") == 2
+
+
+def test_build_failure_stops_before_any_ecs_write(world: World, capsys, ecr_repo, hello_app,
+                                                  tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(hello_app, app)
+    dockerfile = app / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace(
+        "WORKDIR /app", "WORKDIR /app\nRUN python3 -c 'raise SystemExit(\"broken build\")'"))
+    world.service("hello", containers=("web",))
+    from compose_ecs_deploy.cli import main
+
+    capsys.readouterr()
+    code = main(["deploy", "-f", str(app / "compose.yaml"), "--service", "web",
+                 "--cluster", "test-cluster", "--ecs-service", "hello",
+                 "--ecr-repository", ecr_repo.name, "--image-tag", SHA])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: building")
+    assert "RUN python3" in err and "broken build" in err
+    assert len(world.revisions("hello")) == 1
+    assert len(world.running("hello")["deployments"]) == 1
+
+
+def test_missing_repository_is_a_clear_error(world: World, hello_app, capsys) -> None:
+    world.service("hello", containers=("web",))
+    from compose_ecs_deploy.cli import main
+
+    capsys.readouterr()
+    code = main(["deploy", "-f", str(hello_app / "compose.yaml"), "--cluster", "test-cluster",
+                 "--ecs-service", "hello", "--ecr-repository", "no-such-repo",
+                 "--image-tag", SHA])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "ECR repository no-such-repo does not exist" in err
+    assert len(world.revisions("hello")) == 1
+
+
+def test_create_repository_when_asked(world: World, aws_client, hello_app) -> None:
+    world.service("hello", containers=("web",))
+    deployment, _ = world.deploy(hello_settings(world, hello_app, ("made-by-deploy",),
+                                                create_repository=True))
+    assert deployment.result.succeeded
+    repository = aws_client("ecr").describe_repositories(
+        repositoryNames=["made-by-deploy"])["repositories"][0]
+    assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
+
+
+def test_wrong_registry_credentials_are_refused(world: World, ecr_repo, hello_app,
+                                                monkeypatch) -> None:
+    real_login = ecr.login
+
+    def wrong_password(aws: Any) -> RegistryLogin:
+        good = real_login(aws)
+        return RegistryLogin(good.registry, good.username, "not-the-password", good.token)
+
+    monkeypatch.setattr(ecr, "login", wrong_password)
+    world.service("hello", containers=("web",))
+    with pytest.raises(BuildError, match=r"docker login to .* was refused"):
+        world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
+    assert len(world.revisions("hello")) == 1
