@@ -1,0 +1,1 @@
+"""Tests of the local stack itself (dockerd, registry, moto on loopback) and of the guard."""
