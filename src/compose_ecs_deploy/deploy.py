@@ -154,12 +154,13 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
     """Render every target over its running revision; raise with all problems, before writes."""
     plans: list[Plan] = []
     problems: list[Any] = []
+    everyone = frozenset(task_services(inputs, targets))
     for target in targets:
         current = running[target.ecs_service]
         base = strip_read_only(current.task_definition)
         try:
             rendered = build_request(inputs, settings, services=target.compose_services,
-                                     base=base, images=images)
+                                     base=base, images=images, other_tasks_services=everyone)
         except InputError as exc:
             problems.extend(d for d in exc.diagnostics if d not in problems)
             continue
@@ -245,17 +246,13 @@ def _observe(aws: Aws, cluster: str, name: str, payload: Mapping[str, Any],
     elif observation.tasks_stopped:
         why = rollout.explain_stopped_tasks(ecs.stopped_tasks(aws, cluster, name),
                                             state.task_definition)
-        if why:
+        if why and state.circuit_breaker:
+            log.info(f"{name}: {why} (the circuit breaker decides whether the rollout fails)")
+        elif why:
             outcomes[name] = Outcome("failed", why)
     if name in outcomes:
         log.info(f"{name}: {outcomes[name].kind}: {outcomes[name].reason}")
     return bool(observation.progress or observation.new_events)
-
-
-def _start_watch(name: str, task_definition: str, service: Mapping[str, Any]) -> WatchState:
-    primary: Mapping[str, Any] = next(
-        (d for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), {})
-    return rollout.start(name, str(primary.get("id", "")), task_definition, service)
 
 
 @dataclass(frozen=True)
@@ -341,7 +338,7 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log) -> Deplo
             log.info(f"{name}: registered {result.task_definition_arn}")
         service = ecs.update_service(aws, str(settings.cluster), name,
                                      result.task_definition_arn, force_new_deployment=True)
-        watches[name] = _start_watch(name, result.task_definition_arn, service)
+        watches[name] = rollout.start(name, result.task_definition_arn, service)
         result.deployment_id = watches[name].deployment_id
         log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
 
@@ -372,7 +369,7 @@ def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],
         log.info(f"{name}: rolling back to {p.current_arn}")
         service = ecs.update_service(aws, str(settings.cluster), name, p.current_arn,
                                      force_new_deployment=True)
-        watches[name] = _start_watch(name, p.current_arn, service)
+        watches[name] = rollout.start(name, p.current_arn, service)
     if not watches:
         return
     with log.group("waiting for the rollback"):

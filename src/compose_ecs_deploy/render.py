@@ -113,11 +113,13 @@ def build_request(
     services: tuple[str, ...] | None = None,
     base: Mapping[str, Any] | None = None,
     images: Mapping[str, str] | None = None,
+    other_tasks_services: frozenset[str] = frozenset(),
 ) -> Rendered:
     """Convert and validate for one task; raise InputError with every problem found.
 
     `base` (the running revision) takes the place of the base file; `images` (what the build
-    stage pushed) is laid over the `--image` options.
+    stage pushed) is laid over the `--image` options; `other_tasks_services` are the services
+    of the other ECS services deployed with this one, whose images are not this task's.
     """
     diagnostics = Diagnostics()
     for diagnostic in inputs.diagnostics:
@@ -129,6 +131,7 @@ def build_request(
         family=settings.family,
         region=settings.region,
         base=base if base is not None else inputs.base_file,
+        other_tasks_services=other_tasks_services,
     )
     conversion = to_task_definition(inputs.project, options, diagnostics)
     if conversion.services:

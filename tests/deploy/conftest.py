@@ -23,11 +23,13 @@ from tests.support.pytest_stack import (
     ecr_repo,
     hello_app,
     registry_auth,
+    run_container,
     stack,
+    unused_port,
 )
 
 __all__ = ["aws_client", "aws_env", "docker_client", "ecr_repo", "hello_app", "registry_auth",
-           "stack"]
+           "run_container", "stack", "unused_port"]
 
 ACCOUNT = "123456789012"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/exec"

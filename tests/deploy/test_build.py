@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 import shutil
 import ssl
 import time
@@ -45,10 +46,17 @@ def hello_settings(world: World, hello_app: Path, repositories: tuple[str, ...],
                           **overrides)
 
 
-def image_events(docker_client: Any, since: float) -> list[str]:
-    events = docker_client.events(since=since, until=time.time(), decode=True,
+def image_events(docker_client: Any, since: int) -> list[str]:
+    """The engine's image events (tag, push, pull, ...) from `since` (whole seconds) on."""
+    events = docker_client.events(since=since, until=int(time.time()) + 1, decode=True,
                                   filters={"type": "image"})
     return [str(e.get("Action")) for e in events]
+
+
+def now_after_a_second() -> int:
+    """A start time no earlier event shares: the engine's event times are whole seconds."""
+    time.sleep(1.1)
+    return int(time.time())
 
 
 def test_build_push_pin_and_deploy(world: World, stack, docker_client, ecr_repo, registry_auth,
@@ -74,13 +82,14 @@ def test_build_push_pin_and_deploy(world: World, stack, docker_client, ecr_repo,
 
 
 def test_the_pushed_image_runs_and_answers_its_health_check(world: World, stack, docker_client,
-                                                             ecr_repo, hello_app,
+                                                             ecr_repo, hello_app, registry_auth,
                                                              unused_port, run_container) -> None:
     world.service("hello", containers=("web",))
     deployment, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
     reference = deployment.images["web"].tagged
     docker_client.images.remove(reference, force=True)
-    docker_client.images.pull(reference.rsplit(":", 1)[0], tag=SHA)
+    docker_client.images.pull(reference.rsplit(":", 1)[0], tag=SHA,
+                              auth_config=registry_auth.docker_auth_config())
     run_container(reference, environment={"PORT": str(unused_port)})
     deadline = time.monotonic() + 30
     while True:
@@ -99,8 +108,8 @@ def test_rerun_of_the_same_sha_builds_and_pushes_nothing(world: World, docker_cl
                                                          hello_app) -> None:
     world.service("hello", containers=("web",))
     first, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
-    since = time.time()
-    time.sleep(1.1)  # the engine's event times are whole seconds
+    assert "push" in image_events(docker_client, now_after_a_second() - 60)
+    since = now_after_a_second()
     again, _ = world.deploy(hello_settings(world, hello_app, (ecr_repo.name,)))
     image = again.images["web"]
     assert image.reused and image.digest == first.images["web"].digest
@@ -119,17 +128,19 @@ def test_identical_builds_are_built_once_and_pushed_to_each_repository(
         "services:\n"
         "  web:\n    build: {context: ., args: {BASE_IMAGE: $BASE_IMAGE}}\n"
         "  worker:\n    build: {context: ., args: {BASE_IMAGE: $BASE_IMAGE}}\n")
-    for name in ("twin-web", "twin-worker"):
+    suffix = secrets.token_hex(3)  # the registry outlives moto's resets: fresh names
+    for name in (f"twin-web-{suffix}", f"twin-worker-{suffix}"):
         aws_client("ecr").create_repository(repositoryName=name)
     world.service("pair", containers=("web", "worker"))
-    since = time.time()
+    since = now_after_a_second()
     deployment, _ = world.deploy(world.settings(
         compose_files=(str(app / "compose.yaml"),), services=("web", "worker"),
         ecs_services=("pair",), image_tag=SHA,
-        ecr_repositories=("web=twin-web", "worker=twin-worker")))
+        ecr_repositories=(f"web=twin-web-{suffix}", f"worker=twin-worker-{suffix}")))
     web, worker = deployment.images["web"], deployment.images["worker"]
-    assert web.repository_uri.endswith("/twin-web")
-    assert worker.repository_uri.endswith("/twin-worker")
+    assert web.repository_uri.endswith(f"/twin-web-{suffix}")
+    assert worker.repository_uri.endswith(f"/twin-worker-{suffix}")
+    assert not web.reused and not worker.reused
     assert web.digest == worker.digest
     ids = {docker_client.images.get(i.tagged).id for i in (web, worker)}
     assert len(ids) == 1
@@ -174,11 +185,12 @@ def test_missing_repository_is_a_clear_error(world: World, hello_app, capsys) ->
 
 def test_create_repository_when_asked(world: World, aws_client, hello_app) -> None:
     world.service("hello", containers=("web",))
-    deployment, _ = world.deploy(hello_settings(world, hello_app, ("made-by-deploy",),
+    name = f"made-{secrets.token_hex(3)}"
+    deployment, _ = world.deploy(hello_settings(world, hello_app, (name,),
                                                 create_repository=True))
     assert deployment.result.succeeded
     repository = aws_client("ecr").describe_repositories(
-        repositoryNames=["made-by-deploy"])["repositories"][0]
+        repositoryNames=[name])["repositories"][0]
     assert repository["imageScanningConfiguration"] == {"scanOnPush": True}
 
 

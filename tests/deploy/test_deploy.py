@@ -145,8 +145,9 @@ def test_two_services_one_failing_both_reported(world: World, capsys) -> None:
                  "--image", f"app={IMAGE}", "--image", "worker=example/worker:2",
                  "--poll-interval", "0.01"])
     out, err = capsys.readouterr()
-    assert code == 1
+    assert code == 1, out + err
     values = outputs_from(out)
+    assert "changed" in values, out + err
     assert set(eval_json(values["changed"])) == {"web", "jobs"}
     assert "web: completed" in out
     assert "service jobs: failed" in err

@@ -23,7 +23,8 @@ def service(*deployments: dict, events: tuple[tuple[str, str], ...] = ()) -> dic
 
 
 def test_progress_is_reported_only_when_it_changes_and_events_once() -> None:
-    state = rollout.start("web", "ecs-svc/1", NEW, service(events=(("e0", "old news"),)))
+    state = rollout.start("web", NEW, service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 0),
+                                                     events=(("e0", "old news"),)))
     payload = service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 2),
                       deployment("ecs-svc/0", "ACTIVE", OLD, 2, 0, rollout_state="COMPLETED"),
                       events=(("e1", "has started 2 tasks"), ("e0", "old news")))
@@ -36,7 +37,7 @@ def test_progress_is_reported_only_when_it_changes_and_events_once() -> None:
 
 
 def test_completed_only_when_alone() -> None:
-    state = rollout.start("web", "ecs-svc/1", NEW, service())
+    state = rollout.start("web", NEW, service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 0)))
     state, obs = rollout.step(state, service(
         deployment("ecs-svc/1", "PRIMARY", NEW, 2, 0, rollout_state="COMPLETED"),
         deployment("ecs-svc/0", "ACTIVE", OLD, 1, 0)))
@@ -47,7 +48,7 @@ def test_completed_only_when_alone() -> None:
 
 
 def test_failed_rollout_and_circuit_breaker_rollback() -> None:
-    state = rollout.start("web", "ecs-svc/1", NEW, service())
+    state = rollout.start("web", NEW, service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 0)))
     reason = "ECS deployment circuit breaker: tasks failed to start."
     _, obs = rollout.step(state, service(
         deployment("ecs-svc/2", "PRIMARY", OLD, 0, 2),
@@ -58,7 +59,7 @@ def test_failed_rollout_and_circuit_breaker_rollback() -> None:
 
 
 def test_new_failed_tasks_ask_for_stopped_tasks() -> None:
-    state = rollout.start("web", "ecs-svc/1", NEW, service())
+    state = rollout.start("web", NEW, service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 0)))
     state, obs = rollout.step(state, service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 1)))
     assert not obs.tasks_stopped
     state, obs = rollout.step(state, service(
@@ -70,7 +71,7 @@ def test_new_failed_tasks_ask_for_stopped_tasks() -> None:
 
 
 def test_superseded_by_another_deploy() -> None:
-    state = rollout.start("web", "ecs-svc/1", NEW, service())
+    state = rollout.start("web", NEW, service(deployment("ecs-svc/1", "PRIMARY", NEW, 0, 0)))
     other = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:9"
     _, obs = rollout.step(state, service(deployment("ecs-svc/3", "PRIMARY", other, 0, 2)))
     assert obs.outcome is not None and obs.outcome.kind == "superseded"

@@ -57,7 +57,7 @@ class ConversionOptions:
     family: str | None = None
     region: str | None = None
     base: Mapping[str, Any] | None = None
-    base_origin: str = "the base task definition"
+    other_tasks_services: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def to_task_definition(
     """The request for the selected services; every problem goes to `diagnostics`."""
     services = select_services(project, options.services, diagnostics)
     for service in options.images:
-        if service not in services:
+        if service not in services and service not in options.other_tasks_services:
             diagnostics.error(
                 "image-unknown-service",
                 f"--image {service}=...: {service} is not a container of this task "
@@ -588,13 +588,15 @@ def _map_healthcheck(ctx: _Context, service: str, value: Any, c: dict[str, Any],
         return
     check: dict[str, Any] = {"command": command}
     for compose_key, ecs_key in (("interval", "interval"), ("timeout", "timeout"),
-                                 ("start_period", "startPeriod")):
-        if spec.get(compose_key) is not None:
-            seconds = _duration(ctx, service, f"healthcheck.{compose_key}", spec[compose_key])
-            if seconds is not None:
-                check[ecs_key] = seconds
-    if spec.get("retries") is not None:
-        check["retries"] = int(spec["retries"])
+                                 ("retries", "retries"), ("start_period", "startPeriod")):
+        if spec.get(compose_key) is None:
+            continue
+        if compose_key == "retries":
+            check[ecs_key] = int(spec[compose_key])
+            continue
+        seconds = _duration(ctx, service, f"healthcheck.{compose_key}", spec[compose_key])
+        if seconds is not None:
+            check[ecs_key] = seconds
     if spec.get("start_interval") is not None:
         ctx.notice(service, "healthcheck.start_interval", "field-ignored",
                    "start_interval has no ECS equivalent; ignored")

@@ -52,6 +52,7 @@ class WatchState:
     progress: Progress | None = None
     failed_tasks: int = 0
     recent_events: tuple[Event, ...] = ()
+    circuit_breaker: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,21 @@ class Observation:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def start(service: str, deployment_id: str, task_definition: str,
-          payload: Mapping[str, Any]) -> WatchState:
-    """The state right after UpdateService: events already there are not news."""
+def start(service: str, task_definition: str, payload: Mapping[str, Any]) -> WatchState:
+    """The state right after UpdateService, from its answer: events there are not news.
+
+    With a deployment circuit breaker, ECS itself decides when stopped tasks mean failure,
+    so the watch then waits for the rollout state instead of failing on the first one.
+    """
+    primary: Mapping[str, Any] = next(
+        (d for d in payload.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    breaker = (payload.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker")
     return WatchState(
         service=service,
-        deployment_id=deployment_id,
+        deployment_id=str(primary.get("id", "")),
         task_definition=task_definition,
         seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])),
+        circuit_breaker=bool((breaker or {}).get("enable")),
     )
 
 

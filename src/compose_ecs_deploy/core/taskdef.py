@@ -141,8 +141,17 @@ def _prune(value: Any) -> Any:
     return value
 
 
+def _sorted_keys(value: Any) -> Any:
+    """Nested mappings with sorted keys: ECS does not keep the order a request used."""
+    if isinstance(value, Mapping):
+        return {k: _sorted_keys(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
+
+
 def _normalise_container(container: Mapping[str, Any], awsvpc: bool) -> dict[str, Any]:
-    result = dict(container)
+    result = {key: _sorted_keys(value) for key, value in container.items()}
     result.setdefault("essential", True)
     if result.get("cpu") == 0:
         del result["cpu"]
