@@ -163,30 +163,49 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob
         else:
             to_build.append(job)
 
-    built_once: dict[str, str] = {}
+    groups: dict[str, list[BuildJob]] = {}
     for job in to_build:
-        uri = repositories[job.repository].uri
-        image_id = built_once.get(job.spec_key)
-        if image_id is None:
-            with log.group(f"build {job.service}"):
-                cache = _warm_cache(client, credentials, uri, cache_images.get(job.service), log)
-                spec = replace(job.spec, cache_from=job.spec.cache_from + tuple(cache))
-                image_id = images.build(client, spec, f"{uri}:{options.tag}", log)
-            built_once[job.spec_key] = image_id
+        groups.setdefault(job.spec_key, []).append(job)
+    use_buildx = bool(groups) and images.buildx_available()
+    if groups:
+        log.info("builder: " + ("BuildKit (docker buildx)" if use_buildx
+                                else "the engine's own (docker SDK)"))
+    for group in groups.values():
+        uris = [repositories[job.repository].uri for job in group]
+        tags = list(dict.fromkeys(
+            f"{uri}:{name}" for uri in uris for name in (options.tag, *options.extra_tags)))
+        if use_buildx:
+            with log.group(f"build and push {', '.join(job.service for job in group)}"):
+                digest = images.buildx_build_and_push(group[0].spec, tags,
+                                                      f"{uris[0]}:buildcache", credentials, log)
+            digests = dict.fromkeys(uris, digest)
         else:
-            log.info(f"{job.service}: same build section as an image built above; reused")
-        with log.group(f"push {job.service} to {uri}"):
-            tags = (options.tag, *options.extra_tags)
-            digest = ""
-            for tag_name in tags:
-                images.tag(client, image_id, uri, tag_name)
-                pushed = images.push(client, uri, tag_name, credentials, log)
-                if tag_name == options.tag:
-                    digest = pushed
-            log.info(f"{job.service}: pushed {uri}:{options.tag}@{digest}")
-        results[job.service] = BuiltImage(job.service, uri, options.tag, digest, False,
-                                          options.extra_tags)
+            digests = _build_and_push_with_sdk(client, credentials, group, uris, options, log,
+                                               cache_images)
+        for job, uri in zip(group, uris, strict=True):
+            log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
+            results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri], False,
+                                              options.extra_tags)
     return {job.service: results[job.service] for job in jobs}
+
+
+def _build_and_push_with_sdk(client: Any, credentials: RegistryLogin, group: list[BuildJob],
+                             uris: list[str], options: BuildOptions, log: Any,
+                             cache_images: Mapping[str, str]) -> dict[str, str]:
+    """Build once with the engine's builder, then tag and push for every repository."""
+    first, uri = group[0], uris[0]
+    with log.group(f"build {', '.join(job.service for job in group)}"):
+        cache = _warm_cache(client, credentials, uri, cache_images.get(first.service), log)
+        spec = replace(first.spec, cache_from=first.spec.cache_from + tuple(cache))
+        image_id = images.build(client, spec, f"{uri}:{options.tag}", log)
+    digests: dict[str, str] = {}
+    for target in dict.fromkeys(uris):
+        with log.group(f"push {target}"):
+            for tag_name in (options.tag, *options.extra_tags):
+                images.tag(client, image_id, target, tag_name)
+                pushed = images.push(client, target, tag_name, credentials, log)
+                digests.setdefault(target, pushed)
+    return digests
 
 
 def _warm_cache(client: Any, credentials: RegistryLogin, uri: str, previous: str | None,

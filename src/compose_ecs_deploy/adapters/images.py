@@ -1,15 +1,21 @@
-"""The Docker engine through the docker SDK: login, build (streamed), pull, tag, push, digest.
+"""The Docker engine: the docker SDK (login, legacy build, pull, tag, push, digest) and,
+where the docker CLI has the buildx plugin, BuildKit builds through `docker buildx`.
 
 No decisions here: the build stage says what to build and where to push; this module runs
-it and turns the engine's streamed JSON into log lines and errors that say what failed.
+it and turns the engine's output into log lines and errors that say what failed.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import subprocess
+import tempfile
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -183,3 +189,74 @@ def registry_digest(client: docker.DockerClient, reference: str,
         raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
                          ) from exc
     return str(data.id)
+
+
+def buildx_available() -> bool:
+    """BuildKit through `docker buildx` is used when the CLI and its plugin are both there."""
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        return False
+    probe = subprocess.run([docker_cli, "buildx", "version"], capture_output=True, text=True,
+                           check=False)
+    return probe.returncode == 0
+
+
+def buildx_command(spec: BuildSpec, tags: Sequence[str], cache_ref: str,
+                   metadata_file: str) -> list[str]:
+    """`docker buildx build --push` with ECR as the registry cache and no provenance index.
+
+    `--provenance=false` keeps ECR free of the untagged attestation index BuildKit would
+    push; `image-manifest=true,oci-mediatypes=true` is the cache format ECR accepts.
+    """
+    argv = ["docker", "buildx", "build", "--push", "--provenance=false",
+            "--metadata-file", metadata_file, "--file",
+            str(Path(spec.context) / spec.dockerfile)]
+    for tag_name in tags:
+        argv += ["--tag", tag_name]
+    if spec.target:
+        argv += ["--target", spec.target]
+    if spec.platform:
+        argv += ["--platform", spec.platform]
+    if spec.network:
+        argv += ["--network", spec.network]
+    for key, value in sorted(spec.args.items()):
+        argv += ["--build-arg", f"{key}={value}"]
+    for key, value in sorted(spec.labels.items()):
+        argv += ["--label", f"{key}={value}"]
+    for source in (*spec.cache_from, f"type=registry,ref={cache_ref}"):
+        argv += ["--cache-from", source if source.startswith("type=") else
+                 f"type=registry,ref={source}"]
+    argv += ["--cache-to",
+             f"type=registry,ref={cache_ref},mode=max,image-manifest=true,oci-mediatypes=true",
+             spec.context]
+    return argv
+
+
+def buildx_build_and_push(spec: BuildSpec, tags: Sequence[str], cache_ref: str,
+                          credentials: RegistryLogin, log: Any) -> str:
+    """Log the CLI in, build and push every tag in one go, return the pushed digest."""
+    login_run = subprocess.run(
+        ["docker", "login", "--username", credentials.username, "--password-stdin",
+         credentials.registry], input=credentials.password, capture_output=True, text=True,
+        check=False)
+    if login_run.returncode != 0:
+        raise BuildError(f"docker login to {credentials.registry} was refused: "
+                         f"{login_run.stderr.strip()[:300]}")
+    last_lines: deque[str] = deque(maxlen=12)
+    with tempfile.TemporaryDirectory() as work:
+        metadata = Path(work) / "metadata.json"
+        process = subprocess.Popen(buildx_command(spec, tags, cache_ref, str(metadata)),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.info(line.rstrip())
+            last_lines.append(line.rstrip())
+        if process.wait() != 0:
+            step = next((line for line in reversed(last_lines) if line.startswith("#")),
+                        "the build")
+            raise BuildError(_build_failure(spec, step, "docker buildx build failed",
+                                            last_lines))
+        digest = json.loads(metadata.read_text()).get("containerimage.digest")
+    if not digest:
+        raise BuildError("docker buildx build pushed no image digest")
+    return str(digest)
