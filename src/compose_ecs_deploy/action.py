@@ -57,6 +57,7 @@ INPUTS: dict[str, str] = {
     "rollback-on-failure": "true",
     "dry-run": "false",
     "max-retries": "4",
+    "strict": "false",
 }
 OUTPUTS = ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
            "deployment-id", "changed", "console-url")
@@ -140,6 +141,7 @@ def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
         rollback_on_failure=_bool("rollback-on-failure"),
         dry_run=_bool("dry-run"),
         max_retries=_number("max-retries", int),
+        strict=_bool("strict"),
         source_url=source_url(environ),
         environment=dict(environ),
     )

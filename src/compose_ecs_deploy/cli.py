@@ -41,6 +41,9 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--family", metavar="F", help="task definition family")
     parser.add_argument("--region", metavar="R",
                         help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)")
+    parser.add_argument("--strict", action="store_true",
+                        help="make warnings (e.g. a secret-looking plain environment value) "
+                        "errors")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +160,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         task_definition=args.task_definition,
         family=args.family,
         region=region_from(args.region, environ),
+        strict=args.strict,
         environment=environ,
         **extra,
     )

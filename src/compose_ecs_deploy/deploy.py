@@ -9,7 +9,7 @@ pure parts; this module tells the `Log` what happened.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,7 +26,7 @@ from compose_ecs_deploy.build import (
 from compose_ecs_deploy.core import rollout
 from compose_ecs_deploy.core.convert import select_services
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
-from compose_ecs_deploy.core.taskdef import diff, strip_read_only
+from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostics
 from compose_ecs_deploy.errors import Cancelled, InputError
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
@@ -181,6 +181,17 @@ def task_services(inputs: Inputs, targets: list[Target]) -> list[str]:
     return list(dict.fromkeys(services))
 
 
+def secret_looking_values(requests: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Plain environment values under secret-looking names: masked before anything prints."""
+    return [
+        str(entry.get("value"))
+        for request in requests
+        for container in request.get("containerDefinitions", [])
+        for entry in container.get("environment", [])
+        if SECRET_LOOKING_NAME.search(str(entry.get("name"))) and entry.get("value")
+    ]
+
+
 def previous_images(running: Mapping[str, Running]) -> dict[str, str]:
     """Each container's image in the running revisions: the build cache to pull first."""
     return {
@@ -280,6 +291,8 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Deployment
     planned = {job.service: f"{credentials.registry}/{job.repository}:{tag}"
                for job in jobs} if credentials else {}
     plans = make_plans(inputs, settings, targets, running, planned)
+    for value in secret_looking_values(p.rendered.request for p in plans):
+        log.mask(value)
     built: dict[str, BuiltImage] = {}
     if settings.dry_run:
         for job in jobs:

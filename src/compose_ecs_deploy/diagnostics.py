@@ -69,6 +69,10 @@ class Diagnostics:
                field: str | None = None) -> None:
         self.add(Diagnostic("notice", code, message, service=service, field=field))
 
+    def warning(self, code: str, message: str, *, service: str | None = None,
+                field: str | None = None) -> None:
+        self.add(Diagnostic("warning", code, message, service=service, field=field))
+
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity == "error"]

@@ -132,6 +132,7 @@ def build_request(
         region=settings.region,
         base=base if base is not None else inputs.base_file,
         other_tasks_services=other_tasks_services,
+        strict=settings.strict,
     )
     conversion = to_task_definition(inputs.project, options, diagnostics)
     if conversion.services:

@@ -44,6 +44,7 @@ class Settings:
     build_args: tuple[str, ...] = ()
     platform: str | None = None
     source_url: str | None = None
+    strict: bool = False
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 

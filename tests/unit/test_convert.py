@@ -643,3 +643,25 @@ def test_family_precedence(compose) -> None:
     default = compose("name: proj\nservices:\n  app: {image: app}\n", args=("--service", "app"))
     assert default.request["family"] == "proj"
     assert any("compose project name 'proj'" in n for n in default.notices)
+
+
+def test_secret_looking_plain_environment_is_a_warning_or_a_strict_error(compose) -> None:
+    text = """
+        services:
+          app:
+            image: app
+            environment: {DB_PASSWORD: hunter2, STRIPE_API_KEY: sk, LOG_LEVEL: info}
+    """
+    result = compose(text, args=("--service", "app"))
+    assert result.code == 0, result.err
+    warnings = [line for line in result.err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2
+    assert all("--secret" in w for w in warnings)
+    assert any("DB_PASSWORD" in w and "compose.yaml:5" in w for w in warnings)
+    strict = compose(text, args=("--service", "app", "--strict"))
+    assert strict.code == 1 and len(strict.errors) == 2
+    bound = compose(text, args=(
+        "--service", "app", "--strict",
+        "--secret", "DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-Ab",
+        "--secret", "STRIPE_API_KEY=/prod/stripe"))
+    assert bound.code == 0, bound.err

@@ -19,7 +19,12 @@ from compose_ecs_deploy.core import fargate
 from compose_ecs_deploy.core.fields import BY_NAME
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding
-from compose_ecs_deploy.core.taskdef import CONTAINER_KEYS, TASK_KEYS, in_canonical_order
+from compose_ecs_deploy.core.taskdef import (
+    CONTAINER_KEYS,
+    SECRET_LOOKING_NAME,
+    TASK_KEYS,
+    in_canonical_order,
+)
 from compose_ecs_deploy.core.units import (
     bytes_to_mib,
     cpus_to_units,
@@ -58,6 +63,7 @@ class ConversionOptions:
     region: str | None = None
     base: Mapping[str, Any] | None = None
     other_tasks_services: frozenset[str] = frozenset()
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,7 @@ def to_task_definition(
     _apply_secrets(containers, context)
     _mark_success_targets(containers, project, services)
     _notice_sibling_hosts(containers, services, diagnostics)
+    _flag_secret_looking_environment(containers, services, options.strict, diagnostics)
     task["containerDefinitions"] = containers
 
     volumes = context.task_volumes(base.get("volumes", []), x_ecs.get("volumes"))
@@ -296,6 +303,29 @@ def _notice_sibling_hosts(
                     service=container["name"],
                     field=f"environment.{entry['name']}",
                 )
+
+
+def _flag_secret_looking_environment(
+    containers: list[dict[str, Any]], services: Sequence[str], strict: bool,
+    diagnostics: Diagnostics,
+) -> None:
+    """A plain value under a secret's name ends up readable in the task definition."""
+    for container in containers:
+        if container["name"] not in services:
+            continue
+        for entry in container.get("environment", []):
+            name = str(entry.get("name"))
+            if not SECRET_LOOKING_NAME.search(name):
+                continue
+            message = (f"{name} looks like a secret but is a plain environment value, "
+                       "readable by anyone who can describe the task definition; bind it "
+                       f"with --secret {name}=ARN (action input: secrets)")
+            if strict:
+                diagnostics.error("secret-in-environment", message + " (strict mode)",
+                                  service=container["name"], field=f"environment.{name}")
+            else:
+                diagnostics.warning("secret-in-environment", message,
+                                    service=container["name"], field=f"environment.{name}")
 
 
 def _fit_fargate_size(
