@@ -180,7 +180,7 @@ def main() -> int:
     try:
         settings = settings_from_inputs(current_environment())
         inputs = prepare(settings)
-        aws = Aws(settings.region, max_attempts=settings.max_retries + 1)
+        aws = Aws(settings.region, max_retries=settings.max_retries)
         deployment = deploy(aws, settings, inputs, log)
     except DeployError as exc:
         for diagnostic in exc.diagnostics:

@@ -184,7 +184,7 @@ def run_diff(args: argparse.Namespace) -> ExitCode:
     settings = settings_from_args(args)
     targets = parse_targets(settings)
     inputs = prepare(settings)
-    aws = Aws(settings.region, max_attempts=settings.max_retries + 1)
+    aws = Aws(settings.region, max_retries=settings.max_retries)
     plans = make_plans(inputs, settings, targets, read_running(aws, settings, targets), {})
     print_diagnostics(dict.fromkeys(d for p in plans for d in p.rendered.diagnostics))
     for plan in plans:
@@ -212,7 +212,7 @@ def run_deploy(args: argparse.Namespace) -> ExitCode:
     _cancel_on_signals()
     settings = settings_from_args(args)
     inputs = prepare(settings)
-    aws = Aws(settings.region, max_attempts=settings.max_retries + 1)
+    aws = Aws(settings.region, max_retries=settings.max_retries)
     deployment = deploy(aws, settings, inputs, ConsoleLog())
     for key, value in outputs(deployment.result, deployment.images).items():
         print(f"{key}={value}")

@@ -8,10 +8,11 @@ pure parts; this module tells the `Log` what happened.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from compose_ecs_deploy.adapters import ecr, ecs
 from compose_ecs_deploy.adapters.aws import Aws
@@ -26,9 +27,9 @@ from compose_ecs_deploy.build import (
 from compose_ecs_deploy.core import rollout
 from compose_ecs_deploy.core.convert import select_services
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
-from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
+from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, normalise, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostics
-from compose_ecs_deploy.errors import Cancelled, InputError
+from compose_ecs_deploy.errors import AwsError, Cancelled, InputError
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
 from compose_ecs_deploy.settings import Settings
 
@@ -346,11 +347,10 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log) -> Deplo
             log.info(f"{name}: unchanged; service left alone (changed=false)")
             continue
         if p.changed:
-            registered = ecs.register_task_definition(aws, p.rendered.request)
+            registered = _register(aws, settings, p, log)
             result.task_definition_arn = str(registered["taskDefinitionArn"])
             log.info(f"{name}: registered {result.task_definition_arn}")
-        service = ecs.update_service(aws, str(settings.cluster), name,
-                                     result.task_definition_arn, force_new_deployment=True)
+        service = _update(aws, settings, name, result.task_definition_arn, p.service, log)
         watches[name] = rollout.start(name, result.task_definition_arn, service)
         result.deployment_id = watches[name].deployment_id
         log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
@@ -380,8 +380,8 @@ def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],
             log.info(f"{name}: the deployment circuit breaker rolls this service back")
             continue
         log.info(f"{name}: rolling back to {p.current_arn}")
-        service = ecs.update_service(aws, str(settings.cluster), name, p.current_arn,
-                                     force_new_deployment=True)
+        before = ecs.describe_services(aws, str(settings.cluster), [name])[name]
+        service = _update(aws, settings, name, p.current_arn, before, log)
         watches[name] = rollout.start(name, p.current_arn, service)
     if not watches:
         return
@@ -389,3 +389,68 @@ def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],
         outcomes = _watch(aws, settings, watches, log)
     for name, outcome in outcomes.items():
         results[name].rollback = outcome
+
+
+T = TypeVar("T")
+
+
+def _careful_write(what: str, perform: Callable[[], T], landed: Callable[[], T | None],
+                   attempts: int, log: Log) -> T:
+    """A write retried only after checking that the failed attempt did not land after all.
+
+    botocore would retry a throttled or broken call blindly; for RegisterTaskDefinition and
+    UpdateService a lost answer then means a second revision or a second deployment.
+    """
+    attempt = 1
+    while True:
+        try:
+            return perform()
+        except AwsError as exc:
+            if not exc.transient:
+                raise
+            found = landed()
+            if found is not None:
+                log.info(f"{what}: the answer was lost, but the call went through; using it")
+                return found
+            if attempt >= attempts:
+                raise AwsError(f"{exc} (gave up after {attempts} attempts; none of them "
+                               "changed anything, so a re-run is safe)") from exc
+            delay = min(0.25 * 2 ** (attempt - 1), 8.0) * random.uniform(0.5, 1.0)
+            attempt += 1
+            log.info(f"{what}: {exc}; retrying in {delay:.1f} s "
+                     f"(attempt {attempt} of {attempts})")
+            time.sleep(delay)
+
+
+def _register(aws: Aws, settings: Settings, plan: Plan, log: Log) -> dict[str, Any]:
+    request = plan.rendered.request
+    family = str(request["family"])
+
+    def landed() -> dict[str, Any] | None:
+        latest = ecs.latest_task_definition(aws, family)
+        if (latest["taskDefinitionArn"] != plan.current_arn
+                and normalise(latest) == normalise(request)):
+            return latest
+        return None
+
+    return _careful_write(f"{plan.target.ecs_service}: RegisterTaskDefinition",
+                          lambda: ecs.register_task_definition(aws, request), landed,
+                          settings.max_retries + 1, log)
+
+
+def _update(aws: Aws, settings: Settings, name: str, task_definition: str,
+            before: Mapping[str, Any], log: Log) -> dict[str, Any]:
+    cluster = str(settings.cluster)
+    known = {d.get("id") for d in before.get("deployments", [])}
+
+    def landed() -> dict[str, Any] | None:
+        service = ecs.describe_services(aws, cluster, [name])[name]
+        primary = rollout.primary_deployment(service)
+        if primary.get("taskDefinition") == task_definition and primary.get("id") not in known:
+            return dict(service)
+        return None
+
+    return _careful_write(f"{name}: UpdateService",
+                          lambda: ecs.update_service(aws, cluster, name, task_definition,
+                                                     force_new_deployment=True),
+                          landed, settings.max_retries + 1, log)

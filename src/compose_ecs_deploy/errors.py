@@ -42,7 +42,16 @@ class LoaderUnavailable(DeployError):
 
 
 class AwsError(DeployError):
-    """An AWS API call failed after botocore's retries; the message names the action."""
+    """An AWS API call failed; the message names the action.
+
+    `transient` marks throttling, server errors and broken connections: worth another
+    attempt, where a denial or a validation error is not.
+    """
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *,
+                 transient: bool = False) -> None:
+        super().__init__(message, diagnostics)
+        self.transient = transient
 
 
 class BuildError(DeployError):

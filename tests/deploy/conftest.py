@@ -98,7 +98,7 @@ class World:
         return Settings(**values)
 
     def deploy(self, settings: Settings, log: Any = None) -> tuple[Deployment, Aws]:
-        aws = Aws(settings.region)
+        aws = Aws(settings.region, max_retries=settings.max_retries)
         return deploy(aws, settings, prepare(settings), log or ConsoleLog()), aws
 
 

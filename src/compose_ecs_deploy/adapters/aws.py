@@ -19,9 +19,12 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
     NoRegionError,
+    ReadTimeoutError,
 )
 
 from compose_ecs_deploy.errors import AwsError
@@ -32,19 +35,23 @@ class Aws:
     """One session's clients, created on first use, with a counter of API calls by name."""
 
     region: str | None
-    max_attempts: int = 5
+    max_retries: int = 4
     calls: Counter[str] = field(default_factory=Counter)
-    _clients: dict[str, Any] = field(default_factory=dict)
+    _clients: dict[tuple[str, bool], Any] = field(default_factory=dict)
 
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
+    def client(self, service: str, *, retries: bool = True) -> Any:
+        """A client with botocore's standard retries, or (for writes that must not be
+        repeated blindly) one that tries once and lets the caller decide."""
+        key = (service, retries)
+        if key not in self._clients:
             session = boto3.session.Session(region_name=self.region)
-            config = Config(retries={"mode": "standard", "max_attempts": self.max_attempts},
+            attempts = self.max_retries + 1 if retries else 1
+            config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
                             connect_timeout=10, read_timeout=60)
             client = session.client(service, config=config)  # type: ignore[call-overload]
             client.meta.events.register("before-call.*.*", self._count)
-            self._clients[service] = client
-        return self._clients[service]
+            self._clients[key] = client
+        return self._clients[key]
 
     def _count(self, model: Any, **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
@@ -77,13 +84,24 @@ def describe_client_error(action: str, error: ClientError) -> str:
     return f"{action} failed: {code}: {message}" if message else f"{action} failed: {code}"
 
 
+_THROTTLING = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException",
+                         "RequestLimitExceeded", "ProvisionedThroughputExceededException"})
+
+
+def is_transient(error: ClientError) -> bool:
+    """Throttling and server-side errors: the same call may well succeed a moment later."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+    return code in _THROTTLING or status >= 500
+
+
 @contextmanager
 def translated(action: str) -> Iterator[None]:
     """Turn botocore's exceptions for one API action into AwsError with a clear message."""
     try:
         yield
     except ClientError as exc:
-        raise AwsError(describe_client_error(action, exc)) from exc
+        raise AwsError(describe_client_error(action, exc), transient=is_transient(exc)) from exc
     except NoCredentialsError as exc:
         raise AwsError(f"{action} failed: no AWS credentials found; configure them (e.g. "
                        "aws-actions/configure-aws-credentials) before this step") from exc
@@ -92,13 +110,25 @@ def translated(action: str) -> Iterator[None]:
                        "aws-region) or set AWS_REGION") from exc
     except EndpointConnectionError as exc:
         raise AwsError(f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; "
-                       "check the network and the region") from exc
+                       "check the network and the region", transient=True) from exc
+    except (ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError) as exc:
+        raise AwsError(f"{action} failed: the connection to AWS broke ({exc})",
+                       transient=True) from exc
     except BotoCoreError as exc:
         raise AwsError(f"{action} failed: {exc}") from exc
 
 
+def action_name(api: str, operation: str) -> str:
+    return f"{api}:{''.join(part.title() for part in operation.split('_'))}"
+
+
 def call(aws: Aws, api: str, operation: str, /, **params: Any) -> Any:
-    """One API call with its errors translated; `operation` is boto3's snake_case name."""
-    action = f"{api}:{''.join(part.title() for part in operation.split('_'))}"
-    with translated(action):
+    """One API call, retried by botocore, errors translated; `operation` is snake_case."""
+    with translated(action_name(api, operation)):
         return getattr(aws.client(api), operation)(**params)
+
+
+def call_once(aws: Aws, api: str, operation: str, /, **params: Any) -> Any:
+    """One attempt only: for writes whose retry must first check whether the last landed."""
+    with translated(action_name(api, operation)):
+        return getattr(aws.client(api, retries=False), operation)(**params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from compose_ecs_deploy.adapters.aws import Aws, call
+from compose_ecs_deploy.adapters.aws import Aws, call, call_once
 from compose_ecs_deploy.errors import AwsError
 
 
@@ -43,14 +43,21 @@ def describe_task_definition(aws: Aws, task_definition: str) -> dict[str, Any]:
 
 
 def register_task_definition(aws: Aws, request: Mapping[str, Any]) -> dict[str, Any]:
-    answer = call(aws, "ecs", "register_task_definition", **request)
+    """One attempt: a blind retry after a lost answer would register a second revision."""
+    answer = call_once(aws, "ecs", "register_task_definition", **request)
     return dict(answer["taskDefinition"])
+
+
+def latest_task_definition(aws: Aws, family: str) -> dict[str, Any]:
+    """A family without a revision names its latest ACTIVE revision."""
+    return describe_task_definition(aws, family)
 
 
 def update_service(aws: Aws, cluster: str, service: str, task_definition: str,
                    *, force_new_deployment: bool) -> dict[str, Any]:
-    answer = call(aws, "ecs", "update_service", cluster=cluster, service=service,
-                  taskDefinition=task_definition, forceNewDeployment=force_new_deployment)
+    """One attempt: a blind retry after a lost answer would start a second deployment."""
+    answer = call_once(aws, "ecs", "update_service", cluster=cluster, service=service,
+                       taskDefinition=task_definition, forceNewDeployment=force_new_deployment)
     return dict(answer["service"])
 
 

@@ -70,8 +70,7 @@ def start(service: str, task_definition: str, payload: Mapping[str, Any]) -> Wat
     With a deployment circuit breaker, ECS itself decides when stopped tasks mean failure,
     so the watch then waits for the rollout state instead of failing on the first one.
     """
-    primary: Mapping[str, Any] = next(
-        (d for d in payload.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    primary = primary_deployment(payload)
     breaker = (payload.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker")
     return WatchState(
         service=service,
@@ -80,6 +79,12 @@ def start(service: str, task_definition: str, payload: Mapping[str, Any]) -> Wat
         seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])),
         circuit_breaker=bool((breaker or {}).get("enable")),
     )
+
+
+def primary_deployment(payload: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The service's PRIMARY deployment (the one ECS rolls towards), or {} if none."""
+    return next(
+        (d for d in payload.get("deployments", []) if d.get("status") == "PRIMARY"), {})
 
 
 def _events(payload: Mapping[str, Any], seen: frozenset[str]) -> tuple[Event, ...]:
