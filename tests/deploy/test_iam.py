@@ -1,0 +1,173 @@
+"""Least privilege: a full deploy as a user holding only docs/iam-policy.json, and without
+each of its statements in turn, against moto with IAM enforcement switched on."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from compose_ecs_deploy.adapters.aws import Aws
+from compose_ecs_deploy.console import ConsoleLog
+from compose_ecs_deploy.deploy import deploy
+from compose_ecs_deploy.errors import DeployError
+from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.settings import Settings
+from tests.support.moto_process import moto_server
+
+pytestmark = pytest.mark.stack
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+CLUSTER = "iam-cluster"
+SERVICE = "hello"
+SETUP_CALLS = 3  # create_user, put_user_policy, create_access_key: unauthenticated
+
+
+def policy(repository: str, without: str | None = None) -> dict[str, Any]:
+    text = (ROOT / "docs" / "iam-policy.json").read_text()
+    for placeholder, value in {"<REGION>": REGION, "<ACCOUNT_ID>": ACCOUNT,
+                               "<REPOSITORY>": repository, "<CLUSTER>": CLUSTER,
+                               "<SERVICE>": SERVICE, "<TASK_ROLE>": "hello-task",
+                               "<EXECUTION_ROLE>": "hello-execution"}.items():
+        text = text.replace(placeholder, value)
+    document = json.loads(text)
+    document["Statement"] = [s for s in document["Statement"] if s["Sid"] != without]
+    return document
+
+
+def as_moto_checks_it(document: dict[str, Any]) -> dict[str, Any]:
+    """moto authorises every ECS and ECR call against the resource `*` and knows none of
+    the condition keys, so it can check the actions, not the scoping: give it those."""
+    statements = [{k: v for k, v in s.items() if k != "Condition"} | {"Resource": "*"}
+                  for s in document["Statement"]]
+    return {**document, "Statement": statements}
+
+
+def test_the_policy_scopes_every_resource_it_can() -> None:
+    for statement in policy("repo")["Statement"]:
+        resources = statement["Resource"]
+        if statement["Sid"] in ("EcrLogin", "EcsTaskDefinitions"):
+            assert resources == "*"  # these actions take no resource-level permissions
+        elif statement["Sid"] == "EcsStoppedTasks":
+            assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
+        else:
+            for resource in resources if isinstance(resources, list) else [resources]:
+                assert resource.startswith("arn:aws:") and "*" not in resource
+
+
+@pytest.fixture(scope="module")
+def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """moto with IAM enforced after the admin's three set-up calls, and the ECS world."""
+    log = tmp_path_factory.mktemp("iam") / "moto.log"
+    with moto_server(log, {"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}) as url:
+        bootstrap = boto3.client("iam", endpoint_url=url, region_name=REGION,
+                                 aws_access_key_id="testing", aws_secret_access_key="testing")
+        bootstrap.create_user(UserName="admin")
+        bootstrap.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
+        admin = boto3.session.Session(aws_access_key_id=key["AccessKeyId"],
+                                      aws_secret_access_key=key["SecretAccessKey"],
+                                      region_name=REGION)
+        ecs = admin.client("ecs", endpoint_url=url)
+        repository = f"iam-hello-{secrets.token_hex(3)}"
+        admin.client("ecr", endpoint_url=url).create_repository(repositoryName=repository)
+        ecs.create_cluster(clusterName=CLUSTER)
+        arn = ecs.register_task_definition(
+            family=SERVICE, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+            cpu="256", memory="512",
+            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
+            taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-task",
+            containerDefinitions=[{"name": "web", "image": "example/web:0"}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=arn,
+                           desiredCount=1, launchType="FARGATE",
+                           tags=[{"key": "simulator:ticks", "value": "1"}])
+        yield {"url": url, "iam": admin.client("iam", endpoint_url=url), "ecs": ecs,
+               "repository": repository}
+
+
+def user_with(enforced: dict[str, Any], document: dict[str, Any]) -> dict[str, str]:
+    iam = enforced["iam"]
+    name = f"deployer-{secrets.token_hex(3)}"
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="deploy", PolicyDocument=json.dumps(document))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
+def deploy_as(credentials: dict[str, str], enforced: dict[str, Any], workdir: Path,
+              monkeypatch, tag: str) -> Any:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(
+        compose_files=(str(workdir / "compose.yaml"),), services=("web",), cluster=CLUSTER,
+        ecs_services=(SERVICE,), region=REGION, ecr_repositories=(enforced["repository"],),
+        image_tag=tag, poll_interval=0.01, max_poll_interval=0.05, max_retries=1)
+    return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), ConsoleLog())
+
+
+@pytest.fixture
+def workdir(aws_env, hello_app: Path, tmp_path: Path) -> Path:
+    compose = (hello_app / "compose.yaml").read_text()
+    (tmp_path / "compose.yaml").write_text(compose.replace(
+        "context: .", f"context: {hello_app}"))
+    return tmp_path
+
+
+def test_the_documented_policy_is_enough_for_a_full_deploy(enforced, workdir, monkeypatch
+                                                           ) -> None:
+    credentials = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    deployment = deploy_as(credentials, enforced, workdir, monkeypatch, "a" * 40)
+    assert deployment.result.succeeded
+    assert deployment.images["web"].digest.startswith("sha256:")
+    service = enforced["ecs"].describe_services(cluster=CLUSTER, services=[SERVICE])
+    assert service["services"][0]["taskDefinition"].endswith(":2")
+
+
+STATEMENTS = [s["Sid"] for s in policy("r")["Statement"]]
+ENFORCED_BY_MOTO = {
+    "EcrLogin": "ecr:GetAuthorizationToken",
+    "EcrPushAndCache": "ecr:DescribeRepositories",
+    "EcsTaskDefinitions": "ecs:DescribeTaskDefinition",
+    "EcsDeployService": "ecs:DescribeServices",
+}
+
+
+@pytest.mark.parametrize("statement", sorted(ENFORCED_BY_MOTO))
+def test_each_statement_is_needed(enforced, workdir, monkeypatch, statement: str) -> None:
+    credentials = user_with(enforced, as_moto_checks_it(
+        policy(enforced["repository"], without=statement)))
+    with pytest.raises(DeployError) as failure:
+        deploy_as(credentials, enforced, workdir, monkeypatch, "b" * 40)
+    message = str(failure.value)
+    assert ENFORCED_BY_MOTO[statement] in message
+    assert "add it to the deploy role's policy (see docs/iam-policy.json)" in message
+
+
+# Statements no test here can take away: moto does not check iam:PassRole, and ECS's
+# ListTasks/DescribeTasks are asked only when tasks of a new revision stop (the stopped-task
+# path is tested with full rights in test_deploy.py). The README says so.
+NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
+
+
+def test_every_statement_is_either_tested_or_explained() -> None:
+    assert set(STATEMENTS) == set(ENFORCED_BY_MOTO) | NOT_ENFORCED
+
+
+def test_the_readme_lists_the_policy_actions() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for statement in policy("r")["Statement"]:
+        for action in statement["Action"]:
+            assert action in readme, action
+    assert textwrap.dedent("docs/iam-policy.json") in readme
