@@ -8,6 +8,7 @@ Input names are exactly action.yml's; `test_action_yml_matches_inputs` keeps the
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Iterator, Mapping
@@ -163,6 +164,21 @@ def _title(diagnostic: Diagnostic) -> str:
     return "compose-ecs-deploy" + (f": {' '.join(parts)}" if parts else "")
 
 
+def _summary(markdown: str) -> None:
+    """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) it goes to the log."""
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        gha.append_job_summary(markdown)
+    else:
+        print(markdown, flush=True)
+
+
+def _output(name: str, value: str) -> None:
+    if os.environ.get("GITHUB_OUTPUT"):
+        gha.set_output(name, value)
+    else:
+        print(f"{name}={value}", flush=True)
+
+
 def _on_signal(signum: int, _frame: object) -> None:
     raise Cancelled(f"cancelled by {signal.Signals(signum).name}")
 
@@ -185,13 +201,13 @@ def main() -> int:
     except DeployError as exc:
         for diagnostic in exc.diagnostics:
             annotate(diagnostic)
-        gha.append_job_summary("## compose-ecs-deploy\n\n**Failed before the rollout:**\n\n"
+        _summary("## compose-ecs-deploy\n\n**Failed before the rollout:**\n\n"
                                + "\n".join(f"- {d.render()}" for d in exc.diagnostics
                                            if d.severity == "error") + "\n")
         return exc.exit_code
     for name, value in outputs(deployment.result, deployment.images).items():
-        gha.set_output(name, value)
-    gha.append_job_summary(summary_markdown(deployment.result, deployment.images))
+        _output(name, value)
+    _summary(summary_markdown(deployment.result, deployment.images))
     failures = failure_lines(deployment.result)
     for line in failures:
         annotate(Diagnostic.error("deployment-failed", line))

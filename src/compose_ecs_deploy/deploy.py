@@ -31,7 +31,7 @@ from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, normalise
 from compose_ecs_deploy.diagnostics import Diagnostics
 from compose_ecs_deploy.errors import AwsError, Cancelled, InputError
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, deploy_option_problems
 
 
 class Log(Protocol):
@@ -152,13 +152,16 @@ def read_running(aws: Aws, settings: Settings, targets: list[Target]) -> dict[st
 
 def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
                running: Mapping[str, Running], images: Mapping[str, str]) -> list[Plan]:
-    """Render every target over its running revision; raise with all problems, before writes."""
+    """Render every target over its base (the `task-definition` file when given, else the
+    running revision) and diff it against the running one; raise with every problem found,
+    before any write."""
     plans: list[Plan] = []
     problems: list[Any] = []
     everyone = frozenset(task_services(inputs, targets))
     for target in targets:
         current = running[target.ecs_service]
-        base = strip_read_only(current.task_definition)
+        running_request = strip_read_only(current.task_definition)
+        base = inputs.base_file if inputs.base_file is not None else running_request
         try:
             rendered = build_request(inputs, settings, services=target.compose_services,
                                      base=base, images=images, other_tasks_services=everyone)
@@ -166,7 +169,7 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
             problems.extend(d for d in exc.diagnostics if d not in problems)
             continue
         arn = str(current.service["taskDefinition"])
-        changes = diff(base, rendered.request, old_label=arn,
+        changes = diff(running_request, rendered.request, old_label=arn,
                        new_label=f"{target.ecs_service} (compose)")
         plans.append(Plan(target, current.service, current.task_definition, rendered, changes))
     if problems:
@@ -275,7 +278,13 @@ class Deployment:
 
 def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Deployment:
     """Validate, build and push, register what changed, update, watch, roll back."""
-    targets = parse_targets(settings)
+    problems = deploy_option_problems(settings)
+    try:
+        targets = parse_targets(settings)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems[0].message, problems)
     jobs = build_jobs(
         inputs.project, task_services(inputs, targets), inputs.images,
         settings.ecr_repositories, dict(parse_pairs(settings.build_args, "--build-arg")),

@@ -7,9 +7,12 @@ smaller options object derived from it) as plain data.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from compose_ecs_deploy.diagnostics import Diagnostic
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,29 @@ def source_url(environ: Mapping[str, str]) -> str | None:
     """The repository's URL for the OCI source label, as the runner describes it."""
     server, repository = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
     return f"{server}/{repository}" if server and repository else None
+
+
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_PLATFORM = re.compile(r"linux/(amd64|arm64)(/v8)?")
+
+
+def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
+    """Every option of `deploy` that cannot work, found before anything is read or built."""
+    problems: list[str] = []
+    if settings.image_tag is not None and not _TAG.fullmatch(settings.image_tag):
+        problems.append(f"image tag {settings.image_tag!r} is not a valid tag (letters, "
+                        "digits, _ . -, at most 128, not starting with . or -): set "
+                        "--image-tag (action input image-tag)")
+    if settings.platform is not None and not _PLATFORM.fullmatch(settings.platform):
+        problems.append(f"platform {settings.platform!r} is not one ECS runs: use "
+                        "linux/amd64 or linux/arm64 (--platform, action input platform)")
+    if not settings.wait_timeout_minutes > 0:
+        problems.append(f"wait timeout {settings.wait_timeout_minutes:g} must be a positive "
+                        "number of minutes (--wait-timeout, action input wait-timeout)")
+    if settings.max_retries < 0:
+        problems.append(f"max retries {settings.max_retries} must be 0 or more "
+                        "(--max-retries, action input max-retries)")
+    if not settings.region:
+        problems.append("no AWS region: pass --region (action input aws-region) or set "
+                        "AWS_REGION")
+    return [Diagnostic.error("option", problem) for problem in problems]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import ssl
 import textwrap
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,6 +111,33 @@ def world(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Pat
     ecs.create_cluster(clusterName=CLUSTER)
     (tmp_path / "compose.yaml").write_text(textwrap.dedent(COMPOSE))
     return World(ecs, aws_env["AWS_REGION"], tmp_path)
+
+
+MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json,"
+                  "application/vnd.oci.image.manifest.v1+json")
+
+
+def registry_get(stack: Any, auth: Any, path: str) -> tuple[dict[str, str], bytes]:
+    """GET from the registry over HTTPS with the stack's CA and the ECR credentials."""
+    context = ssl.create_default_context(cafile=stack.ca_path)
+    token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
+    request = urllib.request.Request(
+        f"https://{stack.registry_host}/v2/{path}",
+        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                         urllib.request.HTTPSHandler(context=context))
+    with opener.open(request, timeout=30) as response:
+        return dict(response.headers), response.read()
+
+
+def registry_contents(stack: Any, auth: Any) -> dict[str, list[str]]:
+    """Every repository in the registry with its tags: what pushes would change."""
+    _, body = registry_get(stack, auth, "_catalog?n=1000")
+    contents = {}
+    for repository in json.loads(body)["repositories"]:
+        _, tags = registry_get(stack, auth, f"{repository}/tags/list")
+        contents[repository] = sorted(json.loads(tags).get("tags") or [])
+    return contents
 
 
 def outputs_from(stdout: str) -> dict[str, str]:

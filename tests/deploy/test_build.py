@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import shutil
-import ssl
 import time
 import urllib.request
 from pathlib import Path
@@ -17,27 +15,10 @@ import pytest
 from compose_ecs_deploy.adapters import ecr
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
-from tests.deploy.conftest import World
+from tests.deploy.conftest import World, registry_get
 
 pytestmark = pytest.mark.stack
 SHA = "3f2c1a9b8e7d6c5b4a39281706f5e4d3c2b1a098"
-MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json,"
-                  "application/vnd.oci.image.manifest.v1+json")
-
-
-def registry_get(stack: Any, auth: Any, path: str) -> tuple[dict[str, str], bytes]:
-    """GET from the registry over HTTPS with the stack's CA and the ECR credentials."""
-    context = ssl.create_default_context(cafile=stack.ca_path)
-    token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
-    request = urllib.request.Request(
-        f"https://{stack.registry_host}/v2/{path}",
-        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPSHandler(context=context))
-    with opener.open(request, timeout=30) as response:
-        return dict(response.headers), response.read()
-
-
 def hello_settings(world: World, hello_app: Path, repositories: tuple[str, ...],
                    **overrides: Any) -> Any:
     return world.settings(compose_files=(str(hello_app / "compose.yaml"),), services=("web",),

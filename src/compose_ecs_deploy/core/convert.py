@@ -231,8 +231,10 @@ def _service_x_ecs(project: Project, service: str, diagnostics: Diagnostics) -> 
 
 def _apply_secrets(containers: list[dict[str, Any]], context: _Context) -> None:
     """Bind each secret to its container; a secret replaces a same-named environment entry."""
+    if not context.services:
+        return  # the selection error says why there is no container to bind to
     by_name = {container["name"]: container for container in containers}
-    primary = context.services[0] if context.services else None
+    primary = context.services[0]
     for binding in context.options.secrets:
         target = binding.service or primary
         if target is None or target not in context.services:

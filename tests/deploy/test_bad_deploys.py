@@ -1,0 +1,200 @@
+"""Bad inputs to the action, every input covered: exit 1, one `error:` line per problem, no
+traceback, and nothing written: no repository, image, revision or service update."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compose_ecs_deploy import action
+from tests.deploy.conftest import CLUSTER, World, registry_contents
+
+pytestmark = pytest.mark.stack
+ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hello/api-token-AbCdEf"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    inputs: dict[str, str] = field(default_factory=dict)
+    expect: tuple[tuple[str, ...], ...] = ()
+    compose_edit: Callable[[str], str] | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def healthcheck(value: str) -> Callable[[str], str]:
+    return lambda text: text.replace("interval: 10s", f"interval: {value}")
+
+
+CASES = [
+    Case("compose-file-missing", {"compose-file": "nope.yaml"},
+         (("nope.yaml", "does not exist"),)),
+    Case("compose-invalid-yaml", compose_edit=lambda t: t + "  broken: [\n",
+         expect=(("compose.yaml", "invalid YAML"),)),
+    Case("compose-unknown-key", compose_edit=lambda t: t.replace("    ports:", "    portz:"),
+         expect=(("compose.yaml:", "portz", "not allowed"),)),
+    Case("compose-required-variable",
+         compose_edit=lambda t: t.replace("GREETING_NAME: hello",
+                                          "GREETING_NAME: ${GREETING:?set GREETING}"),
+         expect=(("compose.yaml:", "set GREETING"),)),
+    Case("healthcheck-interval", compose_edit=healthcheck("1s"),
+         expect=(("compose.yaml:", "service web", "healthcheck.interval", "5-300"),)),
+    Case("published-port", compose_edit=lambda t: t.replace('"8080:8080"', '"80:8080"'),
+         expect=(("ports[0]", "8080:8080"),)),
+    Case("fargate-privileged",
+         compose_edit=lambda t: t.replace("    ports:", "    privileged: true\n    ports:"),
+         expect=(("privileged", "Fargate"),)),
+    Case("two-problems", {"secrets": "API_TOKEN"}, compose_edit=healthcheck("1s"),
+         expect=(("--secret", "NAME=ARN"), ("healthcheck.interval",))),
+    Case("profiles-hide-service", {"profiles": "debug", "services": "tools"},
+         expect=(("--service tools", "no such service"),)),
+    Case("services-unknown", {"services": "api"}, (("--service api", "no such service"),)),
+    Case("images-malformed", {"images": "web"}, (("--image 'web'", "SERVICE=URI"),)),
+    Case("images-unknown-service", {"images": "api=example/api:1"},
+         (("--image api", "not a container"),)),
+    Case("ecr-repository-malformed", {"ecr-repository": "web="},
+         (("--ecr-repository", "SERVICE=REPOSITORY"),)),
+    Case("ecr-repository-missing", {"ecr-repository": ""},
+         (("web has a build section but no ECR repository",),)),
+    Case("ecr-repository-unknown", {"ecr-repository": "no-such-repository"},
+         (("ECR repository no-such-repository does not exist", "create-repository"),)),
+    Case("image-tag-invalid", {"image-tag": "feature/x"},
+         (("image tag 'feature/x' is not a valid tag", "image-tag"),)),
+    Case("build-args-malformed", {"build-args": "NOVALUE"},
+         (("--build-arg 'NOVALUE' is not KEY=VALUE",),)),
+    Case("platform-unsupported", {"platform": "windows/amd64"},
+         (("platform 'windows/amd64'", "linux/amd64 or linux/arm64"),)),
+    Case("create-repository-not-bool", {"create-repository": "maybe"},
+         (("input create-repository", "true or false"),)),
+    Case("skip-existing-image-not-bool", {"skip-existing-image": "1"},
+         (("input skip-existing-image",),)),
+    Case("pin-digest-not-bool", {"pin-digest": "yes"}, (("input pin-digest",),)),
+    Case("secrets-malformed", {"secrets": "API_TOKEN"}, (("--secret", "NAME=ARN"),)),
+    Case("secrets-bad-arn", {"secrets": "API_TOKEN=arn:aws:secretsmanager:x"},
+         (("API_TOKEN", "neither a Secrets Manager ARN"),)),
+    Case("secrets-bad-name", {"secrets": f"API-TOKEN={ARN}"},
+         (("'API-TOKEN'", "environment variable name"),)),
+    Case("secrets-unknown-service", {"secrets": f"api.TOKEN={ARN}"},
+         (("api.TOKEN", "not a container"),)),
+    Case("secrets-two-bad-lines", {"secrets": "A\nB=x y"},
+         (("--secret", "'A'"), ("--secret", "B"))),
+    Case("secrets-file-missing", {"secrets-file": "none.txt"}, (("none.txt", "cannot read"),)),
+    Case("secrets-file-bad-line", {"secrets-file": "s.txt"}, (("s.txt:2", "NAME=ARN"),),
+         files={"s.txt": f"API_TOKEN={ARN}\nOOPS\n"}),
+    Case("task-definition-missing", {"task-definition": "base.json"},
+         (("base.json", "cannot read"),)),
+    Case("task-definition-invalid", {"task-definition": "base.json"},
+         (("base.json", "not valid JSON or YAML"),), files={"base.json": "{\"a\": [\n"}),
+    Case("task-definition-not-object", {"task-definition": "base.json"},
+         (("base.json", "must be a JSON/YAML object"),), files={"base.json": "[]\n"}),
+    Case("family-invalid", {"family": "my family"}, (("family 'my family'",),)),
+    Case("cluster-missing", {"cluster": ""}, (("no cluster given",),)),
+    Case("cluster-unknown", {"cluster": "nowhere"}, (("Cluster not found",),)),
+    Case("ecs-service-missing", {"ecs-service": ""}, (("no ECS service given",),)),
+    Case("ecs-service-unknown", {"ecs-service": "ghost"},
+         (("ECS service ghost was not found in cluster",),)),
+    Case("ecs-service-ambiguous", {"ecs-service": "hello\nother"},
+         (("say which compose services each runs",),)),
+    Case("aws-region-missing", {"aws-region": ""}, (("no AWS region", "aws-region"),),
+         environment={"AWS_REGION": "", "AWS_DEFAULT_REGION": ""}),
+    Case("force-new-deployment-not-bool", {"force-new-deployment": "sure"},
+         (("input force-new-deployment",),)),
+    Case("wait-not-bool", {"wait-for-service-stability": "nope"},
+         (("input wait-for-service-stability",),)),
+    Case("wait-timeout-not-number", {"wait-timeout": "soon"}, (("input wait-timeout",),)),
+    Case("wait-timeout-negative", {"wait-timeout": "-5"},
+         (("wait timeout -5 must be a positive",),)),
+    Case("rollback-not-bool", {"rollback-on-failure": "0"}, (("input rollback-on-failure",),)),
+    Case("dry-run-not-bool", {"dry-run": "no"}, (("input dry-run",),)),
+    Case("max-retries-not-number", {"max-retries": "x"}, (("input max-retries",),)),
+    Case("max-retries-negative", {"max-retries": "-1"}, (("max retries -1 must be 0",),)),
+    Case("strict-not-bool", {"strict": "2"}, (("input strict",),)),
+    Case("strict-secret-in-environment", {"strict": "true", "secrets": ""},
+         (("API_TOKEN looks like a secret", "strict"),)),
+    Case("base-bad-field", {"task-definition": "base.json"}, (("sizeInGiB",),),
+         files={"base.json": json.dumps({
+             "family": "hello", "ephemeralStorage": {"sizeInGiB": "big"},
+             "executionRoleArn": "arn:aws:iam::123456789012:role/exec"})}),
+]
+
+
+@pytest.fixture
+def workspace(world: World, hello_app: Path, tmp_path: Path, monkeypatch) -> Path:
+    root = tmp_path / "workspace"
+    shutil.copytree(hello_app, root)
+    compose = root / "compose.yaml"
+    compose.write_text(compose.read_text() + "  tools:\n    image: busybox\n"
+                       "    profiles: [never]\n")
+    monkeypatch.chdir(root)
+    return root
+
+
+def state(world: World, aws_client: Any, stack: Any, auth: Any) -> dict[str, Any]:
+    """What a deploy could write: repositories, revisions, deployments, registry tags."""
+    return {
+        "repositories": sorted(r["repositoryName"] for r in
+                               aws_client("ecr").describe_repositories()["repositories"]),
+        "revisions": world.revisions("hello"),
+        "deployments": [d["id"] for d in world.running("hello")["deployments"]],
+        "registry": registry_contents(stack, auth),
+    }
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_writes_nothing(case: Case, world: World, workspace: Path, ecr_repo,
+                                  aws_client, stack, registry_auth, monkeypatch,
+                                  capsys) -> None:
+    world.service("hello", containers=("web",))
+    if case.compose_edit:
+        compose = workspace / "compose.yaml"
+        compose.write_text(case.compose_edit(compose.read_text()))
+    for name, text in case.files.items():
+        (workspace / name).write_text(text)
+    for key, value in case.environment.items():
+        monkeypatch.setenv(key, value)
+    inputs = {"compose-file": "compose.yaml", "services": "web", "cluster": CLUSTER,
+              "ecs-service": "hello", "ecr-repository": ecr_repo.name,
+              "aws-region": world.region, "secrets": f"API_TOKEN={ARN}",
+              "wait-timeout": "1", **case.inputs}
+    for name in action.INPUTS:
+        monkeypatch.setenv(f"INPUT_{name.upper()}", inputs.get(name, ""))
+    monkeypatch.setenv("GITHUB_SHA", "c" * 40)
+    for name in ("GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        (workspace.parent / name).touch()
+        monkeypatch.setenv(name, str(workspace.parent / name))
+    before = state(world, aws_client, stack, registry_auth)
+
+    capsys.readouterr()
+    code = action.main()
+    out, err = capsys.readouterr()
+
+    assert code == 1, out + err
+    assert "Traceback" not in out + err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == len(case.expect), err
+    for line, words in zip(errors, case.expect, strict=True):
+        for word in words:
+            assert word in line, f"{word!r} not in {line!r}"
+    assert out.count("::error") == len(case.expect)
+    assert state(world, aws_client, stack, registry_auth) == before
+
+
+def test_the_corpora_hold_at_least_sixty_cases() -> None:
+    from tests.unit.test_bad_inputs import CASES as RENDER_CASES
+
+    assert len(CASES) + len(RENDER_CASES) >= 60
+    assert len(CASES) >= 40
+
+
+def test_every_action_input_has_a_bad_case() -> None:
+    covered = {name for case in CASES for name in case.inputs}
+    covered |= {"compose-file"}
+    assert set(action.INPUTS) - covered - {"additional-tags"} == set(), (
+        "additional-tags cannot be bad: it is sanitised into valid tags")
