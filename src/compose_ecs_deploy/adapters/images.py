@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -139,9 +140,34 @@ def tag(client: docker.DockerClient, image_id: str, repository: str, tag_name: s
     client.api.tag(image_id, repository, tag_name)
 
 
+_TRANSIENT_PUSH = re.compile(
+    r"connection refused|connection reset|broken pipe|EOF|timeout|i/o timeout|"
+    r"502|503|504|no such host|server misbehaving|TLS handshake", re.IGNORECASE)
+PUSH_ATTEMPTS = 4
+
+
 def push(client: docker.DockerClient, repository: str, tag_name: str,
-         credentials: RegistryLogin, log: Any) -> str:
-    """Push one tag; return the manifest digest the registry answered with."""
+         credentials: RegistryLogin, log: Any, *, backoff: float = 1.0) -> str:
+    """Push one tag, retrying with backoff while the registry is unreachable; return the
+    manifest digest the registry answered with."""
+    attempt = 1
+    while True:
+        try:
+            return _push_once(client, repository, tag_name, credentials, log)
+        except BuildError as exc:
+            if not _TRANSIENT_PUSH.search(str(exc)):
+                raise
+            if attempt >= PUSH_ATTEMPTS:
+                raise BuildError(f"{exc} (after {attempt} attempts; the registry did not "
+                                 "come back)") from exc
+            delay = backoff * 2 ** (attempt - 1)
+            attempt += 1
+            log.info(f"{exc}; retrying in {delay:g} s (attempt {attempt} of {PUSH_ATTEMPTS})")
+            time.sleep(delay)
+
+
+def _push_once(client: docker.DockerClient, repository: str, tag_name: str,
+               credentials: RegistryLogin, log: Any) -> str:
     digest: str | None = None
     reported: set[tuple[str, str]] = set()
     try:
