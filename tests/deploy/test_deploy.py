@@ -210,3 +210,38 @@ def test_sigterm_during_the_wait_exits_within_five_seconds(world: World, aws_env
     assert time.monotonic() - sent < 5
     assert process.returncode == 1
     assert "cancelled by SIGTERM" in err and "ecs-svc/" in err
+
+
+def test_two_deploys_of_one_service_at_once_both_report_truthfully(world: World,
+                                                                   aws_env) -> None:
+    world.service("web", scenario="slow", tags={"simulator:ticks": "6"})
+    runs = []
+    for image in ("example/app:blue", "example/app:green"):
+        runs.append(subprocess.Popen(
+            [sys.executable, "-m", "compose_ecs_deploy", "deploy", "-f",
+             str(world.workdir / "compose.yaml"), "--service", "app", "--cluster", CLUSTER,
+             "--ecs-service", "web", "--image", f"app={image}", "--poll-interval", "0.2",
+             "--no-rollback"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **aws_env}))
+    results = [run.communicate(timeout=120) for run in runs]
+    codes = [run.returncode for run in runs]
+    final = world.running("web")["taskDefinition"]
+    registered = {outputs_from(out)["task-definition-arn"]: (code, err)
+                  for (out, err), code in zip(results, codes, strict=True)}
+    assert final in registered  # the service ends on one of the two revisions
+    assert len(registered) == 2 and len(world.revisions("web")) == 3
+    winner_code, _ = registered.pop(final)
+    [(loser_code, loser_err)] = registered.values()
+    assert winner_code == 0
+    assert loser_code == 1 and "superseded" in loser_err
+
+
+def test_rerunning_a_finished_deploy_changes_nothing(world: World, capsys) -> None:
+    world.service("web")
+    assert _cli(world, capsys)[0] == 0
+    revisions = world.revisions("web")
+    code, out, _ = _cli(world, capsys)
+    assert code == 0
+    assert outputs_from(out)["changed"] == "false"
+    assert world.revisions("web") == revisions
