@@ -207,7 +207,7 @@ def main() -> int:
         return exc.exit_code
     for name, value in outputs(deployment.result, deployment.images).items():
         _output(name, value)
-    _summary(summary_markdown(deployment.result, deployment.images))
+    _summary(summary_markdown(deployment.result, deployment.images, deployment.phases))
     failures = failure_lines(deployment.result)
     for line in failures:
         annotate(Diagnostic.error("deployment-failed", line))

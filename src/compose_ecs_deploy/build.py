@@ -20,6 +20,7 @@ from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.adapters.images import BuildSpec
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import BuildError, InputError
+from compose_ecs_deploy.timing import Stopwatch
 
 _TAG_INVALID = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -133,8 +134,8 @@ class BuildOptions:
 
 
 def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob],
-                   options: BuildOptions, log: Any,
-                   cache_images: Mapping[str, str]) -> dict[str, BuiltImage]:
+                   options: BuildOptions, log: Any, cache_images: Mapping[str, str],
+                   stopwatch: Stopwatch) -> dict[str, BuiltImage]:
     """Run the jobs; `cache_images` names each service's previous image to warm the cache."""
     repositories = {}
     for repository in dict.fromkeys(job.repository for job in jobs):
@@ -175,13 +176,14 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob
         tags = list(dict.fromkeys(
             f"{uri}:{name}" for uri in uris for name in (options.tag, *options.extra_tags)))
         if use_buildx:
-            with log.group(f"build and push {', '.join(job.service for job in group)}"):
+            with log.group(f"build and push {', '.join(job.service for job in group)}"), \
+                    stopwatch.phase("build and push"):
                 digest = images.buildx_build_and_push(group[0].spec, tags,
                                                       f"{uris[0]}:buildcache", credentials, log)
             digests = dict.fromkeys(uris, digest)
         else:
             digests = _build_and_push_with_sdk(client, credentials, group, uris, options, log,
-                                               cache_images)
+                                               cache_images, stopwatch)
         for job, uri in zip(group, uris, strict=True):
             log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
             results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri], False,
@@ -191,16 +193,18 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob
 
 def _build_and_push_with_sdk(client: Any, credentials: RegistryLogin, group: list[BuildJob],
                              uris: list[str], options: BuildOptions, log: Any,
-                             cache_images: Mapping[str, str]) -> dict[str, str]:
+                             cache_images: Mapping[str, str],
+                             stopwatch: Stopwatch) -> dict[str, str]:
     """Build once with the engine's builder, then tag and push for every repository."""
     first, uri = group[0], uris[0]
-    with log.group(f"build {', '.join(job.service for job in group)}"):
+    with log.group(f"build {', '.join(job.service for job in group)}"), \
+            stopwatch.phase("build"):
         cache = _warm_cache(client, credentials, uri, cache_images.get(first.service), log)
         spec = replace(first.spec, cache_from=first.spec.cache_from + tuple(cache))
         image_id = images.build(client, spec, f"{uri}:{options.tag}", log)
     digests: dict[str, str] = {}
     for target in dict.fromkeys(uris):
-        with log.group(f"push {target}"):
+        with log.group(f"push {target}"), stopwatch.phase("push"):
             for tag_name in (options.tag, *options.extra_tags):
                 images.tag(client, image_id, target, tag_name)
                 pushed = images.push(client, target, tag_name, credentials, log)

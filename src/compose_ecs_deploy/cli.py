@@ -207,7 +207,7 @@ def run_deploy(args: argparse.Namespace) -> ExitCode:
     from compose_ecs_deploy.adapters.aws import Aws
     from compose_ecs_deploy.deploy import deploy
     from compose_ecs_deploy.render import prepare
-    from compose_ecs_deploy.report import failure_lines, outputs
+    from compose_ecs_deploy.report import failure_lines, format_phases, outputs
 
     _cancel_on_signals()
     settings = settings_from_args(args)
@@ -216,6 +216,7 @@ def run_deploy(args: argparse.Namespace) -> ExitCode:
     deployment = deploy(aws, settings, inputs, ConsoleLog())
     for key, value in outputs(deployment.result, deployment.images).items():
         print(f"{key}={value}")
+    print(f"time: {format_phases(deployment.phases)}")
     failures = failure_lines(deployment.result)
     for line in failures:
         print(f"error: {line}", file=sys.stderr)

@@ -16,7 +16,9 @@ from typing import Any, Protocol, TypeVar
 
 from compose_ecs_deploy.adapters import ecr, ecs
 from compose_ecs_deploy.adapters.aws import Aws
+from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.build import (
+    BuildJob,
     BuildOptions,
     BuiltImage,
     build_and_push,
@@ -32,6 +34,7 @@ from compose_ecs_deploy.diagnostics import Diagnostics
 from compose_ecs_deploy.errors import AwsError, Cancelled, InputError
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
 from compose_ecs_deploy.settings import Settings, deploy_option_problems
+from compose_ecs_deploy.timing import Stopwatch
 
 
 class Log(Protocol):
@@ -274,10 +277,52 @@ def _observe(aws: Aws, cluster: str, name: str, payload: Mapping[str, Any],
 class Deployment:
     result: DeployResult
     images: dict[str, BuiltImage]
+    phases: dict[str, float] = field(default_factory=dict)
 
 
-def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Deployment:
+def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
+           stopwatch: Stopwatch | None = None) -> Deployment:
     """Validate, build and push, register what changed, update, watch, roll back."""
+    stopwatch = stopwatch or Stopwatch()
+    with stopwatch.phase("plan"):
+        planned = _plan(aws, settings, inputs, log)
+    jobs, targets, running, credentials = (planned.jobs, planned.targets, planned.running,
+                                           planned.credentials)
+    plans = planned.plans
+    tag = str(settings.image_tag)
+    built: dict[str, BuiltImage] = {}
+    if settings.dry_run:
+        for job in jobs:
+            log.info(f"{job.service}: dry run: would build {job.spec.context} and push "
+                     f"{credentials.registry if credentials else ''}/{job.repository}:{tag}")
+    elif jobs and credentials:
+        options = BuildOptions(
+            tag=tag, extra_tags=tuple(sanitise_tag(t) for t in settings.additional_tags),
+            skip_existing=settings.skip_existing_image,
+            create_repository=settings.create_repository,
+            scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
+        built = build_and_push(aws, credentials, jobs, options, log, previous_images(running),
+                               stopwatch)
+        final = {s: (b.pinned if settings.pin_digest else b.tagged) for s, b in built.items()}
+        with stopwatch.phase("plan"):
+            plans = make_plans(inputs, settings, targets, running, final)
+    return Deployment(roll_out(aws, settings, plans, log, stopwatch), built,
+                      stopwatch.seconds)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Everything read and validated before the first build or write."""
+
+    jobs: list[BuildJob]
+    targets: list[Target]
+    running: dict[str, Running]
+    credentials: RegistryLogin | None
+    plans: list[Plan]
+
+
+def _plan(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Planned:
+    """Check the options, read the running services, validate every request."""
     problems = deploy_option_problems(settings)
     try:
         targets = parse_targets(settings)
@@ -298,29 +343,16 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Deployment
         log.mask(credentials.password)
         log.mask(credentials.token)
     tag = str(settings.image_tag)
-    planned = {job.service: f"{credentials.registry}/{job.repository}:{tag}"
-               for job in jobs} if credentials else {}
-    plans = make_plans(inputs, settings, targets, running, planned)
+    images = {job.service: f"{credentials.registry}/{job.repository}:{tag}"
+              for job in jobs} if credentials else {}
+    plans = make_plans(inputs, settings, targets, running, images)
     for value in secret_looking_values(p.rendered.request for p in plans):
         log.mask(value)
-    built: dict[str, BuiltImage] = {}
-    if settings.dry_run:
-        for job in jobs:
-            log.info(f"{job.service}: dry run: would build {job.spec.context} and push "
-                     f"{planned[job.service]}")
-    elif jobs and credentials:
-        options = BuildOptions(
-            tag=tag, extra_tags=tuple(sanitise_tag(t) for t in settings.additional_tags),
-            skip_existing=settings.skip_existing_image,
-            create_repository=settings.create_repository,
-            scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
-        built = build_and_push(aws, credentials, jobs, options, log, previous_images(running))
-        final = {s: (b.pinned if settings.pin_digest else b.tagged) for s, b in built.items()}
-        plans = make_plans(inputs, settings, targets, running, final)
-    return Deployment(roll_out(aws, settings, plans, log), built)
+    return Planned(jobs, targets, running, credentials, plans)
 
 
-def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log) -> DeployResult:
+def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
+             stopwatch: Stopwatch) -> DeployResult:
     """Register each changed revision, update its service, watch, roll back failures."""
     notices = dict.fromkeys(d for p in plans for d in p.rendered.diagnostics)
     for notice in notices:
@@ -356,21 +388,24 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log) -> Deplo
             log.info(f"{name}: unchanged; service left alone (changed=false)")
             continue
         if p.changed:
-            registered = _register(aws, settings, p, log)
+            with stopwatch.phase("register"):
+                registered = _register(aws, settings, p, log)
             result.task_definition_arn = str(registered["taskDefinitionArn"])
             log.info(f"{name}: registered {result.task_definition_arn}")
-        service = _update(aws, settings, name, result.task_definition_arn, p.service, log)
+        with stopwatch.phase("update"):
+            service = _update(aws, settings, name, result.task_definition_arn, p.service, log)
         watches[name] = rollout.start(name, result.task_definition_arn, service)
         result.deployment_id = watches[name].deployment_id
         log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
 
     if settings.wait and watches:
-        with log.group("waiting for the services to become stable"):
+        with log.group("waiting for the services to become stable"), stopwatch.phase("wait"):
             outcomes = _watch(aws, settings, watches, log)
         for name, outcome in outcomes.items():
             results[name].outcome = outcome
             results[name].seconds = time.monotonic() - started
-        _roll_back(aws, settings, plans, results, log)
+        with stopwatch.phase("rollback"):
+            _roll_back(aws, settings, plans, results, log)
     return DeployResult(list(results.values()))
 
 

@@ -13,6 +13,10 @@ from compose_ecs_deploy.build import BuiltImage
 from compose_ecs_deploy.deploy import DeployResult, ServiceResult
 
 
+def format_phases(phases: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+
+
 def _per_service(values: Mapping[str, str]) -> str:
     if len(values) == 1:
         return next(iter(values.values()))
@@ -71,8 +75,9 @@ def failure_lines(result: DeployResult) -> list[str]:
     return lines
 
 
-def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage]) -> str:
-    """The job summary: images, one row per service, the diffs, what went wrong."""
+def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
+                     phases: Mapping[str, float] | None = None) -> str:
+    """The job summary: images, one row per service, the diffs, what went wrong, timing."""
     parts = ["## compose-ecs-deploy", ""]
     if images:
         parts += ["### Images", "", "| service | image | digest | built |", "|---|---|---|---|"]
@@ -90,6 +95,8 @@ def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage]) -> 
         parts.append(f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
                      f"{before} | {after} | {_outcome_text(service, result.dry_run)} | "
                      f"{service.seconds:.0f} s |")
+    if phases:
+        parts += ["", f"Time: {format_phases(phases)}"]
     failures = failure_lines(result)
     if failures:
         parts += ["", "### What went wrong", ""] + [f"- {line}" for line in failures]
