@@ -9,14 +9,9 @@ asserting what real ECS would report at each poll.
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -24,7 +19,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.moto_process import REPO, moto_server
+
 CLUSTER = "sim"
 SERVICE = "web"
 DEPLOYMENT_ID = re.compile(r"^ecs-svc/\d{19}$")
@@ -36,12 +32,6 @@ DEPLOYMENT_KEYS = {
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _post(url: str) -> None:
     with _OPENER.open(urllib.request.Request(url, data=b"", method="POST"), timeout=10):
         pass
@@ -50,36 +40,11 @@ def _post(url: str) -> None:
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The launcher on a free loopback port, stopped by its own PID at the end."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("simulator") / "moto_server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.moto_server", "-H", "127.0.0.1", "-p", str(port)],
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"launcher exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with _OPENER.open(f"{url}/moto-api/data.json", timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"launcher did not answer on {url}:\n{log.read_text()}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        with moto_server(tmp_path_factory.mktemp("simulator") / "moto_server.log") as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture

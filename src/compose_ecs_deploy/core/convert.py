@@ -11,7 +11,7 @@ are kept; base containers that match no service are kept as they are. A service-
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -870,32 +870,31 @@ def _map_platform(ctx: _Context, service: str, value: Any, c: dict[str, Any],
     ctx.platforms[service] = architecture
 
 
-def _fargate_refuses(compose_key: str, why: str, apply: _Handler) -> _Handler:
+def _refused_when(blocked: Callable[[_Context], bool], compose_key: str, code: str,
+                  message: str, apply: _Handler) -> _Handler:
+    """Map a field with `apply`, unless the task's launch type or network mode forbids it."""
     def handler(ctx: _Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         if not value:
             return
-        if ctx.fargate:
-            ctx.error(service, compose_key, f"fargate-{compose_key.replace('_', '-')}",
-                      f"{compose_key} is not available on Fargate ({why}); remove it or use "
-                      "the EC2 launch type (x-ecs.requiresCompatibilities: [EC2])")
+        if blocked(ctx):
+            ctx.error(service, compose_key, code, message)
             return
         apply(ctx, service, value, c, linux)
     return handler
+
+
+def _fargate_refuses(compose_key: str, why: str, apply: _Handler) -> _Handler:
+    return _refused_when(
+        lambda ctx: ctx.fargate, compose_key, f"fargate-{compose_key.replace('_', '-')}",
+        f"{compose_key} is not available on Fargate ({why}); remove it or use the EC2 launch "
+        "type (x-ecs.requiresCompatibilities: [EC2])", apply)
 
 
 def _awsvpc_refuses(compose_key: str, why: str, apply: _Handler) -> _Handler:
-    def handler(ctx: _Context, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
-        if not value:
-            return
-        if ctx.awsvpc:
-            ctx.error(service, compose_key, f"awsvpc-{compose_key.replace('_', '-')}",
-                      f"{compose_key} cannot be set under the awsvpc network mode ({why}); "
-                      "remove it")
-            return
-        apply(ctx, service, value, c, linux)
-    return handler
+    return _refused_when(
+        lambda ctx: ctx.awsvpc, compose_key, f"awsvpc-{compose_key.replace('_', '-')}",
+        f"{compose_key} cannot be set under the awsvpc network mode ({why}); remove it", apply)
 
 
 def _linux(key: str, convert: Any) -> _Handler:
