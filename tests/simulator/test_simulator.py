@@ -9,6 +9,8 @@ asserting what real ECS would report at each poll.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
