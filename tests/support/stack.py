@@ -28,7 +28,7 @@ Environment knobs (all optional):
     STACK_REGISTRY_ADDR    registry listen address (default 127.0.0.1:443)
     STACK_BASE_IMAGE       base image name (default compose-ecs-deploy/base-python:local)
     STACK_BASE_SUITE       Debian suite of the base image (default: this machine's)
-    STACK_BASE_INCLUDE     packages in the base image (default python3,ca-certificates)
+    STACK_BASE_INCLUDE     packages in the base image (default python3,python3-venv,ca-certificates)
     STACK_MIRROR           Debian mirror for debootstrap (default: from this machine's apt)
     STACK_STORAGE_DRIVER   force dockerd's storage driver (default overlay2, then vfs)
 """
@@ -61,7 +61,7 @@ from tests.support import guard, hostsfile, names, procs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = Path("/var/cache/compose-ecs-deploy")
-DEFAULT_BASE_INCLUDE = "python3,ca-certificates"
+DEFAULT_BASE_INCLUDE = "python3,python3-venv,ca-certificates"
 BASE_LABEL = "org.compose-ecs-deploy.base-key"
 BASE_RECIPE_VERSION = "1"
 CERTS_D = Path("/etc/docker/certs.d")
