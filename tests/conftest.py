@@ -13,6 +13,10 @@ import pytest
 
 from compose_ecs_deploy.cli import main
 
+# The local stack's fixtures (stack, aws_env, aws_client, ecr_repo, registry_auth,
+# docker_client, hello_app, run_container, unused_port, ...), for every test folder.
+pytest_plugins = ["tests.support.pytest_stack"]
+
 EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "nextjs-postgres"
 EXECUTION_ROLE = "arn:aws:iam::123456789012:role/test-execution"
 

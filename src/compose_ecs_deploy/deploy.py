@@ -30,7 +30,7 @@ from compose_ecs_deploy.core import rollout
 from compose_ecs_deploy.core.convert import select_services
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
 from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, normalise, strip_read_only
-from compose_ecs_deploy.diagnostics import Diagnostics
+from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 from compose_ecs_deploy.errors import AwsError, Cancelled, InputError
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
 from compose_ecs_deploy.settings import Settings, deploy_option_problems
@@ -330,22 +330,32 @@ def _plan(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Planned:
         problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems[0].message, problems)
-    jobs = build_jobs(
-        inputs.project, task_services(inputs, targets), inputs.images,
-        settings.ecr_repositories, dict(parse_pairs(settings.build_args, "--build-arg")),
-        oci_labels(settings.image_tag, settings.source_url), settings.platform)
+    jobs: list[BuildJob] = []
+    try:
+        jobs = build_jobs(
+            inputs.project, task_services(inputs, targets), inputs.images,
+            settings.ecr_repositories, dict(parse_pairs(settings.build_args, "--build-arg")),
+            oci_labels(settings.image_tag, settings.source_url), settings.platform)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:
-        raise InputError("no image tag: pass --image-tag (action input image-tag; the commit "
-                         "SHA by default on a runner)")
+        problems.append(Diagnostic.error(
+            "image-tag-missing", "no image tag: pass --image-tag (action input image-tag; the "
+            "commit SHA by default on a runner)"))
     running = read_running(aws, settings, targets)
-    credentials = ecr.login(aws) if jobs else None
+    credentials = ecr.login(aws) if jobs and not problems else None
     if credentials:
         log.mask(credentials.password)
         log.mask(credentials.token)
     tag = str(settings.image_tag)
     images = {job.service: f"{credentials.registry}/{job.repository}:{tag}"
               for job in jobs} if credentials else {}
-    plans = make_plans(inputs, settings, targets, running, images)
+    try:
+        plans = make_plans(inputs, settings, targets, running, images)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems[0].message, problems)
     for value in secret_looking_values(p.rendered.request for p in plans):
         log.mask(value)
     return Planned(jobs, targets, running, credentials, plans)

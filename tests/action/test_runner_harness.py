@@ -19,18 +19,6 @@ from typing import Any
 import pytest
 
 from tests.support import action_image, runner
-from tests.support.pytest_stack import (
-    aws_client,
-    aws_env,
-    docker_client,
-    ecr_repo,
-    hello_app,
-    registry_auth,
-    stack,
-)
-
-__all__ = ["aws_client", "aws_env", "docker_client", "ecr_repo", "hello_app", "registry_auth",
-           "stack"]
 
 pytestmark = pytest.mark.stack
 

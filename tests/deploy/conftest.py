@@ -19,20 +19,6 @@ from compose_ecs_deploy.console import ConsoleLog
 from compose_ecs_deploy.deploy import Deployment, deploy
 from compose_ecs_deploy.render import prepare
 from compose_ecs_deploy.settings import Settings
-from tests.support.pytest_stack import (
-    aws_client,
-    aws_env,
-    docker_client,
-    ecr_repo,
-    hello_app,
-    registry_auth,
-    run_container,
-    stack,
-    unused_port,
-)
-
-__all__ = ["aws_client", "aws_env", "docker_client", "ecr_repo", "hello_app", "registry_auth",
-           "run_container", "stack", "unused_port"]
 
 ACCOUNT = "123456789012"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/exec"
