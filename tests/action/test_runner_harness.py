@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.support import action_image, runner
+from tests.support.terraform import first_revision
 
 pytestmark = pytest.mark.stack
 
@@ -47,13 +48,7 @@ class World:
     def __init__(self, aws_client: Callable[..., Any]) -> None:
         self.ecs = aws_client("ecs")
         self.ecs.create_cluster(clusterName=CLUSTER)
-        self.first_arn = self.ecs.register_task_definition(
-            family=SERVICE, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE,
-            containerDefinitions=[{"name": "web", "image": "public.ecr.aws/nginx/nginx:1",
-                                   "essential": True,
-                                   "portMappings": [{"containerPort": 8080}]}],
-        )["taskDefinition"]["taskDefinitionArn"]
+        self.first_arn = first_revision(self.ecs, SERVICE, EXECUTION_ROLE)
         self.ecs.create_service(
             cluster=CLUSTER, serviceName=SERVICE, taskDefinition=self.first_arn,
             desiredCount=1, launchType="FARGATE",

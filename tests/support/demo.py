@@ -31,6 +31,7 @@ from typing import Any
 
 from tests.support import action_image, guard, runner
 from tests.support import stack as stack_mod
+from tests.support.terraform import first_revision
 
 APP = stack_mod.REPO_ROOT / "tests" / "apps" / "hello"
 CLUSTER = "demo"
@@ -99,13 +100,7 @@ def terraform_apply(info: stack_mod.StackInfo) -> dict[str, str]:
     services = ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"]
     running = next((s for s in services if s["status"] == "ACTIVE"), None)
     if running is None:
-        first = ecs.register_task_definition(
-            family=SERVICE, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE,
-            containerDefinitions=[{"name": "web", "image": "public.ecr.aws/nginx/nginx:1",
-                                   "essential": True,
-                                   "portMappings": [{"containerPort": 8080}]}],
-        )["taskDefinition"]["taskDefinitionArn"]
+        first = first_revision(ecs, SERVICE, EXECUTION_ROLE)
         ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=first,
                            desiredCount=2, launchType="FARGATE")
         done["service"] = f"{SERVICE} created on {first.rsplit('/', 1)[-1]}"

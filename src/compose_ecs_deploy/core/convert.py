@@ -591,12 +591,19 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
-def _duration(ctx: _Context, service: str, field_name: str, value: Any) -> int | None:
+def _parsed(ctx: _Context, service: str, field_name: str, value: Any,
+            parse: Callable[[Any], int], code: str) -> int | None:
+    """The parsed value, or None with an error naming the field (never a traceback)."""
     try:
-        return duration_to_whole_seconds(value)
+        return parse(value)
     except ValueError as exc:
-        ctx.error(service, field_name, "duration-invalid", str(exc))
+        ctx.error(service, field_name, code, str(exc))
         return None
+
+
+def _duration(ctx: _Context, service: str, field_name: str, value: Any) -> int | None:
+    return _parsed(ctx, service, field_name, value, duration_to_whole_seconds,
+                   "duration-invalid")
 
 
 def _map_healthcheck(ctx: _Context, service: str, value: Any, c: dict[str, Any],
@@ -636,19 +643,12 @@ def _map_healthcheck(ctx: _Context, service: str, value: Any, c: dict[str, Any],
 
 
 def _size_mib(ctx: _Context, service: str, field_name: str, value: Any) -> int | None:
-    try:
-        return bytes_to_mib(parse_bytes(value))
-    except ValueError as exc:
-        ctx.error(service, field_name, "memory-invalid", str(exc))
-        return None
+    return _parsed(ctx, service, field_name, value, lambda v: bytes_to_mib(parse_bytes(v)),
+                   "memory-invalid")
 
 
 def _cpu_units(ctx: _Context, service: str, field_name: str, value: Any) -> int | None:
-    try:
-        return cpus_to_units(value)
-    except ValueError as exc:
-        ctx.error(service, field_name, "cpu-invalid", str(exc))
-        return None
+    return _parsed(ctx, service, field_name, value, cpus_to_units, "cpu-invalid")
 
 
 def _map_deploy(ctx: _Context, service: str, value: Any, c: dict[str, Any],
