@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compose_ecs_deploy.core import convert, fields
+from compose_ecs_deploy.core import fields, service_fields
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = ROOT / "src" / "compose_ecs_deploy" / "core"
@@ -38,11 +38,12 @@ def test_readme_mapping_table_is_generated_from_the_rules() -> None:
 
 
 def test_every_mapped_rule_has_a_handler() -> None:
-    handled = set(convert._HANDLERS) | convert._HANDLED_ELSEWHERE | convert._RESOLVED_BY_COMPOSE
+    handled = (set(service_fields.HANDLERS) | service_fields.HANDLED_ELSEWHERE
+               | service_fields.RESOLVED_BY_COMPOSE)
     for rule in fields.RULES:
         if rule.handling in ("mapped", "rejected") and rule.compose != "x-ecs":
             assert rule.compose in handled, rule.compose
-    for key in convert._HANDLERS:
+    for key in service_fields.HANDLERS:
         assert key in fields.BY_NAME, f"{key} is handled but missing from the table"
 
 

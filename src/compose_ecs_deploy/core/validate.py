@@ -15,6 +15,7 @@ from typing import Any
 
 from compose_ecs_deploy.core import fargate
 from compose_ecs_deploy.core.secrets import is_secret_reference
+from compose_ecs_deploy.core.service_fields import FARGATE_LOG_DRIVERS
 from compose_ecs_deploy.diagnostics import Diagnostics
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
@@ -276,9 +277,6 @@ def _check_memory(
                       f"memory {memory} MiB exceeds the task's {task_memory} MiB")
 
 
-_FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
-
-
 def _check_fargate_container(checker: _Checker, name: str, c: Mapping[str, Any]) -> None:
     """The same launch-type rules the converter enforces, for values from x-ecs or the base."""
     linux = c.get("linuxParameters") or {}
@@ -297,7 +295,7 @@ def _check_fargate_container(checker: _Checker, name: str, c: Mapping[str, Any])
     if any(cap != "SYS_PTRACE" for cap in added):
         problems.append(("cap_add", "capabilities other than SYS_PTRACE"))
     driver = (c.get("logConfiguration") or {}).get("logDriver")
-    if driver and driver not in _FARGATE_LOG_DRIVERS:
+    if driver and driver not in FARGATE_LOG_DRIVERS:
         problems.append(("logging.driver", f"the {driver} log driver"))
     if any(u.get("name") != "nofile" for u in c.get("ulimits") or []):
         problems.append(("ulimits", "ulimits other than nofile"))

@@ -1,0 +1,223 @@
+"""The state of one conversion: what every compose field handler reads and writes.
+
+It knows the task (its services, launch type, network mode, family) and collects what the
+task level needs from the containers (named volumes used, platforms asked for, which compose
+key set a value) while each service's fields are mapped by `service_fields`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from compose_ecs_deploy.core.fields import BY_NAME
+from compose_ecs_deploy.core.project import Project
+from compose_ecs_deploy.core.secrets import SecretBinding
+from compose_ecs_deploy.core.service_fields import (
+    HANDLED_ELSEWHERE,
+    HANDLERS,
+    RESOLVED_BY_COMPOSE,
+)
+from compose_ecs_deploy.core.units import parse_port_range
+from compose_ecs_deploy.diagnostics import Diagnostics
+
+FARGATE = "FARGATE"
+DEFAULT_NETWORK_MODE = "awsvpc"
+
+
+@dataclass(frozen=True)
+class ConversionOptions:
+    """What the conversion needs beyond the compose files; `Settings` builds it."""
+
+    services: tuple[str, ...] = ()
+    images: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[SecretBinding, ...] = ()
+    family: str | None = None
+    region: str | None = None
+    base: Mapping[str, Any] | None = None
+    other_tasks_services: frozenset[str] = frozenset()
+    strict: bool = False
+
+
+
+@dataclass
+class Context:
+    project: Project
+    options: ConversionOptions
+    diagnostics: Diagnostics
+    services: tuple[str, ...]
+    launch_type: str
+    network_mode: str
+    family: str
+    used_volumes: dict[str, None] = field(default_factory=dict)
+    platforms: dict[str, str] = field(default_factory=dict)
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def fargate(self) -> bool:
+        return self.launch_type == FARGATE
+
+    @property
+    def awsvpc(self) -> bool:
+        return self.network_mode == "awsvpc"
+
+    def error(self, service: str, field_name: str, code: str, message: str) -> None:
+        self.diagnostics.error(code, message, service=service, field=field_name)
+
+    def notice(self, service: str, field_name: str, code: str, message: str) -> None:
+        self.diagnostics.notice(code, message, service=service, field=field_name)
+
+    def container(self, service: str) -> dict[str, Any]:
+        spec = self.project.services[service]
+        container: dict[str, Any] = {"name": service, "essential": True}
+        container["image"] = self._image(service, spec)
+        linux: dict[str, Any] = {}
+        for key, value in spec.items():
+            handler = HANDLERS.get(key)
+            if handler is not None:
+                handler(self, service, value, container, linux)
+                continue
+            if key.startswith("x-") or key in RESOLVED_BY_COMPOSE or key in HANDLED_ELSEWHERE:
+                continue
+            rule = BY_NAME.get(key)
+            if rule is None:
+                self.notice(service, key, "field-unsupported",
+                            f"{key} has no ECS equivalent; ignored")
+            elif rule.handling == "ignored":
+                if key == "networks" and set(value or {}) <= {"default"}:
+                    continue
+                self.notice(service, key, "field-ignored", f"{key} ignored: {rule.note}")
+        if linux:
+            container["linuxParameters"] = linux
+        self._ports(service, spec, container)
+        if "logConfiguration" not in container:
+            container["logConfiguration"] = self._default_logging(service)
+        return container
+
+    def _image(self, service: str, spec: Mapping[str, Any]) -> str:
+        if service in self.options.images:
+            return self.options.images[service]
+        if spec.get("image"):
+            return str(spec["image"])
+        placeholder = f"{self.project.name}-{service}:latest"
+        self.notice(service, "image", "image-placeholder",
+                    f"no image given; using the placeholder {placeholder} "
+                    f"(pass --image {service}=URI, or deploy to build and push it)")
+        return placeholder
+
+    def _default_logging(self, service: str) -> dict[str, Any]:
+        region = self.options.region
+        if not region:
+            self.error(service, "logging", "region-missing",
+                       "the default awslogs configuration needs a region; pass --region "
+                       "(action input aws-region) or set AWS_REGION, or give a logging block")
+            region = ""
+        return {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": f"/ecs/{self.family}",
+                "awslogs-region": region,
+                "awslogs-stream-prefix": "ecs",
+            },
+        }
+
+    def _ports(self, service: str, spec: Mapping[str, Any], container: dict[str, Any]) -> None:
+        mappings: list[dict[str, Any]] = []
+        seen: set[tuple[int, str]] = set()
+        for index, port in enumerate(spec.get("ports") or []):
+            where = f"ports[{index}]"
+            try:
+                target = parse_port_range(port.get("target"))
+            except ValueError as exc:
+                self.error(service, where, "port-invalid", str(exc))
+                continue
+            protocol = str(port.get("protocol") or "tcp")
+            if protocol not in ("tcp", "udp"):
+                self.error(service, where, "port-protocol",
+                           f"protocol {protocol!r} is not supported by ECS; use tcp or udp")
+                continue
+            if port.get("host_ip"):
+                self.notice(service, where, "port-host-ip",
+                            f"host_ip {port['host_ip']} ignored: ECS binds the task's own "
+                            "network interface")
+            host_port = None
+            if port.get("published") not in (None, ""):
+                try:
+                    published = parse_port_range(port["published"])
+                except ValueError as exc:
+                    self.error(service, where, "port-invalid", str(exc))
+                    continue
+                if self.awsvpc and published != range(target.start, target.start + 1):
+                    self.error(service, where, "port-published-differs",
+                               f"published port {port['published']} differs from target "
+                               f"{port['target']}; under awsvpc the task listens on the "
+                               f"container port itself: publish {port['target']}:"
+                               f"{port['target']} (the load balancer maps outside ports)")
+                    continue
+                if not self.awsvpc:
+                    host_port = published.start
+            mapping: dict[str, Any] = {"containerPort": target.start, "protocol": protocol}
+            if host_port is not None:
+                mapping["hostPort"] = host_port
+            if port.get("name"):
+                mapping["name"] = str(port["name"])
+            if port.get("app_protocol"):
+                mapping["appProtocol"] = str(port["app_protocol"])
+            if (target.start, protocol) not in seen:
+                seen.add((target.start, protocol))
+                mappings.append(mapping)
+        for exposed in spec.get("expose") or []:
+            text = str(exposed)
+            number, _, protocol = text.partition("/")
+            try:
+                target = parse_port_range(number)
+            except ValueError as exc:
+                self.error(service, "expose", "port-invalid", str(exc))
+                continue
+            key = (target.start, protocol or "tcp")
+            if key not in seen:
+                seen.add(key)
+                mappings.append({"containerPort": target.start, "protocol": protocol or "tcp"})
+        if mappings:
+            container["portMappings"] = mappings
+
+    def task_volumes(
+        self, base_volumes: Sequence[Mapping[str, Any]], x_ecs_volumes: Any
+    ) -> list[dict[str, Any]]:
+        """Named volumes the containers mount, configured by x-ecs, else the base, else bare."""
+        configured: dict[str, dict[str, Any]] = {}
+        if x_ecs_volumes is not None:
+            if not isinstance(x_ecs_volumes, list) or not all(
+                isinstance(v, Mapping) and v.get("name") for v in x_ecs_volumes
+            ):
+                self.diagnostics.error(
+                    "x-ecs-volumes", "must be a list of ECS volumes, each with a name",
+                    field="x-ecs.volumes")
+            else:
+                configured = {str(v["name"]): dict(v) for v in x_ecs_volumes}
+        for name, spec in self.project.volumes.items():
+            own = spec.get("x-ecs") if isinstance(spec, Mapping) else None
+            if isinstance(own, Mapping):
+                configured[name] = {"name": name, **own}
+        base_by_name = {str(v.get("name")): dict(v) for v in base_volumes}
+        result = [
+            configured.get(name) or base_by_name.get(name) or {"name": name}
+            for name in self.used_volumes
+        ]
+        result.extend(v for name, v in base_by_name.items() if name not in self.used_volumes)
+        return result
+
+    def runtime_platform(self) -> dict[str, str] | None:
+        architectures = sorted(set(self.platforms.values()))
+        if not architectures:
+            return None
+        if len(architectures) > 1:
+            self.diagnostics.error(
+                "platform-mixed",
+                "the task's containers ask for different platforms ("
+                + ", ".join(f"{s}: {p}" for s, p in self.platforms.items())
+                + "); one task runs on one architecture",
+            )
+            return None
+        return {"cpuArchitecture": architectures[0], "operatingSystemFamily": "LINUX"}
