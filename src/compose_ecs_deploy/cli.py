@@ -178,7 +178,7 @@ def run_render(args: argparse.Namespace) -> ExitCode:
 
 def run_diff(args: argparse.Namespace) -> ExitCode:
     from compose_ecs_deploy.adapters.aws import Aws
-    from compose_ecs_deploy.deploy import make_plans, parse_targets, read_running
+    from compose_ecs_deploy.plan import make_plans, parse_targets, read_running
     from compose_ecs_deploy.render import prepare
 
     settings = settings_from_args(args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Any, Protocol, TextIO
 
 from compose_ecs_deploy.diagnostics import Diagnostic
 
@@ -14,6 +14,14 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO | None =
     out = stream or sys.stderr
     for diagnostic in diagnostics:
         print(diagnostic.render(), file=out)
+
+
+class Log(Protocol):
+    """Where a deploy tells what it does: the console, or the runner's log with groups."""
+
+    def info(self, line: str) -> None: ...
+    def group(self, title: str) -> Any: ...
+    def mask(self, value: str) -> None: ...
 
 
 class ConsoleLog:
