@@ -1,15 +1,23 @@
 """The benchmark table: each row a measurement, its target, and whether it is met.
 
-Medians over repeated runs, measured in this run; printed as a table and written as JSON
-under bench/results/. Not part of the test command: speed is reported, never asserted.
+Medians over repeated runs and ratios of two things measured in the same run (the machine
+is a noisy 2-core VM: absolute times move, ratios and medians much less); printed as one
+Markdown table and written as JSON under bench/results/. Not part of the test command:
+speed is reported, never asserted.
+
+    python -m bench.run [GROUP...]      (scripts/bench brings the local stack up first)
+
+Groups run in a fixed order that differs from the table's: `stack` first (it restarts the
+main stack), `hardening` last (its tests reset moto). A group that fails prints why in
+place of its rows, and the others still run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,20 +27,24 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import (
+    rows_action,
+    rows_deploy,
+    rows_hardening,
+    rows_rebuild,
+    rows_seed,
+    rows_stack,
+)
+from bench.lab import Lab
+from bench.table import Row, markdown, not_measured, time_row
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT.parent / "shared" / "examples" / "nextjs-postgres"
 CLI = [sys.executable, "-m", "compose_ecs_deploy"]
 RUNS = 5
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    value: float
-    unit: str
-    spread: str
-    target: str
-    met: bool
+# --------------------------------------------------------------------------- render rows
 
 
 def _timed(command: list[str], cwd: Path, runs: int = RUNS) -> list[float]:
@@ -44,20 +56,15 @@ def _timed(command: list[str], cwd: Path, runs: int = RUNS) -> list[float]:
     return times
 
 
-def _time_row(name: str, times: list[float], limit: float) -> Row:
-    median = statistics.median(times)
-    return Row(name, round(median, 3), "s", f"{min(times):.3f}-{max(times):.3f}",
-               f"< {limit} s", median < limit)
-
-
 def render_example() -> Row:
+    """Issue 2's check: the seed's example, rendered offline as a user would."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copytree(EXAMPLE, work, dirs_exist_ok=True)
         times = _timed([*CLI, "render", "-f", "docker-compose.yml", "-f",
                         "docker-compose.prod.yml", "--service", "app", "--secrets-file",
                         "secrets.txt", "--region", "ap-northeast-1"], work)
-    return _time_row("render: the seed example", times, 0.5)
+    return time_row("render: the seed example", times, 0.5, detail="subprocess wall time")
 
 
 def generated_compose(services: int) -> str:
@@ -78,6 +85,7 @@ def generated_compose(services: int) -> str:
 
 
 def render_200_services() -> Row:
+    """Issue 2's scale check: conversion and validation must not grow worse than linearly."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "compose.yaml").write_text(generated_compose(200))
@@ -85,38 +93,126 @@ def render_200_services() -> Row:
         for index in range(200):
             argv += ["--service", f"svc{index:03d}"]
         times = _timed(argv, work)
-    return _time_row("render: generated 200-service file", times, 2.0)
+    return time_row("render: generated 200-service file", times, 2.0,
+                    detail="subprocess wall time")
 
 
-ROWS: dict[str, Callable[[], Row]] = {
-    "render-example": render_example,
-    "render-200": render_200_services,
-}
+# --------------------------------------------------------------------------- the groups
 
 
-def print_table(rows: list[Row]) -> None:
-    header = ("measurement", "median", "spread", "target", "met")
-    table = [header] + [
-        (r.name, f"{r.value} {r.unit}", r.spread, r.target, "yes" if r.met else "NO")
-        for r in rows
-    ]
-    widths = [max(len(str(line[i])) for line in table) for i in range(len(header))]
-    for index, line in enumerate(table):
-        print("| " + " | ".join(str(cell).ljust(w) for cell, w in zip(line, widths,
-                                                                       strict=True)) + " |")
-        if index == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+@dataclass(frozen=True)
+class Group:
+    """Rows measured together; `stage` orders execution (0 first, 2 last)."""
+
+    key: str
+    title: str
+    target: str
+    measure: Callable[[Lab | None], list[Row]]
+    needs_lab: bool = True
+    stage: int = 1
+
+
+def _with_lab(measure: Callable[[Lab], list[Row]]) -> Callable[[Lab | None], list[Row]]:
+    def run(lab: Lab | None) -> list[Row]:
+        if lab is None:
+            raise RuntimeError("the local stack is not open")
+        return measure(lab)
+    return run
+
+
+def _hardening(lab: Lab | None) -> list[Row]:
+    """The IAM row checks the policy against the calls this run's deploys made."""
+    return rows_hardening.hardening_rows(lab.seen_calls if lab is not None else {})
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("phases", "deploy phases", "none", _with_lab(rows_deploy.phase_rows)),
+    Group("calls", "API calls per deploy", "issue 5", _with_lab(rows_deploy.call_rows)),
+    Group("cli", "CLI deploy wall time", "< 0.8 s", _with_lab(rows_deploy.cli_rows)),
+    Group("rebuild", "fresh-runner rebuild", ">= 3x", _with_lab(rows_rebuild.rebuild_rows)),
+    Group("render-example", "render: the seed example", "< 0.5 s",
+          lambda _lab: [render_example()], needs_lab=False),
+    Group("render-200", "render: generated 200-service file", "< 2 s",
+          lambda _lab: [render_200_services()], needs_lab=False),
+    Group("rss", "peak RSS of a full deploy", "< 150 MB", _with_lab(rows_deploy.rss_rows)),
+    Group("seed", "seed manual pipeline vs ours", "see rows", _with_lab(rows_seed.seed_rows)),
+    Group("action", "action image and start", "250 MB, 2 s",
+          _with_lab(rows_action.action_rows)),
+    Group("stack", "stack start", "warm < 20 s", lambda _lab: rows_stack.stack_rows(),
+          needs_lab=False, stage=0),
+    Group("hardening", "hardening figures", "N / N / 0, 0 leaks", _hardening, stage=2),
+)
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def measure(group: Group, lab: Lab | None, lab_error: str) -> list[Row]:
+    """The group's rows, or one row saying why it could not be measured."""
+    if group.needs_lab and lab is None:
+        return [not_measured(group.title, group.target, lab_error)]
+    started = time.monotonic()
+    say(f"{group.key} ...")
+    try:
+        rows = group.measure(lab)
+    except Exception as exc:  # one group's failure must not cost the others their rows
+        say(f"{group.key}: failed: {type(exc).__name__}: {exc}")
+        return [not_measured(group.title, group.target,
+                             f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")]
+    say(f"{group.key}: {time.monotonic() - started:.0f} s")
+    return rows
+
+
+def open_lab() -> tuple[Lab | None, str]:
+    try:
+        return Lab.open(), ""
+    except Exception as exc:  # reported in each row that needs the stack
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def machine() -> dict[str, str]:
+    """What the README records beside the table: cores, CPU model, Debian version."""
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    debian = Path("/etc/debian_version")
+    return {"nproc": str(os.cpu_count()), "cpu": cpu,
+            "debian": debian.read_text().strip() if debian.exists() else "not Debian",
+            "python": platform.python_version(), "host": platform.node()}
 
 
 def main(selected: list[str]) -> int:
-    names = selected or list(ROWS)
-    rows = [ROWS[name]() for name in names]
-    print(f"compose-ecs-deploy benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-          f"{platform.node()} ({platform.machine()}, {platform.python_version()})")
-    print_table(rows)
-    out = ROOT / "bench" / "results" / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
-    print(f"written: {out.relative_to(ROOT)}")
+    unknown = [name for name in selected if name not in {g.key for g in GROUPS}]
+    if unknown:
+        print(f"unknown group(s) {', '.join(unknown)}; groups: "
+              f"{' '.join(g.key for g in GROUPS)}", file=sys.stderr)
+        return 2
+    chosen = [g for g in GROUPS if not selected or g.key in selected]
+    started = time.monotonic()
+    results: dict[str, list[Row]] = {}
+    lab: Lab | None = None
+    lab_error = ""
+    try:
+        for group in sorted(chosen, key=lambda g: g.stage):
+            if lab is None and not lab_error and (group.needs_lab or group.stage == 2):
+                lab, lab_error = open_lab()
+            results[group.key] = measure(group, lab, lab_error)
+    finally:
+        if lab is not None:
+            lab.close()
+    rows = [row for group in chosen for row in results[group.key]]
+    when = datetime.now(UTC)
+    box = machine()
+    print(f"compose-ecs-deploy benchmarks, {when:%Y-%m-%d %H:%M} UTC; {box['nproc']} cores "
+          f"({box['cpu']}), Debian {box['debian']}, Python {box['python']}; "
+          f"{time.monotonic() - started:.0f} s")
+    print()
+    print(markdown(rows))
+    out = ROOT / "bench" / "results" / f"bench-{when:%Y%m%dT%H%M%S}.json"
+    out.write_text(json.dumps({"date": when.isoformat(timespec="seconds"), "machine": box,
+                               "rows": [asdict(r) for r in rows]}, indent=2) + "\n")
+    print(f"\nwritten: {out.relative_to(ROOT)}")
     return 0
 
 
