@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from compose_ecs_deploy.adapters import ecr, images
+from compose_ecs_deploy.adapters import ecr
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.adapters.images import BuildSpec
+from compose_ecs_deploy.build_spec import BuildSpec
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import BuildError, InputError
 from compose_ecs_deploy.timing import Stopwatch
@@ -137,6 +137,8 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob
                    options: BuildOptions, log: Any, cache_images: Mapping[str, str],
                    stopwatch: Stopwatch) -> dict[str, BuiltImage]:
     """Run the jobs; `cache_images` names each service's previous image to warm the cache."""
+    from compose_ecs_deploy.adapters import images  # the docker SDK only when building
+
     repositories = {}
     for repository in dict.fromkeys(job.repository for job in jobs):
         found = ecr.find_repository(aws, repository)
@@ -196,6 +198,8 @@ def _build_and_push_with_sdk(client: Any, credentials: RegistryLogin, group: lis
                              cache_images: Mapping[str, str],
                              stopwatch: Stopwatch) -> dict[str, str]:
     """Build once with the engine's builder, then tag and push for every repository."""
+    from compose_ecs_deploy.adapters import images
+
     first, uri = group[0], uris[0]
     with log.group(f"build {', '.join(job.service for job in group)}"), \
             stopwatch.phase("build"):
@@ -215,6 +219,8 @@ def _build_and_push_with_sdk(client: Any, credentials: RegistryLogin, group: lis
 def _warm_cache(client: Any, credentials: RegistryLogin, uri: str, previous: str | None,
                 log: Any) -> list[str]:
     """Pull the service's previous image (the running one, else `latest`) as build cache."""
+    from compose_ecs_deploy.adapters import images
+
     candidates = [c for c in (previous, f"{uri}:latest") if c and c.startswith(uri)]
     for candidate in dict.fromkeys(candidates):
         reference = candidate.split("@", 1)[0]

@@ -182,13 +182,9 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
             "image-tag-missing", "no image tag: pass --image-tag (action input image-tag; the "
             "commit SHA by default on a runner)"))
     running = read_running(aws, settings, targets)
-    credentials = ecr.login(aws) if jobs and not problems else None
-    if credentials:
-        log.mask(credentials.password)
-        log.mask(credentials.token)
     tag = str(settings.image_tag)
-    images = {job.service: f"{credentials.registry}/{job.repository}:{tag}"
-              for job in jobs} if credentials else {}
+    # Validated with repository:tag; the registry's host comes with the login, after it.
+    images = {job.service: f"{job.repository}:{tag}" for job in jobs}
     try:
         plans = make_plans(inputs, settings, targets, running, images)
     except InputError as exc:
@@ -197,4 +193,11 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         raise InputError(problems[0].message, problems)
     for value in secret_looking_values(p.rendered.request for p in plans):
         log.mask(value)
+    credentials = ecr.login(aws) if jobs else None
+    if credentials:
+        log.mask(credentials.password)
+        log.mask(credentials.token)
+        if settings.dry_run:  # show the image references a deploy would register
+            plans = make_plans(inputs, settings, targets, running, {
+                job.service: f"{credentials.registry}/{job.repository}:{tag}" for job in jobs})
     return Planned(jobs, targets, running, credentials, plans)

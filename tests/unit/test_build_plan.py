@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from compose_ecs_deploy.adapters.images import BuildSpec, buildx_command
+from compose_ecs_deploy.adapters.images import buildx_command
 from compose_ecs_deploy.build import build_jobs, oci_labels, repository_map, sanitise_tag
+from compose_ecs_deploy.build_spec import BuildSpec
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import InputError
 

@@ -38,13 +38,16 @@ class Aws:
     max_retries: int = 4
     calls: Counter[str] = field(default_factory=Counter)
     _clients: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    _session: boto3.session.Session | None = None
 
     def client(self, service: str, *, retries: bool = True) -> Any:
         """A client with botocore's standard retries, or (for writes that must not be
         repeated blindly) one that tries once and lets the caller decide."""
         key = (service, retries)
         if key not in self._clients:
-            session = boto3.session.Session(region_name=self.region)
+            if self._session is None:  # one session: each would load the models again
+                self._session = boto3.session.Session(region_name=self.region)
+            session = self._session
             attempts = self.max_retries + 1 if retries else 1
             config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
                             connect_timeout=10, read_timeout=60)

@@ -14,8 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.build_spec import BuildSpec
 from compose_ecs_deploy.errors import BuildError
 
 _BUILDKIT_HINTS = re.compile(
@@ -32,20 +32,6 @@ _SOCKET_HINT = (
     "in a container action the runner mounts its Docker socket at /var/run/docker.sock; "
     "elsewhere set DOCKER_HOST (e.g. unix:///var/run/docker.sock) to a running engine"
 )
-
-
-@dataclass(frozen=True)
-class BuildSpec:
-    """What compose's `build` section asks for, resolved to absolute paths by Compose."""
-
-    context: str
-    dockerfile: str = "Dockerfile"
-    target: str | None = None
-    args: Mapping[str, str] = field(default_factory=dict)
-    labels: Mapping[str, str] = field(default_factory=dict)
-    cache_from: tuple[str, ...] = ()
-    platform: str | None = None
-    network: str | None = None
 
 
 def connect() -> docker.DockerClient:
