@@ -96,11 +96,18 @@ def build(client: docker.DockerClient, spec: BuildSpec, tag: str, log: Any) -> s
     return image_id
 
 
+_DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
+_DISK_HINT = ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
+              "or remove unused tools from the runner) or use a runner with a bigger disk")
+
+
 def _build_failure(spec: BuildSpec, step: str, error: str, last: Iterable[str]) -> str:
     tail = " | ".join(line.strip() for line in list(last)[-5:])
     message = f"building {spec.context} ({spec.dockerfile}) failed at {step}: {error.strip()}"
     if tail:
         message += f"; last output: {tail}"
+    if _DISK_FULL.search(error) or _DISK_FULL.search(tail):
+        message += _DISK_HINT
     if _BUILDKIT_HINTS.search(error) or _BUILDKIT_HINTS.search(tail):
         message += ("; this Dockerfile needs BuildKit, which the engine's legacy builder "
                     "lacks: run where docker buildx is available (the action image has it)")
@@ -117,7 +124,8 @@ def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin
     except APIError as exc:
         if exc.status_code in (404, 500) and "not found" in str(exc).lower():
             return False
-        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}"
+        hint = _DISK_HINT if _DISK_FULL.search(str(exc)) else ""
+        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}{hint}"
                          ) from exc
     return True
 
