@@ -1,0 +1,80 @@
+"""A build on an engine whose disk is full: a clear error, not a stack of engine output.
+
+A second dockerd of our own runs with its data-root on a 64 MiB tmpfs, so that a build
+context of 96 MiB really fills it; it is stopped by PID and the tmpfs unmounted after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from compose_ecs_deploy.adapters import images
+from compose_ecs_deploy.build_spec import BuildSpec
+from compose_ecs_deploy.errors import BuildError
+from tests.support import procs
+from tests.support import stack as stack_mod
+
+pytestmark = pytest.mark.stack
+
+
+class QuietLog:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, line: str) -> None:
+        self.lines.append(line)
+
+
+@pytest.fixture
+def small_engine(stack: Any) -> Iterator[docker.DockerClient]:
+    """A dockerd of our own whose data-root is a 64 MiB tmpfs."""
+    state = Path(f"/run/ced-diskfull-{os.getpid()}")
+    paths = stack_mod.Paths(state)
+    paths.data_root.mkdir(parents=True, exist_ok=True)
+    paths.pids.mkdir(parents=True, exist_ok=True)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(paths.data_root)],
+                   check=True)
+    dockerd = stack_mod._start_dockerd(paths, "vfs")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:  # the client asks the engine's API version as it is made
+                client = docker.DockerClient(base_url=f"unix://{paths.docker_sock}",
+                                             timeout=120)
+                break
+            except docker.errors.DockerException:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"the small dockerd did not start:\n"
+                                f"{(paths.logs / 'dockerd.log').read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield client
+        client.close()
+    finally:
+        procs.stop([dockerd])
+        procs.stop(stack_mod.leftovers(paths))
+        with contextlib.suppress(subprocess.CalledProcessError):
+            subprocess.run(["umount", "-R", str(paths.data_root)], check=True)
+        subprocess.run(["rm", "-rf", str(state)], check=True)
+
+
+def test_disk_full_during_build_says_so(small_engine: docker.DockerClient,
+                                        tmp_path: Path) -> None:
+    (tmp_path / "big.bin").write_bytes(os.urandom(96 * 1024 * 1024))
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY big.bin /big.bin\n")
+    with pytest.raises(BuildError) as failure:
+        images.build(small_engine, BuildSpec(context=str(tmp_path)), "diskfull:test",
+                     QuietLog())
+    message = str(failure.value)
+    assert message.startswith(f"building {tmp_path} (Dockerfile) failed")
+    assert "no space left on device" in message.lower()
+    assert "ran out of disk space" in message and "bigger disk" in message
