@@ -73,9 +73,5 @@ class Diagnostics:
                 field: str | None = None) -> None:
         self.add(Diagnostic("warning", code, message, service=service, field=field))
 
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.items if d.severity == "error"]
-
     def has_errors(self) -> bool:
         return any(d.severity == "error" for d in self.items)

@@ -14,7 +14,6 @@ ExitCode = NewType("ExitCode", int)
 
 EXIT_OK = ExitCode(0)
 EXIT_FAILURE = ExitCode(1)
-EXIT_USAGE = ExitCode(2)
 
 
 class DeployError(Exception):
@@ -30,11 +29,6 @@ class DeployError(Exception):
 class InputError(DeployError):
     """The compose files, options or base task definition cannot be turned into a request."""
 
-
-class UsageError(DeployError):
-    """The command line itself is wrong (argparse's territory: exit 2)."""
-
-    exit_code = EXIT_USAGE
 
 
 class LoaderUnavailable(DeployError):
@@ -57,9 +51,6 @@ class AwsError(DeployError):
 class BuildError(DeployError):
     """An image build or push failed."""
 
-
-class DeploymentFailed(DeployError):
-    """The rollout ended in failure (or was rolled back) after the request was accepted."""
 
 
 class Cancelled(DeployError):

@@ -125,7 +125,6 @@ def load_project(
         extensions={k: v for k, v in loaded.items() if k.startswith("x-")},
         files=tuple(files),
         positions=positions,
-        top_level_keys=frozenset(loaded),
     )
     return project, notices
 

@@ -22,7 +22,6 @@ class Project:
     extensions: Mapping[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     positions: Mapping[str, Position] = field(default_factory=dict)
-    top_level_keys: frozenset[str] = frozenset()
 
     def position_of(self, path: str) -> Position | None:
         """The file and line of the most specific written key on `path` (a dotted path)."""

@@ -8,7 +8,7 @@ events) and whether the rollout has ended. Formatting lives in `format_*`, apart
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 OutcomeKind = Literal["completed", "failed", "rolled-back", "superseded", "timed-out",
@@ -61,7 +61,6 @@ class Observation:
     new_events: tuple[Event, ...] = ()
     outcome: Outcome | None = None
     tasks_stopped: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def start(service: str, task_definition: str, payload: Mapping[str, Any]) -> WatchState:
