@@ -63,6 +63,7 @@ class Plan:
     current: dict[str, Any]
     rendered: Rendered
     diff: list[str]
+    newer: dict[str, Any] | None = None
 
     @property
     def changed(self) -> bool:
@@ -83,15 +84,27 @@ class Plan:
 class Running:
     service: dict[str, Any]
     task_definition: dict[str, Any]
+    newer: dict[str, Any] | None = None
 
 
 def read_running(aws: Aws, settings: Settings, targets: list[Target]) -> dict[str, Running]:
-    """Each target's service and the revision it runs: the base of the new revision."""
+    """Each target's service, the revision it runs (the base of the new one), and the
+    family's latest revision when that is another one (left by a run that failed after
+    registering: if it is what we would register, it is used instead of a duplicate).
+
+    The latest revision is asked for first; in the usual case it is the running one, and
+    one call answers both questions.
+    """
     services = ecs.describe_services(aws, str(settings.cluster), [t.ecs_service for t in targets])
-    return {
-        name: Running(service, ecs.describe_task_definition(aws, service["taskDefinition"]))
-        for name, service in services.items()
-    }
+    running = {}
+    for name, service in services.items():
+        arn = str(service["taskDefinition"])
+        latest = ecs.latest_task_definition(aws, arn.rsplit("/", 1)[-1].rsplit(":", 1)[0])
+        if latest["taskDefinitionArn"] == arn:
+            running[name] = Running(service, latest)
+        else:
+            running[name] = Running(service, ecs.describe_task_definition(aws, arn), latest)
+    return running
 
 
 def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
@@ -115,7 +128,8 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
         arn = str(current.service["taskDefinition"])
         changes = diff(running_request, rendered.request, old_label=arn,
                        new_label=f"{target.ecs_service} (compose)")
-        plans.append(Plan(target, current.service, current.task_definition, rendered, changes))
+        plans.append(Plan(target, current.service, current.task_definition, rendered, changes,
+                          current.newer))
     if problems:
         raise InputError("the task definition is not valid", problems)
     return plans

@@ -55,6 +55,10 @@ def careful_write(what: str, perform: Callable[[], T], landed: Callable[[], T | 
 def register(aws: Aws, settings: Settings, plan: Plan, log: Log) -> dict[str, Any]:
     request = plan.rendered.request
     family = str(request["family"])
+    if plan.newer is not None and normalise(plan.newer) == normalise(request):
+        log.info(f"{plan.target.ecs_service}: {plan.newer['taskDefinitionArn']} (registered "
+                 "by an earlier run that did not finish) is this revision; reusing it")
+        return plan.newer
 
     def landed() -> dict[str, Any] | None:
         latest = ecs.latest_task_definition(aws, family)

@@ -93,3 +93,19 @@ def test_throttling_past_the_budget_moves_nothing(world: World, proxy: FaultProx
     assert proxy.seen["UpdateService"] == 2
     assert len(world.revisions("web")) == 2  # registered once; the service was not moved
     assert len(world.running("web")["deployments"]) == 1
+
+
+def test_a_rerun_after_a_failed_update_reuses_the_registered_revision(
+        world: World, proxy: FaultProxy) -> None:
+    world.service("web", tags={"simulator:ticks": "1"})
+    proxy.rules["UpdateService"] = Rule(kinds=("503",))
+    with pytest.raises(AwsError, match="UpdateService failed"):
+        world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=1))
+    assert writes(world) == (2, 1)  # registered, but the service was not moved
+
+    proxy.rules.clear()
+    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",)))
+    assert deployment.result.succeeded
+    assert aws.calls["ecs:RegisterTaskDefinition"] == 0
+    assert writes(world) == (2, 1)
+    assert world.running("web")["taskDefinition"] == world.revisions("web")[-1]
