@@ -59,11 +59,17 @@ def parse_targets(settings: Settings) -> list[Target]:
 @dataclass
 class Plan:
     target: Target
-    service: dict[str, Any]
-    current: dict[str, Any]
+    running: Running
     rendered: Rendered
     diff: list[str]
-    newer: dict[str, Any] | None = None
+
+    @property
+    def service(self) -> dict[str, Any]:
+        return self.running.service
+
+    @property
+    def newer(self) -> dict[str, Any] | None:
+        return self.running.newer
 
     @property
     def changed(self) -> bool:
@@ -128,8 +134,7 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
         arn = str(current.service["taskDefinition"])
         changes = diff(running_request, rendered.request, old_label=arn,
                        new_label=f"{target.ecs_service} (compose)")
-        plans.append(Plan(target, current.service, current.task_definition, rendered, changes,
-                          current.newer))
+        plans.append(Plan(target, current, rendered, changes))
     if problems:
         raise InputError("the task definition is not valid", problems)
     return plans
