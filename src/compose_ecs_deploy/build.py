@@ -1,9 +1,10 @@
 """The build stage: each built compose service's image, in ECR, under the commit's SHA.
 
-Which images to build and where they go is decided from data alone (`build_jobs`); the rest
-runs them: log in with the ECR token, skip tags that already exist, warm the cache from the
-previous image, build once per distinct build section, push every tag, and read back the
-digest the registry itself reports, which is what the task definition pins.
+Which images to build and where they go is decided from data alone (`build_jobs`,
+`build_file`); the rest runs them: skip tags the registry already has, build every distinct
+build section in one `docker compose build` (BuildKit, with the previous image's inline
+cache), push every tag, and read back the digest the registry itself reports, which is what
+the task definition pins.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from compose_ecs_deploy.adapters import ecr
+from compose_ecs_deploy.adapters import compose_build, ecr
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.build_spec import BuildSpec
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import BuildError, InputError
 from compose_ecs_deploy.timing import Stopwatch
@@ -27,13 +27,21 @@ _TAG_INVALID = re.compile(r"[^A-Za-z0-9_.-]")
 
 @dataclass(frozen=True)
 class BuildJob:
+    """A service to build: Compose's resolved `build` section with our args and labels."""
+
     service: str
     repository: str
-    spec: BuildSpec
+    section: Mapping[str, Any]
+    platform: str | None = None
 
     @property
     def spec_key(self) -> str:
-        return json.dumps(self.spec.__dict__, sort_keys=True, default=list)
+        """Equal for two services that would build the same image."""
+        return json.dumps([self.section, self.platform], sort_keys=True)
+
+    @property
+    def context(self) -> str:
+        return str(self.section.get("context", "."))
 
 
 @dataclass(frozen=True)
@@ -96,21 +104,12 @@ def build_jobs(project: Project, task_services: Sequence[str], given_images: Map
             "ecr-repository), or --image SERVICE=URI to deploy an existing image")
     jobs = []
     for service in built:
-        section = project.services[service]["build"]
-        args = {str(k): str(v) for k, v in (section.get("args") or {}).items() if v is not None}
-        spec = BuildSpec(
-            context=str(section.get("context", ".")),
-            dockerfile=str(section.get("dockerfile") or "Dockerfile"),
-            target=section.get("target"),
-            args={**args, **build_args},
-            labels={**{str(k): str(v) for k, v in (section.get("labels") or {}).items()},
-                    **labels},
-            cache_from=tuple(str(c) for c in section.get("cache_from") or []
-                             if not str(c).startswith("type=")),
-            platform=platform or (section.get("platforms") or [None])[0],
-            network=section.get("network"),
-        )
-        jobs.append(BuildJob(service, repositories[service], spec))
+        section = dict(project.services[service]["build"])
+        section["args"] = {**(section.get("args") or {}), **build_args}
+        section["labels"] = {**(section.get("labels") or {}), **labels}
+        chosen = platform or (section.get("platforms") or [None])[0]
+        section.pop("platforms", None)
+        jobs.append(BuildJob(service, repositories[service], section, chosen))
     return jobs
 
 
@@ -133,10 +132,57 @@ class BuildOptions:
     immutable_tags: bool = False
 
 
-def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob],
-                   options: BuildOptions, log: Any, cache_images: Mapping[str, str],
+@dataclass(frozen=True)
+class BuildGroup:
+    """Services with one build section: built once, under every tag of every repository."""
+
+    jobs: tuple[BuildJob, ...]
+    tags: tuple[str, ...]
+    cache_from: tuple[str, ...]
+
+
+def cache_sources(uri: str, previous: str | None) -> list[str]:
+    """The images whose inline cache a fresh runner can reuse: the running one, else
+    `latest`. A source that does not exist costs BuildKit one lookup, not the build."""
+    candidates = (previous.split("@", 1)[0] if previous else None, f"{uri}:latest")
+    return [c for c in dict.fromkeys(candidates) if c and c.startswith(f"{uri}:")]
+
+
+def build_file(project_name: str, groups: Sequence[BuildGroup],
+               top_level_secrets: Mapping[str, Any]) -> dict[str, Any]:
+    """The compose file `docker compose build` runs: one service per group, named after its
+    first service, with our tags, the previous images as cache, and inline cache written
+    into the new image so that the next fresh runner can reuse it."""
+    services: dict[str, Any] = {}
+    for group in groups:
+        job = group.jobs[0]
+        section = {key: value for key, value in job.section.items() if key != "tags"}
+        section["tags"] = list(group.tags[1:])
+        section["cache_from"] = [*(section.get("cache_from") or []), *group.cache_from]
+        section["cache_to"] = section.get("cache_to") or ["type=inline"]
+        service: dict[str, Any] = {"image": group.tags[0], "build": section}
+        if job.platform:
+            service["platform"] = job.platform
+        services[job.service] = service
+    used_secrets = {_secret_name(entry) for group in groups
+                    for entry in group.jobs[0].section.get("secrets") or []}
+    document: dict[str, Any] = {"name": project_name or "build", "services": services}
+    secrets = {name: top_level_secrets[name] for name in sorted(used_secrets)
+               if name in top_level_secrets}
+    if secrets:
+        document["secrets"] = secrets
+    return document
+
+
+def _secret_name(entry: Any) -> str:
+    return str(entry.get("source") if isinstance(entry, Mapping) else entry)
+
+
+def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
+                   jobs: Sequence[BuildJob], options: BuildOptions, log: Any,
+                   previous_images: Mapping[str, str],
                    stopwatch: Stopwatch) -> dict[str, BuiltImage]:
-    """Run the jobs; `cache_images` names each service's previous image to warm the cache."""
+    """Run the jobs; `previous_images` names each service's running image (build cache)."""
     from compose_ecs_deploy.adapters import images  # the docker SDK only when building
 
     repositories = {}
@@ -165,67 +211,37 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, jobs: Sequence[BuildJob
             results[job.service] = BuiltImage(job.service, uri, options.tag, existing, True)
         else:
             to_build.append(job)
+    if not to_build:
+        return {job.service: results[job.service] for job in jobs}
 
-    groups: dict[str, list[BuildJob]] = {}
+    by_section: dict[str, list[BuildJob]] = {}
     for job in to_build:
-        groups.setdefault(job.spec_key, []).append(job)
-    use_buildx = bool(groups) and images.buildx_available()
-    if groups:
-        log.info("builder: " + ("BuildKit (docker buildx)" if use_buildx
-                                else "the engine's own (docker SDK)"))
-    for group in groups.values():
-        uris = [repositories[job.repository].uri for job in group]
-        tags = list(dict.fromkeys(
-            f"{uri}:{name}" for uri in uris for name in (options.tag, *options.extra_tags)))
-        if use_buildx:
-            with log.group(f"build and push {', '.join(job.service for job in group)}"), \
-                    stopwatch.phase("build and push"):
-                digest = images.buildx_build_and_push(group[0].spec, tags,
-                                                      f"{uris[0]}:buildcache", credentials, log)
-            digests = dict.fromkeys(uris, digest)
-        else:
-            digests = _build_and_push_with_sdk(client, credentials, group, uris, options, log,
-                                               cache_images, stopwatch)
-        for job, uri in zip(group, uris, strict=True):
-            log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
-            results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri], False,
-                                              options.extra_tags)
-    return {job.service: results[job.service] for job in jobs}
-
-
-def _build_and_push_with_sdk(client: Any, credentials: RegistryLogin, group: list[BuildJob],
-                             uris: list[str], options: BuildOptions, log: Any,
-                             cache_images: Mapping[str, str],
-                             stopwatch: Stopwatch) -> dict[str, str]:
-    """Build once with the engine's builder, then tag and push for every repository."""
-    from compose_ecs_deploy.adapters import images
-
-    first, uri = group[0], uris[0]
-    with log.group(f"build {', '.join(job.service for job in group)}"), \
+        by_section.setdefault(job.spec_key, []).append(job)
+    groups = []
+    for members in by_section.values():
+        uris = list(dict.fromkeys(repositories[job.repository].uri for job in members))
+        tags = tuple(f"{uri}:{name}" for uri in uris
+                     for name in (options.tag, *options.extra_tags))
+        cache = tuple(source for job in members for source in cache_sources(
+            repositories[job.repository].uri, previous_images.get(job.service)))
+        groups.append(BuildGroup(tuple(members), tags, tuple(dict.fromkeys(cache))))
+    for group in groups:
+        log.info(f"build cache for {', '.join(job.service for job in group.jobs)}: "
+                 f"{', '.join(group.cache_from) or 'none'} (inline cache of earlier images)")
+    with log.group(f"build {', '.join(job.service for job in to_build)}"), \
             stopwatch.phase("build"):
-        cache = _warm_cache(client, credentials, uri, cache_images.get(first.service), log)
-        spec = replace(first.spec, cache_from=first.spec.cache_from + tuple(cache))
-        image_id = images.build(client, spec, f"{uri}:{options.tag}", log)
-    digests: dict[str, str] = {}
-    for target in dict.fromkeys(uris):
-        with log.group(f"push {target}"), stopwatch.phase("push"):
-            for tag_name in (options.tag, *options.extra_tags):
-                images.tag(client, image_id, target, tag_name)
-                pushed = images.push(client, target, tag_name, credentials, log)
-                digests.setdefault(target, pushed)
-    return digests
-
-
-def _warm_cache(client: Any, credentials: RegistryLogin, uri: str, previous: str | None,
-                log: Any) -> list[str]:
-    """Pull the service's previous image (the running one, else `latest`) as build cache."""
-    from compose_ecs_deploy.adapters import images
-
-    candidates = [c for c in (previous, f"{uri}:latest") if c and c.startswith(uri)]
-    for candidate in dict.fromkeys(candidates):
-        reference = candidate.split("@", 1)[0]
-        if images.pull(client, reference, credentials):
-            log.info(f"build cache: pulled {reference}")
-            return [reference]
-    log.info("build cache: no previous image in ECR; building from scratch")
-    return []
+        compose_build.build(build_file(project.name, groups, project.secrets), credentials,
+                            log)
+    for group in groups:
+        digests: dict[str, str] = {}
+        for job in group.jobs:
+            uri = repositories[job.repository].uri
+            if uri not in digests:
+                with log.group(f"push {uri}"), stopwatch.phase("push"):
+                    for name in (options.tag, *options.extra_tags):
+                        pushed = images.push(client, uri, name, credentials, log)
+                        digests.setdefault(uri, pushed)
+            log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
+            results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri],
+                                              False, options.extra_tags)
+    return {job.service: results[job.service] for job in jobs}

@@ -85,7 +85,7 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
     built: dict[str, BuiltImage] = {}
     if settings.dry_run:
         for job in jobs:
-            log.info(f"{job.service}: dry run: would build {job.spec.context} and push "
+            log.info(f"{job.service}: dry run: would build {job.context} and push "
                      f"{credentials.registry if credentials else ''}/{job.repository}:{tag}")
     elif jobs and credentials:
         options = BuildOptions(
@@ -93,8 +93,8 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
             skip_existing=settings.skip_existing_image,
             create_repository=settings.create_repository,
             scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
-        built = build_and_push(aws, credentials, jobs, options, log, previous_images(running),
-                               stopwatch)
+        built = build_and_push(aws, credentials, inputs.project, jobs, options, log,
+                               previous_images(running), stopwatch)
         final = {s: (b.pinned if settings.pin_digest else b.tagged) for s, b in built.items()}
         with stopwatch.phase("plan"):
             plans = make_plans(inputs, settings, targets, running, final)

@@ -160,7 +160,8 @@ def secret_looking_values(requests: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def previous_images(running: Mapping[str, Running]) -> dict[str, str]:
-    """Each container's image in the running revisions: the build cache to pull first."""
+    """Each container's image in the running revisions: whose inline cache the build
+    reuses."""
     return {
         str(container.get("name")): str(container.get("image"))
         for current in running.values()

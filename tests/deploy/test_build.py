@@ -107,8 +107,8 @@ def test_identical_builds_are_built_once_and_pushed_to_each_repository(
     shutil.copytree(hello_app, app)
     (app / "compose.yaml").write_text(
         "services:\n"
-        "  web:\n    build: {context: ., args: {BASE_IMAGE: $BASE_IMAGE}}\n"
-        "  worker:\n    build: {context: ., args: {BASE_IMAGE: $BASE_IMAGE}}\n")
+        "  web:\n    build: {context: ., network: none, args: {BASE_IMAGE: $BASE_IMAGE}}\n"
+        "  worker:\n    build: {context: ., network: none, args: {BASE_IMAGE: $BASE_IMAGE}}\n")
     suffix = secrets.token_hex(3)  # the registry outlives moto's resets: fresh names
     for name in (f"twin-web-{suffix}", f"twin-worker-{suffix}"):
         aws_client("ecr").create_repository(repositoryName=name)

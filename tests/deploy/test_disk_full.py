@@ -17,8 +17,8 @@ from typing import Any
 import docker
 import pytest
 
-from compose_ecs_deploy.adapters import images
-from compose_ecs_deploy.build_spec import BuildSpec
+from compose_ecs_deploy.adapters import compose_build
+from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
 from tests.support import procs
 from tests.support import stack as stack_mod
@@ -35,8 +35,8 @@ class QuietLog:
 
 
 @pytest.fixture
-def small_engine(stack: Any) -> Iterator[docker.DockerClient]:
-    """A dockerd of our own whose data-root is a 64 MiB tmpfs."""
+def small_engine(stack: Any) -> Iterator[str]:
+    """A dockerd of our own whose data-root is a 64 MiB tmpfs; its DOCKER_HOST."""
     state = Path(f"/run/ced-diskfull-{os.getpid()}")
     paths = stack_mod.Paths(state)
     paths.data_root.mkdir(parents=True, exist_ok=True)
@@ -57,8 +57,8 @@ def small_engine(stack: Any) -> Iterator[docker.DockerClient]:
                     pytest.fail(f"the small dockerd did not start:\n"
                                 f"{(paths.logs / 'dockerd.log').read_text()[-2000:]}")
                 time.sleep(0.2)
-        yield client
         client.close()
+        yield f"unix://{paths.docker_sock}"
     finally:
         procs.stop([dockerd])
         procs.stop(stack_mod.leftovers(paths))
@@ -67,14 +67,18 @@ def small_engine(stack: Any) -> Iterator[docker.DockerClient]:
         subprocess.run(["rm", "-rf", str(state)], check=True)
 
 
-def test_disk_full_during_build_says_so(small_engine: docker.DockerClient,
-                                        tmp_path: Path) -> None:
+def test_disk_full_during_build_says_so(small_engine: str, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "big.bin").write_bytes(os.urandom(96 * 1024 * 1024))
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY big.bin /big.bin\n")
+    monkeypatch.setenv("DOCKER_HOST", small_engine)
+    document = {"name": "diskfull", "services": {"web": {
+        "image": "diskfull:test", "build": {"context": str(tmp_path), "network": "none"}}}}
     with pytest.raises(BuildError) as failure:
-        images.build(small_engine, BuildSpec(context=str(tmp_path)), "diskfull:test",
-                     QuietLog())
+        # No registry is reached: nothing is pulled or pushed, and there is no cache source.
+        compose_build.build(document, RegistryLogin("localhost", "AWS", "unused", "unused"),
+                            QuietLog())
     message = str(failure.value)
-    assert message.startswith(f"building {tmp_path} (Dockerfile) failed")
+    assert message.startswith(f"building web ({tmp_path}, Dockerfile) failed at [web")
     assert "no space left on device" in message.lower()
     assert "ran out of disk space" in message and "bigger disk" in message

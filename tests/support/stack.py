@@ -9,7 +9,8 @@ Everything listens on loopback and lives in one state folder (default `<repo>/.s
                      simulator) when that module exists, else the venv's moto_server
     docker-registry  https://123456789012.dkr.ecr.<region>.amazonaws.com (127.0.0.1:443),
                      TLS from our own CA, htpasswd user AWS with moto's ECR token password
-    base image       compose-ecs-deploy/base-python:local (debootstrap minbase + python3),
+    base image       compose-ecs-deploy/base-python:local (debootstrap minbase + python3,
+                     slimmed as Debian's -slim images are),
                      built once; its tarball is cached outside the state folder
 
 `up` installs what is missing (apt-get, pip), starts what is not running, and is a no-op
@@ -63,7 +64,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = Path("/var/cache/compose-ecs-deploy")
 DEFAULT_BASE_INCLUDE = "python3,python3-venv,ca-certificates"
 BASE_LABEL = "org.compose-ecs-deploy.base-key"
-BASE_RECIPE_VERSION = "1"
+BASE_RECIPE_VERSION = "2"
 CERTS_D = Path("/etc/docker/certs.d")
 HOSTS_FILE = Path("/etc/hosts")
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin"
@@ -793,6 +794,35 @@ def _unmount_under(root: Path) -> None:
         subprocess.run(["umount", "-l", target], check=False, capture_output=True)
 
 
+# What Debian's official slim images leave out (debuerreotype's slimify), so that the base
+# stands in for python:3.12-slim in size too: docs but their copyright, manuals,
+# translations. The same rules go into dpkg's config, as there, for packages added later.
+SLIM_EXCLUDE = ("usr/share/doc/*", "usr/share/groff/*", "usr/share/info/*",
+                "usr/share/linda/*", "usr/share/lintian/overrides/*", "usr/share/locale/*",
+                "usr/share/man/*")
+SLIM_INCLUDE = ("usr/share/doc/*/copyright",)
+
+
+def slim_rootfs(root: Path) -> None:
+    rules = [f"path-exclude /{pattern}" for pattern in SLIM_EXCLUDE]
+    rules += [f"path-include /{pattern}" for pattern in SLIM_INCLUDE]
+    (root / "etc/dpkg/dpkg.cfg.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/dpkg/dpkg.cfg.d/slim").write_text("\n".join(rules) + "\n")
+    kept = {path for pattern in SLIM_INCLUDE for path in root.glob(pattern)}
+    for pattern in SLIM_EXCLUDE:
+        for top in root.glob(pattern):
+            is_folder = top.is_dir() and not top.is_symlink()
+            # Children sort after their folder, so in reverse they go first.
+            for path in [*sorted(top.rglob("*"), reverse=True), top] if is_folder else [top]:
+                if path in kept:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    if not any(path.iterdir()):
+                        path.rmdir()
+                else:
+                    path.unlink()
+
+
 def build_base_tarball(say: Say, s: Settings, paths: Paths, tarball: Path) -> None:
     work = s.cache_dir / f"rootfs-{base_key(s)}"
     _unmount_under(work)
@@ -805,10 +835,11 @@ def build_base_tarball(say: Say, s: Settings, paths: Paths, tarball: Path) -> No
     try:
         _run(argv, what="debootstrap", env=_apt_proxy_env(), log=log)
         _unmount_under(work)
-        for sub in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for sub in ("var/cache/apt/archives", "var/lib/apt/lists", "var/cache/apt"):
             for item in (work / sub).glob("*"):
                 if item.is_file():
                     item.unlink()
+        slim_rootfs(work)
         tmp = tarball.with_suffix(".tmp")
         _run(["tar", "--numeric-owner", "--xattrs", "-C", str(work), "-cf", str(tmp), "."],
              what="tar")

@@ -1,12 +1,23 @@
-"""What the build stage decides from data alone: jobs, repositories, tags, the buildx call."""
+"""What the build stage decides from data alone: jobs, repositories, tags, the compose file
+the build runs, and the docker config that carries the registry login."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from compose_ecs_deploy.adapters.images import buildx_command
-from compose_ecs_deploy.build import build_jobs, oci_labels, repository_map, sanitise_tag
-from compose_ecs_deploy.build_spec import BuildSpec
+from compose_ecs_deploy.adapters.compose_build import docker_config
+from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.build import (
+    BuildGroup,
+    build_file,
+    build_jobs,
+    cache_sources,
+    oci_labels,
+    repository_map,
+    sanitise_tag,
+)
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import InputError
 
@@ -42,12 +53,23 @@ def test_build_jobs_follow_compose_and_skip_given_images() -> None:
     jobs = build_jobs(PROJECT, ["web", "worker", "db"], {"worker": "x:1"}, ["web=app"],
                       {"B": "2"}, oci_labels("abc", "https://github.com/o/r"), None)
     assert [job.service for job in jobs] == ["web"]
-    spec = jobs[0].spec
-    assert spec.target == "runner"
-    assert spec.args == {"A": "1", "B": "2"}
-    assert spec.cache_from == ("repo:cache",)
-    assert spec.labels == {"org.opencontainers.image.revision": "abc",
-                           "org.opencontainers.image.source": "https://github.com/o/r"}
+    section = jobs[0].section
+    assert section["target"] == "runner"
+    assert section["args"] == {"A": "1", "UNSET": None, "B": "2"}
+    assert section["cache_from"] == ["repo:cache", "type=gha"]
+    assert section["labels"] == {"org.opencontainers.image.revision": "abc",
+                                 "org.opencontainers.image.source": "https://github.com/o/r"}
+    assert jobs[0].platform is None
+
+
+def test_the_platform_option_wins_over_the_build_sections_first_platform() -> None:
+    project = Project(name="p", services={"web": {"build": {
+        "context": "/src", "platforms": ["linux/arm64", "linux/amd64"]}}})
+    chosen = build_jobs(project, ["web"], {}, ["app"], {}, {}, None)[0]
+    given = build_jobs(project, ["web"], {}, ["app"], {}, {}, "linux/amd64")[0]
+    assert (chosen.platform, given.platform) == ("linux/arm64", "linux/amd64")
+    assert "platforms" not in chosen.section
+    assert chosen.spec_key != given.spec_key
 
 
 def test_identical_build_sections_share_a_key() -> None:
@@ -61,20 +83,50 @@ def test_a_built_service_needs_a_repository() -> None:
         build_jobs(PROJECT, ["web", "worker"], {}, ["web=a"], {}, {}, None)
 
 
-def test_buildx_command_pushes_with_registry_cache_and_no_provenance() -> None:
-    spec = BuildSpec(context="/src", dockerfile="docker/Dockerfile", target="runner",
-                     args={"A": "1"}, labels={"l": "v"}, cache_from=("r/app:latest",),
-                     platform="linux/arm64")
-    argv = buildx_command(spec, ["r/app:sha", "r/app:latest"], "r/app:buildcache", "/tmp/m")
-    assert argv[:5] == ["docker", "buildx", "build", "--push", "--provenance=false"]
-    pairs = list(zip(argv[5::2], argv[6::2], strict=False))
-    assert ("--file", "/src/docker/Dockerfile") in pairs
-    assert ("--metadata-file", "/tmp/m") in pairs
-    assert argv.count("--tag") == 2 and "r/app:latest" in argv
-    assert ("--target", "runner") in pairs and ("--platform", "linux/arm64") in pairs
-    assert "--build-arg" in argv and "A=1" in argv and "l=v" in argv
-    assert "type=registry,ref=r/app:latest" in argv
-    assert "type=registry,ref=r/app:buildcache" in argv
-    assert ("type=registry,ref=r/app:buildcache,mode=max,image-manifest=true,"
-            "oci-mediatypes=true") in argv
-    assert argv[-1] == "/src"
+def test_cache_sources_are_the_running_image_then_latest_of_the_same_repository() -> None:
+    uri = "1.dkr.ecr.r.amazonaws.com/app"
+    assert cache_sources(uri, f"{uri}:old@sha256:abc") == [f"{uri}:old", f"{uri}:latest"]
+    assert cache_sources(uri, None) == [f"{uri}:latest"]
+    assert cache_sources(uri, f"{uri}:latest") == [f"{uri}:latest"]
+    assert cache_sources(uri, "public.ecr.aws/nginx:1") == [f"{uri}:latest"]
+    assert cache_sources(uri, f"{uri}-other:1") == [f"{uri}:latest"]
+
+
+def test_build_file_builds_each_group_once_under_all_its_tags() -> None:
+    project = Project(name="p", services={
+        **PROJECT.services,
+        "api": {"build": {"context": "/api", "tags": ["mine:dev"], "cache_to": ["type=gha"],
+                          "secrets": [{"source": "npmrc", "target": "npmrc"}]}}},
+        secrets={"npmrc": {"file": "/home/u/.npmrc"}, "unused": {"file": "/x"}})
+    web, worker, api = build_jobs(project, ["web", "worker", "api"], {}, ["web=a", "worker=b",
+                                                                          "api=c"], {}, {},
+                                  "linux/amd64")
+    twins = BuildGroup((web, worker), ("r/a:sha", "r/a:latest", "r/b:sha", "r/b:latest"),
+                       ("r/a:old",))
+    alone = BuildGroup((api,), ("r/c:sha",), ())
+    document = build_file("p", [twins, alone], project.secrets)
+    assert list(document["services"]) == ["web", "api"]
+    first = document["services"]["web"]
+    assert first["image"] == "r/a:sha" and first["platform"] == "linux/amd64"
+    assert first["build"]["tags"] == ["r/a:latest", "r/b:sha", "r/b:latest"]
+    assert first["build"]["cache_from"] == ["repo:cache", "type=gha", "r/a:old"]
+    assert first["build"]["cache_to"] == ["type=inline"]
+    assert first["build"]["target"] == "runner"
+    second = document["services"]["api"]["build"]
+    assert second["tags"] == [] and second["cache_to"] == ["type=gha"]
+    assert document["secrets"] == {"npmrc": {"file": "/home/u/.npmrc"}}
+    assert "secrets" not in build_file("p", [twins], project.secrets)
+
+
+def test_docker_config_adds_the_registry_login_and_keeps_the_users_other_settings() -> None:
+    login = RegistryLogin("1.dkr.ecr.r.amazonaws.com", "AWS", "pass", "token")
+    existing = {"auths": {"ghcr.io": {"auth": "x"}}, "credsStore": "desktop",
+                "credHelpers": {"1.dkr.ecr.r.amazonaws.com": "ecr-login", "gcr.io": "gcloud"}}
+    config = docker_config(login, existing)
+    assert base64.b64decode(config["auths"][login.registry]["auth"]) == b"AWS:pass"
+    assert config["auths"]["ghcr.io"] == {"auth": "x"}
+    assert config["credHelpers"] == {"gcr.io": "gcloud"}
+    assert config["credsStore"] == "desktop"
+    assert "credHelpers" not in docker_config(
+        login, {"credHelpers": {login.registry: "ecr-login"}})
+    assert existing["credHelpers"]["1.dkr.ecr.r.amazonaws.com"] == "ecr-login"

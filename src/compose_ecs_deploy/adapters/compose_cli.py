@@ -122,6 +122,7 @@ def load_project(
         name=str(loaded.get("name") or ""),
         services=loaded.get("services") or {},
         volumes={k: v or {} for k, v in (loaded.get("volumes") or {}).items()},
+        secrets={k: v or {} for k, v in (loaded.get("secrets") or {}).items()},
         extensions={k: v for k, v in loaded.items() if k.startswith("x-")},
         files=tuple(files),
         positions=positions,

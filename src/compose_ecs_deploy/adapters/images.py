@@ -1,33 +1,22 @@
-"""The Docker engine: the docker SDK (login, legacy build, pull, tag, push, digest) and,
-where the docker CLI has the buildx plugin, BuildKit builds through `docker buildx`.
+"""The Docker engine through the docker SDK: login, push, and the registry's digest.
 
-No decisions here: the build stage says what to build and where to push; this module runs
-it and turns the engine's output into log lines and errors that say what failed.
+No decisions here: the build stage says what to push and where; this module runs it and
+turns the engine's output into log lines and errors that say what failed. (Compose builds:
+see compose_build.)
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import subprocess
-import tempfile
 import time
-from collections import deque
-from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import docker
-from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.errors import APIError, DockerException, NotFound
 
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.build_spec import BuildSpec
 from compose_ecs_deploy.errors import BuildError
 
-_BUILDKIT_HINTS = re.compile(
-    r"requires BuildKit|--mount|unknown flag: (mount|chmod|link)|heredoc|"
-    r"the --chmod option requires", re.IGNORECASE)
 _SOCKET_HINT = (
     "in a container action the runner mounts its Docker socket at /var/run/docker.sock; "
     "elsewhere set DOCKER_HOST (e.g. unix:///var/run/docker.sock) to a running engine"
@@ -62,76 +51,6 @@ def login(client: docker.DockerClient, credentials: RegistryLogin) -> None:
         raise BuildError(f"docker login to {credentials.registry} was refused: "
                          f"{_short(exc)}; check the ECR permissions of the deploy role "
                          "(ecr:GetAuthorizationToken)") from exc
-
-
-def build(client: docker.DockerClient, spec: BuildSpec, tag: str, log: Any) -> str:
-    """Build with the engine's builder, streaming each output line to `log.info`."""
-    last_lines: deque[str] = deque(maxlen=12)
-    step = "the build"
-    image_id: str | None = None
-    try:
-        stream = client.api.build(
-            path=spec.context, dockerfile=spec.dockerfile, tag=tag, target=spec.target,
-            buildargs=dict(spec.args) or None, labels=dict(spec.labels) or None,
-            cache_from=list(spec.cache_from) or None, platform=spec.platform,
-            network_mode=spec.network, rm=True, forcerm=True, decode=True)
-        for item in stream:
-            if "stream" in item:
-                for line in str(item["stream"]).splitlines():
-                    if line.strip():
-                        log.info(line)
-                        last_lines.append(line)
-                        if line.startswith("Step "):
-                            step = line
-            if "aux" in item and "ID" in item["aux"]:
-                image_id = str(item["aux"]["ID"])
-            if "error" in item:
-                raise BuildError(_build_failure(spec, step, str(item["error"]), last_lines))
-    except (APIError, DockerException) as exc:
-        if isinstance(exc, BuildError):
-            raise
-        raise BuildError(_build_failure(spec, step, _short(exc), last_lines)) from exc
-    if image_id is None:
-        raise BuildError(_build_failure(spec, step, "the engine reported no image", last_lines))
-    return image_id
-
-
-_DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
-_DISK_HINT = ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
-              "or remove unused tools from the runner) or use a runner with a bigger disk")
-
-
-def _build_failure(spec: BuildSpec, step: str, error: str, last: Iterable[str]) -> str:
-    tail = " | ".join(line.strip() for line in list(last)[-5:])
-    message = f"building {spec.context} ({spec.dockerfile}) failed at {step}: {error.strip()}"
-    if tail:
-        message += f"; last output: {tail}"
-    if _DISK_FULL.search(error) or _DISK_FULL.search(tail):
-        message += _DISK_HINT
-    if _BUILDKIT_HINTS.search(error) or _BUILDKIT_HINTS.search(tail):
-        message += ("; this Dockerfile needs BuildKit, which the engine's legacy builder "
-                    "lacks: run where docker buildx is available (the action image has it)")
-    return message
-
-
-def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin) -> bool:
-    """Pull an image for use as build cache; a missing one is not an error."""
-    repository, _, tag = reference.rpartition(":")
-    try:
-        client.api.pull(repository, tag=tag, auth_config=auth_config(credentials))
-    except (NotFound, ImageNotFound):
-        return False
-    except APIError as exc:
-        if exc.status_code in (404, 500) and "not found" in str(exc).lower():
-            return False
-        hint = _DISK_HINT if _DISK_FULL.search(str(exc)) else ""
-        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}{hint}"
-                         ) from exc
-    return True
-
-
-def tag(client: docker.DockerClient, image_id: str, repository: str, tag_name: str) -> None:
-    client.api.tag(image_id, repository, tag_name)
 
 
 _TRANSIENT_PUSH = re.compile(
@@ -209,74 +128,3 @@ def registry_digest(client: docker.DockerClient, reference: str,
         raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
                          ) from exc
     return str(data.id)
-
-
-def buildx_available() -> bool:
-    """BuildKit through `docker buildx` is used when the CLI and its plugin are both there."""
-    docker_cli = shutil.which("docker")
-    if docker_cli is None:
-        return False
-    probe = subprocess.run([docker_cli, "buildx", "version"], capture_output=True, text=True,
-                           check=False)
-    return probe.returncode == 0
-
-
-def buildx_command(spec: BuildSpec, tags: Sequence[str], cache_ref: str,
-                   metadata_file: str) -> list[str]:
-    """`docker buildx build --push` with ECR as the registry cache and no provenance index.
-
-    `--provenance=false` keeps ECR free of the untagged attestation index BuildKit would
-    push; `image-manifest=true,oci-mediatypes=true` is the cache format ECR accepts.
-    """
-    argv = ["docker", "buildx", "build", "--push", "--provenance=false",
-            "--metadata-file", metadata_file, "--file",
-            str(Path(spec.context) / spec.dockerfile)]
-    for tag_name in tags:
-        argv += ["--tag", tag_name]
-    if spec.target:
-        argv += ["--target", spec.target]
-    if spec.platform:
-        argv += ["--platform", spec.platform]
-    if spec.network:
-        argv += ["--network", spec.network]
-    for key, value in sorted(spec.args.items()):
-        argv += ["--build-arg", f"{key}={value}"]
-    for key, value in sorted(spec.labels.items()):
-        argv += ["--label", f"{key}={value}"]
-    for source in (*spec.cache_from, f"type=registry,ref={cache_ref}"):
-        argv += ["--cache-from", source if source.startswith("type=") else
-                 f"type=registry,ref={source}"]
-    argv += ["--cache-to",
-             f"type=registry,ref={cache_ref},mode=max,image-manifest=true,oci-mediatypes=true",
-             spec.context]
-    return argv
-
-
-def buildx_build_and_push(spec: BuildSpec, tags: Sequence[str], cache_ref: str,
-                          credentials: RegistryLogin, log: Any) -> str:
-    """Log the CLI in, build and push every tag in one go, return the pushed digest."""
-    login_run = subprocess.run(
-        ["docker", "login", "--username", credentials.username, "--password-stdin",
-         credentials.registry], input=credentials.password, capture_output=True, text=True,
-        check=False)
-    if login_run.returncode != 0:
-        raise BuildError(f"docker login to {credentials.registry} was refused: "
-                         f"{login_run.stderr.strip()[:300]}")
-    last_lines: deque[str] = deque(maxlen=12)
-    with tempfile.TemporaryDirectory() as work:
-        metadata = Path(work) / "metadata.json"
-        process = subprocess.Popen(buildx_command(spec, tags, cache_ref, str(metadata)),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert process.stdout is not None
-        for line in process.stdout:
-            log.info(line.rstrip())
-            last_lines.append(line.rstrip())
-        if process.wait() != 0:
-            step = next((line for line in reversed(last_lines) if line.startswith("#")),
-                        "the build")
-            raise BuildError(_build_failure(spec, step, "docker buildx build failed",
-                                            last_lines))
-        digest = json.loads(metadata.read_text()).get("containerimage.digest")
-    if not digest:
-        raise BuildError("docker buildx build pushed no image digest")
-    return str(digest)

@@ -19,6 +19,7 @@ class Project:
     name: str
     services: Mapping[str, Mapping[str, Any]]
     volumes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    secrets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extensions: Mapping[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     positions: Mapping[str, Position] = field(default_factory=dict)

@@ -1,0 +1,139 @@
+"""Build with Docker Compose's own builder: `docker compose build` on a file we generate.
+
+Compose builds with BuildKit through the engine (buildx's build code is part of the
+binary), so `RUN --mount`, `COPY --chmod` and multi-stage caching work with neither the
+docker CLI nor the buildx plugin installed: the action image carries only Compose, which it
+needs anyway to load the compose files. The build sees exactly what `docker compose build`
+sees on a laptop: the same context, args, target, secrets and network.
+
+The registry login reaches BuildKit (to read the previous image's cache) through a private
+DOCKER_CONFIG holding the user's own config plus the ECR login, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import tempfile
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compose_ecs_deploy.adapters.compose_cli import find_compose
+from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.errors import BuildError
+
+_STEP = re.compile(r"^#(?P<number>\d+) \[(?P<name>[^\]]+)\] (?P<what>.*)$")
+_STEP_ERROR = re.compile(r"^#(?P<number>\d+) ERROR: (?P<error>.*)$")
+_FAILED = re.compile(r"(failed to solve|failed to build|error during connect|"
+                     r"Cannot connect to the Docker daemon)", re.IGNORECASE)
+_STEP_OUTPUT = re.compile(r"^#(?P<number>\d+) \d+\.\d+ (?P<text>.*)$")
+_DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
+# Said on every build where buildx is absent, which in the action image is by design.
+_BAKE_NOTICE = re.compile(r"configured to build using Bake, but buildx isn't installed")
+DISK_HINT = ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
+             "or remove unused tools from the runner) or use a runner with a bigger disk")
+
+
+def docker_config(credentials: RegistryLogin, existing: Mapping[str, Any]) -> dict[str, Any]:
+    """The user's docker config with the ECR login added. A credential helper named for the
+    registry would take precedence over it, so it goes; a `credsStore` (Docker Desktop) is
+    kept, since the user's base images may need it (the cache import then uses the ECR
+    login the store has, if any)."""
+    config = dict(existing)
+    auth = base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode()
+    config["auths"] = {**(config.get("auths") or {}), credentials.registry: {"auth": auth}}
+    helpers = {host: helper for host, helper in (config.get("credHelpers") or {}).items()
+               if host != credentials.registry}
+    if helpers:
+        config["credHelpers"] = helpers
+    else:
+        config.pop("credHelpers", None)
+    return config
+
+
+def _user_docker_config() -> dict[str, Any]:
+    folder = os.environ.get("DOCKER_CONFIG") or str(Path.home() / ".docker")
+    try:
+        loaded = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def build(document: Mapping[str, Any], credentials: RegistryLogin, log: Any) -> None:
+    """Build every service of `document`, streaming BuildKit's plain progress to the log."""
+    command = find_compose()
+    with tempfile.TemporaryDirectory(prefix="compose-ecs-deploy-") as work:
+        compose_file = Path(work) / "build.yaml"
+        compose_file.write_text(yaml.safe_dump(dict(document), sort_keys=False))
+        config_dir = Path(work) / "docker"
+        config_dir.mkdir(mode=0o700)
+        config_path = config_dir / "config.json"
+        config_path.touch(mode=0o600)
+        config_path.write_text(json.dumps(docker_config(credentials, _user_docker_config())))
+        argv = [*command.argv, "--file", str(compose_file), "--progress", "plain", "build",
+                *document["services"]]
+        environment = {**os.environ, "DOCKER_CONFIG": str(config_dir)}
+        try:
+            process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True, env=environment)
+        except OSError as exc:
+            raise BuildError(f"could not run {command}: {exc}") from exc
+        output = _Output()
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.rstrip()
+            if line and not _BAKE_NOTICE.search(line):
+                log.info(line)
+                output.add(line)
+        if process.wait() != 0:
+            raise BuildError(output.failure(document))
+
+
+class _Output:
+    """What a failed build's message needs from BuildKit's plain output: the step that
+    failed, its error, and that step's last lines of output."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, str] = {}
+        self.printed: dict[str, deque[str]] = {}
+        self.errors: list[tuple[str, str]] = []
+        self.final: str | None = None
+
+    def add(self, line: str) -> None:
+        if match := _STEP.match(line):
+            self.steps.setdefault(match["number"], f"[{match['name']}] {match['what']}")
+        elif match := _STEP_OUTPUT.match(line):
+            self.printed.setdefault(match["number"], deque(maxlen=5)).append(match["text"])
+        elif match := _STEP_ERROR.match(line):
+            # A cache source that is not there yet is reported as an error, and ignored.
+            if not self.steps.get(match["number"], "").split("] ", 1)[-1].startswith(
+                    "importing cache manifest"):
+                self.errors.append((match["number"], match["error"]))
+        elif _FAILED.search(line):
+            self.final = line.strip()
+
+    def failure(self, document: Mapping[str, Any]) -> str:
+        number, error = self.errors[-1] if self.errors else ("", "")
+        step = self.steps.get(number, "the build")
+        services = list(document["services"])
+        service = next((name for name in services
+                        if step.startswith((f"[{name} ", f"[{name}]"))), services[0])
+        section = document["services"][service]["build"]
+        reason = error or self.final or "docker compose build failed"
+        message = (f"building {service} ({section.get('context', '.')}, "
+                   f"{section.get('dockerfile') or 'Dockerfile'}) failed at {step}: "
+                   f"{reason.strip()}")
+        printed = " | ".join(line.strip() for line in self.printed.get(number, ()))
+        if printed:
+            message += f"; its last output: {printed}"
+        if _DISK_FULL.search(message):
+            message += DISK_HINT
+        return message
