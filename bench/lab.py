@@ -239,15 +239,16 @@ class Lab:
                    else Counter(aws.calls), log)
 
     def remove_images(self, label: str) -> int:
-        """Remove every image carrying `label` (tagged, pulled and intermediate): a fresh
-        runner's empty engine, for that app only. Returns how many were removed."""
+        """Remove every image carrying `label` (tagged, pulled and intermediate) and all of
+        BuildKit's build cache: a fresh runner's empty engine, for that app (the base image
+        stays). Returns how many images were removed."""
         import docker.errors
 
         removed = 0
         for _ in range(10):  # children before parents: repeat until nothing is left
             images = self.docker.images.list(all=True, filters={"label": label})
             if not images:
-                return removed
+                break
             for image in images:
                 with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                     self.docker.images.remove(image.id, force=True, noprune=False)
@@ -255,4 +256,5 @@ class Lab:
         left = self.docker.images.list(all=True, filters={"label": label})
         if left:
             raise LabError(f"{len(left)} images labelled {label} could not be removed")
+        self.docker.api.prune_builds(all=True)
         return removed

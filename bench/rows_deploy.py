@@ -28,7 +28,7 @@ WRITES = frozenset({"ecs:RegisterTaskDefinition", "ecs:UpdateService", "ecr:Crea
 PHASES = (
     ("load", "load (docker compose config)"),
     ("plan", "plan (read the service, validate)"),
-    ("build", "build (pull previous image as cache, build)"),
+    ("build", "build (docker compose build, cache from the previous image)"),
     ("push", "push"),
     ("register", "register"),
     ("update", "update"),

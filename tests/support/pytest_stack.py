@@ -191,19 +191,19 @@ def hello_app() -> Path:
 
 @pytest.fixture(scope="session")
 def hello_image(stack: stack_mod.StackInfo, docker_client: Any, hello_app: Path) -> Any:
-    """tests/apps/hello built once per session with the docker SDK (legacy builder)."""
-    import docker.errors
+    """tests/apps/hello built once per session as a team builds it: `docker compose build`
+    (BuildKit through the stack's engine)."""
+    from compose_ecs_deploy.adapters.compose_cli import find_compose
 
-    try:
-        image, logs = docker_client.images.build(
-            path=str(hello_app), tag="hello:stack-test", rm=True, forcerm=True, pull=False,
-            buildargs={"BASE_IMAGE": stack.base_image},
-        )
-    except docker.errors.BuildError as exc:
-        log = "".join(str(chunk.get("stream", chunk)) for chunk in exc.build_log)
-        pytest.fail(f"building {hello_app} failed: {exc.msg}\n{log}", pytrace=False)
-    del logs
-    return image
+    built = subprocess.run(
+        [*find_compose().argv, "--file", str(hello_app / "compose.yaml"), "--project-name",
+         "hello-stack-test", "--progress", "plain", "build"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, **stack.env(), "BASE_IMAGE": stack.base_image})
+    if built.returncode != 0:
+        pytest.fail(f"building {hello_app} failed:\n{built.stdout}{built.stderr}",
+                    pytrace=False)
+    return docker_client.images.get("hello-stack-test-web")
 
 
 @pytest.fixture

@@ -127,6 +127,15 @@ def test_hadolint_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_image_keeps_the_model_of_every_aws_service_the_code_calls() -> None:
+    source = "\n".join(path.read_text() for path in (ROOT / "src").rglob("*.py"))
+    called = set(re.findall(r'(?:call(?:_once)?\(aws, |client\()"([a-z0-9-]+)"', source))
+    assert {"ecs", "ecr"} <= called
+    kept = set(re.findall(r"! -name ([a-z0-9-]+)", (ROOT / "Dockerfile").read_text()))
+    # sts: web-identity (OIDC) and assumed-role credentials; sso: profile credentials.
+    assert kept == called | {"sts", "sso", "sso-oidc"}
+
+
 def test_no_expression_inside_run_blocks() -> None:
     for path in WORKFLOWS:
         for job in yaml.safe_load(path.read_text())["jobs"].values():
