@@ -142,8 +142,8 @@ class BuildGroup:
 
 
 def cache_sources(uri: str, previous: str | None) -> list[str]:
-    """The images whose inline cache a fresh runner can reuse: the running one, else
-    `latest`. A source that does not exist costs BuildKit one lookup, not the build."""
+    """The images whose inline cache a fresh runner can reuse, best first: the running one,
+    else `latest`."""
     candidates = (previous.split("@", 1)[0] if previous else None, f"{uri}:latest")
     return [c for c in dict.fromkeys(candidates) if c and c.startswith(f"{uri}:")]
 
@@ -218,18 +218,16 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
     for job in to_build:
         by_section.setdefault(job.spec_key, []).append(job)
     groups = []
-    for members in by_section.values():
-        uris = list(dict.fromkeys(repositories[job.repository].uri for job in members))
-        tags = tuple(f"{uri}:{name}" for uri in uris
-                     for name in (options.tag, *options.extra_tags))
-        cache = tuple(source for job in members for source in cache_sources(
-            repositories[job.repository].uri, previous_images.get(job.service)))
-        groups.append(BuildGroup(tuple(members), tags, tuple(dict.fromkeys(cache))))
-    for group in groups:
-        log.info(f"build cache for {', '.join(job.service for job in group.jobs)}: "
-                 f"{', '.join(group.cache_from) or 'none'} (inline cache of earlier images)")
     with log.group(f"build {', '.join(job.service for job in to_build)}"), \
             stopwatch.phase("build"):
+        for members in by_section.values():
+            uris = list(dict.fromkeys(repositories[job.repository].uri for job in members))
+            tags = tuple(f"{uri}:{name}" for uri in uris
+                         for name in (options.tag, *options.extra_tags))
+            candidates = [source for job in members for source in cache_sources(
+                repositories[job.repository].uri, previous_images.get(job.service))]
+            cache = _warm_cache(client, credentials, candidates, log)
+            groups.append(BuildGroup(tuple(members), tags, cache))
         compose_build.build(build_file(project.name, groups, project.secrets), credentials,
                             log)
     for group in groups:
@@ -245,3 +243,21 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
             results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri],
                                               False, options.extra_tags)
     return {job.service: results[job.service] for job in jobs}
+
+
+def _warm_cache(client: Any, credentials: RegistryLogin, candidates: Sequence[str],
+                log: Any) -> tuple[str, ...]:
+    """Pull the first previous image that exists, to build with it as `cache_from`.
+
+    BuildKit could read its inline cache straight from ECR, but the layers it reuses that
+    way stay remote and are left out of the new image's inline cache, so every other build
+    on a fresh runner would miss it (moby/buildkit#2274). Pulled, they are kept.
+    """
+    from compose_ecs_deploy.adapters import images
+
+    for candidate in dict.fromkeys(candidates):
+        if images.pull(client, candidate, credentials):
+            log.info(f"build cache: pulled {candidate}")
+            return (candidate,)
+    log.info("build cache: no previous image in ECR; building from scratch")
+    return ()

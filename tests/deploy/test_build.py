@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import secrets
 import shutil
@@ -126,6 +128,80 @@ def test_identical_builds_are_built_once_and_pushed_to_each_repository(
     ids = {docker_client.images.get(i.tagged).id for i in (web, worker)}
     assert len(ids) == 1
     assert image_events(docker_client, since).count("push") == 2
+
+
+class RecordingLog:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, line: str) -> None:
+        self.lines.append(line)
+
+    def group(self, title: str) -> Any:
+        self.info(f"==> {title}")
+        return contextlib.nullcontext()
+
+    def mask(self, value: str) -> None:
+        """Nothing to mask in a test log."""
+
+
+def test_build_secrets_reach_buildkit_and_stay_out_of_the_log(
+        world: World, stack, aws_client, hello_app, tmp_path: Path, monkeypatch) -> None:
+    token = f"build-token-{secrets.token_hex(8)}"
+    monkeypatch.setenv("BASE_IMAGE", stack.base_image)
+    monkeypatch.setenv("BUILD_TOKEN", token)
+    app = tmp_path / "app"
+    shutil.copytree(hello_app, app)
+    dockerfile = app / "Dockerfile"
+    check = (f"RUN --mount=type=secret,id=token sh -c "
+             f"'test \"$(sha256sum < /run/secrets/token | cut -c1-64)\" = "
+             f"{hashlib.sha256(token.encode()).hexdigest()}'")
+    dockerfile.write_text(dockerfile.read_text().replace("WORKDIR /app",
+                                                         f"WORKDIR /app\n{check}"))
+    (app / "compose.yaml").write_text(
+        "services:\n  web:\n    build:\n      context: .\n      network: none\n"
+        "      args: {BASE_IMAGE: $BASE_IMAGE}\n      secrets: [token]\n"
+        "secrets:\n  token:\n    environment: BUILD_TOKEN\n")
+    repository = f"secret-{secrets.token_hex(3)}"
+    aws_client("ecr").create_repository(repositoryName=repository)
+    world.service("hello", containers=("web",))
+    log = RecordingLog()
+    deployment, _ = world.deploy(world.settings(
+        compose_files=(str(app / "compose.yaml"),), services=("web",), ecs_services=("hello",),
+        ecr_repositories=(repository,), image_tag=SHA), log)
+    assert deployment.result.succeeded
+    assert any("RUN --mount=type=secret,id=token" in line for line in log.lines)
+    assert not [line for line in log.lines if token in line]
+
+
+def test_every_fresh_runner_build_reuses_the_dependency_layer(
+        world: World, stack, docker_client, ecr_repo, hello_app, tmp_path: Path,
+        monkeypatch) -> None:
+    """Three commits in a row, each on an engine emptied of the app's images and of
+    BuildKit's cache, as on a new runner: the second and the third both reuse the expensive
+    step (an image built from cache must carry that cache on, not only every other one)."""
+    monkeypatch.setenv("BASE_IMAGE", stack.base_image)
+    app = tmp_path / "app"
+    shutil.copytree(hello_app, app)
+    dockerfile = app / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace(
+        "WORKDIR /app", "WORKDIR /app\nRUN python3 -c \"open('/app/deps', 'w').write('x')\""))
+    world.service("hello", containers=("web",))
+    cached = []
+    for commit in range(3):
+        (app / "app.py").write_text((hello_app / "app.py").read_text() + f"# {commit}\n")
+        for image in docker_client.images.list(name=ecr_repo.uri):
+            docker_client.images.remove(image.id, force=True)
+        docker_client.api.prune_builds(all=True)
+        log = RecordingLog()
+        deployment, _ = world.deploy(world.settings(
+            compose_files=(str(app / "compose.yaml"),), services=("web",),
+            ecs_services=("hello",), ecr_repositories=(ecr_repo.name,),
+            image_tag=secrets.token_hex(20)), log)
+        assert deployment.result.succeeded
+        step = next(line.split()[0] for line in log.lines if "RUN python3 -c" in line)
+        cached.append(f"{step} CACHED" in log.lines)
+    assert cached == [False, True, True]
 
 
 def test_build_failure_stops_before_any_ecs_write(world: World, capsys, ecr_repo, hello_app,

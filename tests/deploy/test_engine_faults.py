@@ -82,7 +82,7 @@ def test_registry_stopped_mid_push_then_back(world: World, hello_app, ecr_repo,
 
 def test_registry_down_for_good_fails_clearly_and_registers_nothing(
         world: World, hello_app, ecr_repo, restore_registry) -> None:
-    log = StopRegistryAt("==> build", back_after=None)
+    log = StopRegistryAt("load build definition", back_after=None)
     with pytest.raises(BuildError) as failure:
         world.deploy(hello(world, hello_app, ecr_repo.name), log)
     message = str(failure.value)

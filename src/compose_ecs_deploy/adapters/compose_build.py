@@ -34,7 +34,7 @@ _STEP_ERROR = re.compile(r"^#(?P<number>\d+) ERROR: (?P<error>.*)$")
 _FAILED = re.compile(r"(failed to solve|failed to build|error during connect|"
                      r"Cannot connect to the Docker daemon)", re.IGNORECASE)
 _STEP_OUTPUT = re.compile(r"^#(?P<number>\d+) \d+\.\d+ (?P<text>.*)$")
-_DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
+DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
 # Said on every build where buildx is absent, which in the action image is by design.
 _BAKE_NOTICE = re.compile(r"configured to build using Bake, but buildx isn't installed")
 DISK_HINT = ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
@@ -134,6 +134,6 @@ class _Output:
         printed = " | ".join(line.strip() for line in self.printed.get(number, ()))
         if printed:
             message += f"; its last output: {printed}"
-        if _DISK_FULL.search(message):
+        if DISK_FULL.search(message):
             message += DISK_HINT
         return message

@@ -12,8 +12,9 @@ import time
 from typing import Any
 
 import docker
-from docker.errors import APIError, DockerException, NotFound
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
+from compose_ecs_deploy.adapters.compose_build import DISK_FULL, DISK_HINT
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
 
@@ -51,6 +52,22 @@ def login(client: docker.DockerClient, credentials: RegistryLogin) -> None:
         raise BuildError(f"docker login to {credentials.registry} was refused: "
                          f"{_short(exc)}; check the ECR permissions of the deploy role "
                          "(ecr:GetAuthorizationToken)") from exc
+
+
+def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin) -> bool:
+    """Pull an image for use as build cache; a missing one is not an error."""
+    repository, _, tag = reference.rpartition(":")
+    try:
+        client.api.pull(repository, tag=tag, auth_config=auth_config(credentials))
+    except (NotFound, ImageNotFound):
+        return False
+    except APIError as exc:
+        if exc.status_code in (404, 500) and "not found" in str(exc).lower():
+            return False
+        hint = DISK_HINT if DISK_FULL.search(str(exc)) else ""
+        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}{hint}"
+                         ) from exc
+    return True
 
 
 _TRANSIENT_PUSH = re.compile(
