@@ -36,6 +36,16 @@ def image_events(docker_client: Any, since: int) -> list[str]:
     return [str(e.get("Action")) for e in events]
 
 
+def hello_with_step(hello_app: Path, tmp_path: Path, step: str) -> Path:
+    """A copy of the hello app whose Dockerfile has `step` right after its WORKDIR."""
+    app = tmp_path / "app"
+    shutil.copytree(hello_app, app)
+    dockerfile = app / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("WORKDIR /app",
+                                                         f"WORKDIR /app\n{step}"))
+    return app
+
+
 def now_after_a_second() -> int:
     """A start time no earlier event shares: the engine's event times are whole seconds."""
     time.sleep(1.1)
@@ -150,14 +160,10 @@ def test_build_secrets_reach_buildkit_and_stay_out_of_the_log(
     token = f"build-token-{secrets.token_hex(8)}"
     monkeypatch.setenv("BASE_IMAGE", stack.base_image)
     monkeypatch.setenv("BUILD_TOKEN", token)
-    app = tmp_path / "app"
-    shutil.copytree(hello_app, app)
-    dockerfile = app / "Dockerfile"
-    check = (f"RUN --mount=type=secret,id=token sh -c "
-             f"'test \"$(sha256sum < /run/secrets/token | cut -c1-64)\" = "
-             f"{hashlib.sha256(token.encode()).hexdigest()}'")
-    dockerfile.write_text(dockerfile.read_text().replace("WORKDIR /app",
-                                                         f"WORKDIR /app\n{check}"))
+    app = hello_with_step(hello_app, tmp_path, (
+        "RUN --mount=type=secret,id=token sh -c "
+        "'test \"$(sha256sum < /run/secrets/token | cut -c1-64)\" = "
+        f"{hashlib.sha256(token.encode()).hexdigest()}'"))
     (app / "compose.yaml").write_text(
         "services:\n  web:\n    build:\n      context: .\n      network: none\n"
         "      args: {BASE_IMAGE: $BASE_IMAGE}\n      secrets: [token]\n"
@@ -181,11 +187,8 @@ def test_every_fresh_runner_build_reuses_the_dependency_layer(
     BuildKit's cache, as on a new runner: the second and the third both reuse the expensive
     step (an image built from cache must carry that cache on, not only every other one)."""
     monkeypatch.setenv("BASE_IMAGE", stack.base_image)
-    app = tmp_path / "app"
-    shutil.copytree(hello_app, app)
-    dockerfile = app / "Dockerfile"
-    dockerfile.write_text(dockerfile.read_text().replace(
-        "WORKDIR /app", "WORKDIR /app\nRUN python3 -c \"open('/app/deps', 'w').write('x')\""))
+    app = hello_with_step(hello_app, tmp_path,
+                          "RUN python3 -c \"open('/app/deps', 'w').write('x')\"")
     world.service("hello", containers=("web",))
     cached = []
     for commit in range(3):
@@ -206,11 +209,8 @@ def test_every_fresh_runner_build_reuses_the_dependency_layer(
 
 def test_build_failure_stops_before_any_ecs_write(world: World, capsys, ecr_repo, hello_app,
                                                   tmp_path: Path) -> None:
-    app = tmp_path / "app"
-    shutil.copytree(hello_app, app)
-    dockerfile = app / "Dockerfile"
-    dockerfile.write_text(dockerfile.read_text().replace(
-        "WORKDIR /app", "WORKDIR /app\nRUN python3 -c 'raise SystemExit(\"broken build\")'"))
+    app = hello_with_step(hello_app, tmp_path,
+                          "RUN python3 -c 'raise SystemExit(\"broken build\")'")
     world.service("hello", containers=("web",))
     from compose_ecs_deploy.cli import main
 
