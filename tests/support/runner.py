@@ -298,6 +298,9 @@ def _unescape(value: str, prop: bool) -> str:
 
 
 def workflow_commands(stdout: str) -> list[Command]:
+    """The commands in stdout, read as the runner's ActionCommand.TryParseV2 reads them: the
+    first `::` after the name ends the properties, and a name followed by a space and no
+    properties (`::add-mask ::value`, as github-action-utils writes it) is still a command."""
     commands = []
     for index, line in enumerate(stdout.splitlines()):
         match = _COMMAND.match(line)
