@@ -121,8 +121,11 @@ def test_build_file_builds_each_group_once_under_all_its_tags() -> None:
 def test_docker_config_adds_the_registry_login_and_keeps_the_users_other_settings() -> None:
     login = RegistryLogin("1.dkr.ecr.r.amazonaws.com", "AWS", "pass", "token")
     existing = {"auths": {"ghcr.io": {"auth": "x"}}, "credsStore": "desktop",
-                "credHelpers": {"1.dkr.ecr.r.amazonaws.com": "ecr-login", "gcr.io": "gcloud"}}
+                "credHelpers": {"1.dkr.ecr.r.amazonaws.com": "ecr-login", "gcr.io": "gcloud"},
+                "currentContext": "colima", "proxies": {"default": {"noProxy": "x"}}}
     config = docker_config(login, existing)
+    assert "currentContext" not in config
+    assert config["proxies"] == existing["proxies"]
     assert base64.b64decode(config["auths"][login.registry]["auth"]) == b"AWS:pass"
     assert config["auths"]["ghcr.io"] == {"auth": "x"}
     assert config["credHelpers"] == {"gcr.io": "gcloud"}

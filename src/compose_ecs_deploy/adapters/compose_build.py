@@ -45,8 +45,10 @@ def docker_config(credentials: RegistryLogin, existing: Mapping[str, Any]) -> di
     """The user's docker config with the ECR login added. A credential helper named for the
     registry would take precedence over it, so it goes; a `credsStore` (Docker Desktop) is
     kept, since the user's base images may need it (the cache import then uses the ECR
-    login the store has, if any)."""
-    config = dict(existing)
+    login the store has, if any). The current docker context goes too: its definition is
+    not in this folder, and the build must use the engine the push uses (the docker SDK's:
+    DOCKER_HOST, else the default socket)."""
+    config = {key: value for key, value in existing.items() if key != "currentContext"}
     auth = base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode()
     config["auths"] = {**(config.get("auths") or {}), credentials.registry: {"auth": auth}}
     helpers = {host: helper for host, helper in (config.get("credHelpers") or {}).items()
