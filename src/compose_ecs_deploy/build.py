@@ -35,7 +35,7 @@ class BuildJob:
     platform: str | None = None
 
     @property
-    def spec_key(self) -> str:
+    def section_key(self) -> str:
         """Equal for two services that would build the same image."""
         return json.dumps([self.section, self.platform], sort_keys=True)
 
@@ -216,7 +216,7 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
 
     by_section: dict[str, list[BuildJob]] = {}
     for job in to_build:
-        by_section.setdefault(job.spec_key, []).append(job)
+        by_section.setdefault(job.section_key, []).append(job)
     groups = []
     with log.group(f"build {', '.join(job.service for job in to_build)}"), \
             stopwatch.phase("build"):

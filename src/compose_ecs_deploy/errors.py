@@ -6,6 +6,7 @@ Every failure a user can cause or meet ends as one of these, so that the edge ca
 
 from __future__ import annotations
 
+import re
 from typing import NewType
 
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -50,6 +51,17 @@ class AwsError(DeployError):
 
 class BuildError(DeployError):
     """An image build or push failed."""
+
+
+_DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
+
+
+def disk_full_hint(engine_message: str) -> str:
+    """What to add to a build or pull error when the engine's disk was full, else ''."""
+    if not _DISK_FULL.search(engine_message):
+        return ""
+    return ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
+            "or remove unused tools from the runner) or use a runner with a bigger disk")
 
 
 

@@ -69,12 +69,12 @@ def test_the_platform_option_wins_over_the_build_sections_first_platform() -> No
     given = build_jobs(project, ["web"], {}, ["app"], {}, {}, "linux/amd64")[0]
     assert (chosen.platform, given.platform) == ("linux/arm64", "linux/amd64")
     assert "platforms" not in chosen.section
-    assert chosen.spec_key != given.spec_key
+    assert chosen.section_key != given.section_key
 
 
 def test_identical_build_sections_share_a_key() -> None:
     jobs = build_jobs(PROJECT, ["web", "worker"], {}, ["web=a", "worker=b"], {}, {}, None)
-    assert jobs[0].spec_key == jobs[1].spec_key
+    assert jobs[0].section_key == jobs[1].section_key
     assert jobs[0].repository != jobs[1].repository
 
 

@@ -27,18 +27,15 @@ import yaml
 
 from compose_ecs_deploy.adapters.compose_cli import find_compose
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.errors import BuildError
+from compose_ecs_deploy.errors import BuildError, disk_full_hint
 
 _STEP = re.compile(r"^#(?P<number>\d+) \[(?P<name>[^\]]+)\] (?P<what>.*)$")
 _STEP_ERROR = re.compile(r"^#(?P<number>\d+) ERROR: (?P<error>.*)$")
 _FAILED = re.compile(r"(failed to solve|failed to build|error during connect|"
                      r"Cannot connect to the Docker daemon)", re.IGNORECASE)
 _STEP_OUTPUT = re.compile(r"^#(?P<number>\d+) \d+\.\d+ (?P<text>.*)$")
-DISK_FULL = re.compile(r"no space left on device", re.IGNORECASE)
 # Said on every build where buildx is absent, which in the action image is by design.
 _BAKE_NOTICE = re.compile(r"configured to build using Bake, but buildx isn't installed")
-DISK_HINT = ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
-             "or remove unused tools from the runner) or use a runner with a bigger disk")
 
 
 def docker_config(credentials: RegistryLogin, existing: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,6 +133,4 @@ class _Output:
         printed = " | ".join(line.strip() for line in self.printed.get(number, ()))
         if printed:
             message += f"; its last output: {printed}"
-        if DISK_FULL.search(message):
-            message += DISK_HINT
-        return message
+        return message + disk_full_hint(message)

@@ -14,9 +14,8 @@ from typing import Any
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
-from compose_ecs_deploy.adapters.compose_build import DISK_FULL, DISK_HINT
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.errors import BuildError
+from compose_ecs_deploy.errors import BuildError, disk_full_hint
 
 _SOCKET_HINT = (
     "in a container action the runner mounts its Docker socket at /var/run/docker.sock; "
@@ -64,9 +63,8 @@ def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin
     except APIError as exc:
         if exc.status_code in (404, 500) and "not found" in str(exc).lower():
             return False
-        hint = DISK_HINT if DISK_FULL.search(str(exc)) else ""
-        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}{hint}"
-                         ) from exc
+        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}"
+                         f"{disk_full_hint(str(exc))}") from exc
     return True
 
 
