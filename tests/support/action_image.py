@@ -103,20 +103,16 @@ def dockerfile_of(root: Path = REPO_ROOT) -> str:
 # --------------------------------------------------------------------------- local images
 
 
-def _tar_bytes(entries: Iterable[tuple[str, bytes | None, int]]) -> bytes:
-    """A tar of (name, content or None for a directory, mode) entries, owned by root."""
+def _tar_bytes(entries: Iterable[tuple[str, bytes, int]]) -> bytes:
+    """A tar of (name, content, mode) file entries, owned by root."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for name, content, mode in entries:
             info = tarfile.TarInfo(name)
             info.mode = mode
             info.mtime = 0
-            if content is None:
-                info.type = tarfile.DIRTYPE
-                tar.addfile(info)
-            else:
-                info.size = len(content)
-                tar.addfile(info, io.BytesIO(content))
+            info.size = len(content)
+            tar.addfile(info, io.BytesIO(content))
     return buf.getvalue()
 
 
