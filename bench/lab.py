@@ -23,6 +23,7 @@ from typing import Any
 
 from tests.support import guard
 from tests.support import stack as stack_mod
+from tests.support.memory_log import MemoryLog
 
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.deploy import Deployment, deploy
@@ -46,24 +47,6 @@ class LabError(RuntimeError):
 def new_sha() -> str:
     """A commit-like tag: each deploy of a new one really builds and pushes."""
     return secrets.token_hex(20)
-
-
-class QuietLog:
-    """The deploy's `Log`, kept in memory: the table is the output, the log is evidence."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def info(self, line: str) -> None:
-        self.lines.append(line)
-
-    @contextmanager
-    def group(self, title: str) -> Iterator[None]:
-        self.lines.append(f"==> {title}")
-        yield
-
-    def mask(self, value: str) -> None:
-        """Nothing is printed, so there is nothing to mask."""
 
 
 class CallStopwatch(Stopwatch):
@@ -95,7 +78,7 @@ class Run:
     load_seconds: float
     seconds: float
     before_wait: Counter[str]
-    log: QuietLog
+    log: MemoryLog
 
     @property
     def during_wait(self) -> Counter[str]:
@@ -223,7 +206,7 @@ class Lab:
         `deploy()` with a Stopwatch; raises when it did not succeed."""
         aws = Aws(settings.region, max_retries=settings.max_retries)
         stopwatch = CallStopwatch(aws)
-        log = QuietLog()
+        log = MemoryLog()
         started = time.perf_counter()
         inputs = prepare(settings)
         loaded = time.perf_counter()

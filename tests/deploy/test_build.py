@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import secrets
@@ -18,6 +17,7 @@ from compose_ecs_deploy.adapters import ecr
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
 from tests.deploy.conftest import World, registry_get
+from tests.support.memory_log import MemoryLog
 
 pytestmark = pytest.mark.stack
 SHA = "3f2c1a9b8e7d6c5b4a39281706f5e4d3c2b1a098"
@@ -140,21 +140,6 @@ def test_identical_builds_are_built_once_and_pushed_to_each_repository(
     assert image_events(docker_client, since).count("push") == 2
 
 
-class RecordingLog:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def info(self, line: str) -> None:
-        self.lines.append(line)
-
-    def group(self, title: str) -> Any:
-        self.info(f"==> {title}")
-        return contextlib.nullcontext()
-
-    def mask(self, value: str) -> None:
-        """Nothing to mask in a test log."""
-
-
 def test_build_secrets_reach_buildkit_and_stay_out_of_the_log(
         world: World, stack, aws_client, hello_app, tmp_path: Path, monkeypatch) -> None:
     token = f"build-token-{secrets.token_hex(8)}"
@@ -171,7 +156,7 @@ def test_build_secrets_reach_buildkit_and_stay_out_of_the_log(
     repository = f"secret-{secrets.token_hex(3)}"
     aws_client("ecr").create_repository(repositoryName=repository)
     world.service("hello", containers=("web",))
-    log = RecordingLog()
+    log = MemoryLog()
     deployment, _ = world.deploy(world.settings(
         compose_files=(str(app / "compose.yaml"),), services=("web",), ecs_services=("hello",),
         ecr_repositories=(repository,), image_tag=SHA), log)
@@ -196,7 +181,7 @@ def test_every_fresh_runner_build_reuses_the_dependency_layer(
         for image in docker_client.images.list(name=ecr_repo.uri):
             docker_client.images.remove(image.id, force=True)
         docker_client.api.prune_builds(all=True)
-        log = RecordingLog()
+        log = MemoryLog()
         deployment, _ = world.deploy(world.settings(
             compose_files=(str(app / "compose.yaml"),), services=("web",),
             ecs_services=("hello",), ecr_repositories=(ecr_repo.name,),

@@ -6,7 +6,6 @@ context of 96 MiB really fills it; it is stopped by PID and the tmpfs unmounted 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import time
@@ -22,16 +21,9 @@ from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
 from tests.support import procs
 from tests.support import stack as stack_mod
+from tests.support.memory_log import MemoryLog
 
 pytestmark = pytest.mark.stack
-
-
-class QuietLog:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def info(self, line: str) -> None:
-        self.lines.append(line)
 
 
 @pytest.fixture
@@ -62,21 +54,8 @@ def small_engine(stack: Any) -> Iterator[str]:
     finally:
         procs.stop([dockerd])
         procs.stop(stack_mod.leftovers(paths))
-        _unmount(paths.data_root)
+        stack_mod._unmount_under(state)  # lazily: the engine's last handles may linger
         subprocess.run(["rm", "-rf", str(state)], check=True)
-
-
-def _unmount(target: Path) -> None:
-    """The engine's last file handles can outlive its process by a moment: retry, and in the
-    end detach the mount lazily rather than leave it behind."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if subprocess.run(["umount", "-R", str(target)], capture_output=True,
-                          check=False).returncode == 0 or not os.path.ismount(target):
-            return
-        time.sleep(0.2)
-    with contextlib.suppress(subprocess.CalledProcessError):
-        subprocess.run(["umount", "-R", "-l", str(target)], capture_output=True, check=True)
 
 
 def test_disk_full_during_build_says_so(small_engine: str, tmp_path: Path,
@@ -89,7 +68,7 @@ def test_disk_full_during_build_says_so(small_engine: str, tmp_path: Path,
     with pytest.raises(BuildError) as failure:
         # No registry is reached: nothing is pulled or pushed, and there is no cache source.
         compose_build.build(document, RegistryLogin("localhost", "AWS", "unused", "unused"),
-                            QuietLog())
+                            MemoryLog())
     message = str(failure.value)
     assert message.startswith(f"building web ({tmp_path}, Dockerfile) failed at [web")
     assert "no space left on device" in message.lower()

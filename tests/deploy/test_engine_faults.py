@@ -15,23 +15,24 @@ from compose_ecs_deploy.errors import BuildError
 from tests.deploy.conftest import World
 from tests.support import procs
 from tests.support import stack as stack_mod
+from tests.support.memory_log import MemoryLog
 
 pytestmark = pytest.mark.stack
 
 
-class StopRegistryAt:
+class StopRegistryAt(MemoryLog):
     """A log that stops the stack's registry when a given line appears, and (optionally)
     brings it back a moment later, as an outage mid-push would."""
 
     def __init__(self, trigger: str, back_after: float | None) -> None:
+        super().__init__()
         self.trigger = trigger
         self.back_after = back_after
-        self.lines: list[str] = []
         self.fired = threading.Event()
         self.restarter: threading.Thread | None = None
 
     def info(self, line: str) -> None:
-        self.lines.append(line)
+        super().info(line)
         if self.trigger in line and not self.fired.is_set():
             self.fired.set()
             settings = stack_mod.Settings.from_env()
@@ -46,15 +47,6 @@ class StopRegistryAt:
         assert self.back_after is not None
         time.sleep(self.back_after)
         stack_mod.up(say=lambda _: None)
-
-    def group(self, title: str) -> Any:
-        from contextlib import nullcontext
-
-        self.info(f"==> {title}")
-        return nullcontext()
-
-    def mask(self, value: str) -> None:
-        """Nothing to mask in a test log."""
 
 
 @pytest.fixture
