@@ -39,7 +39,7 @@ from bench.lab import Lab
 from bench.table import Row, markdown, not_measured, time_row
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT.parent / "shared" / "examples" / "nextjs-postgres"
+EXAMPLE = ROOT / "examples" / "nextjs-postgres"
 CLI = [sys.executable, "-m", "compose_ecs_deploy"]
 RUNS = 5
 

@@ -17,7 +17,7 @@ from compose_ecs_deploy.cli import main
 # docker_client, hello_app, run_container, unused_port, ...), for every test folder.
 pytest_plugins = ["tests.support.pytest_stack"]
 
-EXAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "nextjs-postgres"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "nextjs-postgres"
 EXECUTION_ROLE = "arn:aws:iam::123456789012:role/test-execution"
 
 
