@@ -40,8 +40,9 @@ from typing import Any
 
 import pytest
 
-from tests.support import guard
+from tests.support import guard, moto_process
 from tests.support import stack as stack_mod
+from tests.support.names import ACCOUNT_ID
 
 REPO_ROOT = stack_mod.REPO_ROOT
 STACK_SCRIPT = REPO_ROOT / "scripts" / "stack"
@@ -92,9 +93,31 @@ def unique_name(nodeid: str, prefix: str = "t") -> str:
     return f"{prefix}-{slug}-{secrets.token_hex(3)}"
 
 
+def _moto_only_info(endpoint_url: str, settings: stack_mod.Settings) -> stack_mod.StackInfo:
+    """A StackInfo with only moto behind it: no engine, no registry (STACK_MOTO_ONLY=1)."""
+    port = int(endpoint_url.rsplit(":", 1)[1])
+    return stack_mod.StackInfo(
+        state_dir=str(settings.state_dir), docker_host="unix:///nonexistent/moto-only.sock",
+        docker_socket="/nonexistent/moto-only.sock", endpoint_url=endpoint_url, moto_port=port,
+        region=settings.region, regions=settings.regions, account_id=ACCOUNT_ID,
+        registry_host="", registry_hosts=(), registry_url="", registry_user="", ca_path="",
+        base_image=settings.base_image, storage_driver="")
+
+
 @pytest.fixture(scope="session")
-def stack() -> Iterator[stack_mod.StackInfo]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_mod.StackInfo]:
+    """The running stack, or with STACK_MOTO_ONLY=1 a moto of this tree's own and nothing else.
+
+    The moto-only mode is for iterating on tests that need AWS APIs but no engine or registry
+    (rollout, one-off and plan tests): it needs no root, no port 443 and no stack lock, so
+    several work trees can run such tests at once. Tests that build or push fail in it.
+    """
     settings = stack_mod.Settings.from_env()
+    if os.environ.get("STACK_MOTO_ONLY") == "1":
+        log = tmp_path_factory.mktemp("moto-only") / "moto.log"
+        with moto_process.moto_server(log) as url:
+            yield _moto_only_info(url, settings)
+        return
     started_here = False
     if not stack_mod.is_up(settings):
         # Stop it at the end only if nothing of it ran before (a half-up stack is repaired).
