@@ -8,23 +8,18 @@ Input names are exactly action.yml's; `test_action_yml_matches_inputs` keeps the
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import github_action_utils as gha
 
+from compose_ecs_deploy import verbs
 from compose_ecs_deploy.diagnostics import Diagnostic
-from compose_ecs_deploy.errors import (
-    EXIT_FAILURE,
-    EXIT_OK,
-    Cancelled,
-    DeployError,
-    InputError,
-)
+from compose_ecs_deploy.edge import run
+from compose_ecs_deploy.errors import InputError
 from compose_ecs_deploy.settings import (
     Settings,
     current_environment,
@@ -32,36 +27,104 @@ from compose_ecs_deploy.settings import (
     source_url,
 )
 
-INPUTS: dict[str, str] = {
-    "compose-file": "docker-compose.yml",
-    "profiles": "",
-    "services": "",
-    "images": "",
-    "ecr-repository": "",
-    "image-tag": "",
-    "additional-tags": "",
-    "build-args": "",
-    "platform": "",
-    "create-repository": "false",
-    "skip-existing-image": "true",
-    "pin-digest": "true",
-    "secrets": "",
-    "secrets-file": "",
-    "task-definition": "",
-    "family": "",
-    "cluster": "",
-    "ecs-service": "",
-    "aws-region": "",
-    "force-new-deployment": "false",
-    "wait-for-service-stability": "true",
-    "wait-timeout": "15",
-    "rollback-on-failure": "true",
-    "dry-run": "false",
-    "max-retries": "4",
-    "strict": "false",
+if TYPE_CHECKING:
+    from compose_ecs_deploy.deploy import Deployment
+
+
+def _text(name: str) -> str:
+    value = gha.get_user_input(name)
+    return INPUTS[name].default if value is None or value.strip() == "" else value.strip()
+
+
+def _optional(name: str) -> str | None:
+    return _text(name) or None
+
+
+def _lines(name: str) -> tuple[str, ...]:
+    """A multi-line input; commas also separate, except in `KEY=VALUE` lines."""
+    items: list[str] = []
+    for line in _text(name).splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        items.extend(line.split(",") if "=" not in line else [line])
+    return tuple(item.strip() for item in items if item.strip())
+
+
+def _pair_lines(name: str) -> tuple[str, ...]:
+    """One `KEY=VALUE` per line, commas kept (a secret's JSON key may hold one)."""
+    return tuple(line for line in _text(name).splitlines() if line.strip())
+
+
+def _bool(name: str) -> bool:
+    value = _text(name)
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    raise InputError(f"input {name}: {value!r} is not true or false")
+
+
+def _number(kind: type[int] | type[float]) -> Callable[[str], Any]:
+    def parse(name: str) -> Any:
+        try:
+            return kind(_text(name))
+        except ValueError as exc:
+            raise InputError(f"input {name}: {_text(name)!r} is not a number") from exc
+    return parse
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of action.yml: its default, the `Settings` field it sets, its parser."""
+
+    default: str
+    field: str | None  # None: derived below with the environment
+    parse: Callable[[str], Any] = _optional
+
+
+INPUTS: dict[str, Input] = {
+    "compose-file": Input("docker-compose.yml", "compose_files", _lines),
+    "profiles": Input("", "profiles", _lines),
+    "services": Input("", "services", _lines),
+    "images": Input("", "images", _lines),
+    "ecr-repository": Input("", "ecr_repositories", _lines),
+    "image-tag": Input("", None),
+    "additional-tags": Input("", "additional_tags", _lines),
+    "build-args": Input("", "build_args", _lines),
+    "platform": Input("", "platform"),
+    "create-repository": Input("false", "create_repository", _bool),
+    "skip-existing-image": Input("true", "skip_existing_image", _bool),
+    "pin-digest": Input("true", "pin_digest", _bool),
+    "secrets": Input("", "secrets", _pair_lines),
+    "secrets-file": Input("", "secrets_file"),
+    "task-definition": Input("", "task_definition"),
+    "family": Input("", "family"),
+    "cluster": Input("", "cluster"),
+    "ecs-service": Input("", "ecs_services", _lines),
+    "aws-region": Input("", None),
+    "force-new-deployment": Input("false", "force_new_deployment", _bool),
+    "wait-for-service-stability": Input("true", "wait", _bool),
+    "wait-timeout": Input("15", "wait_timeout_minutes", _number(float)),
+    "rollback-on-failure": Input("true", "rollback_on_failure", _bool),
+    "dry-run": Input("false", "dry_run", _bool),
+    "max-retries": Input("4", "max_retries", _number(int)),
+    "strict": Input("false", "strict", _bool),
 }
 OUTPUTS = ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
            "deployment-id", "changed", "console-url")
+
+
+def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
+    """Every input, parsed once; a malformed one is an InputError naming it."""
+    values = {spec.field: spec.parse(name) for name, spec in INPUTS.items() if spec.field}
+    return Settings(
+        **values,
+        image_tag=_text("image-tag") or environ.get("GITHUB_SHA") or None,
+        region=region_from(_text("aws-region") or None, environ),
+        source_url=source_url(environ),
+        environment=dict(environ),
+    )
 
 
 class GitHubLog:
@@ -82,72 +145,6 @@ class GitHubLog:
         gha.add_mask(value)
 
 
-def _text(name: str) -> str:
-    value = gha.get_user_input(name)
-    return INPUTS[name] if value is None or value.strip() == "" else value.strip()
-
-
-def _lines(name: str) -> tuple[str, ...]:
-    """A multi-line input; commas also separate, except in `KEY=VALUE` lines."""
-    items: list[str] = []
-    for line in _text(name).splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        items.extend(line.split(",") if "=" not in line else [line])
-    return tuple(item.strip() for item in items if item.strip())
-
-
-def _bool(name: str) -> bool:
-    value = _text(name)
-    if value in ("true", "True", "TRUE"):
-        return True
-    if value in ("false", "False", "FALSE"):
-        return False
-    raise InputError(f"input {name}: {value!r} is not true or false")
-
-
-def _number(name: str, kind: type[int] | type[float]) -> Any:
-    try:
-        return kind(_text(name))
-    except ValueError as exc:
-        raise InputError(f"input {name}: {_text(name)!r} is not a number") from exc
-
-
-def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
-    """Every input, parsed once; a malformed one is an InputError naming it."""
-    return Settings(
-        compose_files=_lines("compose-file"),
-        profiles=_lines("profiles"),
-        services=_lines("services"),
-        images=_lines("images"),
-        secrets=tuple(line for line in _text("secrets").splitlines() if line.strip()),
-        secrets_file=_text("secrets-file") or None,
-        task_definition=_text("task-definition") or None,
-        family=_text("family") or None,
-        region=region_from(_text("aws-region") or None, environ),
-        cluster=_text("cluster") or None,
-        ecs_services=_lines("ecs-service"),
-        ecr_repositories=_lines("ecr-repository"),
-        image_tag=_text("image-tag") or environ.get("GITHUB_SHA") or None,
-        additional_tags=_lines("additional-tags"),
-        build_args=_lines("build-args"),
-        platform=_text("platform") or None,
-        create_repository=_bool("create-repository"),
-        skip_existing_image=_bool("skip-existing-image"),
-        pin_digest=_bool("pin-digest"),
-        force_new_deployment=_bool("force-new-deployment"),
-        wait=_bool("wait-for-service-stability"),
-        wait_timeout_minutes=_number("wait-timeout", float),
-        rollback_on_failure=_bool("rollback-on-failure"),
-        dry_run=_bool("dry-run"),
-        max_retries=_number("max-retries", int),
-        strict=_bool("strict"),
-        source_url=source_url(environ),
-        environment=dict(environ),
-    )
-
-
 def annotate(diagnostic: Diagnostic) -> None:
     """The `error:` line for the log, and an annotation that points at the compose line."""
     print(diagnostic.render(), file=sys.stderr, flush=True)
@@ -164,51 +161,57 @@ def _title(diagnostic: Diagnostic) -> str:
     return "compose-ecs-deploy" + (f": {' '.join(parts)}" if parts else "")
 
 
-def _summary(markdown: str) -> None:
-    """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) it goes to the log."""
-    if os.environ.get("GITHUB_STEP_SUMMARY"):
-        gha.append_job_summary(markdown)
-    else:
-        print(markdown, flush=True)
+class Runner:
+    """The action's face: GitHub's log, annotations, `$GITHUB_OUTPUT`, the job summary."""
 
+    internal_hint = "the log of a re-run with debug logging (RUNNER_DEBUG=1)"
 
-def _output(name: str, value: str) -> None:
-    if os.environ.get("GITHUB_OUTPUT"):
-        gha.set_output(name, value)
-    else:
-        print(f"{name}={value}", flush=True)
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.log = GitHubLog()
+        self._environ = environ
+        self._published: dict[str, str] = {}
 
+    def report(self, diagnostic: Diagnostic) -> None:
+        annotate(diagnostic)
 
-def _on_signal(signum: int, _frame: object) -> None:
-    raise Cancelled(f"cancelled by {signal.Signals(signum).name}")
+    def outputs(self, values: Mapping[str, str]) -> None:
+        """Written at once: a step that fails later still has them (the last value wins)."""
+        for name, value in values.items():
+            if self._published.get(name) == value:
+                continue
+            self._published[name] = value
+            if self._environ.get("GITHUB_OUTPUT"):
+                gha.set_output(name, value)
+            else:
+                print(f"{name}={value}", flush=True)
+
+    def published(self) -> Mapping[str, str]:
+        return self._published
+
+    def data(self, text: str) -> None:
+        print(text, end="", flush=True)
+
+    def summary(self, deployment: Deployment) -> None:
+        from compose_ecs_deploy.report import summary_markdown
+
+        self._summary(summary_markdown(deployment.result, deployment.images,
+                                       deployment.phases))
+
+    def stopped(self, errors: list[Diagnostic]) -> None:
+        self._summary("## compose-ecs-deploy\n\n**Failed before the rollout:**\n\n"
+                      + "\n".join(f"- {d.render()}" for d in errors) + "\n")
+
+    def _summary(self, markdown: str) -> None:
+        """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) it goes to the log."""
+        if self._environ.get("GITHUB_STEP_SUMMARY"):
+            gha.append_job_summary(markdown)
+        else:
+            print(markdown, flush=True)
 
 
 def main() -> int:
     """Run the action; the exit code is the step's outcome."""
-    from compose_ecs_deploy.adapters.aws import Aws
-    from compose_ecs_deploy.deploy import deploy
-    from compose_ecs_deploy.render import prepare
-    from compose_ecs_deploy.report import failure_lines, outputs, summary_markdown
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    log = GitHubLog()
-    try:
-        settings = settings_from_inputs(current_environment())
-        inputs = prepare(settings)
-        aws = Aws(settings.region, max_retries=settings.max_retries)
-        deployment = deploy(aws, settings, inputs, log)
-    except DeployError as exc:
-        for diagnostic in exc.diagnostics:
-            annotate(diagnostic)
-        _summary("## compose-ecs-deploy\n\n**Failed before the rollout:**\n\n"
-                               + "\n".join(f"- {d.render()}" for d in exc.diagnostics
-                                           if d.severity == "error") + "\n")
-        return exc.exit_code
-    for name, value in outputs(deployment.result, deployment.images).items():
-        _output(name, value)
-    _summary(summary_markdown(deployment.result, deployment.images, deployment.phases))
-    failures = failure_lines(deployment.result)
-    for line in failures:
-        annotate(Diagnostic.error("deployment-failed", line))
-    return int(EXIT_FAILURE if failures else EXIT_OK)
+    environ = current_environment()
+    face = Runner(environ)
+    return run(face, lambda: verbs.deploy(settings_from_inputs(environ), face),
+               debug=environ.get("RUNNER_DEBUG") == "1")

@@ -1,17 +1,22 @@
-"""The command line: argparse only, one options group per verb, errors caught once here."""
+"""The command line: argparse into `Settings`, and the terminal's way of printing.
+
+Each option's `dest` is the `Settings` field it sets, so adding an option is one
+`add_argument` (plus the field); the verbs' work is in `verbs`, the catch-all in `edge`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import signal
+import dataclasses
 import sys
-import traceback
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from compose_ecs_deploy import __version__
-from compose_ecs_deploy.console import ConsoleLog, print_diagnostics
-from compose_ecs_deploy.errors import EXIT_FAILURE, EXIT_OK, Cancelled, DeployError, ExitCode
+from compose_ecs_deploy import __version__, verbs
+from compose_ecs_deploy.console import ConsoleLog
+from compose_ecs_deploy.diagnostics import Diagnostic
+from compose_ecs_deploy.edge import Face, run
+from compose_ecs_deploy.errors import ExitCode
 from compose_ecs_deploy.settings import (
     Settings,
     current_environment,
@@ -20,9 +25,20 @@ from compose_ecs_deploy.settings import (
     source_url,
 )
 
+if TYPE_CHECKING:
+    from compose_ecs_deploy.deploy import Deployment
+
+
+def _add_debug_option(parser: argparse.ArgumentParser, default: object) -> None:
+    """`--debug` before the verb sets the default; after it (SUPPRESS: no default of its
+    own), it overrides."""
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show a traceback for unexpected internal errors")
+
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-f", "--file", dest="files", action="append", required=True,
+    _add_debug_option(parser, default=argparse.SUPPRESS)
+    parser.add_argument("-f", "--file", dest="compose_files", action="append", required=True,
                         metavar="FILE", help="compose file; repeat for overrides, in order")
     parser.add_argument("--profile", dest="profiles", action="append", default=[],
                         metavar="P", help="compose profile to enable; repeatable")
@@ -52,23 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Deploy a docker-compose application to Amazon ECS in one step.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show a traceback for unexpected internal errors")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    render = verbs.add_parser(
+    _add_debug_option(parser, default=False)
+    verb_parsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    render = verb_parsers.add_parser(
         "render", help="print the RegisterTaskDefinition request (no AWS access)",
         description="Print the RegisterTaskDefinition request derived from the compose files "
         "as JSON on stdout; notices go to stderr. Needs no AWS access.")
     _add_render_options(render)
 
-    diff = verbs.add_parser(
+    diff = verb_parsers.add_parser(
         "diff", help="show how the rendered task definition differs from the running one",
         description="Render as `render` does, over the service's running revision, and print "
         "a unified diff against it (environment values that look secret are redacted).")
     _add_render_options(diff)
     _add_target_options(diff)
 
-    deploy = verbs.add_parser(
+    deploy = verb_parsers.add_parser(
         "deploy", help="build, push, register, roll out and watch",
         description="Build and push the images of the built services, register a revision "
         "when it differs from the running one, update the ECS service(s), and wait until the "
@@ -119,7 +134,8 @@ def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
                         help="roll the service even when the task definition did not change")
     parser.add_argument("--no-wait", dest="wait", action="store_false",
                         help="do not wait for the deployment to finish")
-    parser.add_argument("--wait-timeout", type=float, default=15.0, metavar="MIN",
+    parser.add_argument("--wait-timeout", dest="wait_timeout_minutes", type=float,
+                        default=15.0, metavar="MIN",
                         help="minutes to wait for the deployment (default 15)")
     parser.add_argument("--no-rollback", dest="rollback_on_failure", action="store_false",
                         help="leave a failed deployment as it is")
@@ -131,114 +147,60 @@ def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Options whose `dest` names a `Settings` field go straight in (lists as tuples);
+    only the values derived from the environment are computed here."""
     environ = current_environment()
-    extra: dict[str, Any] = {}
-    if args.verb in ("diff", "deploy"):
-        extra.update(cluster=args.cluster, ecs_services=tuple(args.ecs_services),
-                     max_retries=args.max_retries)
+    names = {f.name for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {name: tuple(value) if isinstance(value, list) else value
+                              for name, value in vars(args).items() if name in names}
+    values.update(region=region_from(args.region, environ), environment=environ)
     if args.verb == "deploy":
-        extra.update(
-            ecr_repositories=tuple(args.ecr_repositories),
-            image_tag=args.image_tag or default_image_tag(environ),
-            additional_tags=tuple(args.additional_tags), build_args=tuple(args.build_args),
-            platform=args.platform, create_repository=args.create_repository,
-            immutable_tags=args.immutable_tags, scan_on_push=args.scan_on_push,
-            skip_existing_image=args.skip_existing_image, pin_digest=args.pin_digest,
-            force_new_deployment=args.force_new_deployment, wait=args.wait,
-            wait_timeout_minutes=args.wait_timeout,
-            rollback_on_failure=args.rollback_on_failure, dry_run=args.dry_run,
-            poll_interval=args.poll_interval,
-            max_poll_interval=max(args.poll_interval, 15.0),
-            source_url=source_url(environ))
-    return Settings(
-        compose_files=tuple(args.files),
-        profiles=tuple(args.profiles),
-        services=tuple(args.services),
-        images=tuple(args.images),
-        secrets=tuple(args.secrets),
-        secrets_file=args.secrets_file,
-        task_definition=args.task_definition,
-        family=args.family,
-        region=region_from(args.region, environ),
-        strict=args.strict,
-        environment=environ,
-        **extra,
-    )
+        values.update(image_tag=args.image_tag or default_image_tag(environ),
+                      max_poll_interval=max(args.poll_interval, 15.0),
+                      source_url=source_url(environ))
+    return Settings(**values)
 
 
-def run_render(args: argparse.Namespace) -> ExitCode:
-    from compose_ecs_deploy.core.taskdef import to_json
-    from compose_ecs_deploy.render import render
+class Terminal:
+    """The CLI's face: data and outputs on stdout, diagnostics on stderr."""
 
-    rendered = render(settings_from_args(args))
-    print_diagnostics(rendered.diagnostics)
-    sys.stdout.write(to_json(rendered.request))
-    return EXIT_OK
+    internal_hint = "the output of --debug"
 
+    def __init__(self) -> None:
+        self.log = ConsoleLog()
+        self._published: dict[str, str] = {}
 
-def run_diff(args: argparse.Namespace) -> ExitCode:
-    from compose_ecs_deploy.adapters.aws import Aws
-    from compose_ecs_deploy.plan import make_plans, parse_targets, read_running
-    from compose_ecs_deploy.render import prepare
+    def report(self, diagnostic: Diagnostic) -> None:
+        print(diagnostic.render(), file=sys.stderr, flush=True)
 
-    settings = settings_from_args(args)
-    targets = parse_targets(settings)
-    inputs = prepare(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
-    plans = make_plans(inputs, settings, targets, read_running(aws, settings, targets), {})
-    print_diagnostics(dict.fromkeys(d for p in plans for d in p.rendered.diagnostics))
-    for plan in plans:
-        if plan.changed:
-            sys.stdout.write("\n".join(plan.diff) + "\n")
-        else:
-            print(f"{plan.target.ecs_service}: no change from {plan.current_arn}")
-    return EXIT_OK
+    def outputs(self, values: Mapping[str, str]) -> None:
+        """`name=value` lines; a value printed once is not repeated at the end."""
+        for name, value in values.items():
+            if self._published.get(name) != value:
+                print(f"{name}={value}", flush=True)
+            self._published[name] = value
 
+    def published(self) -> Mapping[str, str]:
+        return self._published
 
-def _cancel_on_signals() -> None:
-    """A cancelled workflow sends SIGTERM (then SIGKILL): stop at once, saying what runs on."""
-    def handler(signum: int, _frame: object) -> None:
-        raise Cancelled(f"cancelled by {signal.Signals(signum).name}")
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    def data(self, text: str) -> None:
+        sys.stdout.write(text)
+
+    def summary(self, deployment: Deployment) -> None:
+        from compose_ecs_deploy.report import format_phases
+
+        print(f"time: {format_phases(deployment.phases)}", flush=True)
+
+    def stopped(self, errors: list[Diagnostic]) -> None:
+        """The error lines on stderr say it all."""
 
 
-def run_deploy(args: argparse.Namespace) -> ExitCode:
-    from compose_ecs_deploy.adapters.aws import Aws
-    from compose_ecs_deploy.deploy import deploy
-    from compose_ecs_deploy.render import prepare
-    from compose_ecs_deploy.report import failure_lines, format_phases, outputs
-
-    _cancel_on_signals()
-    settings = settings_from_args(args)
-    inputs = prepare(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
-    deployment = deploy(aws, settings, inputs, ConsoleLog())
-    for key, value in outputs(deployment.result, deployment.images).items():
-        print(f"{key}={value}")
-    print(f"time: {format_phases(deployment.phases)}")
-    failures = failure_lines(deployment.result)
-    for line in failures:
-        print(f"error: {line}", file=sys.stderr)
-    return EXIT_FAILURE if failures else EXIT_OK
-
-
-VERBS = {"render": run_render, "diff": run_diff, "deploy": run_deploy}
+VERBS: dict[str, Callable[[Settings, Face], ExitCode]] = {
+    "render": verbs.render, "diff": verbs.diff, "deploy": verbs.deploy}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return VERBS[args.verb](args)
-    except DeployError as exc:
-        print_diagnostics(exc.diagnostics)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # the edge: a bug must still not dump a traceback on users
-        if args.debug:
-            traceback.print_exc()
-        print(f"error: internal error ({type(exc).__name__}: {exc}); please report it with "
-              "the output of --debug", file=sys.stderr)
-        return EXIT_FAILURE
+    face = Terminal()
+    return run(face, lambda: VERBS[args.verb](settings_from_args(args), face),
+               debug=args.debug)

@@ -18,6 +18,7 @@ from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, s
 from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import rollout
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
+from compose_ecs_deploy.outputs import Publish, image_outputs, publish_nothing, service_outputs
 from compose_ecs_deploy.plan import Plan, Target, make_plans, plan_deploy, previous_images
 from compose_ecs_deploy.render import Inputs
 from compose_ecs_deploy.settings import Settings
@@ -73,8 +74,13 @@ class Deployment:
 
 
 def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
-           stopwatch: Stopwatch | None = None) -> Deployment:
-    """Validate, build and push, register what changed, update, watch, roll back."""
+           stopwatch: Stopwatch | None = None, *,
+           publish: Publish = publish_nothing) -> Deployment:
+    """Validate, build and push, register what changed, update, watch, roll back.
+
+    `publish` gets each group of outputs the moment it is known, so that a later failure
+    (a register refused after the push) still leaves the images in the step's outputs.
+    """
     stopwatch = stopwatch or Stopwatch()
     with stopwatch.phase("plan"):
         planned = plan_deploy(aws, settings, inputs, log)
@@ -95,15 +101,16 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
             scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
         built = build_and_push(aws, credentials, inputs.project, jobs, options, log,
                                previous_images(running), stopwatch)
+        publish(image_outputs(built))
         final = {s: (b.pinned if settings.pin_digest else b.tagged) for s, b in built.items()}
         with stopwatch.phase("plan"):
             plans = make_plans(inputs, settings, targets, running, final)
-    return Deployment(roll_out(aws, settings, plans, log, stopwatch), built,
+    return Deployment(roll_out(aws, settings, plans, log, stopwatch, publish), built,
                       stopwatch.seconds)
 
 
 def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
-             stopwatch: Stopwatch) -> DeployResult:
+             stopwatch: Stopwatch, publish: Publish = publish_nothing) -> DeployResult:
     """Register each changed revision, update its service, watch, roll back failures."""
     notices = dict.fromkeys(d for p in plans for d in p.rendered.diagnostics)
     for notice in notices:
@@ -143,10 +150,12 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
                 registered = register(aws, settings, p, log)
             result.task_definition_arn = str(registered["taskDefinitionArn"])
             log.info(f"{name}: registered {result.task_definition_arn}")
+            publish(service_outputs(results.values()))
         with stopwatch.phase("update"):
             service = update(aws, settings, name, result.task_definition_arn, p.service, log)
         watches[name] = rollout.start(name, result.task_definition_arn, service)
         result.deployment_id = watches[name].deployment_id
+        publish(service_outputs(results.values()))
         log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
 
     if settings.wait and watches:

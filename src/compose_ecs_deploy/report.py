@@ -1,44 +1,21 @@
-"""A deploy's result as step outputs, a Markdown job summary, and error lines.
-
-Outputs keep DESIGN.md's names; with several ECS services (or several built images) each
-value becomes a JSON map keyed by service, so one step can feed many.
-"""
+"""A deploy's result as step outputs (`outputs`), a Markdown job summary, and error lines."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from compose_ecs_deploy.build import BuiltImage
 from compose_ecs_deploy.deploy import DeployResult, ServiceResult
+from compose_ecs_deploy.outputs import image_outputs, service_outputs
 
 
 def format_phases(phases: Mapping[str, float]) -> str:
     return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
 
 
-def _per_service(values: Mapping[str, str]) -> str:
-    if len(values) == 1:
-        return next(iter(values.values()))
-    return json.dumps(dict(values), sort_keys=True)
-
-
 def outputs(result: DeployResult, images: Mapping[str, BuiltImage]) -> dict[str, str]:
-    services = {s.target.ecs_service: s for s in result.services}
-    values = {
-        "task-definition-arn": _per_service(
-            {n: s.task_definition_arn for n, s in services.items()}),
-        "task-definition-revision": _per_service({n: s.revision for n, s in services.items()}),
-        "deployment-id": _per_service(
-            {n: s.deployment_id or "" for n, s in services.items()}),
-        "changed": _per_service(
-            {n: "true" if s.changed else "false" for n, s in services.items()}),
-        "console-url": _per_service({n: s.console_url for n, s in services.items()}),
-    }
-    if images:
-        values["image-uri"] = _per_service({n: i.tagged for n, i in images.items()})
-        values["image-digest"] = _per_service({n: i.digest for n, i in images.items()})
-    return values
+    """Every output at the end of a deploy (the edge has published most of them already)."""
+    return {**service_outputs(result.services), **image_outputs(images)}
 
 
 def _outcome_text(service: ServiceResult, dry_run: bool) -> str:

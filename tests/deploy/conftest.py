@@ -7,7 +7,7 @@ import json
 import ssl
 import textwrap
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from compose_ecs_deploy.console import ConsoleLog
 from compose_ecs_deploy.deploy import Deployment, deploy
 from compose_ecs_deploy.render import prepare
 from compose_ecs_deploy.settings import Settings
+from tests.support.fault_proxy import FaultProxy
 
 ACCOUNT = "123456789012"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/exec"
@@ -135,3 +136,12 @@ def outputs_from(stdout: str) -> dict[str, str]:
 
 def as_json(value: str) -> Any:
     return json.loads(value)
+
+
+@pytest.fixture
+def proxy(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    """A fault proxy between boto3 and moto for one test; rules are set by the test."""
+    proxy = FaultProxy(upstream=aws_env["AWS_ENDPOINT_URL"]).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    proxy.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from compose_ecs_deploy.errors import AwsError
@@ -13,14 +11,6 @@ from tests.support.fault_proxy import FaultProxy, Rule
 pytestmark = pytest.mark.stack
 IMAGE = "example/app:2"
 TRANSIENT = ("throttle", "500", "503", "reset", "slow")
-
-
-@pytest.fixture
-def proxy(aws_env, monkeypatch) -> Iterator[FaultProxy]:
-    proxy = FaultProxy(upstream=aws_env["AWS_ENDPOINT_URL"]).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    yield proxy
-    proxy.stop()
 
 
 def writes(world: World) -> tuple[int, int]:

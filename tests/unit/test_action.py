@@ -31,7 +31,7 @@ def test_action_yml_matches_inputs_and_outputs() -> None:
     for name, spec in ACTION["inputs"].items():
         assert spec.get("description"), name
         if name not in ("image-tag", "cluster", "ecs-service"):
-            assert str(spec.get("default")) == action.INPUTS[name], name
+            assert str(spec.get("default")) == action.INPUTS[name].default, name
     assert ACTION["inputs"]["image-tag"]["default"] == "${{ github.sha }}"
     assert ACTION["runs"]["using"] == "docker"
     for name in ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",

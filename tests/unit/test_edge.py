@@ -1,0 +1,100 @@
+"""The one edge of both faces: the catch-all, --debug / RUNNER_DEBUG, signals, outputs.
+
+Faults are planted in a real process (a verb replaced before the CLI or the action is
+imported), so a traceback that escaped would be seen on its stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from compose_ecs_deploy import edge
+from compose_ecs_deploy.cli import Terminal
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode
+
+PLANT = textwrap.dedent("""
+    import sys
+    from compose_ecs_deploy import verbs
+    def boom(settings, face):
+        raise ValueError("planted bug")
+    verbs.render = verbs.deploy = boom
+""")
+
+
+def _run(code: str, *args: str, env: dict[str, str] | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", PLANT + code, *args], capture_output=True,
+                          text=True, check=False, cwd=cwd,
+                          env={**os.environ, "AWS_REGION": "us-east-1", **(env or {})})
+
+
+CLI = "from compose_ecs_deploy.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+ACTION = "from compose_ecs_deploy.action import main\nsys.exit(main())\n"
+
+
+@pytest.mark.parametrize("debug", [(), ("--debug", "render"), ("render", "--debug")],
+                         ids=["plain", "debug-before-verb", "debug-after-verb"])
+def test_cli_internal_error_is_one_line_and_a_traceback_only_with_debug(debug) -> None:
+    verb = () if debug else ("render",)
+    result = _run(CLI, *verb, *debug, "-f", "compose.yaml")
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: internal error (ValueError: planted bug); please report it "
+                      "with the output of --debug"]
+    assert ("Traceback (most recent call last)" in result.stderr) == bool(debug)
+
+
+@pytest.mark.parametrize("runner_debug", ["", "1"])
+def test_action_internal_error_is_an_annotation_and_a_traceback_only_with_runner_debug(
+        runner_debug: str, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    result = _run(ACTION, env={"RUNNER_DEBUG": runner_debug, "INPUT_CLUSTER": "c",
+                               "GITHUB_STEP_SUMMARY": str(summary)})
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(
+        "error: internal error (ValueError: planted bug)")
+    assert "RUNNER_DEBUG=1" in errors[0]
+    assert result.stdout.count("::error") == 1 and "planted bug" in result.stdout
+    assert ("Traceback (most recent call last)" in result.stderr) == (runner_debug == "1")
+    assert "internal error" in summary.read_text()
+
+
+def _signalled(face: Terminal, *, started: str | None) -> int:
+    """A verb that gets SIGTERM from its own process: no sleep, no race."""
+    def body() -> ExitCode:
+        if started:
+            face.outputs({"deployment-id": started})
+        os.kill(os.getpid(), signal.SIGTERM)
+        return EXIT_OK
+    return edge.run(face, body, debug=False)
+
+
+def test_sigterm_is_a_cancel_that_names_the_deployment_it_leaves(capsys) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    assert _signalled(Terminal(), started="ecs-svc/123") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: cancelled by SIGTERM"
+    assert "deployment ecs-svc/123 was started" in err[1] and len(err) == 2
+    assert signal.getsignal(signal.SIGTERM) is before  # the edge puts the handler back
+
+
+def test_sigterm_before_any_deployment_says_only_cancelled(capsys) -> None:
+    assert _signalled(Terminal(), started=None) == 1
+    assert capsys.readouterr().err == "error: cancelled by SIGTERM\n"
+
+
+def test_terminal_prints_an_output_once_until_it_changes(capsys) -> None:
+    face = Terminal()
+    face.outputs({"image-uri": "r/app:1", "image-digest": "sha256:a"})
+    face.outputs({"image-uri": "r/app:1", "image-digest": "sha256:a", "changed": "true"})
+    assert capsys.readouterr().out == "image-uri=r/app:1\nimage-digest=sha256:a\nchanged=true\n"
+    assert face.published()["changed"] == "true"
