@@ -1,19 +1,11 @@
-"""Diagnostics and results as console text: notices and errors on stderr, data on stdout."""
+"""Progress for people: where a deploy says what it does (the terminal, or the runner)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol, TextIO
-
-from compose_ecs_deploy.diagnostics import Diagnostic
-
-
-def print_diagnostics(diagnostics: Iterable[Diagnostic], stream: TextIO | None = None) -> None:
-    out = stream or sys.stderr
-    for diagnostic in diagnostics:
-        print(diagnostic.render(), file=out)
 
 
 class Log(Protocol):
