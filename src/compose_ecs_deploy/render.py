@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from compose_ecs_deploy import values
 from compose_ecs_deploy.adapters import compose_cli, files
-from compose_ecs_deploy.adapters.aws_model import check_register_request
+from compose_ecs_deploy.adapters.aws_model import check_register_request, format_path
 from compose_ecs_deploy.core.convert import Conversion, ConversionOptions, to_task_definition
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding, parse_secret_lines
@@ -57,18 +58,25 @@ def parse_images(pairs: tuple[str, ...], diagnostics: Diagnostics) -> dict[str, 
     return images
 
 
-def load_base(path: str | None, diagnostics: Diagnostics) -> dict[str, Any] | None:
-    if path is None:
-        return None
-    document = files.parse_document(path)
-    if not isinstance(document, Mapping) or not isinstance(
-        document.get("taskDefinition", document), Mapping
-    ):
+def load_base(path: str, diagnostics: Diagnostics) -> dict[str, Any] | None:
+    """The base file as a request (read-only fields stripped), or None with every problem
+    in `diagnostics`; an unreadable file raises."""
+    document = files.read_document(path, "base task definition")
+    data, prefix = document.data, ""
+    if isinstance(data, Mapping) and "taskDefinition" in data:
+        data, prefix = data["taskDefinition"], "taskDefinition"
+    if not isinstance(data, Mapping):
         diagnostics.add(Diagnostic.error(
-            "base-not-mapping", "the base task definition must be a JSON/YAML object (a "
-            "RegisterTaskDefinition request or a DescribeTaskDefinition answer)", file=path))
+            "base-not-mapping", f"the base task definition must be a JSON/YAML object (a "
+            f"RegisterTaskDefinition request or a DescribeTaskDefinition answer), not "
+            f"{type(data).__name__ if data is not None else 'an empty file'}", file=path,
+            field=prefix or None, line=document.line_of(prefix) if prefix else None))
         return None
-    return strip_read_only(document)
+    request = strip_read_only(data)
+    problems = values.base_problems(document, request, prefix)
+    for problem in problems:
+        diagnostics.add(problem)
+    return None if problems else request
 
 
 @dataclass(frozen=True)
@@ -83,26 +91,39 @@ class Inputs:
 
 
 def prepare(settings: Settings) -> Inputs:
-    """Read the compose files, secrets and base file.
+    """Read the compose files, secrets and base file, and check every value read.
 
-    Only a project that cannot be loaded raises here; problems with secrets, images or the
-    base file travel on as diagnostics, so they are reported with the conversion's own.
+    A project that cannot be loaded, an unreadable file or a wrong value (an `x-ecs`
+    block's, the base file's) raises here, with every problem found; problems with
+    secrets or images travel on as diagnostics, reported with the conversion's own.
     """
     diagnostics = Diagnostics()
     images = parse_images(settings.images, diagnostics)
     secret_lines = [(text, "--secret") for text in settings.secrets]
+    base: dict[str, Any] | None = None
+    project: Project | None = None
+    notices: list[Diagnostic] = []
+    stops = False
     try:
         if settings.secrets_file:
             secret_lines += files.secret_lines(settings.secrets_file)
-        base = load_base(settings.task_definition, diagnostics)
+        if settings.task_definition is not None:
+            before = len(diagnostics.items)
+            base = load_base(settings.task_definition, diagnostics)
+            stops = len(diagnostics.items) > before
         project, notices = compose_cli.load_project(settings.compose_files, settings.profiles,
                                                     env=settings.environment or None)
     except DeployError as exc:
         for diagnostic in exc.diagnostics:
             diagnostics.add(diagnostic)
-        parse_secret_lines(secret_lines, diagnostics)
-        raise InputError(str(exc), diagnostics.items) from exc
+    if project is not None:
+        for problem in values.project_problems(project):
+            stops = True
+            diagnostics.add(compose_cli.locate(problem, project))
     secrets = parse_secret_lines(secret_lines, diagnostics)
+    if project is None or stops:
+        first = next(d for d in diagnostics.items if d.severity == "error")
+        raise InputError(first.message, diagnostics.items)
     return Inputs(project, images, secrets, base, tuple(notices) + tuple(diagnostics.items))
 
 
@@ -139,13 +160,26 @@ def build_request(
         validate(conversion.request, diagnostics,
                  compose_services=frozenset(conversion.services), origins=conversion.origins)
     if not diagnostics.has_errors():
-        for problem in check_register_request(conversion.request):
-            diagnostics.error("api-model", problem)
+        _check_against_the_model(conversion.request, diagnostics)
     located = tuple(compose_cli.locate(d, inputs.project) for d in diagnostics.items)
     if any(d.severity == "error" for d in located):
         first = next(d for d in located if d.severity == "error")
         raise InputError(first.message, list(located))
     return Rendered(project=inputs.project, conversion=conversion, diagnostics=located)
+
+
+def _check_against_the_model(request: Mapping[str, Any], diagnostics: Diagnostics) -> None:
+    """botocore's validator and every enum, on the final request; a container's problem
+    names its service."""
+    containers = request.get("containerDefinitions") or []
+    for problem in check_register_request(request):
+        path = problem.path
+        if len(path) >= 3 and path[0] == "containerDefinitions" and isinstance(path[1], int):
+            diagnostics.error("api-model", problem.message,
+                              service=str(containers[path[1]].get("name")),
+                              field=format_path(path[2:]))
+        else:
+            diagnostics.error("api-model", problem.message, field=problem.field or None)
 
 
 def render(settings: Settings) -> Rendered:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from compose_ecs_deploy.adapters.files import key_positions, yaml_error_line
 from compose_ecs_deploy.core.project import Position, Project
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import InputError, LoaderUnavailable
@@ -152,22 +153,8 @@ def _positions(files: Sequence[str]) -> dict[str, Position]:
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         if root is not None:
-            _walk(root, "", file, positions)
+            key_positions(root, "", file, positions)
     return positions
-
-
-def _walk(node: yaml.Node, path: str, file: str, positions: dict[str, Position]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = f"{path}.{key}" if path else key
-            positions[child] = (file, key_node.start_mark.line + 1)
-            _walk(value_node, child, file, positions)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = f"{path}[{index}]"
-            positions[child] = (file, item.start_mark.line + 1)
-            _walk(item, child, file, positions)
 
 
 _VALIDATING = re.compile(r"validating (?P<file>.+?): (?P<path>[\w.\-\[\]]+) (?P<msg>.*)")
@@ -245,12 +232,9 @@ def _first_yaml_problem(files: Sequence[str]) -> Diagnostic | None:
             yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=_AnyTagLoader)
         except yaml.MarkedYAMLError as exc:
             problem = exc.problem or exc.context or "cannot be parsed"
-            # At the end of the file, where the unclosed construct began is the useful line.
-            at_end = "stream end" in problem and exc.context_mark is not None
-            mark = exc.context_mark if at_end else (exc.problem_mark or exc.context_mark)
             return Diagnostic.error(
                 "compose-yaml", f"invalid YAML: {problem}; fix the syntax at this line",
-                file=file, line=mark.line + 1 if mark else None)
+                file=file, line=yaml_error_line(exc))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             return Diagnostic.error("compose-yaml", f"cannot be read: {exc}", file=file)
     return None
