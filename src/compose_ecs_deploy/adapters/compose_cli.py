@@ -81,9 +81,7 @@ def load_project(
     files: Sequence[str],
     profiles: Sequence[str] = (),
     *,
-    project_name: str | None = None,
     env: Mapping[str, str] | None = None,
-    command: ComposeCommand | None = None,
 ) -> tuple[Project, list[Diagnostic]]:
     """The merged project and Compose's own warnings (as notices)."""
     if not files:
@@ -94,14 +92,12 @@ def load_project(
                 "compose-file-missing",
                 "the compose file does not exist; check the path (relative paths start at the "
                 "working directory)", file=file)])
-    command = command or find_compose()
+    command = find_compose()
     argv = list(command.argv)
     for file in files:
         argv += ["-f", file]
     for profile in profiles:
         argv += ["--profile", profile]
-    if project_name:
-        argv += ["--project-name", project_name]
     argv += ["config", "--format", "yaml"]
     try:
         completed = subprocess.run(
@@ -125,7 +121,6 @@ def load_project(
         volumes={k: v or {} for k, v in (loaded.get("volumes") or {}).items()},
         secrets={k: v or {} for k, v in (loaded.get("secrets") or {}).items()},
         extensions={k: v for k, v in loaded.items() if k.startswith("x-")},
-        files=tuple(files),
         positions=positions,
     )
     return project, notices

@@ -38,8 +38,6 @@ __all__ = ["Conversion", "ConversionOptions", "select_services", "to_task_defini
 class Conversion:
     request: dict[str, Any]
     services: tuple[str, ...]
-    launch_type: str
-    network_mode: str
     origins: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -134,8 +132,6 @@ def to_task_definition(
     return Conversion(
         request=in_canonical_order(task),
         services=services,
-        launch_type=launch_type,
-        network_mode=network_mode,
         origins=context.origins,
     )
 

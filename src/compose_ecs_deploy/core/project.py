@@ -21,7 +21,6 @@ class Project:
     volumes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     secrets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extensions: Mapping[str, Any] = field(default_factory=dict)
-    files: tuple[str, ...] = ()
     positions: Mapping[str, Position] = field(default_factory=dict)
 
     def position_of(self, path: str) -> Position | None:
