@@ -51,7 +51,6 @@ class BuiltImage:
     tag: str
     digest: str
     reused: bool
-    extra_tags: tuple[str, ...] = ()
 
     @property
     def tagged(self) -> str:
@@ -241,7 +240,7 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
                         digests.setdefault(uri, pushed)
             log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
             results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri],
-                                              False, options.extra_tags)
+                                              False)
     return {job.service: results[job.service] for job in jobs}
 
 

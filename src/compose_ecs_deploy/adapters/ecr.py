@@ -25,10 +25,6 @@ class Repository:
     name: str
     uri: str
 
-    @property
-    def registry(self) -> str:
-        return self.uri.split("/", 1)[0]
-
 
 def find_repository(aws: Aws, name: str) -> Repository | None:
     with translated("ecr:DescribeRepositories"):

@@ -113,8 +113,6 @@ def _push_once(client: docker.DockerClient, repository: str, tag_name: str,
             if aux.get("Digest"):
                 digest = str(aux["Digest"])
     except (APIError, DockerException) as exc:
-        if isinstance(exc, BuildError):
-            raise
         raise BuildError(f"pushing {repository}:{tag_name} failed: {_short(exc)}") from exc
     if digest is None:
         raise BuildError(f"pushing {repository}:{tag_name} ended without a digest from the "
