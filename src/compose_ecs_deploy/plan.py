@@ -15,6 +15,7 @@ from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.build import BuildJob, build_jobs, oci_labels
 from compose_ecs_deploy.console import Log
+from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.core.convert import select_services
 from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
@@ -105,7 +106,7 @@ def read_running(aws: Aws, settings: Settings, targets: list[Target]) -> dict[st
     running = {}
     for name, service in services.items():
         arn = str(service["taskDefinition"])
-        latest = ecs.latest_task_definition(aws, arn.rsplit("/", 1)[-1].rsplit(":", 1)[0])
+        latest = ecs.latest_task_definition(aws, last_part(arn).rsplit(":", 1)[0])
         if latest["taskDefinitionArn"] == arn:
             running[name] = Running(service, latest)
         else:

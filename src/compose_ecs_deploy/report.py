@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from compose_ecs_deploy.build import BuiltImage
+from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.deploy import DeployResult, ServiceResult
 from compose_ecs_deploy.outputs import image_outputs, service_outputs
 
@@ -45,7 +46,7 @@ def failure_lines(result: DeployResult) -> list[str]:
         if service.rollback is not None:
             if service.rollback.succeeded:
                 line += (f"; revision {service.revision} failed and the previous revision "
-                         f"{service.revision_before.rsplit('/', 1)[-1]} was restored")
+                         f"{last_part(service.revision_before)} was restored")
             else:
                 line += f"; the rollback to {service.revision_before} also {service.rollback.kind}"
         lines.append(line)
@@ -67,8 +68,8 @@ def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
               "|---|---|---|---|---|---|"]
     for service in result.services:
         image_list = "<br>".join(f"{c}: `{i}`" for c, i in service.images.items())
-        before = service.revision_before.rsplit("/", 1)[-1]
-        after = service.task_definition_arn.rsplit("/", 1)[-1]
+        before = last_part(service.revision_before)
+        after = last_part(service.task_definition_arn)
         parts.append(f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
                      f"{before} | {after} | {_outcome_text(service, result.dry_run)} | "
                      f"{service.seconds:.0f} s |")

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compose_ecs_deploy.adapters.aws import Aws, call, call_once
+from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.errors import AwsError
 
 
@@ -16,7 +17,7 @@ def describe_services(aws: Aws, cluster: str, services: Sequence[str]) -> dict[s
         answer = call(aws, "ecs", "describe_services", cluster=cluster,
                       services=list(services[start:start + 10]))
         for failure in answer.get("failures", []):
-            name = str(failure.get("arn", "")).rsplit("/", 1)[-1]
+            name = last_part(str(failure.get("arn", "")))
             raise AwsError(f"ECS service {name} was not found in cluster {cluster} "
                            f"({failure.get('reason')}); check ecs-service and cluster, or "
                            "create the service first (e.g. with Terraform)")

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from compose_ecs_deploy.core.arns import last_part
+
 OutcomeKind = Literal["completed", "failed", "rolled-back", "superseded", "timed-out",
                       "cancelled"]
 
@@ -176,7 +178,7 @@ def explain_stopped_tasks(tasks: Sequence[Mapping[str, Any]],
     if not ours:
         return None
     task = max(ours, key=lambda t: str(t.get("stoppedAt", "")))
-    task_id = str(task.get("taskArn", "")).rsplit("/", 1)[-1]
+    task_id = last_part(str(task.get("taskArn", "")))
     parts = [f"task {task_id} stopped"]
     if task.get("stopCode"):
         parts.append(f"({task['stopCode']})")
