@@ -158,7 +158,8 @@ def build_request(
     conversion = to_task_definition(inputs.project, options, diagnostics)
     if conversion.services:
         validate(conversion.request, diagnostics,
-                 compose_services=frozenset(conversion.services), origins=conversion.origins)
+                 compose_services=frozenset(conversion.services),
+                 origins={**conversion.origins, **_x_ecs_origins(inputs.project, conversion)})
     if not diagnostics.has_errors():
         _check_against_the_model(conversion.request, diagnostics)
     located = tuple(compose_cli.locate(d, inputs.project) for d in diagnostics.items)
@@ -166,6 +167,15 @@ def build_request(
         first = next(d for d in located if d.severity == "error")
         raise InputError(first.message, list(located))
     return Rendered(project=inputs.project, conversion=conversion, diagnostics=located)
+
+
+def _x_ecs_origins(project: Project, conversion: Conversion) -> dict[tuple[str, str], str]:
+    """Container keys a service's x-ecs block set, so that ECS's rules name them there."""
+    origins = {}
+    for service in conversion.services:
+        block = project.services[service].get("x-ecs") or {}
+        origins.update({(service, str(key)): f"x-ecs.{key}" for key in block})
+    return origins
 
 
 def _check_against_the_model(request: Mapping[str, Any], diagnostics: Diagnostics) -> None:

@@ -92,19 +92,30 @@ def validate(
         _check_dependencies(checker, name, container.get("dependsOn") or [], by_name)
         needs_execution_role |= _check_secrets(checker, name, container.get("secrets") or [])
         _check_memory(checker, name, container, task_memory, fargate_task)
+        _check_ulimits(checker, name, container.get("ulimits") or [])
+        if int(container.get("cpu") or 0) < 0:
+            checker.error(name, checker.origin(name, "cpu", "deploy.resources.limits.cpus"),
+                          "cpu-negative",
+                          f"cpu {container.get('cpu')} units is negative; give 0 or more")
         logging = container.get("logConfiguration") or {}
         if logging.get("logDriver") == "awslogs" and fargate_task:
             needs_execution_role = True
+        ports_field = checker.field(name, "portMappings", "ports")
         for mapping in container.get("portMappings") or []:
             port = int(mapping.get("containerPort", 0))
             protocol = str(mapping.get("protocol", "tcp"))
+            for key in ("containerPort", "hostPort"):
+                number = mapping.get(key)
+                if number is not None and not 0 <= int(number) <= 65535:
+                    checker.error(name, ports_field, "port-range",
+                                  f"{key} {number} is not a port: ECS accepts 0-65535")
             if awsvpc and mapping.get("hostPort") not in (None, port):
-                checker.error(name, "ports", "port-host-differs",
+                checker.error(name, ports_field, "port-host-differs",
                               f"hostPort {mapping.get('hostPort')} must equal containerPort "
                               f"{port} under awsvpc")
             owner = ports.get((port, protocol))
             if owner is not None and awsvpc:
-                checker.error(name, "ports", "port-conflict",
+                checker.error(name, ports_field, "port-conflict",
                               f"port {port}/{protocol} is also used by container {owner}; "
                               "containers of one awsvpc task share one network interface: "
                               "give each its own port")
@@ -148,6 +159,14 @@ class _Checker:
 
     def origin(self, container: str, ecs_key: str, default: str) -> str:
         return self.origins.get((container, ecs_key), default)
+
+    def field(self, container: str, ecs_key: str, compose_field: str, below: str = "") -> str:
+        """Where the user wrote a container key: the compose field, or the service's x-ecs
+        key (and the part `below` it) when the value came from there."""
+        origin = self.origins.get((container, ecs_key))
+        if origin is None or not origin.startswith("x-ecs."):
+            return compose_field
+        return f"{origin}.{below}" if below else origin
 
     def error(self, container: str, field: str, code: str, message: str) -> None:
         if container in self.compose_services:
@@ -199,9 +218,10 @@ def _check_health(checker: _Checker, name: str, check: Mapping[str, Any] | None)
         value = check.get(ecs_key)
         if value is not None and not low <= int(value) <= high:
             unit = "" if ecs_key == "retries" else " seconds"
-            checker.error(name, f"healthcheck.{compose_key}", "healthcheck-range",
-                          f"{compose_key} is {value}{unit}; ECS accepts {low}-{high}{unit}: "
-                          f"set healthcheck.{compose_key} within that range")
+            field = checker.field(name, "healthCheck", f"healthcheck.{compose_key}", ecs_key)
+            checker.error(name, field, "healthcheck-range",
+                          f"{field.rsplit('.', 1)[-1]} is {value}{unit}; ECS accepts "
+                          f"{low}-{high}{unit}: set {field} within that range")
 
 
 def _check_stop_timeout(checker: _Checker, name: str, value: Any, fargate_task: bool) -> None:
@@ -209,9 +229,10 @@ def _check_stop_timeout(checker: _Checker, name: str, value: Any, fargate_task: 
         return
     low, high = (2, 120) if fargate_task else (0, 2**31 - 1)
     if not low <= int(value) <= high:
-        checker.error(name, "stop_grace_period", "stop-timeout-range",
-                      f"stop_grace_period is {value} seconds; Fargate accepts {low}-{high}: "
-                      "set it within that range")
+        field = checker.field(name, "stopTimeout", "stop_grace_period")
+        checker.error(name, field, "stop-timeout-range",
+                      f"{field} is {value} seconds; {'Fargate' if fargate_task else 'ECS'} "
+                      f"accepts {low}-{high}: set it within that range")
 
 
 def _check_dependencies(
@@ -223,7 +244,7 @@ def _check_dependencies(
     for dependency in dependencies:
         target = str(dependency.get("containerName"))
         condition = dependency.get("condition")
-        where = f"depends_on.{target}"
+        where = checker.field(name, "dependsOn", f"depends_on.{target}")
         if condition not in _CONDITIONS:
             checker.error(name, where, "depends-on-condition",
                           f"condition {condition!r} must be one of {', '.join(_CONDITIONS)}")
@@ -253,6 +274,17 @@ def _check_secrets(checker: _Checker, name: str, secrets: list[Mapping[str, Any]
                           f"{value_from!r} is neither a Secrets Manager ARN nor an SSM "
                           "parameter ARN or name")
     return bool(secrets)
+
+
+def _check_ulimits(checker: _Checker, name: str, ulimits: list[Mapping[str, Any]]) -> None:
+    """A soft limit above its hard limit is refused when the container starts (setrlimit)."""
+    for ulimit in ulimits:
+        soft, hard = int(ulimit.get("softLimit", 0)), int(ulimit.get("hardLimit", 0))
+        if soft > hard:
+            checker.error(name, checker.field(name, "ulimits", f"ulimits.{ulimit.get('name')}"),
+                          "ulimit-soft-above-hard",
+                          f"{ulimit.get('name')} soft limit {soft} is above its hard limit "
+                          f"{hard}; the soft limit must not exceed the hard one")
 
 
 def _check_memory(
