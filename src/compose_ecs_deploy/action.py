@@ -198,7 +198,7 @@ class Runner:
                                        deployment.phases))
 
     def stopped(self, errors: list[Diagnostic]) -> None:
-        self._summary("## compose-ecs-deploy\n\n**Failed before the rollout:**\n\n"
+        self._summary("## compose-ecs-deploy\n\n**Stopped on an error:**\n\n"
                       + "\n".join(f"- {d.render()}" for d in errors) + "\n")
 
     def _summary(self, markdown: str) -> None:
