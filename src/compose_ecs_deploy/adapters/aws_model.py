@@ -22,14 +22,14 @@ from botocore.loaders import create_loader
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]  # keys and list indexes from the checked value's root
 
 
 @dataclass(frozen=True)
 class ShapeProblem:
     """One value that does not fit the model: where (keys and list indexes), and why."""
 
-    path: Path
+    path: KeyPath
     message: str
 
     @property
@@ -38,7 +38,7 @@ class ShapeProblem:
         return format_path(self.path)
 
 
-def format_path(path: Path) -> str:
+def format_path(path: KeyPath) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
@@ -105,7 +105,7 @@ def _plural(shape: Shape) -> str:
     return {"string": "strings", "boolean": "true/false values"}.get(shape.type_name, "numbers")
 
 
-def _walk(value: Any, shape: Shape, path: Path) -> Iterator[ShapeProblem]:
+def _walk(value: Any, shape: Shape, path: KeyPath) -> Iterator[ShapeProblem]:
     if isinstance(shape, StructureShape):
         yield from _structure(value, shape, path)
     elif isinstance(shape, ListShape):
@@ -126,7 +126,7 @@ def _walk(value: Any, shape: Shape, path: Path) -> Iterator[ShapeProblem]:
         yield from _scalar(value, shape, path)
 
 
-def _structure(value: Any, shape: StructureShape, path: Path, *,
+def _structure(value: Any, shape: StructureShape, path: KeyPath, *,
                skip: frozenset[str] = frozenset(), required: bool = True
                ) -> Iterator[ShapeProblem]:
     if not isinstance(value, Mapping):
@@ -146,7 +146,7 @@ def _structure(value: Any, shape: StructureShape, path: Path, *,
             yield from _walk(item, member, (*path, key))
 
 
-def _scalar(value: Any, shape: Shape, path: Path) -> Iterator[ShapeProblem]:
+def _scalar(value: Any, shape: Shape, path: KeyPath) -> Iterator[ShapeProblem]:
     expected, types = _SCALARS.get(shape.type_name, ("", ()))
     if not types:
         return  # timestamps and blobs: none is writable in a task definition
