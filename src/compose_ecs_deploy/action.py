@@ -84,7 +84,7 @@ class Input:
 
 
 INPUTS: dict[str, Input] = {
-    "compose-file": Input("docker-compose.yml", "compose_files", _lines),
+    "compose-file": Input("", "compose_files", _lines),
     "profiles": Input("", "profiles", _lines),
     "services": Input("", "services", _lines),
     "images": Input("", "images", _lines),
@@ -98,6 +98,7 @@ INPUTS: dict[str, Input] = {
     "pin-digest": Input("true", "pin_digest", _bool),
     "secrets": Input("", "secrets", _pair_lines),
     "secrets-file": Input("", "secrets_file"),
+    "secrets-init-image": Input("", "secrets_init_image"),
     "task-definition": Input("", "task_definition"),
     "family": Input("", "family"),
     "cluster": Input("", "cluster"),

@@ -38,8 +38,10 @@ def _add_debug_option(parser: argparse.ArgumentParser, default: object) -> None:
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
     _add_debug_option(parser, default=argparse.SUPPRESS)
-    parser.add_argument("-f", "--file", dest="compose_files", action="append", required=True,
-                        metavar="FILE", help="compose file; repeat for overrides, in order")
+    parser.add_argument("-f", "--file", dest="compose_files", action="append", default=[],
+                        metavar="FILE", help="compose file; repeat for overrides, in order "
+                        "(default: the files docker compose finds: compose.yaml, compose.yml, "
+                        "docker-compose.yml or docker-compose.yaml, and its override file)")
     parser.add_argument("--profile", dest="profiles", action="append", default=[],
                         metavar="P", help="compose profile to enable; repeatable")
     parser.add_argument("--service", dest="services", action="append", default=[],
@@ -52,6 +54,9 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
                         "variable; repeatable")
     parser.add_argument("--secrets-file", metavar="F",
                         help="file of [SERVICE.]NAME=ARN lines (# comments allowed)")
+    parser.add_argument("--secrets-init-image", metavar="IMAGE",
+                        help="image of the init container that writes compose file secrets "
+                        "(needs sh; default public.ecr.aws/docker/library/busybox:1.37)")
     parser.add_argument("--task-definition", metavar="BASE",
                         help="base task definition (JSON or YAML) for task-level settings")
     parser.add_argument("--family", metavar="F", help="task definition family")

@@ -73,6 +73,8 @@ def load_base(path: str, diagnostics: Diagnostics) -> dict[str, Any] | None:
             field=prefix or None, line=document.line_of(prefix) if prefix else None))
         return None
     request = strip_read_only(data)
+    if prefix and isinstance(document.data.get("tags"), list) and "tags" not in request:
+        request["tags"] = document.data["tags"]  # a Describe answer keeps them beside it
     problems = values.base_problems(document, request, prefix)
     for problem in problems:
         diagnostics.add(problem)
@@ -152,8 +154,12 @@ def build_request(
         family=settings.family,
         region=settings.region,
         base=base if base is not None else inputs.base_file,
+        base_label=settings.task_definition if base is None or base is inputs.base_file
+        else None,
         other_tasks_services=other_tasks_services,
         strict=settings.strict,
+        **({"secrets_init_image": settings.secrets_init_image}
+           if settings.secrets_init_image else {}),
     )
     conversion = to_task_definition(inputs.project, options, diagnostics)
     if conversion.services:

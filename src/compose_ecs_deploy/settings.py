@@ -48,6 +48,7 @@ class Settings:
     platform: str | None = None
     source_url: str | None = None
     strict: bool = False
+    secrets_init_image: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 

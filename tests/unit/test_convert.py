@@ -211,16 +211,18 @@ def test_ports_tcp_udp_host_ip_and_expose(compose) -> None:
     assert any("host_ip 127.0.0.1 ignored" in n for n in result.notices)
 
 
-def test_published_port_differing_from_target_is_an_error_under_awsvpc(compose) -> None:
+def test_published_port_differing_from_target_is_dropped_with_a_notice(compose) -> None:
     result = compose("""
         services:
           web:
             image: web
             ports: ["80:8080"]
     """, args=("--service", "web"))
-    assert result.code == 1
-    assert len(result.errors) == 1
-    assert "compose.yaml:" in result.errors[0] and "publish 8080:8080" in result.errors[0]
+    assert result.code == 0, result.err
+    assert result.container("web")["portMappings"] == [
+        {"containerPort": 8080, "protocol": "tcp"}]
+    notice = next(n for n in result.notices if "published port 80 dropped" in n)
+    assert "compose.yaml:" in notice and "listens on 8080" in notice
 
 
 def test_ports_under_bridge_mode_keep_host_port(compose) -> None:

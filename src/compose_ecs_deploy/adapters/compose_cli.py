@@ -16,10 +16,11 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from compose_ecs_deploy.adapters.files import key_positions, yaml_error_line
+from compose_ecs_deploy.adapters.files import key_positions, merged_pairs, yaml_error_line
 from compose_ecs_deploy.core.project import Position, Project
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import InputError, LoaderUnavailable
@@ -74,6 +75,44 @@ def find_compose() -> ComposeCommand:
     raise LoaderUnavailable(f"Docker Compose v2 was not found; {_INSTALL_HINT}")
 
 
+# compose-go's cli.DefaultFileNames and DefaultOverrideFileNames, in its order of preference
+# (checked against the 2.40.3 binary: tests/unit/test_file_lookup.py).
+COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_FILE_NAMES = ("compose.override.yml", "compose.override.yaml",
+                       "docker-compose.override.yml", "docker-compose.override.yaml")
+
+
+def default_files(
+    cwd: Path, env: Mapping[str, str]
+) -> tuple[list[str], list[Diagnostic]]:
+    """The files `docker compose` reads when none is named, and notices where it would warn.
+
+    `COMPOSE_FILE` (split at `COMPOSE_PATH_SEPARATOR`) if set; else the first of
+    COMPOSE_FILE_NAMES in the working directory or the nearest parent that has one, plus
+    the first override file beside it.
+    """
+    if env.get("COMPOSE_FILE"):
+        separator = env.get("COMPOSE_PATH_SEPARATOR") or os.pathsep
+        return [part for part in env["COMPOSE_FILE"].split(separator) if part], []
+    for directory in (cwd, *cwd.parents):
+        found = [name for name in COMPOSE_FILE_NAMES if (directory / name).is_file()]
+        if not found:
+            continue
+        overrides = [name for name in OVERRIDE_FILE_NAMES if (directory / name).is_file()]
+        chosen = [os.path.relpath(directory / name, cwd) for name in found[:1] + overrides[:1]]
+        notices = [
+            Diagnostic.notice("compose-file-several",
+                              f"several {kind} files here ({', '.join(names)}); using "
+                              f"{names[0]}, as docker compose does", file=chosen[index])
+            for index, (kind, names) in enumerate((("compose", found), ("override", overrides)))
+            if len(names) > 1
+        ]
+        return chosen, notices
+    raise InputError(
+        f"no compose file given and none found in {cwd} or its parents (looked for "
+        f"{', '.join(COMPOSE_FILE_NAMES)}); pass -f FILE (action input: compose-file)")
+
+
 _WARNING_LINE = re.compile(r'level=warning msg="(?P<msg>(?:[^"\\]|\\.)*)"')
 
 
@@ -83,9 +122,13 @@ def load_project(
     *,
     env: Mapping[str, str] | None = None,
 ) -> tuple[Project, list[Diagnostic]]:
-    """The merged project and Compose's own warnings (as notices)."""
+    """The merged project and Compose's own warnings (as notices).
+
+    Without files, the ones `docker compose` itself would read (`default_files`).
+    """
+    lookup_notices: list[Diagnostic] = []
     if not files:
-        raise InputError("no compose file given; pass -f FILE (action input: compose-file)")
+        files, lookup_notices = default_files(Path.cwd(), os.environ if env is None else env)
     for file in files:
         if not Path(file).is_file():
             raise InputError(f"compose file {file} does not exist", [Diagnostic.error(
@@ -110,20 +153,41 @@ def load_project(
     if completed.returncode != 0:
         diagnostics = _loader_errors(completed.stderr, files, positions)
         raise InputError(diagnostics[0].message, diagnostics)
-    notices = [
+    notices = lookup_notices + [
         _warning_notice(match.group("msg").replace('\\"', '"'), files)
         for match in _WARNING_LINE.finditer(completed.stderr)
     ]
-    loaded = yaml.safe_load(completed.stdout) or {}
+    loaded = unescape_dollars(yaml.safe_load(completed.stdout) or {})
+    services = loaded.get("services") or {}
     project = Project(
         name=str(loaded.get("name") or ""),
-        services=loaded.get("services") or {},
+        services=services,
+        behind_profiles={name: profiles for name, profiles in _profiles(files).items()
+                         if name not in services},
         volumes={k: v or {} for k, v in (loaded.get("volumes") or {}).items()},
         secrets={k: v or {} for k, v in (loaded.get("secrets") or {}).items()},
         extensions={k: v for k, v in loaded.items() if k.startswith("x-")},
         positions=positions,
+        directory=str(Path(files[0]).resolve().parent),
     )
     return project, notices
+
+
+def unescape_dollars(value: Any) -> Any:
+    """Every string as `docker compose up` hands it to the container: `$$` becomes `$`.
+
+    `config` re-escapes each literal `$` (written `$$` in the file, or produced by an
+    interpolated default) so that its output can be loaded again; the values it means are
+    the unescaped ones. Done once, here, for keys and values alike, so that no field of the
+    conversion can forget it.
+    """
+    if isinstance(value, str):
+        return value.replace("$$", "$")
+    if isinstance(value, Mapping):
+        return {unescape_dollars(key): unescape_dollars(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [unescape_dollars(item) for item in value]
+    return value
 
 
 def _warning_notice(message: str, files: Sequence[str]) -> Diagnostic:
@@ -138,18 +202,79 @@ class _AnyTagLoader(yaml.SafeLoader):
     """Composes nodes for `!reset`/`!override` and other tags without constructing them."""
 
 
-def _positions(files: Sequence[str]) -> dict[str, Position]:
-    """Dotted key path → (file, line), later files winning, as Compose's merge does."""
-    positions: dict[str, Position] = {}
+def _roots(files: Sequence[str]) -> list[tuple[str, yaml.Node]]:
+    """Each readable file's YAML node tree (a broken file is Compose's to report)."""
+    roots = []
     for file in files:
         try:
-            text = Path(file).read_text(encoding="utf-8")
-            root = yaml.compose(text, Loader=_AnyTagLoader)
+            root = yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=_AnyTagLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             continue
         if root is not None:
-            key_positions(root, "", file, positions)
+            roots.append((file, root))
+    return roots
+
+
+def _mapping(node: yaml.Node | None) -> dict[str, yaml.Node]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(key.value): value for key, value in merged_pairs(node)}
+
+
+def _scalars(node: yaml.Node | None) -> list[str]:
+    """A scalar or a list of scalars (or of `{path: ...}` mappings, as env_file allows)."""
+    if isinstance(node, yaml.ScalarNode):
+        return [str(node.value)]
+    if isinstance(node, yaml.SequenceNode):
+        items = [_mapping(item).get("path", item) for item in node.value]
+        return [str(item.value) for item in items if isinstance(item, yaml.ScalarNode)]
+    return []
+
+
+def _profiles(files: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The profiles each written service is behind, so that an error can name them."""
+    profiles: dict[str, tuple[str, ...]] = {}
+    for _file, root in _roots(files):
+        for name, service in _mapping(_mapping(root).get("services")).items():
+            written = _scalars(_mapping(service).get("profiles"))
+            if written:
+                profiles[name] = tuple(written)
+    return profiles
+
+
+def _positions(files: Sequence[str]) -> dict[str, Position]:
+    """Dotted key path → (file, line), later files winning, as Compose's merge does.
+
+    A variable read from an `env_file` is placed at its line there, unless a compose file
+    sets it in `environment` (which wins over env_file in Compose too).
+    """
+    positions: dict[str, Position] = {}
+    roots = _roots(files)
+    for file, root in roots:
+        key_positions(root, "", file, positions)
+    for file, root in roots:
+        for name, service in _mapping(_mapping(root).get("services")).items():
+            for env_file in _scalars(_mapping(service).get("env_file")):
+                path = os.path.normpath(Path(file).parent / env_file)
+                for variable, line in _env_file_lines(path):
+                    positions.setdefault(f"services.{name}.environment.{variable}",
+                                         (path, line))
     return positions
+
+
+def _env_file_lines(path: str) -> list[tuple[str, int]]:
+    """(NAME, line) of each `NAME=value` (or `export NAME=value`) line of an env file."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    found = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip().removeprefix("export ").strip()
+        name, sep, _ = text.partition("=")
+        if sep and name and not text.startswith("#"):
+            found.append((name.strip(), number))
+    return found
 
 
 _VALIDATING = re.compile(r"validating (?P<file>.+?): (?P<path>[\w.\-\[\]]+) (?P<msg>.*)")

@@ -75,11 +75,34 @@ def yaml_error_line(exc: yaml.MarkedYAMLError) -> int | None:
     return mark.line + 1 if mark else None
 
 
+def merged_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    """The mapping's pairs with YAML merge keys (`<<: *anchor`) expanded, explicit keys last.
+
+    Compose files share settings through anchors (`<<: *django`); a key written only in the
+    anchor is found at its line there, as the loader would read it.
+    """
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    explicit: list[tuple[yaml.Node, yaml.Node]] = []
+    for key, value in node.value:
+        if key.tag == "tag:yaml.org,2002:merge" or key.value == "<<":
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in sources:
+                if isinstance(source, yaml.MappingNode):
+                    merged.extend(merged_pairs(source))
+        else:
+            explicit.append((key, value))
+    return merged + explicit
+
+
 def key_positions(node: yaml.Node, path: str, file: str,
                   positions: dict[str, Position]) -> None:
-    """Dotted key path (`a.b[0].c`) → (file, line) for every key and list item under node."""
+    """Dotted key path (`a.b[0].c`) → (file, line) for every key and list item under node.
+
+    A key that comes from a YAML merge key is at its line in the anchor; a list-form
+    `environment` or `labels` entry (`- NAME=value`) is also found by its name.
+    """
     if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
+        for key_node, value_node in merged_pairs(node):
             key = str(key_node.value)
             child = f"{path}.{key}" if path else key
             positions[child] = (file, key_node.start_mark.line + 1)
@@ -88,6 +111,9 @@ def key_positions(node: yaml.Node, path: str, file: str,
         for index, item in enumerate(node.value):
             child = f"{path}[{index}]"
             positions[child] = (file, item.start_mark.line + 1)
+            if path.endswith((".environment", ".labels")) and isinstance(item, yaml.ScalarNode):
+                positions[f"{path}.{str(item.value).partition('=')[0]}"] = (
+                    file, item.start_mark.line + 1)
             key_positions(item, child, file, positions)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compose_ecs_deploy.core.fields import BY_NAME
+from compose_ecs_deploy.core.file_secrets import DEFAULT_SECRETS_INIT_IMAGE
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding
 from compose_ecs_deploy.core.service_fields import (
@@ -36,8 +37,10 @@ class ConversionOptions:
     family: str | None = None
     region: str | None = None
     base: Mapping[str, Any] | None = None
+    base_label: str | None = None  # the base's file, for messages; None: the running revision
     other_tasks_services: frozenset[str] = frozenset()
     strict: bool = False
+    secrets_init_image: str = DEFAULT_SECRETS_INIT_IMAGE
 
 
 
@@ -68,9 +71,16 @@ class Context:
     def notice(self, service: str, field_name: str, code: str, message: str) -> None:
         self.diagnostics.notice(code, message, service=service, field=field_name)
 
+    def secret_bound(self, service: str, name: str) -> bool:
+        """Whether a `--secret` gives this service's variable its value."""
+        primary = self.services[0] if self.services else None
+        return any(binding.name == name and (binding.service or primary) == service
+                   for binding in self.options.secrets)
+
     def container(self, service: str) -> dict[str, Any]:
+        """What compose says about the service's container, and nothing else (no defaults)."""
         spec = self.project.services[service]
-        container: dict[str, Any] = {"name": service, "essential": True}
+        container: dict[str, Any] = {"name": service}
         container["image"] = self._image(service, spec)
         linux: dict[str, Any] = {}
         for key, value in spec.items():
@@ -91,8 +101,6 @@ class Context:
         if linux:
             container["linuxParameters"] = linux
         self._ports(service, spec, container)
-        if "logConfiguration" not in container:
-            container["logConfiguration"] = self._default_logging(service)
         return container
 
     def _image(self, service: str, spec: Mapping[str, Any]) -> str:
@@ -106,7 +114,8 @@ class Context:
                     f"(pass --image {service}=URI, or deploy to build and push it)")
         return placeholder
 
-    def _default_logging(self, service: str) -> dict[str, Any]:
+    def default_logging(self, service: str) -> dict[str, Any]:
+        """Ours, used only where neither the base, compose nor x-ecs configures logging."""
         region = self.options.region
         if not region:
             self.error(service, "logging", "region-missing",
@@ -149,12 +158,10 @@ class Context:
                     self.error(service, where, "port-invalid", str(exc))
                     continue
                 if self.awsvpc and published != range(target.start, target.start + 1):
-                    self.error(service, where, "port-published-differs",
-                               f"published port {port['published']} differs from target "
-                               f"{port['target']}; under awsvpc the task listens on the "
-                               f"container port itself: publish {port['target']}:"
-                               f"{port['target']} (the load balancer maps outside ports)")
-                    continue
+                    self.notice(service, where, "port-published-dropped",
+                                f"published port {port['published']} dropped: under awsvpc "
+                                f"the task listens on {port['target']} itself (a load "
+                                "balancer's listener maps outside ports)")
                 if not self.awsvpc:
                     host_port = published.start
             mapping: dict[str, Any] = {"containerPort": target.start, "protocol": protocol}
@@ -175,10 +182,12 @@ class Context:
             except ValueError as exc:
                 self.error(service, "expose", "port-invalid", str(exc))
                 continue
-            key = (target.start, protocol or "tcp")
-            if key not in seen:
-                seen.add(key)
-                mappings.append({"containerPort": target.start, "protocol": protocol or "tcp"})
+            for port_number in target:  # a range maps every port of it, as `expose` does
+                key = (port_number, protocol or "tcp")
+                if key not in seen:
+                    seen.add(key)
+                    mappings.append({"containerPort": port_number,
+                                     "protocol": protocol or "tcp"})
         if mappings:
             container["portMappings"] = mappings
 
@@ -201,12 +210,35 @@ class Context:
             if isinstance(own, Mapping):
                 configured[name] = {"name": name, **own}
         base_by_name = {str(v.get("name")): dict(v) for v in base_volumes}
-        result = [
-            configured.get(name) or base_by_name.get(name) or {"name": name}
-            for name in self.used_volumes
-        ]
+        result = []
+        for name in self.used_volumes:
+            given = configured.get(name) or base_by_name.get(name)
+            if given is None:
+                self._notice_task_storage(name)
+            result.append(given or {"name": name})
         result.extend(v for name, v in base_by_name.items() if name not in self.used_volumes)
         return result
+
+    def _notice_task_storage(self, name: str) -> None:
+        """A volume with no ECS configuration is the task's own storage: say what that means."""
+        spec = self.project.volumes.get(name) or {}
+        options = spec.get("driver_opts") or {}
+        if spec.get("external"):
+            what = (f"volume {name} is external (made outside compose); ECS has no such "
+                    "volume, so it is task storage")
+        elif options.get("type") == "nfs":
+            what = (f"volume {name} is an NFS mount (driver_opts); ECS mounts network "
+                    "storage as EFS, so until x-ecs.volumes gives it efsVolumeConfiguration "
+                    "it is task storage")
+        elif spec.get("driver") not in (None, "local") or options:
+            what = (f"volume {name}'s driver and driver_opts are dropped; it is task storage")
+        else:
+            what = f"named volume {name} is task storage"
+        self.diagnostics.notice(
+            "volume-task-storage",
+            f"{what}: its data does not persist when the task stops, unless x-ecs.volumes "
+            "gives it EFS (efsVolumeConfiguration)",
+            field=f"volumes.{name}")
 
     def runtime_platform(self) -> dict[str, str] | None:
         architectures = sorted(set(self.platforms.values()))

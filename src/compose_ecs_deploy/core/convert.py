@@ -1,27 +1,30 @@
 """Compose project + options → the RegisterTaskDefinition request. Pure: data in, data out.
 
-Precedence, lowest first: defaults (FARGATE, awsvpc), the base revision (the running one or
+Task level, lowest first: defaults (FARGATE, awsvpc), the base revision (the running one or
 a `task-definition` file, read-only fields already stripped), the compose top-level `x-ecs`
-block, then explicit options. A base container whose name matches a compose service is
-replaced key by key (every key we produce replaces the base's whole); keys we do not produce
-are kept; base containers that match no service are kept as they are. A service-level
-`x-ecs` block is laid over its container last, key by key.
+block, then explicit options. Container level, lowest first: our defaults, the base
+container of the same name, what compose says, the service's `x-ecs` (`layers`). Base
+containers that match no service are kept as they are.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from compose_ecs_deploy.core import fargate
+from compose_ecs_deploy.core.bind_secrets import apply_secrets
 from compose_ecs_deploy.core.context import (
     DEFAULT_NETWORK_MODE,
     FARGATE,
     Context,
     ConversionOptions,
 )
+from compose_ecs_deploy.core.file_secrets import file_secrets
+from compose_ecs_deploy.core.layers import layered_container
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.taskdef import (
     CONTAINER_KEYS,
@@ -29,7 +32,7 @@ from compose_ecs_deploy.core.taskdef import (
     TASK_KEYS,
     in_canonical_order,
 )
-from compose_ecs_deploy.diagnostics import Diagnostics
+from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics, Severity
 
 __all__ = ["Conversion", "ConversionOptions", "select_services", "to_task_definition"]
 
@@ -48,6 +51,15 @@ def select_services(
     if requested:
         unknown = [name for name in requested if name not in project.services]
         for name in unknown:
+            profiles = project.behind_profiles.get(name)
+            if profiles:
+                diagnostics.error(
+                    "service-behind-profile",
+                    f"--service {name}: the service exists only behind the profile "
+                    f"{' or '.join(profiles)}; add --profile {profiles[0]} (action input: "
+                    "profiles)",
+                )
+                continue
             known = ", ".join(sorted(project.services)) or "none"
             diagnostics.error(
                 "unknown-service",
@@ -104,22 +116,38 @@ def to_task_definition(
     base_containers = {
         container.get("name"): container for container in base.get("containerDefinitions", [])
     }
-    containers = []
-    for service in services:
-        produced = context.container(service)
-        merged = {**base_containers.get(service, {}), **produced}
-        merged.update(_service_x_ecs(project, service, diagnostics))
-        containers.append(merged)
+    containers = [
+        layered_container(
+            base_containers.get(service, {}),
+            context.container(service),
+            _service_x_ecs(project, service, diagnostics),
+            functools.partial(context.default_logging, service),
+            diagnostics,
+        )
+        for service in services
+    ]
+    environment_from_base = frozenset(
+        container["name"] for container in containers
+        if "environment" in container and container["environment"] is base_containers.get(
+            container["name"], {}).get("environment"))
+    files = file_secrets(project, services, options.secrets, options.secrets_init_image,
+                         diagnostics)
+    if files.init_container is not None:
+        containers.append(files.init_container)
     containers.extend(
         container for name, container in base_containers.items() if name not in services
     )
-    _apply_secrets(containers, context)
+    apply_secrets(containers, context, files)
     _mark_success_targets(containers, project, services)
     _notice_sibling_hosts(containers, services, diagnostics)
-    _flag_secret_looking_environment(containers, services, options.strict, diagnostics)
+    _flag_secret_looking_environment(containers, services, options, environment_from_base,
+                                     diagnostics)
+    _check_container_limit(containers, services, diagnostics)
     task["containerDefinitions"] = containers
 
     volumes = context.task_volumes(base.get("volumes", []), x_ecs.get("volumes"))
+    volumes += [volume for volume in files.volumes
+                if volume["name"] not in {v.get("name") for v in volumes}]
     if volumes:
         task["volumes"] = volumes
     else:
@@ -133,6 +161,29 @@ def to_task_definition(
         request=in_canonical_order(task),
         services=services,
         origins=context.origins,
+    )
+
+
+# "Amazon ECS endpoints and quotas" (AWS General Reference): containers per task definition,
+# 10, not adjustable.
+MAX_CONTAINERS = 10
+
+
+def _check_container_limit(
+    containers: Sequence[Mapping[str, Any]], services: Sequence[str], diagnostics: Diagnostics
+) -> None:
+    """Botocore's model has no such bound, so only ECS would refuse it, after the build."""
+    if len(containers) <= MAX_CONTAINERS:
+        return
+    extra = len(containers) - len(services)
+    diagnostics.error(
+        "too-many-containers",
+        f"the task would have {len(containers)} containers ({len(services)} services"
+        + (f" and {extra} from the base task definition or file secrets" if extra else "")
+        + f"); ECS allows at most {MAX_CONTAINERS} in one task definition: deploy some "
+        "services as their own ECS service (--ecs-service NAME=SERVICE,... once per ECS "
+        "service)",
+        field="services",
     )
 
 
@@ -193,41 +244,6 @@ def _service_x_ecs(project: Project, service: str, diagnostics: Diagnostics) -> 
     return {key: value for key, value in block.items() if key in CONTAINER_KEYS and key != "name"}
 
 
-def _apply_secrets(containers: list[dict[str, Any]], context: Context) -> None:
-    """Bind each secret to its container; a secret replaces a same-named environment entry."""
-    if not context.services:
-        return  # the selection error says why there is no container to bind to
-    by_name = {container["name"]: container for container in containers}
-    primary = context.services[0]
-    for binding in context.options.secrets:
-        target = binding.service or primary
-        if target is None or target not in context.services:
-            context.diagnostics.error(
-                "secret-unknown-service",
-                f"{binding.origin}: {binding.key} names service {target!r}, which is not a "
-                f"container of this task (containers: {', '.join(context.services) or 'none'})",
-            )
-            continue
-        container = by_name[target]
-        environment = container.get("environment") or []
-        if any(entry.get("name") == binding.name for entry in environment):
-            context.diagnostics.notice(
-                "secret-replaces-environment",
-                f"secret {binding.name} replaces the environment value of the same name "
-                "(the development value is not deployed)",
-                service=target,
-                field=f"environment.{binding.name}",
-            )
-            remaining = [entry for entry in environment if entry.get("name") != binding.name]
-            if remaining:
-                container["environment"] = remaining
-            else:
-                container.pop("environment", None)
-        secrets = [s for s in container.get("secrets", []) if s.get("name") != binding.name]
-        secrets.append({"name": binding.name, "valueFrom": binding.value_from})
-        container["secrets"] = secrets
-
-
 def _mark_success_targets(
     containers: list[dict[str, Any]], project: Project, services: Sequence[str]
 ) -> None:
@@ -247,7 +263,26 @@ def _mark_success_targets(
             container["essential"] = False
 
 
-_HOST_REFERENCE = r"(?:^|[/@=,;\s])({names})(?::\d+|/|$|[,;\s])"
+_URL_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]*@)?(?P<host>[^:/?#@\s,;]+)")
+_HOST_PORT = re.compile(r"(?P<host>[A-Za-z0-9_.-]+):\d{1,5}")
+_HOST_LIKE_NAME = re.compile(r"(^|_)(HOST|URL|ADDR)$", re.IGNORECASE)
+
+
+def referenced_host(name: str, value: str, services: Sequence[str]) -> str | None:
+    """The service `value` uses as a host: a URL's host, `HOST:PORT`, or a host-like variable.
+
+    Only where a value really is a host: a password or a path that happens to contain a
+    service's name is not one, and notices on them teach users to ignore notices.
+    """
+    for token in re.split(r"[\s,;]+", value):
+        url = _URL_HOST.match(token)
+        host_port = _HOST_PORT.fullmatch(token)
+        host = url.group("host") if url else host_port.group("host") if host_port else None
+        if host in services:
+            return host
+    if value in services and _HOST_LIKE_NAME.search(name):
+        return value
+    return None
 
 
 def _notice_sibling_hosts(
@@ -255,16 +290,14 @@ def _notice_sibling_hosts(
 ) -> None:
     if len(services) < 2:
         return
-    pattern = re.compile(
-        _HOST_REFERENCE.format(names="|".join(re.escape(s) for s in services))
-    )
     for container in containers:
         for entry in container.get("environment", []):
-            match = pattern.search(str(entry.get("value", "")))
-            if match and match.group(1) != container["name"]:
+            host = referenced_host(str(entry.get("name")), str(entry.get("value", "")),
+                                   services)
+            if host is not None and host != container["name"]:
                 diagnostics.notice(
                     "sibling-hostname",
-                    f"{entry['name']} uses {match.group(1)!r} as a host name; in an awsvpc "
+                    f"{entry['name']} uses {host!r} as a host name; in an awsvpc "
                     "task containers reach each other on localhost",
                     service=container["name"],
                     field=f"environment.{entry['name']}",
@@ -272,26 +305,47 @@ def _notice_sibling_hosts(
 
 
 def _flag_secret_looking_environment(
-    containers: list[dict[str, Any]], services: Sequence[str], strict: bool,
-    diagnostics: Diagnostics,
+    containers: list[dict[str, Any]], services: Sequence[str], options: ConversionOptions,
+    from_base: frozenset[str], diagnostics: Diagnostics,
 ) -> None:
-    """A plain value under a secret's name ends up readable in the task definition."""
+    """A plain value under a secret's name ends up readable in the task definition.
+
+    Where compose is silent and the entry is the base's, the message names the base file
+    (or says it is the running revision's), not a compose line that never set it.
+    """
     for container in containers:
         if container["name"] not in services:
             continue
         for entry in container.get("environment", []):
             name = str(entry.get("name"))
-            if not SECRET_LOOKING_NAME.search(name):
+            if not _looks_secret(name, str(entry.get("value", ""))):
                 continue
-            message = (f"{name} looks like a secret but is a plain environment value, "
+            inherited = container["name"] in from_base
+            where = ""
+            if inherited:
+                where = (" (set in the base task definition)" if options.base_label
+                         else " (set in the running revision)")
+            message = (f"{name} looks like a secret but is a plain environment value{where}, "
                        "readable by anyone who can describe the task definition; bind it "
                        f"with --secret {name}=ARN (action input: secrets)")
-            if strict:
-                diagnostics.error("secret-in-environment", message + " (strict mode)",
-                                  service=container["name"], field=f"environment.{name}")
-            else:
-                diagnostics.warning("secret-in-environment", message,
-                                    service=container["name"], field=f"environment.{name}")
+            severity: Severity = "warning"
+            if options.strict:
+                severity, message = "error", message + " (strict mode)"
+            diagnostics.add(Diagnostic(
+                severity, "secret-in-environment", message, service=container["name"],
+                field=f"environment.{name}",
+                file=options.base_label if inherited else None))
+
+
+_NOT_SECRET_VALUES = frozenset({"", "0", "1", "true", "false"})
+
+
+def _looks_secret(name: str, value: str) -> bool:
+    """A secret's name with a value that could be one: not a flag, not a secret file's path
+    (a `*_FILE` variable, or a value under /run/secrets/ as file secrets are read)."""
+    return (bool(SECRET_LOOKING_NAME.search(name)) and not name.upper().endswith("_FILE")
+            and not value.startswith("/run/secrets/")
+            and value.strip().lower() not in _NOT_SECRET_VALUES)
 
 
 def _fit_fargate_size(
@@ -331,6 +385,7 @@ def _fit_fargate_size(
     diagnostics.notice(
         "task-size-picked",
         f"task size cpu {pair[0]} / memory {pair[1]} MiB picked: the smallest Fargate pair "
-        f"that fits the containers' limits (cpu {cpu_needed}, memory {memory_needed} MiB); "
-        "set x-ecs.cpu and x-ecs.memory to choose",
+        + (f"that fits the containers' limits (cpu {cpu_needed}, memory {memory_needed} MiB)"
+           if cpu_needed or memory_needed else "(no container sets a cpu or memory limit)")
+        + "; set x-ecs.cpu and x-ecs.memory to choose",
     )

@@ -32,8 +32,9 @@ RULES: tuple[FieldRule, ...] = (
               "a `--secret` of the same name replaces it"),
     FieldRule("env_file", "mapped", "environment", "read and merged by Docker Compose"),
     FieldRule("ports", "mapped", "portMappings",
-              "tcp/udp; `host_ip` ignored; under awsvpc published must equal target"),
-    FieldRule("expose", "mapped", "portMappings", "tcp"),
+              "tcp/udp; `host_ip` ignored; under awsvpc a published port that differs from "
+              "the target is dropped with a notice (the task listens on the target)"),
+    FieldRule("expose", "mapped", "portMappings", "tcp; a range maps every port of it"),
     FieldRule("healthcheck", "mapped", "healthCheck",
               "string → CMD-SHELL; NONE / disable → none; durations rounded up to seconds; "
               "ranges: interval 5-300, timeout 2-60, retries 1-10, start_period 0-300"),
@@ -46,10 +47,12 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule("depends_on", "mapped", "dependsOn",
               "service_started → START, service_healthy → HEALTHY (target needs a health "
               "check), service_completed_successfully → SUCCESS (target becomes non-essential); "
-              "services outside the task are dropped with a notice"),
+              "services outside the task are dropped with a notice; `restart: true` is "
+              "ignored with a notice"),
     FieldRule("logging", "mapped", "logConfiguration",
-              "passed through; Fargate allows awslogs, splunk, awsfirelens; default awslogs "
-              "to /ecs/<family>"),
+              "passed through; Fargate allows awslogs, splunk, awsfirelens; json-file and "
+              "local are dropped with a notice; without one, the base's, else awslogs to "
+              "/ecs/<family>"),
     FieldRule("ulimits", "mapped", "ulimits", "only nofile on Fargate"),
     FieldRule("cap_add", "mapped", "linuxParameters.capabilities.add",
               "only SYS_PTRACE on Fargate"),
@@ -65,28 +68,38 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule("labels", "mapped", "dockerLabels", ""),
     FieldRule("volumes", "mapped", "mountPoints + task volumes",
               "named volumes only (`:ro` → readOnly); x-ecs.volumes or the volume's own "
-              "x-ecs gives its ECS configuration; bind mounts and anonymous volumes ignored"),
+              "x-ecs gives its ECS configuration, else it is task storage (a notice says "
+              "so); `subpath` dropped with a notice; bind mounts and anonymous volumes "
+              "ignored"),
     FieldRule("platform", "mapped", "runtimePlatform", "linux/amd64 or linux/arm64"),
     FieldRule("privileged", "mapped", "privileged", "rejected on Fargate"),
     FieldRule("devices", "mapped", "linuxParameters.devices", "rejected on Fargate"),
     FieldRule("shm_size", "mapped", "linuxParameters.sharedMemorySize", "rejected on Fargate"),
     FieldRule("security_opt", "mapped", "dockerSecurityOptions", "rejected on Fargate"),
     FieldRule("sysctls", "mapped", "systemControls", ""),
-    FieldRule("extra_hosts", "mapped", "extraHosts", "rejected under awsvpc"),
-    FieldRule("hostname", "mapped", "hostname", "rejected under awsvpc"),
+    FieldRule("extra_hosts", "mapped", "extraHosts",
+              "`host-gateway` entries dropped with a notice; others rejected under awsvpc"),
+    FieldRule("hostname", "mapped", "hostname", "dropped with a notice under awsvpc"),
     FieldRule("dns", "mapped", "dnsServers", "rejected under awsvpc"),
-    FieldRule("dns_search", "mapped", "dnsSearchDomains", "rejected under awsvpc"),
+    FieldRule("dns_search", "mapped", "dnsSearchDomains",
+              "an empty one dropped with a notice; rejected under awsvpc"),
     FieldRule("network_mode", "rejected", "networkMode",
-              "set x-ecs.networkMode instead; `host` is rejected on Fargate"),
+              "`service:X` dropped with a notice under awsvpc (a task shares one network); "
+              "`host` is rejected on Fargate; else set x-ecs.networkMode"),
     FieldRule("pid", "rejected", "pidMode", "task-level in ECS: set x-ecs.pidMode"),
     FieldRule("ipc", "rejected", "ipcMode", "task-level in ECS: set x-ecs.ipcMode"),
-    FieldRule("secrets", "rejected", "secrets",
-              "ECS injects secrets as environment variables: use --secret NAME=ARN"),
+    FieldRule("secrets", "mapped", "init container + mountPoints",
+              "file secrets: a non-essential init container gets each through ECS secrets "
+              "(`--secret NAME=ARN`) and writes it to a task volume with its mode/uid/gid; "
+              "the service mounts it read-only and waits for it (dependsOn SUCCESS)"),
     FieldRule("configs", "rejected", "-", "ECS has no file-mounted configs: use --secret or "
               "bake the file into the image"),
     FieldRule("x-ecs", "mapped", "(any container field)",
               "merged last into the container, ECS API names"),
-    FieldRule("restart", "ignored", "-", "the ECS service scheduler replaces stopped tasks"),
+    FieldRule("restart", "mapped", "essential",
+              "a non-primary service with `no` or `on-failure` runs once: essential false, "
+              "with a notice (x-ecs.essential overrides); else ignored: the ECS service "
+              "scheduler replaces stopped tasks"),
     FieldRule("container_name", "ignored", "-", "the container is named after the service"),
     FieldRule("networks", "ignored", "-", "containers of one task share its network"),
     FieldRule("tty", "ignored", "-", "development only"),

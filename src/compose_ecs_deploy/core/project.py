@@ -22,6 +22,17 @@ class Project:
     secrets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     extensions: Mapping[str, Any] = field(default_factory=dict)
     positions: Mapping[str, Position] = field(default_factory=dict)
+    behind_profiles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Services written in the files but not loaded: the profiles that would enable them."""
+    directory: str = ""
+    """The project directory (absolute), against which Compose resolved relative paths."""
+
+    def display_path(self, path: str) -> str:
+        """A path Compose made absolute, shown relative to the project as the user wrote it."""
+        if self.directory and (path == self.directory
+                               or path.startswith(self.directory.rstrip("/") + "/")):
+            return path[len(self.directory):].lstrip("/") or "."
+        return path
 
     def position_of(self, path: str) -> Position | None:
         """The file and line of the most specific written key on `path` (a dotted path)."""

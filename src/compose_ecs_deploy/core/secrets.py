@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# An environment variable's name, or a compose secret's (file secrets: `db-password`); which
+# one it is is known only with the project (`bind_secrets`).
+SECRET_NAME = re.compile(r"[A-Za-z0-9_-]+")
 SECRETS_MANAGER_ARN = re.compile(
     r"arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
     r"(:[^:]*:[^:]*:[^:]*)?"
@@ -53,11 +56,11 @@ def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> Secre
     service, dot, name = key.rpartition(".")
     if not dot:
         service, name = "", key
-    if not ENV_NAME.fullmatch(name):
+    if not SECRET_NAME.fullmatch(name):
         diagnostics.add(Diagnostic.error(
             "secret-name",
-            f"{origin}: {name!r} is not a valid environment variable name "
-            "(letters, digits and _; not starting with a digit)",
+            f"{origin}: {name!r} is neither a valid environment variable name (letters, "
+            "digits and _; not starting with a digit) nor a compose secret's name",
         ))
         return None
     if not is_secret_reference(value_from):

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from compose_ecs_deploy.core import dev_only
+from compose_ecs_deploy.core.dev_only import (  # validate checks values from x-ecs too
+    FARGATE_LOG_DRIVERS as FARGATE_LOG_DRIVERS,
+)
 from compose_ecs_deploy.core.units import (
+    as_text,
     bytes_to_mib,
     cpus_to_units,
     duration_to_whole_seconds,
@@ -20,7 +25,6 @@ from compose_ecs_deploy.core.units import (
 if TYPE_CHECKING:
     from compose_ecs_deploy.core.context import Context
 
-FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
 _DEPENDS_ON_CONDITIONS = {
     "service_started": "START",
     "service_healthy": "HEALTHY",
@@ -36,9 +40,9 @@ _PLATFORMS = {
 }
 
 
-_Handler = Any
+Handler = Any
 RESOLVED_BY_COMPOSE = frozenset({"env_file", "extends", "name"})
-HANDLED_ELSEWHERE = frozenset({"image", "ports", "expose", "build"})
+HANDLED_ELSEWHERE = frozenset({"image", "ports", "expose", "build", "secrets"})
 
 
 def _map_command(ctx: Context, service: str, value: Any, c: dict[str, Any],
@@ -58,19 +62,15 @@ def _map_environment(ctx: Context, service: str, value: Any, c: dict[str, Any],
     entries = []
     for name, entry in (value or {}).items():
         if entry is None:
+            if ctx.secret_bound(service, str(name)):
+                continue  # the secret gives it its value: nothing is lost
             ctx.notice(service, f"environment.{name}", "environment-no-value",
                        f"{name} has no value (it would be taken from the shell that runs "
                        "compose); ignored: give it a value or bind it with --secret")
             continue
-        entries.append({"name": str(name), "value": _scalar(entry)})
+        entries.append({"name": str(name), "value": as_text(entry)})
     if entries:
         c["environment"] = entries
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _parsed(ctx: Context, service: str, field_name: str, value: Any,
@@ -180,7 +180,7 @@ def _set_resource(ctx: Context, service: str, c: dict[str, Any], ecs_key: str,
         ctx.origins[(service, ecs_key)] = compose_key
 
 
-def _resource(ecs_key: str, compose_key: str, parse: Any) -> _Handler:
+def _resource(ecs_key: str, compose_key: str, parse: Any) -> Handler:
     def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         _set_resource(ctx, service, c, ecs_key, compose_key,
@@ -204,27 +204,14 @@ def _map_depends_on(ctx: Context, service: str, value: Any, c: dict[str, Any],
                       f"condition {condition!r} is unknown; use service_started, "
                       "service_healthy or service_completed_successfully")
             continue
+        if (spec or {}).get("restart"):
+            ctx.notice(service, f"{where}.restart", "depends-on-restart",
+                       f"restart: true (restart {service} when {target} restarts) ignored: "
+                       "ECS replaces the whole task when an essential container stops")
         dependencies.append(
             {"containerName": target, "condition": _DEPENDS_ON_CONDITIONS[condition]})
     if dependencies:
         c["dependsOn"] = dependencies
-
-
-def _map_logging(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                 linux: dict[str, Any]) -> None:
-    spec = value or {}
-    driver = spec.get("driver")
-    if not driver:
-        return
-    if ctx.fargate and driver not in FARGATE_LOG_DRIVERS:
-        ctx.error(service, "logging.driver", "fargate-log-driver",
-                  f"log driver {driver!r} is not available on Fargate; use awslogs, splunk "
-                  "or awsfirelens (or remove the logging block for the awslogs default)")
-        return
-    config: dict[str, Any] = {"logDriver": str(driver)}
-    if spec.get("options"):
-        config["options"] = {str(k): _scalar(v) for k, v in spec["options"].items()}
-    c["logConfiguration"] = config
 
 
 def _map_ulimits(ctx: Context, service: str, value: Any, c: dict[str, Any],
@@ -245,7 +232,7 @@ def _map_ulimits(ctx: Context, service: str, value: Any, c: dict[str, Any],
         c["ulimits"] = ulimits
 
 
-def _map_capabilities(key: str) -> _Handler:
+def _map_capabilities(key: str) -> Handler:
     def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         capabilities = [str(cap).upper().removeprefix("CAP_") for cap in value or []]
@@ -298,7 +285,7 @@ def _map_stop_grace_period(ctx: Context, service: str, value: Any, c: dict[str, 
         c["stopTimeout"] = seconds
 
 
-def _copy(ecs_key: str, convert: Any = str) -> _Handler:
+def _copy(ecs_key: str, convert: Any = str) -> Handler:
     def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         if value is not None:
@@ -309,7 +296,7 @@ def _copy(ecs_key: str, convert: Any = str) -> _Handler:
 def _map_labels(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
     if value:
-        c["dockerLabels"] = {str(k): _scalar(v) for k, v in value.items()}
+        c["dockerLabels"] = {str(k): as_text(v) for k, v in value.items()}
 
 
 def _map_volumes(ctx: Context, service: str, value: Any, c: dict[str, Any],
@@ -326,12 +313,14 @@ def _map_volumes(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 "containerPath": str(target),
                 "readOnly": bool(volume.get("read_only", False)),
             })
+            _notice_volume_options(ctx, service, where, volume)
         elif kind == "volume":
             ctx.notice(service, where, "volume-anonymous",
                        f"anonymous volume at {target} ignored: the task's own storage is used")
         elif kind == "bind":
             ctx.notice(service, where, "volume-bind",
-                       f"bind mount {volume.get('source')} → {target} ignored: the host's files "
+                       f"bind mount {ctx.project.display_path(str(volume.get('source')))} → "
+                       f"{target} ignored: the host's files "
                        "are not there in production (bake them into the image)")
         elif kind == "tmpfs":
             _map_tmpfs(ctx, service, [str(target)], c, linux)
@@ -340,6 +329,20 @@ def _map_volumes(ctx: Context, service: str, value: Any, c: dict[str, Any],
                        f"{kind} volume at {target} has no ECS equivalent; ignored")
     if mount_points:
         c["mountPoints"] = mount_points
+
+
+def _notice_volume_options(ctx: Context, service: str, where: str,
+                           volume: Mapping[str, Any]) -> None:
+    """ECS mount points have a volume, a path and readOnly; say what else is dropped."""
+    options = volume.get("volume") or {}
+    if options.get("subpath"):
+        ctx.notice(service, f"{where}.volume.subpath", "volume-subpath",
+                   f"subpath {options['subpath']} dropped: ECS mounts the whole volume "
+                   f"{volume['source']} at {volume.get('target')} (with EFS, point a volume's "
+                   "rootDirectory at the subdirectory in x-ecs.volumes)")
+    for key in sorted(set(options) - {"subpath"}):
+        ctx.notice(service, f"{where}.volume.{key}", "field-ignored",
+                   f"volume option {key} has no ECS equivalent; ignored")
 
 
 def _map_platform(ctx: Context, service: str, value: Any, c: dict[str, Any],
@@ -353,7 +356,7 @@ def _map_platform(ctx: Context, service: str, value: Any, c: dict[str, Any],
 
 
 def _refused_when(blocked: Callable[[Context], bool], compose_key: str, code: str,
-                  message: str, apply: _Handler) -> _Handler:
+                  message: str, apply: Handler) -> Handler:
     """Map a field with `apply`, unless the task's launch type or network mode forbids it."""
     def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
@@ -366,20 +369,20 @@ def _refused_when(blocked: Callable[[Context], bool], compose_key: str, code: st
     return handler
 
 
-def _fargate_refuses(compose_key: str, why: str, apply: _Handler) -> _Handler:
+def _fargate_refuses(compose_key: str, why: str, apply: Handler) -> Handler:
     return _refused_when(
         lambda ctx: ctx.fargate, compose_key, f"fargate-{compose_key.replace('_', '-')}",
         f"{compose_key} is not available on Fargate ({why}); remove it or use the EC2 launch "
         "type (x-ecs.requiresCompatibilities: [EC2])", apply)
 
 
-def _awsvpc_refuses(compose_key: str, why: str, apply: _Handler) -> _Handler:
+def _awsvpc_refuses(compose_key: str, why: str, apply: Handler) -> Handler:
     return _refused_when(
         lambda ctx: ctx.awsvpc, compose_key, f"awsvpc-{compose_key.replace('_', '-')}",
         f"{compose_key} cannot be set under the awsvpc network mode ({why}); remove it", apply)
 
 
-def _linux(key: str, convert: Any) -> _Handler:
+def _linux(key: str, convert: Any) -> Handler:
     def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         linux[key] = convert(ctx, service, value)
@@ -404,28 +407,7 @@ def _devices(ctx: Context, service: str, value: Any) -> list[dict[str, Any]]:
     return devices
 
 
-def _extra_hosts(value: Any) -> list[dict[str, str]]:
-    hosts = []
-    for entry in value:
-        name, sep, address = str(entry).partition("=")
-        if not sep:
-            name, _, address = str(entry).partition(":")
-        hosts.append({"hostname": name, "ipAddress": address})
-    return hosts
-
-
-def _map_network_mode(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                      linux: dict[str, Any]) -> None:
-    if value == "host" and ctx.fargate:
-        ctx.error(service, "network_mode", "fargate-network-mode",
-                  "network_mode host is not available on Fargate (tasks use awsvpc); remove it")
-    else:
-        ctx.error(service, "network_mode", "network-mode-service",
-                  f"network_mode {value!r} is a task-level setting in ECS; remove it and set "
-                  "x-ecs.networkMode")
-
-
-def _map_task_level(compose_key: str, ecs_key: str) -> _Handler:
+def _map_task_level(compose_key: str, ecs_key: str) -> Handler:
     def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         if value:
@@ -434,16 +416,6 @@ def _map_task_level(compose_key: str, ecs_key: str) -> _Handler:
                       f"{' and not available on Fargate' if ctx.fargate else ''}; remove it"
                       f"{'' if ctx.fargate else f' and set x-ecs.{ecs_key}'}")
     return handler
-
-
-def _map_compose_secrets(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                         linux: dict[str, Any]) -> None:
-    if value:
-        names = ", ".join(str(s.get("source")) for s in value)
-        ctx.error(service, "secrets", "compose-secrets",
-                  f"file-mounted secrets ({names}) cannot be used: ECS injects secrets as "
-                  "environment variables; remove them and pass --secret NAME=ARN "
-                  "(action input: secrets)")
 
 
 def _map_compose_configs(ctx: Context, service: str, value: Any, c: dict[str, Any],
@@ -458,14 +430,14 @@ def _map_sysctls(ctx: Context, service: str, value: Any, c: dict[str, Any],
                  linux: dict[str, Any]) -> None:
     if value:
         c["systemControls"] = [
-            {"namespace": str(k), "value": _scalar(v)} for k, v in value.items()]
+            {"namespace": str(k), "value": as_text(v)} for k, v in value.items()]
 
 
 def _shm_size(ctx: Context, service: str, value: Any) -> int | None:
     return _size_mib(ctx, service, "shm_size", value)
 
 
-HANDLERS: dict[str, _Handler] = {
+HANDLERS: dict[str, Handler] = {
     "command": _map_command,
     "entrypoint": _map_entrypoint,
     "environment": _map_environment,
@@ -475,7 +447,6 @@ HANDLERS: dict[str, _Handler] = {
     "mem_limit": _resource("memory", "mem_limit", _size_mib),
     "mem_reservation": _resource("memoryReservation", "mem_reservation", _size_mib),
     "depends_on": _map_depends_on,
-    "logging": _map_logging,
     "ulimits": _map_ulimits,
     "cap_add": _map_capabilities("add"),
     "cap_drop": _map_capabilities("drop"),
@@ -498,17 +469,10 @@ HANDLERS: dict[str, _Handler] = {
                                      _copy("dockerSecurityOptions",
                                            lambda v: [str(x) for x in v])),
     "sysctls": _map_sysctls,
-    "extra_hosts": _awsvpc_refuses("extra_hosts", "the task's /etc/hosts is managed by ECS",
-                                   _copy("extraHosts", _extra_hosts)),
-    "hostname": _awsvpc_refuses("hostname", "the host name is the task's ENI",
-                                _copy("hostname")),
     "dns": _awsvpc_refuses("dns", "DNS comes from the VPC", _copy(
         "dnsServers", lambda v: [str(x) for x in ([v] if isinstance(v, str) else v)])),
-    "dns_search": _awsvpc_refuses("dns_search", "DNS comes from the VPC", _copy(
-        "dnsSearchDomains", lambda v: [str(x) for x in ([v] if isinstance(v, str) else v)])),
-    "network_mode": _map_network_mode,
     "pid": _map_task_level("pid", "pidMode"),
     "ipc": _map_task_level("ipc", "ipcMode"),
-    "secrets": _map_compose_secrets,
     "configs": _map_compose_configs,
+    **dev_only.HANDLERS,
 }

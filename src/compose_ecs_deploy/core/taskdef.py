@@ -216,9 +216,20 @@ def redact(request: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+DIFF_PRECEDENCE = (
+    "# each container, lowest precedence first: our defaults, the base revision, compose, "
+    "the service's x-ecs"
+)
+
+
 def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any], *,
          old_label: str, new_label: str) -> list[str]:
-    """A unified diff of the two normalised, redacted requests; empty when they are equal."""
+    """A unified diff of the two normalised, redacted requests; empty when they are equal.
+
+    Its last line says which layer wins, so that a key kept from the running revision
+    (compose was silent on it) is no surprise to whoever reads the diff.
+    """
     before = to_json(redact(normalise(old))).splitlines() if old else []
     after = to_json(redact(normalise(new))).splitlines()
-    return list(difflib.unified_diff(before, after, old_label, new_label, lineterm=""))
+    lines = list(difflib.unified_diff(before, after, old_label, new_label, lineterm=""))
+    return [*lines, DIFF_PRECEDENCE] if lines else []

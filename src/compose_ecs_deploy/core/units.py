@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 _DURATION_UNITS: dict[str, Decimal] = {
     "ns": Decimal("1e-9"),
@@ -118,3 +119,10 @@ def parse_port_range(value: str | int) -> range:
     if not 1 <= low <= high <= 65535:
         raise ValueError(f"{value!r} is outside 1-65535 or runs backwards")
     return range(low, high + 1)
+
+
+def as_text(value: Any) -> str:
+    """A YAML scalar as the string ECS wants: booleans as compose writes them, not `True`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

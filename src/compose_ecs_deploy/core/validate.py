@@ -78,7 +78,9 @@ def validate(
 
     by_name = {str(c.get("name")): c for c in containers}
     ports: dict[tuple[int, str], str] = {}
-    needs_execution_role = False
+    taken = {int(m.get("containerPort", 0)) for c in containers
+             for m in c.get("portMappings") or []}
+    needs_execution_role: dict[str, list[str]] = {}  # reason -> containers it applies to
     for container in containers:
         name = str(container.get("name"))
         if not NAME_PATTERN.fullmatch(name):
@@ -90,7 +92,6 @@ def validate(
         _check_health(checker, name, container.get("healthCheck"))
         _check_stop_timeout(checker, name, container.get("stopTimeout"), fargate_task)
         _check_dependencies(checker, name, container.get("dependsOn") or [], by_name)
-        needs_execution_role |= _check_secrets(checker, name, container.get("secrets") or [])
         _check_memory(checker, name, container, task_memory, fargate_task)
         _check_ulimits(checker, name, container.get("ulimits") or [])
         if int(container.get("cpu") or 0) < 0:
@@ -98,8 +99,14 @@ def validate(
                           "cpu-negative",
                           f"cpu {container.get('cpu')} units is negative; give 0 or more")
         logging = container.get("logConfiguration") or {}
-        if logging.get("logDriver") == "awslogs" and fargate_task:
-            needs_execution_role = True
+        for reason, applies in (
+            ("secrets", _check_secrets(checker, name, container.get("secrets") or [])),
+            ("awslogs on Fargate", logging.get("logDriver") == "awslogs" and fargate_task),
+            ("log secretOptions", bool(logging.get("secretOptions"))),
+            ("a private registry's credentials", bool(container.get("repositoryCredentials"))),
+        ):
+            if applies:
+                needs_execution_role.setdefault(reason, []).append(name)
         ports_field = checker.field(name, "portMappings", "ports")
         for mapping in container.get("portMappings") or []:
             port = int(mapping.get("containerPort", 0))
@@ -115,10 +122,14 @@ def validate(
                               f"{port} under awsvpc")
             owner = ports.get((port, protocol))
             if owner is not None and awsvpc:
+                free = next(p for p in range(port + 1, 65536) if p not in taken)
+                taken.add(free)
                 checker.error(name, ports_field, "port-conflict",
                               f"port {port}/{protocol} is also used by container {owner}; "
                               "containers of one awsvpc task share one network interface: "
-                              "give each its own port")
+                              f"make {name} listen on another port (e.g. {free}, which no "
+                              "container of this task uses) or deploy it as its own ECS "
+                              "service")
             ports.setdefault((port, protocol), name)
         if fargate_task:
             _check_fargate_container(checker, name, container)
@@ -144,10 +155,13 @@ def validate(
                                f"than the task's {task_memory} MiB; raise x-ecs.memory or "
                                "lower the limits")
     if needs_execution_role and not request.get("executionRoleArn"):
+        shown = "; ".join(f"{reason} (container{'s' if len(names) > 1 else ''} "
+                          f"{', '.join(names)})" for reason, names in needs_execution_role.items())
         checker.task_error("executionRoleArn", "execution-role-missing",
-                           "secrets and awslogs on Fargate need a task execution role; set "
-                           "x-ecs.executionRoleArn (or deploy onto a service whose task "
-                           "definition has one)")
+                           f"{shown} need{'s' if len(needs_execution_role) == 1 else ''} "
+                           "a task execution role; set x-ecs.executionRoleArn, or give a "
+                           "base that has one (--task-definition FILE, or deploy onto the "
+                           "ECS service, whose running revision has one)")
 
 
 class _Checker:
