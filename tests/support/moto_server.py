@@ -1,4 +1,4 @@
-"""moto_server with the ECS rollout simulator.
+"""moto_server with the ECS rollout simulator and its service deployments.
 
 Start: ``python -m tests.support.moto_server -H 127.0.0.1 -p PORT``.
 
@@ -14,12 +14,13 @@ import sys
 
 from moto import server
 
-from tests.support import ecs_simulator
+from tests.support import ecs_simulator, service_deployments
 
 
 def main(argv: list[str] | None = None) -> None:
     """Install the simulator, then run moto's server exactly as ``moto_server`` does."""
     ecs_simulator.install()
+    service_deployments.install()
     server.main(argv if argv is not None else sys.argv[1:])
 
 
