@@ -108,6 +108,8 @@ INPUTS: dict[str, Input] = {
     "wait-for-service-stability": Input("true", "wait", _bool),
     "wait-timeout": Input("15", "wait_timeout_minutes", _number(float)),
     "rollback-on-failure": Input("true", "rollback_on_failure", _bool),
+    "wait-until": Input("complete", "wait_until", _text),
+    "verify-command": Input("", "verify_command"),
     "dry-run": Input("false", "dry_run", _bool),
     "max-retries": Input("4", "max_retries", _number(int)),
     "strict": Input("false", "strict", _bool),

@@ -146,6 +146,14 @@ def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
                         help="leave a failed deployment as it is")
     parser.add_argument("--dry-run", action="store_true",
                         help="build and write nothing; print what would be done")
+    parser.add_argument("--wait-until", choices=("complete", "traffic-shifted"),
+                        default="complete", help="BLUE_GREEN, LINEAR and CANARY services: "
+                        "end the wait once production traffic is all on the new revision "
+                        "(traffic-shifted) and leave the bake time to ECS, or wait until the "
+                        "deployment is complete (default)")
+    parser.add_argument("--verify-command", metavar="CMD",
+                        help="shell command run when the deployment waits at a PAUSE "
+                        "lifecycle hook: exit 0 continues it, anything else rolls it back")
     parser.add_argument("--poll-interval", type=float, default=5.0, metavar="SECONDS",
                         help="first interval between polls; it grows to 15 s while nothing "
                         "changes")

@@ -16,8 +16,10 @@ from compose_ecs_deploy.adapters import ecs
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, sanitise_tag
 from compose_ecs_deploy.console import Log
-from compose_ecs_deploy.core import rollout
+from compose_ecs_deploy.core import native_rollout, rollout
+from compose_ecs_deploy.core.native_rollout import NativeState
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
+from compose_ecs_deploy.native_watch import watch_native
 from compose_ecs_deploy.outputs import Publish, image_outputs, publish_nothing, service_outputs
 from compose_ecs_deploy.plan import Plan, Target, make_plans, plan_deploy, previous_images
 from compose_ecs_deploy.render import Inputs
@@ -139,6 +141,7 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
 
     started = time.monotonic()
     watches: dict[str, WatchState] = {}
+    natives: dict[str, NativeState] = {}  # BLUE_GREEN, LINEAR, CANARY: ECS runs them
     for p in plans:
         name = p.target.ecs_service
         result = results[name]
@@ -157,15 +160,26 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
         result.deployment_id = watches[name].deployment_id
         publish(service_outputs(results.values()))
         log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
+        if native_rollout.is_native(service):
+            natives[name] = native_rollout.start(name, result.task_definition_arn, service,
+                                                 settings.wait_until)
+        elif settings.wait_until != "complete":
+            log.info(f"{name}: notice: wait-until {settings.wait_until} applies to BLUE_GREEN, "
+                     f"LINEAR and CANARY deployments; this one is "
+                     f"{native_rollout.strategy(service)}, so the wait lasts until it is "
+                     "complete")
 
     if settings.wait and watches:
         with log.group("waiting for the services to become stable"), stopwatch.phase("wait"):
-            outcomes = watch(aws, settings, watches, log)
+            outcomes = watch(aws, settings,
+                             {n: w for n, w in watches.items() if n not in natives}, log)
+            outcomes.update(watch_native(aws, settings, natives, log) if natives else {})
         for name, outcome in outcomes.items():
             results[name].outcome = outcome
             results[name].seconds = time.monotonic() - started
-        with stopwatch.phase("rollback"):
-            _roll_back(aws, settings, plans, results, log)
+        with stopwatch.phase("rollback"):  # ECS, not UpdateService, reverses the native ones
+            _roll_back(aws, settings, [p for p in plans if p.target.ecs_service not in natives],
+                       results, log)
     return DeployResult(list(results.values()))
 
 

@@ -49,6 +49,8 @@ class Settings:
     source_url: str | None = None
     strict: bool = False
     secrets_init_image: str | None = None
+    wait_until: str = "complete"
+    verify_command: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -96,6 +98,9 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     if not settings.wait_timeout_minutes > 0:
         problems.append(f"wait timeout {settings.wait_timeout_minutes:g} must be a positive "
                         "number of minutes (--wait-timeout, action input wait-timeout)")
+    if settings.wait_until not in ("complete", "traffic-shifted"):
+        problems.append(f"wait-until {settings.wait_until!r} is not complete or "
+                        "traffic-shifted (--wait-until, action input wait-until)")
     if settings.max_retries < 0:
         problems.append(f"max retries {settings.max_retries} must be 0 or more "
                         "(--max-retries, action input max-retries)")
