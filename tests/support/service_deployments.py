@@ -70,8 +70,9 @@ developerguide/continue-service-deployment.html)
 Scenario tags (on the service, read when UpdateService starts the deployment)
     ``simulator:native-scenario``  succeed (default) | alarm | circuit-breaker.
         alarm: the first ``deploymentConfiguration.alarms.alarmNames`` entry goes to ALARM at
-        the first tick of the failing stage. circuit-breaker: failureCount reaches the
-        threshold (half of desiredCount, at least 3, at most 200) then.
+        the end of the first tick of the failing stage (a canary has shifted its percentage by
+        then). circuit-breaker: failureCount reaches the threshold (half of desiredCount, at
+        least 3, at most 200) then.
     ``simulator:native-fail-at``   the failing stage (default PRODUCTION_TRAFFIC_SHIFT for
         alarm, SCALE_UP for circuit-breaker).
     ``simulator:stage-ticks``      ticks per stage other than the bakes (default 1).
@@ -417,9 +418,9 @@ def _stage_work(native: NativeDeployment) -> bool:
         for weight, hold in plan:  # the weight whose hold covers this tick
             if elapsed <= hold:
                 _set_production(native, weight)
-                return weight >= 100.0 and elapsed >= hold
+                return False
             elapsed -= hold
-        return True
+        return True  # the tick after the last weight (100) was set
     if stage == "BAKE_TIME":
         return native.ticks_in_stage >= max(1, int(native.config.get("bakeTimeInMinutes") or 0))
     if stage == "CLEAN_UP":
@@ -532,10 +533,11 @@ def _advance(service: Service, native: NativeDeployment) -> None:
         _touch(native, status="IN_PROGRESS", startedAt=utcnow())
         _enter(native, 0)
     elif status == "IN_PROGRESS" and not _hooks_hold(native) and native.status == "IN_PROGRESS":
+        done = _stage_work(native)
         if _fail(native):
             _sync_service(service, native)
             return
-        if _stage_work(native):
+        if done:
             if native.stage_index + 1 < len(STAGES):
                 _enter(native, native.stage_index + 1)
             else:
