@@ -57,6 +57,10 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
             assert resources == "*"  # these actions take no resource-level permissions
         elif statement["Sid"] == "EcsStoppedTasks":
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
+        elif statement["Sid"] == "EcsServiceDeployments":  # the service's deployments only
+            assert resources == [
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/*"]
         else:
             for resource in resources if isinstance(resources, list) else [resources]:
                 assert resource.startswith("arn:aws:") and "*" not in resource
@@ -135,6 +139,25 @@ def test_the_documented_policy_is_enough_for_a_full_deploy(enforced, workdir, mo
     assert service["services"][0]["taskDefinition"].endswith(":2")
 
 
+def test_a_blue_green_deploy_needs_the_service_deployment_statement(enforced, workdir,
+                                                                   monkeypatch) -> None:
+    """BLUE_GREEN, LINEAR and CANARY deployments are followed by service deployment."""
+    ecs = enforced["ecs"]
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, deploymentConfiguration={
+        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1})
+    try:
+        without = user_with(enforced, as_moto_checks_it(
+            policy(enforced["repository"], without="EcsServiceDeployments")))
+        with pytest.raises(DeployError) as failure:
+            deploy_as(without, enforced, workdir, monkeypatch, "c" * 40)
+        assert "ecs:DescribeServiceDeployments" in str(failure.value)
+        full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+        assert deploy_as(full, enforced, workdir, monkeypatch, "d" * 40).result.succeeded
+    finally:
+        ecs.update_service(cluster=CLUSTER, service=SERVICE,
+                           deploymentConfiguration={"strategy": "ROLLING"})
+
+
 STATEMENTS = [s["Sid"] for s in policy("r")["Statement"]]
 ENFORCED_BY_MOTO = {
     "EcrLogin": "ecr:GetAuthorizationToken",
@@ -162,7 +185,7 @@ NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
 
 
 def test_every_statement_is_either_tested_or_explained() -> None:
-    assert set(STATEMENTS) == set(ENFORCED_BY_MOTO) | NOT_ENFORCED
+    assert set(STATEMENTS) == set(ENFORCED_BY_MOTO) | NOT_ENFORCED | {"EcsServiceDeployments"}
 
 
 def test_the_readme_lists_the_policy_actions() -> None:
