@@ -110,6 +110,7 @@ INPUTS: dict[str, Input] = {
     "rollback-on-failure": Input("true", "rollback_on_failure", _bool),
     "wait-until": Input("complete", "wait_until", _text),
     "verify-command": Input("", "verify_command"),
+    "poll-interval": Input("5", "poll_interval", _number(float)),
     "dry-run": Input("false", "dry_run", _bool),
     "max-retries": Input("4", "max_retries", _number(int)),
     "strict": Input("false", "strict", _bool),
@@ -125,6 +126,7 @@ def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
         **values,
         image_tag=_text("image-tag") or environ.get("GITHUB_SHA") or None,
         region=region_from(_text("aws-region") or None, environ),
+        max_poll_interval=max(values["poll_interval"], 15.0),  # as the CLI's
         source_url=source_url(environ),
         environment=dict(environ),
     )
