@@ -42,6 +42,7 @@ class ServiceResult:
     diff: list[str] = field(default_factory=list)
     images: dict[str, str] = field(default_factory=dict)
     console_url: str = ""
+    note: str = ""  # what ECS still does after our success (wait-until traffic-shifted)
 
     @property
     def revision(self) -> str:
@@ -177,6 +178,8 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
         for name, outcome in outcomes.items():
             results[name].outcome = outcome
             results[name].seconds = time.monotonic() - started
+            if name in natives and outcome.succeeded:
+                results[name].note = native_rollout.completion_note(natives[name])
         with stopwatch.phase("rollback"):  # ECS, not UpdateService, reverses the native ones
             _roll_back(aws, settings, [p for p in plans if p.target.ecs_service not in natives],
                        results, log)

@@ -32,7 +32,7 @@ def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
     if service.rollback is not None:
         text += (", previous revision restored" if service.rollback.succeeded
                  else f", rollback {service.rollback.kind}")
-    return text
+    return f"{text}; {service.note}" if service.note else text
 
 
 def failure_lines(result: DeployResult) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.cli import main
+from compose_ecs_deploy.report import summary_markdown
 from tests.deploy.conftest import CLUSTER, World
 
 pytestmark = pytest.mark.stack
@@ -206,3 +207,15 @@ def test_a_pause_hook_without_verify_command_is_printed_then_times_out(
     assert out.count("continue-service-deployment") == 1  # printed once, not every poll
     assert "timed out at POST_TEST_TRAFFIC_SHIFT" in err
     assert world.running("web")["taskDefinition"] == first
+
+
+def test_the_summary_says_the_bake_is_left_to_ecs(world: World) -> None:
+    native_service(world, "LINEAR", bakeTimeInMinutes=600,
+                   linearConfiguration={"stepPercent": 50.0, "stepBakeTimeInMinutes": 1})
+    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",),
+                                                  wait_until="traffic-shifted"))
+    assert deployment.result.succeeded
+    assert (aws.calls["ecs:UpdateService"], aws.calls["ecs:StopServiceDeployment"]) == (1, 0)
+    summary = summary_markdown(deployment.result, {})
+    assert ("✅ completed; ECS finishes the bake time (600 minutes) and the clean-up on its own "
+            "(wait-until traffic-shifted)") in summary

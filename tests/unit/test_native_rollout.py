@@ -116,8 +116,12 @@ def test_traffic_shifted_ends_past_production_traffic_shift_and_names_the_bake()
     assert baking.outcome is not None and baking.outcome.kind == "completed"
     assert "bake time (10 minutes)" in baking.outcome.reason
     assert "on its own" in baking.outcome.reason
+    baked, _ = native_rollout.step(state, deployment(stage="BAKE_TIME", production=100.0))
+    assert native_rollout.completion_note(baked) == native_rollout.bake_notice(baked)
     _, complete = native_rollout.step(start(), deployment(stage="BAKE_TIME", production=100.0))
     assert complete.outcome is None  # the default waits through the bake
+    done, _ = native_rollout.step(start(), deployment("SUCCESSFUL", "CLEAN_UP", 100.0))
+    assert native_rollout.completion_note(done) == ""
 
 
 def test_alarm_rollback_names_the_alarm_the_reason_and_the_target() -> None:

@@ -233,6 +233,13 @@ def bake_notice(state: NativeState) -> str:
     return f"ECS finishes {bake} and the clean-up on its own (wait-until traffic-shifted)"
 
 
+def completion_note(state: NativeState) -> str:
+    """For the summary: what ECS still does after a success that `traffic-shifted` called
+    before the deployment itself finished, else ''."""
+    unfinished = state.snapshot is not None and state.snapshot.status == "IN_PROGRESS"
+    return bake_notice(state) if unfinished else ""
+
+
 def gate_failed(state: NativeState, hook: Hook, command: str, exit_code: int | None,
                 tail: Sequence[str]) -> NativeState:
     """Our verify-command failed at a hook: remember why for the outcome of the rollback."""
