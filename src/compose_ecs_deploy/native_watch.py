@@ -22,7 +22,7 @@ from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import native_rollout, rollout
 from compose_ecs_deploy.core.native_rollout import Hook, NativeState
 from compose_ecs_deploy.core.rollout import Outcome
-from compose_ecs_deploy.errors import Cancelled
+from compose_ecs_deploy.errors import AwsError, Cancelled
 from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.verify import run_verify
 
@@ -126,7 +126,11 @@ def _time_out(aws: Aws, settings: Settings, state: NativeState, log: Log) -> Out
     """Our timeout: one StopServiceDeployment(ROLLBACK) when asked for, then leave it to ECS."""
     stop = settings.rollback_on_failure and bool(state.arn) and native_rollout.should_stop(state)
     if stop:
-        sd.stop_with_rollback(aws, state.arn)
+        try:
+            sd.stop_with_rollback(aws, state.arn)
+        except AwsError as exc:  # e.g. it finished between the last poll and now
+            log.info(f"{state.service}: {exc}")
+            stop = False
     outcome = native_rollout.timed_out(state, settings.wait_timeout_minutes, rolling_back=stop)
     log.info(f"{state.service}: {outcome.kind}: {outcome.reason}")
     return outcome

@@ -98,6 +98,9 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     if not settings.wait_timeout_minutes > 0:
         problems.append(f"wait timeout {settings.wait_timeout_minutes:g} must be a positive "
                         "number of minutes (--wait-timeout, action input wait-timeout)")
+    if not settings.poll_interval > 0:
+        problems.append(f"poll interval {settings.poll_interval:g} must be a positive number of "
+                        "seconds (--poll-interval, action input poll-interval)")
     if settings.wait_until not in ("complete", "traffic-shifted"):
         problems.append(f"wait-until {settings.wait_until!r} is not complete or "
                         "traffic-shifted (--wait-until, action input wait-until)")

@@ -118,6 +118,10 @@ CASES = [
     Case("wait-timeout-negative", {"wait-timeout": "-5"},
          (("wait timeout -5 must be a positive",),)),
     Case("rollback-not-bool", {"rollback-on-failure": "0"}, (("input rollback-on-failure",),)),
+    Case("wait-until-unknown", {"wait-until": "baked"},
+         (("wait-until 'baked'", "traffic-shifted"),)),
+    Case("poll-interval-not-number", {"poll-interval": "fast"}, (("input poll-interval",),)),
+    Case("poll-interval-zero", {"poll-interval": "0"}, (("poll interval 0", "positive"),)),
     Case("dry-run-not-bool", {"dry-run": "no"}, (("input dry-run",),)),
     Case("max-retries-not-number", {"max-retries": "x"}, (("input max-retries",),)),
     Case("max-retries-negative", {"max-retries": "-1"}, (("max retries -1 must be 0",),)),
@@ -201,5 +205,6 @@ def test_the_corpora_hold_at_least_sixty_cases() -> None:
 def test_every_action_input_has_a_bad_case() -> None:
     covered = {name for case in CASES for name in case.inputs}
     covered |= {"compose-file"}
-    assert set(action.INPUTS) - covered - {"additional-tags"} == set(), (
-        "additional-tags cannot be bad: it is sanitised into valid tags")
+    assert set(action.INPUTS) - covered - {"additional-tags", "verify-command"} == set(), (
+        "additional-tags cannot be bad: it is sanitised into valid tags; verify-command is "
+        "any shell command")

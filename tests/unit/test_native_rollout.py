@@ -4,11 +4,12 @@ developer guide's pause-hook example)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from compose_ecs_deploy.core import native_rollout
 from compose_ecs_deploy.core.native_rollout import Hook
+from compose_ecs_deploy.settings import Settings, deploy_option_problems
 
 NEW = "arn:aws:ecs:us-west-2:123456789012:task-definition/web:8"
 ARN = ("arn:aws:ecs:us-west-2:123456789012:service-deployment/my-cluster/web/"
@@ -182,6 +183,22 @@ def test_an_awaiting_pause_hook_is_reported_once_with_the_command_that_continues
     done = deployment(stage="POST_TEST_TRAFFIC_SHIFT", lifecycleHookDetails=[
         pause_hook("SUCCEEDED"), {**pause_hook(), "targetType": "AWS_LAMBDA"}])
     assert native_rollout.step(start(), done)[1].awaiting == ()
+
+
+def test_expiry_is_printed_in_utc_whatever_the_zone_boto3_gave() -> None:
+    tokyo = timezone(timedelta(hours=9))
+    payload = deployment(stage="POST_TEST_TRAFFIC_SHIFT", lifecycleHookDetails=[
+        {**pause_hook(), "expiresAt": datetime(2024, 1, 15, 21, 0, tzinfo=tokyo)}])
+    (hook,) = native_rollout.step(start(), payload)[1].awaiting
+    assert hook.expires_at == "2024-01-15T12:00:00Z"
+
+
+def test_a_wait_until_that_is_neither_value_is_an_option_error() -> None:
+    problems = deploy_option_problems(Settings(compose_files=("c.yaml",), region="us-east-1",
+                                               wait_until="baked"))
+    assert [p.message for p in problems] == [
+        "wait-until 'baked' is not complete or traffic-shifted (--wait-until, action input "
+        "wait-until)"]
 
 
 def test_a_failed_gate_makes_the_rollback_a_failure_with_the_command_output() -> None:

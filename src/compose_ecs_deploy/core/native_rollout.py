@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from compose_ecs_deploy.core.rollout import Event, Outcome
@@ -159,8 +160,10 @@ def awaiting_hooks(payload: Mapping[str, Any]) -> tuple[Hook, ...]:
 
 
 def _iso(value: Any) -> str:
-    if hasattr(value, "strftime"):
-        return str(value.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    """boto3 gives aware datetimes in the local zone; a log line says UTC."""
+    if isinstance(value, datetime):
+        stamp = value.astimezone(UTC) if value.tzinfo else value
+        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value or "unknown")
 
 
