@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
+from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.core.rollout import Event, Outcome
 
 NATIVE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
@@ -86,7 +86,7 @@ class NativeState:
     @property
     def deployment_id(self) -> str:
         """The last part of the service deployment's ARN, as the console shows it."""
-        return self.arn.rsplit("/", 1)[-1] if self.arn else "(not yet known)"
+        return last_part(self.arn) if self.arn else "(not yet known)"
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,9 @@ def awaiting_hooks(payload: Mapping[str, Any]) -> tuple[Hook, ...]:
 
 def _iso(value: Any) -> str:
     """boto3 gives aware datetimes in the local zone; a log line says UTC."""
-    if isinstance(value, datetime):
-        stamp = value.astimezone(UTC) if value.tzinfo else value
-        return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if hasattr(value, "strftime"):
+        offset = value.utcoffset() if hasattr(value, "utcoffset") else None
+        return str((value - offset if offset else value).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return str(value or "unknown")
 
 
