@@ -6,6 +6,8 @@ imported), so a traceback that escaped would be seen on its stderr.
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import os
 import signal
 import subprocess
@@ -15,9 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy import edge
-from compose_ecs_deploy.cli import Terminal
+from compose_ecs_deploy import action, edge
+from compose_ecs_deploy.cli import Terminal, build_parser
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode
+from compose_ecs_deploy.settings import Settings
+
+FIELDS = {f.name for f in dataclasses.fields(Settings)}
 
 PLANT = textwrap.dedent("""
     import sys
@@ -98,3 +103,22 @@ def test_terminal_prints_an_output_once_until_it_changes(capsys) -> None:
     face.outputs({"image-uri": "r/app:1", "image-digest": "sha256:a", "changed": "true"})
     assert capsys.readouterr().out == "image-uri=r/app:1\nimage-digest=sha256:a\nchanged=true\n"
     assert face.published()["changed"] == "true"
+
+
+def _option_dests() -> set[str]:
+    parser = build_parser()
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    parsers = [parser, *verbs.choices.values()]
+    return {action.dest for p in parsers for action in p._actions}
+
+
+def test_every_cli_option_sets_a_settings_field() -> None:
+    """Adding an option is one `add_argument` whose dest names the field; a dest that
+    names none would be dropped without a word, so this test refuses it."""
+    assert _option_dests() - FIELDS == {"help", "version", "debug", "verb"}
+
+
+def test_every_action_input_sets_a_settings_field_or_is_derived() -> None:
+    derived = {name for name, spec in action.INPUTS.items() if spec.field is None}
+    assert derived == {"image-tag", "aws-region"}
+    assert {spec.field for spec in action.INPUTS.values() if spec.field} <= FIELDS
