@@ -17,7 +17,7 @@ from compose_ecs_deploy.core.convert import Conversion, ConversionOptions, to_ta
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding, parse_secret_lines
 from compose_ecs_deploy.core.taskdef import strip_read_only
-from compose_ecs_deploy.core.validate import validate
+from compose_ecs_deploy.core.validate import BaseFile, validate
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 from compose_ecs_deploy.errors import DeployError, InputError
 from compose_ecs_deploy.settings import Settings
@@ -58,9 +58,10 @@ def parse_images(pairs: tuple[str, ...], diagnostics: Diagnostics) -> dict[str, 
     return images
 
 
-def load_base(path: str, diagnostics: Diagnostics) -> dict[str, Any] | None:
-    """The base file as a request (read-only fields stripped), or None with every problem
-    in `diagnostics`; an unreadable file raises."""
+def load_base(path: str,
+              diagnostics: Diagnostics) -> tuple[dict[str, Any], BaseFile] | None:
+    """The base file as a request (read-only fields stripped) and where it wrote what, or
+    None with every problem in `diagnostics`; an unreadable file raises."""
     document = files.read_document(path, "base task definition")
     data, prefix = document.data, ""
     if isinstance(data, Mapping) and "taskDefinition" in data:
@@ -78,7 +79,15 @@ def load_base(path: str, diagnostics: Diagnostics) -> dict[str, Any] | None:
     problems = values.base_problems(document, request, prefix)
     for problem in problems:
         diagnostics.add(problem)
-    return None if problems else request
+    if problems:
+        return None
+    at = f"{prefix}." if prefix else ""
+    containers = request.get("containerDefinitions") or []
+    lines = {str(c["name"]): document.line_of(f"{at}containerDefinitions[{i}]")
+             for i, c in enumerate(containers)}
+    return request, BaseFile(
+        path, {key: line for key in request if (line := document.line_of(f"{at}{key}"))},
+        {name: line for name, line in lines.items() if line})
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class Inputs:
     secrets: tuple[SecretBinding, ...]
     base_file: Mapping[str, Any] | None
     diagnostics: tuple[Diagnostic, ...]
+    base_source: BaseFile | None = None  # where the base file wrote its values
 
 
 def prepare(settings: Settings) -> Inputs:
@@ -102,7 +112,7 @@ def prepare(settings: Settings) -> Inputs:
     diagnostics = Diagnostics()
     images = parse_images(settings.images, diagnostics)
     secret_lines = [(text, "--secret") for text in settings.secrets]
-    base: dict[str, Any] | None = None
+    loaded: tuple[dict[str, Any], BaseFile] | None = None
     project: Project | None = None
     notices: list[Diagnostic] = []
     stops = False
@@ -111,7 +121,7 @@ def prepare(settings: Settings) -> Inputs:
             secret_lines += files.secret_lines(settings.secrets_file)
         if settings.task_definition is not None:
             before = len(diagnostics.items)
-            base = load_base(settings.task_definition, diagnostics)
+            loaded = load_base(settings.task_definition, diagnostics)
             stops = len(diagnostics.items) > before
         project, notices = compose_cli.load_project(settings.compose_files, settings.profiles,
                                                     env=settings.environment or None)
@@ -126,7 +136,9 @@ def prepare(settings: Settings) -> Inputs:
     if project is None or stops:
         first = next(d for d in diagnostics.items if d.severity == "error")
         raise InputError(first.message, diagnostics.items)
-    return Inputs(project, images, secrets, base, tuple(notices) + tuple(diagnostics.items))
+    base, source = loaded if loaded else (None, None)
+    return Inputs(project, images, secrets, base, tuple(notices) + tuple(diagnostics.items),
+                  source)
 
 
 def build_request(
@@ -147,6 +159,7 @@ def build_request(
     diagnostics = Diagnostics()
     for diagnostic in inputs.diagnostics:
         diagnostics.add(diagnostic)
+    from_file = base is None or base is inputs.base_file
     options = ConversionOptions(
         services=settings.services if services is None else services,
         images={**inputs.images, **(images or {})},
@@ -165,7 +178,9 @@ def build_request(
     if conversion.services:
         validate(conversion.request, diagnostics,
                  compose_services=frozenset(conversion.services),
-                 origins={**conversion.origins, **_x_ecs_origins(inputs.project, conversion)})
+                 origins={**conversion.origins, **_x_ecs_origins(inputs.project, conversion)},
+                 x_ecs_keys=frozenset(inputs.project.x_ecs),
+                 base_file=inputs.base_source if from_file else None)
     if not diagnostics.has_errors():
         _check_against_the_model(conversion.request, diagnostics)
     located = tuple(compose_cli.locate(d, inputs.project) for d in diagnostics.items)

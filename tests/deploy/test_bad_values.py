@@ -207,6 +207,14 @@ CASES = [
     Case("base-cpu-architecture-enum", PLAIN,
          ("base.json:2", "runtimePlatform.cpuArchitecture", "'SPARC'"),
          base="runtimePlatform:\n  cpuArchitecture: SPARC\n"),
+    Case("base-ecs-fargate-pair", PLAIN,
+         ("base.json:3", "field memory", "cpu 256 / memory 4096 is not a Fargate size"),
+         base='{\n  "cpu": "256",\n  "memory": "4096"\n}'),
+    Case("base-ecs-sidecar-health-range", PLAIN,
+         ("base.json:3", "container sidecar", "healthCheck.interval", "5-300"),
+         base='{"containerDefinitions": [\n  {"name": "app", "image": "x"},\n  {"name": '
+              '"sidecar", "image": "y", "healthCheck": {"command": ["CMD", "true"], '
+              '"interval": 1}}]}'),
     Case("base-health-interval-abc", PLAIN,
          ("base.json", "containerDefinitions[0].healthCheck.interval", "'abc'"),
          base='{"containerDefinitions": [{"name": "app", "healthCheck": '

@@ -8,15 +8,17 @@ Messages name the compose field where the value came from one.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from compose_ecs_deploy.core import fargate
 from compose_ecs_deploy.core.secrets import is_secret_reference
 from compose_ecs_deploy.core.service_fields import FARGATE_LOG_DRIVERS
-from compose_ecs_deploy.diagnostics import Diagnostics
+from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
@@ -29,21 +31,35 @@ _HEALTH_RANGES: tuple[tuple[str, str, int, int], ...] = (
 _CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 
 
+@dataclass(frozen=True)
+class BaseFile:
+    """Where a base task-definition file wrote its values, so that a rule broken by one
+    points at its line rather than at x-ecs."""
+
+    file: str
+    task_lines: Mapping[str, int] = dataclasses.field(default_factory=dict)  # by task key
+    container_lines: Mapping[str, int] = dataclasses.field(default_factory=dict)  # by name
+
+
 def validate(
     request: Mapping[str, Any],
     diagnostics: Diagnostics,
     *,
     compose_services: frozenset[str] = frozenset(),
     origins: Mapping[tuple[str, str], str] | None = None,
+    x_ecs_keys: frozenset[str] = frozenset(),
+    base_file: BaseFile | None = None,
 ) -> None:
     """Append one error per broken rule.
 
     `compose_services` says which containers came from compose (the others came from the
-    base), `origins` which compose key set a container's cpu or memory.
+    base), `origins` which compose key (or service x-ecs key) set a container's value,
+    `x_ecs_keys` which task keys the top-level x-ecs block gave; the others came from the
+    base, which is `base_file` when the base is a file (else the running revision).
     """
     fargate_task = "FARGATE" in (request.get("requiresCompatibilities") or [])
     awsvpc = request.get("networkMode", "awsvpc") == "awsvpc"
-    checker = _Checker(diagnostics, compose_services, origins or {})
+    checker = _Checker(diagnostics, compose_services, origins or {}, x_ecs_keys, base_file)
 
     family = str(request.get("family") or "")
     if not NAME_PATTERN.fullmatch(family):
@@ -166,17 +182,23 @@ def validate(
 
 class _Checker:
     def __init__(self, diagnostics: Diagnostics, compose_services: frozenset[str],
-                 origins: Mapping[tuple[str, str], str]) -> None:
+                 origins: Mapping[tuple[str, str], str], x_ecs_keys: frozenset[str],
+                 base_file: BaseFile | None) -> None:
         self.diagnostics = diagnostics
         self.compose_services = compose_services
         self.origins = origins
+        self.x_ecs_keys = x_ecs_keys
+        self.base_file = base_file
 
     def origin(self, container: str, ecs_key: str, default: str) -> str:
         return self.origins.get((container, ecs_key), default)
 
     def field(self, container: str, ecs_key: str, compose_field: str, below: str = "") -> str:
         """Where the user wrote a container key: the compose field, or the service's x-ecs
-        key (and the part `below` it) when the value came from there."""
+        key (and the part `below` it) when the value came from there, or the ECS key itself
+        in a container of the base."""
+        if container not in self.compose_services:
+            return f"{ecs_key}.{below}" if below else ecs_key
         origin = self.origins.get((container, ecs_key))
         if origin is None or not origin.startswith("x-ecs."):
             return compose_field
@@ -185,12 +207,21 @@ class _Checker:
     def error(self, container: str, field: str, code: str, message: str) -> None:
         if container in self.compose_services:
             self.diagnostics.error(code, message, service=container, field=field)
+        elif self.base_file is not None:
+            self.diagnostics.add(Diagnostic.error(
+                code, f"container {container}: {message}", file=self.base_file.file,
+                line=self.base_file.container_lines.get(container)))
         else:
             self.diagnostics.error(code, f"container {container} (from the base task "
                                    f"definition): {message}", field=None)
 
     def task_error(self, key: str, code: str, message: str) -> None:
-        self.diagnostics.error(code, message, field=f"x-ecs.{key}")
+        base = self.base_file
+        if base is not None and key not in self.x_ecs_keys and key in base.task_lines:
+            self.diagnostics.add(Diagnostic.error(code, message, field=key, file=base.file,
+                                                  line=base.task_lines[key]))
+        else:
+            self.diagnostics.error(code, message, field=f"x-ecs.{key}")
 
 
 def _task_sizes(
