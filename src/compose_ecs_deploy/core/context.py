@@ -15,11 +15,6 @@ from compose_ecs_deploy.core.fields import BY_NAME
 from compose_ecs_deploy.core.file_secrets import DEFAULT_SECRETS_INIT_IMAGE
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding
-from compose_ecs_deploy.core.service_fields import (
-    HANDLED_ELSEWHERE,
-    HANDLERS,
-    RESOLVED_BY_COMPOSE,
-)
 from compose_ecs_deploy.core.units import parse_port_range
 from compose_ecs_deploy.diagnostics import Diagnostics
 
@@ -84,19 +79,15 @@ class Context:
         container["image"] = self._image(service, spec)
         linux: dict[str, Any] = {}
         for key, value in spec.items():
-            handler = HANDLERS.get(key)
-            if handler is not None:
-                handler(self, service, value, container, linux)
-                continue
-            if key.startswith("x-") or key in RESOLVED_BY_COMPOSE or key in HANDLED_ELSEWHERE:
-                continue
+            if key.startswith("x-"):
+                continue  # extensions: x-ecs is laid over the container later, the rest is yours
             rule = BY_NAME.get(key)
             if rule is None:
                 self.notice(service, key, "field-unsupported",
                             f"{key} has no ECS equivalent; ignored")
+            elif rule.convert is not None:
+                rule.convert(self, service, value, container, linux)
             elif rule.handling == "ignored":
-                if key == "networks" and set(value or {}) <= {"default"}:
-                    continue
                 self.notice(service, key, "field-ignored", f"{key} ignored: {rule.note}")
         if linux:
             container["linuxParameters"] = linux

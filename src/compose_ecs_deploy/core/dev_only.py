@@ -8,20 +8,17 @@ refusing the file would be wrong; each of these says what it drops, and why that
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from compose_ecs_deploy.core.field_context import FieldContext, FieldRule
 from compose_ecs_deploy.core.units import as_text
-
-if TYPE_CHECKING:
-    from compose_ecs_deploy.core.context import Context
 
 FARGATE_LOG_DRIVERS = ("awslogs", "splunk", "awsfirelens")
 LOCAL_LOG_DRIVERS = ("json-file", "local")
 _ONE_SHOT_RESTARTS = ("no", "on-failure")
 
 
-def _map_hostname(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_hostname(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                   linux: dict[str, Any]) -> None:
     if not value:
         return
@@ -33,7 +30,7 @@ def _map_hostname(ctx: Context, service: str, value: Any, c: dict[str, Any],
     c["hostname"] = str(value)
 
 
-def _map_extra_hosts(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_extra_hosts(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                      linux: dict[str, Any]) -> None:
     hosts = [_host_entry(entry) for entry in value or []]
     gateway = [host for host in hosts if host["ipAddress"] == "host-gateway"]
@@ -63,7 +60,7 @@ def _host_entry(entry: Any) -> dict[str, str]:
     return {"hostname": name, "ipAddress": address}
 
 
-def _map_dns_search(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_dns_search(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                     linux: dict[str, Any]) -> None:
     domains = [str(domain) for domain in ([value] if isinstance(value, str) else value or [])]
     if not any(domains):
@@ -79,7 +76,7 @@ def _map_dns_search(ctx: Context, service: str, value: Any, c: dict[str, Any],
     c["dnsSearchDomains"] = [domain for domain in domains if domain]
 
 
-def _map_network_mode(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_network_mode(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                       linux: dict[str, Any]) -> None:
     text = str(value or "")
     if text.startswith(("service:", "container:")) and ctx.awsvpc:
@@ -96,7 +93,7 @@ def _map_network_mode(ctx: Context, service: str, value: Any, c: dict[str, Any],
                   "x-ecs.networkMode")
 
 
-def _map_logging(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_logging(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                  linux: dict[str, Any]) -> None:
     driver = (value or {}).get("driver")
     if driver in LOCAL_LOG_DRIVERS and driver not in FARGATE_LOG_DRIVERS:
@@ -118,7 +115,7 @@ def _map_logging(ctx: Context, service: str, value: Any, c: dict[str, Any],
     c["logConfiguration"] = config
 
 
-def _map_restart(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_restart(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                  linux: dict[str, Any]) -> None:
     """A non-primary service that runs once must not stop the task when it exits."""
     policy = str(value or "").partition(":")[0]
@@ -137,12 +134,40 @@ def _map_restart(ctx: Context, service: str, value: Any, c: dict[str, Any],
                "restart ignored: the ECS service scheduler replaces stopped tasks")
 
 
-Handler = Callable[["Context", str, Any, dict[str, Any], dict[str, Any]], None]
-HANDLERS: dict[str, Handler] = {
-    "hostname": _map_hostname,
-    "extra_hosts": _map_extra_hosts,
-    "dns_search": _map_dns_search,
-    "network_mode": _map_network_mode,
-    "logging": _map_logging,
-    "restart": _map_restart,
-}
+def _map_networks(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
+                  linux: dict[str, Any]) -> None:
+    """Compose's implicit `default` network says nothing; a named one is worth a notice."""
+    if set(value or {}) <= {"default"}:
+        return
+    ctx.notice(service, "networks", "field-ignored",
+               "networks ignored: containers of one task share its network")
+
+
+RULES: tuple[FieldRule, ...] = (
+    FieldRule('logging', 'mapped', 'logConfiguration',
+              'passed through; Fargate allows awslogs, splunk, awsfirelens; json-file and '
+              "local are dropped with a notice; without one, the base's, else awslogs to "
+              '/ecs/<family>',
+              _map_logging),
+    FieldRule('extra_hosts', 'mapped', 'extraHosts',
+              '`host-gateway` entries dropped with a notice; others rejected under awsvpc',
+              _map_extra_hosts),
+    FieldRule('hostname', 'mapped', 'hostname',
+              'dropped with a notice under awsvpc',
+              _map_hostname),
+    FieldRule('dns_search', 'mapped', 'dnsSearchDomains',
+              'an empty one dropped with a notice; rejected under awsvpc',
+              _map_dns_search),
+    FieldRule('network_mode', 'rejected', 'networkMode',
+              '`service:X` dropped with a notice under awsvpc (a task shares one network); '
+              '`host` is rejected on Fargate; else set x-ecs.networkMode',
+              _map_network_mode),
+    FieldRule('restart', 'mapped', 'essential',
+              'a non-primary service with `no` or `on-failure` runs once: essential false, '
+              'with a notice (x-ecs.essential overrides); else ignored: the ECS service '
+              'scheduler replaces stopped tasks',
+              _map_restart),
+    FieldRule('networks', 'ignored', '-',
+              'containers of one task share its network',
+              _map_networks),
+)

@@ -1,63 +1,43 @@
-"""Each compose service field mapped onto its container definition: one handler a field.
-
-A handler gets the conversion context, the service, the field's value as `docker compose
-config` normalised it, the container being built and its linuxParameters; it sets ECS keys,
-or reports a notice or an error on the context. `fields.RULES` documents the same table.
+"""Compose fields that become the container's own keys: process, environment, health,
+resources, dependencies. Each row of `RULES` sits beside its handler (see `field_context`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from compose_ecs_deploy.core import dev_only
-from compose_ecs_deploy.core.dev_only import (  # validate checks values from x-ecs too
-    FARGATE_LOG_DRIVERS as FARGATE_LOG_DRIVERS,
+from compose_ecs_deploy.core.field_context import (
+    FieldContext,
+    FieldRule,
+    Handler,
+    copy,
+    cpu_units,
+    duration,
+    size_mib,
 )
-from compose_ecs_deploy.core.units import (
-    as_text,
-    bytes_to_mib,
-    cpus_to_units,
-    duration_to_whole_seconds,
-    parse_bytes,
-)
-
-if TYPE_CHECKING:
-    from compose_ecs_deploy.core.context import Context
+from compose_ecs_deploy.core.units import as_text
 
 _DEPENDS_ON_CONDITIONS = {
     "service_started": "START",
     "service_healthy": "HEALTHY",
     "service_completed_successfully": "SUCCESS",
 }
-_PLATFORMS = {
-    "linux/amd64": "X86_64",
-    "linux/x86_64": "X86_64",
-    "amd64": "X86_64",
-    "linux/arm64": "ARM64",
-    "linux/arm64/v8": "ARM64",
-    "arm64": "ARM64",
-}
 
 
-Handler = Any
-RESOLVED_BY_COMPOSE = frozenset({"env_file", "extends", "name"})
-HANDLED_ELSEWHERE = frozenset({"image", "ports", "expose", "build", "secrets"})
-
-
-def _map_command(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_command(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                  linux: dict[str, Any]) -> None:
     if value is not None:
         c["command"] = [str(part) for part in value]
 
 
-def _map_entrypoint(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_entrypoint(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                     linux: dict[str, Any]) -> None:
     if value is not None:
         c["entryPoint"] = [str(part) for part in value]
 
 
-def _map_environment(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_environment(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                      linux: dict[str, Any]) -> None:
     entries = []
     for name, entry in (value or {}).items():
@@ -73,22 +53,17 @@ def _map_environment(ctx: Context, service: str, value: Any, c: dict[str, Any],
         c["environment"] = entries
 
 
-def _parsed(ctx: Context, service: str, field_name: str, value: Any,
-            parse: Callable[[Any], int], code: str) -> int | None:
-    """The parsed value, or None with an error naming the field (never a traceback)."""
-    try:
-        return parse(value)
-    except ValueError as exc:
-        ctx.error(service, field_name, code, str(exc))
-        return None
+# ECS's ranges (HealthCheck in the ECS API reference), checked by `validate` on the final
+# request whatever set the value: (ECS key, compose key, lowest, highest).
+HEALTH_RANGES: tuple[tuple[str, str, int, int], ...] = (
+    ("interval", "interval", 5, 300),
+    ("timeout", "timeout", 2, 60),
+    ("retries", "retries", 1, 10),
+    ("startPeriod", "start_period", 0, 300),
+)
 
 
-def _duration(ctx: Context, service: str, field_name: str, value: Any) -> int | None:
-    return _parsed(ctx, service, field_name, value, duration_to_whole_seconds,
-                   "duration-invalid")
-
-
-def _map_healthcheck(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_healthcheck(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                      linux: dict[str, Any]) -> None:
     spec = value or {}
     test = spec.get("test")
@@ -115,7 +90,7 @@ def _map_healthcheck(ctx: Context, service: str, value: Any, c: dict[str, Any],
         if compose_key == "retries":
             check[ecs_key] = int(spec[compose_key])
             continue
-        seconds = _duration(ctx, service, f"healthcheck.{compose_key}", spec[compose_key])
+        seconds = duration(ctx, service, f"healthcheck.{compose_key}", spec[compose_key])
         if seconds is not None:
             check[ecs_key] = seconds
     if spec.get("start_interval") is not None:
@@ -124,26 +99,17 @@ def _map_healthcheck(ctx: Context, service: str, value: Any, c: dict[str, Any],
     c["healthCheck"] = check
 
 
-def _size_mib(ctx: Context, service: str, field_name: str, value: Any) -> int | None:
-    return _parsed(ctx, service, field_name, value, lambda v: bytes_to_mib(parse_bytes(v)),
-                   "memory-invalid")
-
-
-def _cpu_units(ctx: Context, service: str, field_name: str, value: Any) -> int | None:
-    return _parsed(ctx, service, field_name, value, cpus_to_units, "cpu-invalid")
-
-
-def _map_deploy(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_deploy(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
     deploy = value or {}
     resources = deploy.get("resources") or {}
     limits = resources.get("limits") or {}
     reservations = resources.get("reservations") or {}
     for ecs_key, compose_key, value, parse in (
-        ("cpu", "deploy.resources.limits.cpus", limits.get("cpus"), _cpu_units),
-        ("memory", "deploy.resources.limits.memory", limits.get("memory"), _size_mib),
+        ("cpu", "deploy.resources.limits.cpus", limits.get("cpus"), cpu_units),
+        ("memory", "deploy.resources.limits.memory", limits.get("memory"), size_mib),
         ("memoryReservation", "deploy.resources.reservations.memory",
-         reservations.get("memory"), _size_mib),
+         reservations.get("memory"), size_mib),
     ):
         if value is not None:
             _set_resource(ctx, service, c, ecs_key, compose_key, parse(
@@ -172,7 +138,7 @@ def _map_deploy(ctx: Context, service: str, value: Any, c: dict[str, Any],
                    "container's cpu); ignored")
 
 
-def _set_resource(ctx: Context, service: str, c: dict[str, Any], ecs_key: str,
+def _set_resource(ctx: FieldContext, service: str, c: dict[str, Any], ecs_key: str,
                   compose_key: str, amount: int | None) -> None:
     """Record which compose key set the value, so validation errors can point at it."""
     if amount is not None:
@@ -180,15 +146,15 @@ def _set_resource(ctx: Context, service: str, c: dict[str, Any], ecs_key: str,
         ctx.origins[(service, ecs_key)] = compose_key
 
 
-def _resource(ecs_key: str, compose_key: str, parse: Any) -> Handler:
-    def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _resource(ecs_key: str, compose_key: str, parse: Callable[..., int | None]) -> Handler:
+    def handler(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
         _set_resource(ctx, service, c, ecs_key, compose_key,
                       parse(ctx, service, compose_key, value))
     return handler
 
 
-def _map_depends_on(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_depends_on(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                     linux: dict[str, Any]) -> None:
     dependencies = []
     for target, spec in (value or {}).items():
@@ -214,265 +180,67 @@ def _map_depends_on(ctx: Context, service: str, value: Any, c: dict[str, Any],
         c["dependsOn"] = dependencies
 
 
-def _map_ulimits(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                 linux: dict[str, Any]) -> None:
-    ulimits = []
-    for name, spec in (value or {}).items():
-        if ctx.fargate and name != "nofile":
-            ctx.error(service, f"ulimits.{name}", "fargate-ulimit",
-                      f"ulimit {name} is not honoured on Fargate (only nofile is); remove it "
-                      "or use the EC2 launch type")
-            continue
-        if isinstance(spec, Mapping):
-            soft, hard = int(spec.get("soft", 0)), int(spec.get("hard", 0))
-        else:
-            soft = hard = int(spec)
-        ulimits.append({"name": str(name), "softLimit": soft, "hardLimit": hard})
-    if ulimits:
-        c["ulimits"] = ulimits
-
-
-def _map_capabilities(key: str) -> Handler:
-    def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
-        capabilities = [str(cap).upper().removeprefix("CAP_") for cap in value or []]
-        if key == "add" and ctx.fargate:
-            refused = [cap for cap in capabilities if cap != "SYS_PTRACE"]
-            if refused:
-                ctx.error(service, "cap_add", "fargate-capability",
-                          f"Fargate can add only SYS_PTRACE, not {', '.join(refused)}; remove "
-                          "them or use the EC2 launch type")
-                capabilities = [cap for cap in capabilities if cap == "SYS_PTRACE"]
-        if capabilities:
-            linux.setdefault("capabilities", {})[key] = capabilities
-    return handler
-
-
-def _map_tmpfs(ctx: Context, service: str, value: Any, c: dict[str, Any],
-               linux: dict[str, Any]) -> None:
-    if not value:
-        return
-    if ctx.fargate:
-        ctx.error(service, "tmpfs", "fargate-tmpfs",
-                  "tmpfs mounts are not available on Fargate; write to a named volume or the "
-                  "container's own file system")
-        return
-    mounts = []
-    for entry in [value] if isinstance(value, str) else value:
-        path, _, option_text = str(entry).partition(":")
-        options = dict(part.partition("=")[::2] for part in option_text.split(",") if part)
-        if "size" not in options:
-            ctx.error(service, "tmpfs", "tmpfs-size",
-                      f"ECS needs a size for tmpfs {path}: write {path}:size=64m")
-            continue
-        mib = _size_mib(ctx, service, "tmpfs", options["size"])
-        if mib is not None:
-            mounts.append({"containerPath": path, "size": mib})
-    if mounts:
-        linux["tmpfs"] = mounts
-
-
-def _map_init(ctx: Context, service: str, value: Any, c: dict[str, Any],
-              linux: dict[str, Any]) -> None:
-    if value is not None:
-        linux["initProcessEnabled"] = bool(value)
-
-
-def _map_stop_grace_period(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_stop_grace_period(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                            linux: dict[str, Any]) -> None:
-    seconds = _duration(ctx, service, "stop_grace_period", value)
+    seconds = duration(ctx, service, "stop_grace_period", value)
     if seconds is not None:
         c["stopTimeout"] = seconds
 
 
-def _copy(ecs_key: str, convert: Any = str) -> Handler:
-    def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
-        if value is not None:
-            c[ecs_key] = convert(value)
-    return handler
-
-
-def _map_labels(ctx: Context, service: str, value: Any, c: dict[str, Any],
+def _map_labels(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
                 linux: dict[str, Any]) -> None:
     if value:
         c["dockerLabels"] = {str(k): as_text(v) for k, v in value.items()}
 
 
-def _map_volumes(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                 linux: dict[str, Any]) -> None:
-    mount_points = []
-    for index, volume in enumerate(value or []):
-        where = f"volumes[{index}]"
-        kind = volume.get("type")
-        target = volume.get("target")
-        if kind == "volume" and volume.get("source"):
-            ctx.used_volumes[str(volume["source"])] = None
-            mount_points.append({
-                "sourceVolume": str(volume["source"]),
-                "containerPath": str(target),
-                "readOnly": bool(volume.get("read_only", False)),
-            })
-            _notice_volume_options(ctx, service, where, volume)
-        elif kind == "volume":
-            ctx.notice(service, where, "volume-anonymous",
-                       f"anonymous volume at {target} ignored: the task's own storage is used")
-        elif kind == "bind":
-            ctx.notice(service, where, "volume-bind",
-                       f"bind mount {ctx.project.display_path(str(volume.get('source')))} → "
-                       f"{target} ignored: the host's files "
-                       "are not there in production (bake them into the image)")
-        elif kind == "tmpfs":
-            _map_tmpfs(ctx, service, [str(target)], c, linux)
-        else:
-            ctx.notice(service, where, "volume-unsupported",
-                       f"{kind} volume at {target} has no ECS equivalent; ignored")
-    if mount_points:
-        c["mountPoints"] = mount_points
-
-
-def _notice_volume_options(ctx: Context, service: str, where: str,
-                           volume: Mapping[str, Any]) -> None:
-    """ECS mount points have a volume, a path and readOnly; say what else is dropped."""
-    options = volume.get("volume") or {}
-    if options.get("subpath"):
-        ctx.notice(service, f"{where}.volume.subpath", "volume-subpath",
-                   f"subpath {options['subpath']} dropped: ECS mounts the whole volume "
-                   f"{volume['source']} at {volume.get('target')} (with EFS, point a volume's "
-                   "rootDirectory at the subdirectory in x-ecs.volumes)")
-    for key in sorted(set(options) - {"subpath"}):
-        ctx.notice(service, f"{where}.volume.{key}", "field-ignored",
-                   f"volume option {key} has no ECS equivalent; ignored")
-
-
-def _map_platform(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                  linux: dict[str, Any]) -> None:
-    architecture = _PLATFORMS.get(str(value).lower())
-    if architecture is None:
-        ctx.error(service, "platform", "platform-unsupported",
-                  f"platform {value!r} is not one ECS runs; use linux/amd64 or linux/arm64")
-        return
-    ctx.platforms[service] = architecture
-
-
-def _refused_when(blocked: Callable[[Context], bool], compose_key: str, code: str,
-                  message: str, apply: Handler) -> Handler:
-    """Map a field with `apply`, unless the task's launch type or network mode forbids it."""
-    def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
-        if not value:
-            return
-        if blocked(ctx):
-            ctx.error(service, compose_key, code, message)
-            return
-        apply(ctx, service, value, c, linux)
-    return handler
-
-
-def _fargate_refuses(compose_key: str, why: str, apply: Handler) -> Handler:
-    return _refused_when(
-        lambda ctx: ctx.fargate, compose_key, f"fargate-{compose_key.replace('_', '-')}",
-        f"{compose_key} is not available on Fargate ({why}); remove it or use the EC2 launch "
-        "type (x-ecs.requiresCompatibilities: [EC2])", apply)
-
-
-def _awsvpc_refuses(compose_key: str, why: str, apply: Handler) -> Handler:
-    return _refused_when(
-        lambda ctx: ctx.awsvpc, compose_key, f"awsvpc-{compose_key.replace('_', '-')}",
-        f"{compose_key} cannot be set under the awsvpc network mode ({why}); remove it", apply)
-
-
-def _linux(key: str, convert: Any) -> Handler:
-    def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
-        linux[key] = convert(ctx, service, value)
-    return handler
-
-
-def _devices(ctx: Context, service: str, value: Any) -> list[dict[str, Any]]:
-    devices = []
-    for entry in value:
-        if isinstance(entry, Mapping):
-            host, container = entry.get("source"), entry.get("target") or entry.get("source")
-            permissions = entry.get("permissions")
-        else:
-            host, _, rest = str(entry).partition(":")
-            container, _, permissions = rest.partition(":")
-            container = container or host
-        device: dict[str, Any] = {"hostPath": str(host), "containerPath": str(container)}
-        if permissions:
-            names = {"r": "read", "w": "write", "m": "mknod"}
-            device["permissions"] = [names[p] for p in str(permissions) if p in names]
-        devices.append(device)
-    return devices
-
-
-def _map_task_level(compose_key: str, ecs_key: str) -> Handler:
-    def handler(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
-        if value:
-            ctx.error(service, compose_key, f"{compose_key}-service",
-                      f"{compose_key} is a task-level setting in ECS"
-                      f"{' and not available on Fargate' if ctx.fargate else ''}; remove it"
-                      f"{'' if ctx.fargate else f' and set x-ecs.{ecs_key}'}")
-    return handler
-
-
-def _map_compose_configs(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                         linux: dict[str, Any]) -> None:
-    if value:
-        ctx.error(service, "configs", "compose-configs",
-                  "file-mounted configs cannot be used on ECS; bake the file into the image "
-                  "or pass its content as a secret (--secret NAME=ARN)")
-
-
-def _map_sysctls(ctx: Context, service: str, value: Any, c: dict[str, Any],
-                 linux: dict[str, Any]) -> None:
-    if value:
-        c["systemControls"] = [
-            {"namespace": str(k), "value": as_text(v)} for k, v in value.items()]
-
-
-def _shm_size(ctx: Context, service: str, value: Any) -> int | None:
-    return _size_mib(ctx, service, "shm_size", value)
-
-
-HANDLERS: dict[str, Handler] = {
-    "command": _map_command,
-    "entrypoint": _map_entrypoint,
-    "environment": _map_environment,
-    "healthcheck": _map_healthcheck,
-    "deploy": _map_deploy,
-    "cpus": _resource("cpu", "cpus", _cpu_units),
-    "mem_limit": _resource("memory", "mem_limit", _size_mib),
-    "mem_reservation": _resource("memoryReservation", "mem_reservation", _size_mib),
-    "depends_on": _map_depends_on,
-    "ulimits": _map_ulimits,
-    "cap_add": _map_capabilities("add"),
-    "cap_drop": _map_capabilities("drop"),
-    "tmpfs": _map_tmpfs,
-    "init": _map_init,
-    "stop_grace_period": _map_stop_grace_period,
-    "user": _copy("user"),
-    "working_dir": _copy("workingDirectory"),
-    "read_only": _copy("readonlyRootFilesystem", bool),
-    "labels": _map_labels,
-    "volumes": _map_volumes,
-    "platform": _map_platform,
-    "privileged": _fargate_refuses("privileged", "tasks cannot run privileged",
-                                   _copy("privileged", bool)),
-    "devices": _fargate_refuses("devices", "no host devices", _linux("devices",
-                                lambda ctx, s, v: _devices(ctx, s, v))),
-    "shm_size": _fargate_refuses("shm_size", "no shared memory size", _linux(
-        "sharedMemorySize", _shm_size)),
-    "security_opt": _fargate_refuses("security_opt", "no Docker security options",
-                                     _copy("dockerSecurityOptions",
-                                           lambda v: [str(x) for x in v])),
-    "sysctls": _map_sysctls,
-    "dns": _awsvpc_refuses("dns", "DNS comes from the VPC", _copy(
-        "dnsServers", lambda v: [str(x) for x in ([v] if isinstance(v, str) else v)])),
-    "pid": _map_task_level("pid", "pidMode"),
-    "ipc": _map_task_level("ipc", "ipcMode"),
-    "configs": _map_compose_configs,
-    **dev_only.HANDLERS,
-}
+RULES: tuple[FieldRule, ...] = (
+    FieldRule('command', 'mapped', 'command',
+              "",
+              _map_command),
+    FieldRule('entrypoint', 'mapped', 'entryPoint',
+              "",
+              _map_entrypoint),
+    FieldRule('environment', 'mapped', 'environment',
+              'values verbatim; an entry with no value is ignored with a notice; a '
+              '`--secret` of the same name replaces it',
+              _map_environment),
+    FieldRule('healthcheck', 'mapped', 'healthCheck',
+              'string → CMD-SHELL; NONE / disable → none; durations rounded up to seconds; '
+              'ranges: ' + ", ".join(f"{compose} {low}-{high}"
+                                     for _, compose, low, high in HEALTH_RANGES),
+              _map_healthcheck),
+    FieldRule('deploy', 'mapped', 'cpu, memory, memoryReservation',
+              'resources.limits.cpus x 1024 (rounded up), limits.memory and '
+              'reservations.memory in MiB (rounded up); other deploy keys ignored',
+              _map_deploy),
+    FieldRule('cpus', 'mapped', 'cpu',
+              'x 1024, rounded up',
+              _resource("cpu", "cpus", cpu_units)),
+    FieldRule('mem_limit', 'mapped', 'memory',
+              'MiB, rounded up',
+              _resource("memory", "mem_limit", size_mib)),
+    FieldRule('mem_reservation', 'mapped', 'memoryReservation',
+              'MiB, rounded up',
+              _resource("memoryReservation", "mem_reservation", size_mib)),
+    FieldRule('depends_on', 'mapped', 'dependsOn',
+              'service_started → START, service_healthy → HEALTHY (target needs a health '
+              'check), service_completed_successfully → SUCCESS (target becomes '
+              'non-essential); services outside the task are dropped with a notice; '
+              '`restart: true` is ignored with a notice',
+              _map_depends_on),
+    FieldRule('stop_grace_period', 'mapped', 'stopTimeout',
+              'seconds, rounded up; 2-120 on Fargate',
+              _map_stop_grace_period),
+    FieldRule('user', 'mapped', 'user',
+              "",
+              copy("user")),
+    FieldRule('working_dir', 'mapped', 'workingDirectory',
+              "",
+              copy("workingDirectory")),
+    FieldRule('read_only', 'mapped', 'readonlyRootFilesystem',
+              "",
+              copy("readonlyRootFilesystem", bool)),
+    FieldRule('labels', 'mapped', 'dockerLabels',
+              "",
+              _map_labels),
+)

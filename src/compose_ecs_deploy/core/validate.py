@@ -16,18 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from compose_ecs_deploy.core import fargate
+from compose_ecs_deploy.core.dev_only import FARGATE_LOG_DRIVERS
 from compose_ecs_deploy.core.secrets import is_secret_reference
-from compose_ecs_deploy.core.service_fields import FARGATE_LOG_DRIVERS
+from compose_ecs_deploy.core.service_fields import HEALTH_RANGES
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
-_HEALTH_RANGES: tuple[tuple[str, str, int, int], ...] = (
-    ("interval", "interval", 5, 300),
-    ("timeout", "timeout", 2, 60),
-    ("retries", "retries", 1, 10),
-    ("startPeriod", "start_period", 0, 300),
-)
 _CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 
 
@@ -259,7 +254,7 @@ def _check_health(checker: _Checker, name: str, check: Mapping[str, Any] | None)
         checker.error(name, "healthcheck.test", "healthcheck-command",
                       "the health check command must be CMD or CMD-SHELL followed by the "
                       "command")
-    for ecs_key, compose_key, low, high in _HEALTH_RANGES:
+    for ecs_key, compose_key, low, high in HEALTH_RANGES:
         value = check.get(ecs_key)
         if value is not None and not low <= int(value) <= high:
             unit = "" if ecs_key == "retries" else " seconds"
