@@ -172,9 +172,11 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
 
     if settings.wait and watches:
         with log.group("waiting for the services to become stable"), stopwatch.phase("wait"):
+            deadline = time.monotonic() + settings.wait_timeout_minutes * 60  # one for both
             outcomes = watch(aws, settings,
                              {n: w for n, w in watches.items() if n not in natives}, log)
-            outcomes.update(watch_native(aws, settings, natives, log) if natives else {})
+            outcomes.update(watch_native(aws, settings, natives, log, deadline=deadline)
+                            if natives else {})
         for name, outcome in outcomes.items():
             results[name].outcome = outcome
             results[name].seconds = time.monotonic() - started

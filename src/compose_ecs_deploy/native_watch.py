@@ -28,15 +28,20 @@ from compose_ecs_deploy.verify import run_verify
 
 
 def watch_native(aws: Aws, settings: Settings, states: dict[str, NativeState], log: Log,
-                 clock: Callable[[], float] = time.monotonic) -> dict[str, Outcome]:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 deadline: float | None = None) -> dict[str, Outcome]:
     """Poll until each service deployment has an outcome, the timeout, or a cancel.
+
+    `deadline` (on `clock`) is the end of the whole wait when rolling services of the same
+    deploy were waited for first; by default the wait timeout starts now.
 
     At the timeout, with rollback-on-failure, each deployment still PENDING or IN_PROGRESS is
     stopped with ROLLBACK once, and the wait ends: ECS carries the rollback out on its own. A
     cancel stops nothing and says where each deployment is.
     """
     cluster = str(settings.cluster)
-    deadline = clock() + settings.wait_timeout_minutes * 60
+    if deadline is None:
+        deadline = clock() + settings.wait_timeout_minutes * 60
     outcomes: dict[str, Outcome] = {}
     interval = 0.0
     try:

@@ -219,3 +219,19 @@ def test_the_summary_says_the_bake_is_left_to_ecs(world: World) -> None:
     summary = summary_markdown(deployment.result, {})
     assert ("✅ completed; ECS finishes the bake time (600 minutes) and the clean-up on its own "
             "(wait-until traffic-shifted)") in summary
+
+
+def test_a_rolling_and_a_blue_green_service_in_one_deploy(world: World, capsys, writes) -> None:
+    native_service(world, "BLUE_GREEN")
+    world.service("worker", containers=("worker",), tags={"simulator:ticks": "1"})
+    capsys.readouterr()
+    code = main(["deploy", "-f", str(world.workdir / "compose.yaml"), "--cluster", CLUSTER,
+                 "--ecs-service", "web=app", "--ecs-service", "worker=worker",
+                 "--image", f"app={IMAGE}", "--image", "worker=example/worker:2",
+                 "--poll-interval", "0.01", "--wait-timeout", "1"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert sorted(names(writes)) == ["RegisterTaskDefinition", "RegisterTaskDefinition",
+                                     "UpdateService", "UpdateService"]
+    assert "web: BLUE_GREEN " in out and "SUCCESSFUL at CLEAN_UP" in out
+    assert "worker: completed" in out and "web: completed" in out
