@@ -1,4 +1,4 @@
-"""moto_server with the ECS rollout simulator and its service deployments.
+"""moto_server with the ECS rollout simulator, its service deployments and one-off tasks.
 
 Start: ``python -m tests.support.moto_server -H 127.0.0.1 -p PORT``.
 
@@ -14,13 +14,14 @@ import sys
 
 from moto import server
 
-from tests.support import ecs_simulator, service_deployments
+from tests.support import ecs_simulator, run_task_simulator, service_deployments
 
 
 def main(argv: list[str] | None = None) -> None:
     """Install the simulator, then run moto's server exactly as ``moto_server`` does."""
     ecs_simulator.install()
     service_deployments.install()
+    run_task_simulator.install()
     server.main(argv if argv is not None else sys.argv[1:])
 
 
