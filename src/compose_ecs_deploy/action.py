@@ -114,9 +114,11 @@ INPUTS: dict[str, Input] = {
     "dry-run": Input("false", "dry_run", _bool),
     "max-retries": Input("4", "max_retries", _number(int)),
     "strict": Input("false", "strict", _bool),
+    "run-before": Input("", "run_before", _lines),
+    "run-timeout": Input("30", "run_timeout_minutes", _number(float)),
 }
 OUTPUTS = ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
-           "deployment-id", "changed", "console-url")
+           "deployment-id", "changed", "console-url", "run-task-arns", "run-exit-codes")
 
 
 def settings_from_inputs(environ: Mapping[str, str]) -> Settings:

@@ -97,7 +97,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_options(deploy)
     _add_build_options(deploy)
     _add_rollout_options(deploy)
+    deploy.add_argument("--run-before", dest="run_before", action="append", default=[],
+                        metavar="SERVICE", help="run this compose service as a one-off task "
+                        "before the rollout (e.g. migrations); it must exit 0; repeatable, "
+                        "in order")
+    _add_run_timeout(deploy)
+
+    run_verb = verb_parsers.add_parser(
+        "run", help="run one compose service as a one-off ECS task and exit with its code",
+        description="Build and push the service's image when it has a build section, register "
+        "its one-off task definition (<family>-<service>) when it changed, run it with the ECS "
+        "service's network settings, print each state change and exit with the task's exit "
+        "code. Nothing is rolled out.")
+    _add_render_options(run_verb)
+    _add_target_options(run_verb)
+    _add_build_options(run_verb)
+    _add_run_timeout(run_verb)
+    run_verb.add_argument("--poll-interval", type=float, default=5.0, metavar="SECONDS",
+                          help="first interval between polls; it grows to 15 s while nothing "
+                          "changes")
+    run_verb.add_argument("run_service", metavar="SERVICE", help="the compose service to run")
+    run_verb.add_argument("run_command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
+                          help="run this command instead of the service's own")
     return parser
+
+
+def _add_run_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-timeout", dest="run_timeout_minutes", type=float, default=30.0,
+                        metavar="MIN", help="minutes to wait for a one-off task; then it is "
+                        "stopped and the run fails (default 30)")
 
 
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -167,7 +195,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     values: dict[str, Any] = {name: tuple(value) if isinstance(value, list) else value
                               for name, value in vars(args).items() if name in names}
     values.update(region=region_from(args.region, environ), environment=environ)
-    if args.verb == "deploy":
+    if args.verb == "run" and values["run_command"][:1] == ("--",):
+        values["run_command"] = values["run_command"][1:]
+    if args.verb in ("deploy", "run"):
         values.update(image_tag=args.image_tag or default_image_tag(environ),
                       max_poll_interval=max(args.poll_interval, 15.0),
                       source_url=source_url(environ))
@@ -209,7 +239,7 @@ class Terminal:
 
 
 VERBS: dict[str, Callable[[Settings, Face], ExitCode]] = {
-    "render": verbs.render, "diff": verbs.diff, "deploy": verbs.deploy}
+    "render": verbs.render, "diff": verbs.diff, "deploy": verbs.deploy, "run": verbs.run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,8 +10,10 @@ result of each service for the outputs and the job summary (`report`).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from compose_ecs_deploy import oneoff
 from compose_ecs_deploy.adapters import ecs
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, sanitise_tag
@@ -19,6 +21,7 @@ from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import native_rollout, rollout
 from compose_ecs_deploy.core.native_rollout import NativeState
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
+from compose_ecs_deploy.errors import InputError
 from compose_ecs_deploy.native_watch import watch_native
 from compose_ecs_deploy.outputs import Publish, image_outputs, publish_nothing, service_outputs
 from compose_ecs_deploy.plan import Plan, Target, make_plans, plan_deploy, previous_images
@@ -57,10 +60,17 @@ class ServiceResult:
 class DeployResult:
     services: list[ServiceResult]
     dry_run: bool = False
+    one_offs: list[oneoff.OneOffResult] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
-        return all(s.succeeded for s in self.services)
+        return (all(s.succeeded for s in self.services)
+                and all(o.succeeded for o in self.one_offs))
+
+    @property
+    def held_back(self) -> bool:
+        """A run-before one-off failed, so no service was rolled out."""
+        return not all(o.succeeded for o in self.one_offs)
 
 
 def console_url(region: str | None, cluster: str, service: str) -> str:
@@ -79,16 +89,24 @@ class Deployment:
 def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
            stopwatch: Stopwatch | None = None, *,
            publish: Publish = publish_nothing) -> Deployment:
-    """Validate, build and push, register what changed, update, watch, roll back.
+    """Validate, build and push, run the one-offs, register what changed, update, watch,
+    roll back.
 
     `publish` gets each group of outputs the moment it is known, so that a later failure
     (a register refused after the push) still leaves the images in the step's outputs.
     """
     stopwatch = stopwatch or Stopwatch()
+    settings = oneoff.without_one_offs(settings, inputs)
+    problems = oneoff.service_problems(inputs, settings, settings.run_before, "run-before")
+    if problems:
+        raise InputError(problems[0].message, problems)
     with stopwatch.phase("plan"):
         planned = plan_deploy(aws, settings, inputs, log)
-    jobs, targets, running, credentials = (planned.jobs, planned.targets, planned.running,
-                                           planned.credentials)
+        gate = oneoff.plan_gate(aws, settings, inputs, planned)
+    jobs, targets, running = planned.jobs, planned.targets, planned.running
+    credentials = gate.credentials if gate else planned.credentials
+    if gate:
+        jobs = jobs + gate.jobs
     plans = planned.plans
     tag = str(settings.image_tag)
     built: dict[str, BuiltImage] = {}
@@ -97,27 +115,48 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
             log.info(f"{job.service}: dry run: would build {job.context} and push "
                      f"{credentials.registry if credentials else ''}/{job.repository}:{tag}")
     elif jobs and credentials:
-        options = BuildOptions(
-            tag=tag, extra_tags=tuple(sanitise_tag(t) for t in settings.additional_tags),
-            skip_existing=settings.skip_existing_image,
-            create_repository=settings.create_repository,
-            scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
-        built = build_and_push(aws, credentials, inputs.project, jobs, options, log,
-                               previous_images(running), stopwatch)
+        built = build_and_push(aws, credentials, inputs.project, jobs,
+                               build_options(settings), log, previous_images(running),
+                               stopwatch)
         publish(image_outputs(built))
-        final = {s: (b.pinned if settings.pin_digest else b.tagged) for s, b in built.items()}
+        final = pushed_images(settings, built)
+        own = gate.own_services if gate else frozenset()
         with stopwatch.phase("plan"):
-            plans = make_plans(inputs, settings, targets, running, final)
+            plans = make_plans(inputs, settings, targets, running,
+                               {s: i for s, i in final.items() if s not in own})
+    if gate:
+        with stopwatch.phase("run-before"):
+            one_offs = oneoff.run_before(
+                aws, settings, gate, oneoff.final_plans(inputs, settings, gate, final)
+                if built else gate.plans, any(p.changed for p in plans), log)
+        publish(oneoff.outputs(one_offs))
+        if not all(o.succeeded for o in one_offs):
+            log.info("rollout not started: a run-before one-off did not succeed")
+            return Deployment(DeployResult(list(_results(settings, plans).values()),
+                                           one_offs=one_offs), built, stopwatch.seconds)
+        result = roll_out(aws, settings, plans, log, stopwatch, publish)
+        result.one_offs = one_offs
+        return Deployment(result, built, stopwatch.seconds)
     return Deployment(roll_out(aws, settings, plans, log, stopwatch, publish), built,
                       stopwatch.seconds)
 
 
-def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
-             stopwatch: Stopwatch, publish: Publish = publish_nothing) -> DeployResult:
-    """Register each changed revision, update its service, watch, roll back failures."""
-    notices = dict.fromkeys(d for p in plans for d in p.rendered.diagnostics)
-    for notice in notices:
-        log.info(notice.render())
+def build_options(settings: Settings) -> BuildOptions:
+    return BuildOptions(
+        tag=str(settings.image_tag),
+        extra_tags=tuple(sanitise_tag(t) for t in settings.additional_tags),
+        skip_existing=settings.skip_existing_image,
+        create_repository=settings.create_repository,
+        scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
+
+
+def pushed_images(settings: Settings, built: Mapping[str, BuiltImage]) -> dict[str, str]:
+    """What a task definition names for each built service: pinned by digest unless not."""
+    return {s: (b.pinned if settings.pin_digest else b.tagged) for s, b in built.items()}
+
+
+def _results(settings: Settings, plans: list[Plan]) -> dict[str, ServiceResult]:
+    """Each service's result before anything was written: what it runs, what would change."""
     results: dict[str, ServiceResult] = {}
     for p in plans:
         name = p.target.ecs_service
@@ -127,6 +166,18 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
             images={c["name"]: c["image"] for c in p.rendered.request["containerDefinitions"]
                     if c["name"] in p.rendered.conversion.services},
             console_url=console_url(settings.region, str(settings.cluster), name))
+    return results
+
+
+def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
+             stopwatch: Stopwatch, publish: Publish = publish_nothing) -> DeployResult:
+    """Register each changed revision, update its service, watch, roll back failures."""
+    notices = dict.fromkeys(d for p in plans for d in p.rendered.diagnostics)
+    for notice in notices:
+        log.info(notice.render())
+    results = _results(settings, plans)
+    for p in plans:
+        name = p.target.ecs_service
         with log.group(f"{name}: task definition diff"):
             if p.changed:
                 for line in p.diff:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from compose_ecs_deploy import oneoff
 from compose_ecs_deploy.build import BuiltImage
 from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.deploy import DeployResult, ServiceResult
@@ -16,7 +17,8 @@ def format_phases(phases: Mapping[str, float]) -> str:
 
 def outputs(result: DeployResult, images: Mapping[str, BuiltImage]) -> dict[str, str]:
     """Every output at the end of a deploy (the edge has published most of them already)."""
-    return {**service_outputs(result.services), **image_outputs(images)}
+    return {**service_outputs(result.services), **image_outputs(images),
+            **(oneoff.outputs(result.one_offs) if result.one_offs else {})}
 
 
 def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
@@ -36,8 +38,8 @@ def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
 
 
 def failure_lines(result: DeployResult) -> list[str]:
-    """One `error:` message per service that did not end well."""
-    lines = []
+    """One `error:` message per one-off and per service that did not end well."""
+    lines = [o.failure_line() for o in result.one_offs if not o.succeeded]
     for service in result.services:
         if service.succeeded or service.outcome is None:
             continue
@@ -70,9 +72,11 @@ def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
         image_list = "<br>".join(f"{c}: `{i}`" for c, i in service.images.items())
         before = last_part(service.revision_before)
         after = last_part(service.task_definition_arn)
+        outcome = ("not rolled out (a run-before one-off failed)" if result.held_back
+                   else _outcome_text(service, result.dry_run))
         parts.append(f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
-                     f"{before} | {after} | {_outcome_text(service, result.dry_run)} | "
-                     f"{service.seconds:.0f} s |")
+                     f"{before} | {after} | {outcome} | {service.seconds:.0f} s |")
+    parts += oneoff.summary_sections(result.one_offs)
     if phases:
         parts += ["", f"Time: {format_phases(phases)}"]
     failures = failure_lines(result)

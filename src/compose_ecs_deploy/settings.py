@@ -51,6 +51,10 @@ class Settings:
     secrets_init_image: str | None = None
     wait_until: str = "complete"
     verify_command: str | None = None
+    run_before: tuple[str, ...] = ()
+    run_timeout_minutes: float = 30.0
+    run_service: str | None = None
+    run_command: tuple[str, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -104,6 +108,9 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     if settings.wait_until not in ("complete", "traffic-shifted"):
         problems.append(f"wait-until {settings.wait_until!r} is not complete or "
                         "traffic-shifted (--wait-until, action input wait-until)")
+    if not settings.run_timeout_minutes > 0:
+        problems.append(f"run timeout {settings.run_timeout_minutes:g} must be a positive "
+                        "number of minutes (--run-timeout, action input run-timeout)")
     if settings.max_retries < 0:
         problems.append(f"max retries {settings.max_retries} must be 0 or more "
                         "(--max-retries, action input max-retries)")

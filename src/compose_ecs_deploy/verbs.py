@@ -60,3 +60,22 @@ def deploy(settings: Settings, face: Face) -> ExitCode:
     for line in failures:
         face.report(Diagnostic.error("deployment-failed", line))
     return EXIT_FAILURE if failures else EXIT_OK
+
+
+def run(settings: Settings, face: Face) -> ExitCode:
+    """One compose service as a one-off task; the exit code is the task's (1 without one)."""
+    from compose_ecs_deploy.adapters.aws import Aws
+    from compose_ecs_deploy.diagnostics import Diagnostic
+    from compose_ecs_deploy.oneoff import run_service
+    from compose_ecs_deploy.render import prepare
+
+    inputs = prepare(settings)
+    aws = Aws(settings.region, max_retries=settings.max_retries)
+    result = run_service(aws, settings, inputs, str(settings.run_service),
+                         settings.run_command, face.log)
+    face.outputs({"run-task-arn": result.task_arn,
+                  "exit-code": "" if result.exit_code is None else str(result.exit_code)})
+    if result.kind == "succeeded":
+        return EXIT_OK
+    face.report(Diagnostic.error("one-off-failed", result.failure_line()))
+    return ExitCode(result.exit_code) if result.exit_code else EXIT_FAILURE

@@ -92,6 +92,8 @@ def test_state_shows_a_task_being_stopped() -> None:
     assert oneoff.state_of({"lastStatus": "PENDING", "desiredStatus": "RUNNING"}) == "PENDING"
     assert oneoff.state_of({"lastStatus": "RUNNING", "desiredStatus": "STOPPED"}) == (
         "RUNNING (stopping)")
+    assert oneoff.state_of({"lastStatus": "DEPROVISIONING", "desiredStatus": "STOPPED"}) == (
+        "DEPROVISIONING")
     assert oneoff.state_of(_stopped()) == "STOPPED"
     assert oneoff.is_stopped(_stopped()) and not oneoff.is_stopped({"lastStatus": "RUNNING"})
     assert oneoff.format_state("migrate", ARN, "RUNNING") == (

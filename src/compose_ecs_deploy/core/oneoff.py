@@ -30,6 +30,7 @@ from typing import Any
 
 TOOL = "compose-ecs-deploy"
 STOPPED = "STOPPED"
+_BEFORE_STOPPING = frozenset({"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING"})
 _STARTED_BY_INVALID = re.compile(r"[^A-Za-z0-9_/-]")
 
 
@@ -162,8 +163,7 @@ def state_of(task: Mapping[str, Any]) -> str:
     """What one progress line shows: the last status, and the desired one when they part
     (a task being stopped is RUNNING with desired STOPPED)."""
     last = str(task.get("lastStatus", "?"))
-    desired = str(task.get("desiredStatus", ""))
-    if desired and desired != last and last != STOPPED and desired == STOPPED:
+    if task.get("desiredStatus") == STOPPED and last in _BEFORE_STOPPING:
         return f"{last} (stopping)"
     return last
 
