@@ -32,6 +32,7 @@ from bench import (
     rows_deploy,
     rows_hardening,
     rows_native,
+    rows_oneoff,
     rows_rebuild,
     rows_seed,
     rows_stack,
@@ -129,6 +130,8 @@ def _hardening(lab: Lab | None) -> list[Row]:
 GROUPS: tuple[Group, ...] = (
     Group("phases", "deploy phases", "none", _with_lab(rows_deploy.phase_rows)),
     Group("calls", "API calls per deploy", "issue 5", _with_lab(rows_deploy.call_rows)),
+    Group("oneoff", "calls a run-before one-off adds", "issue 16",
+          _with_lab(rows_oneoff.oneoff_rows)),
     Group("cli", "CLI deploy wall time", "< 0.8 s", _with_lab(rows_deploy.cli_rows)),
     Group("native", "API calls per poll: BLUE_GREEN", "1 + 1",
           _with_lab(rows_native.native_rows)),

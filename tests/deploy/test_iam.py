@@ -34,7 +34,8 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
     text = (ROOT / "docs" / "iam-policy.json").read_text()
     for placeholder, value in {"<REGION>": REGION, "<ACCOUNT_ID>": ACCOUNT,
                                "<REPOSITORY>": repository, "<CLUSTER>": CLUSTER,
-                               "<SERVICE>": SERVICE, "<TASK_ROLE>": "hello-task",
+                               "<SERVICE>": SERVICE, "<FAMILY>": SERVICE,
+                               "<TASK_ROLE>": "hello-task",
                                "<EXECUTION_ROLE>": "hello-execution"}.items():
         text = text.replace(placeholder, value)
     document = json.loads(text)
@@ -61,6 +62,10 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
             assert resources == [
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}",
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/*"]
+        elif statement["Sid"] == "EcsOneOffTasks":  # the one-off family's revisions, its tasks
+            assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
+            assert resources == [f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-*",
+                                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*"]
         else:
             for resource in resources if isinstance(resources, list) else [resources]:
                 assert resource.startswith("arn:aws:") and "*" not in resource
@@ -92,8 +97,15 @@ def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
             taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-task",
             containerDefinitions=[{"name": "web", "image": "example/web:0"}],
         )["taskDefinition"]["taskDefinitionArn"]
+        ec2 = admin.client("ec2", endpoint_url=url)
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+        group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)[
+            "GroupId"]
         ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=arn,
                            desiredCount=1, launchType="FARGATE",
+                           networkConfiguration={"awsvpcConfiguration": {
+                               "subnets": [subnet], "securityGroups": [group]}},
                            tags=[{"key": "simulator:ticks", "value": "1"}])
         yield {"url": url, "iam": admin.client("iam", endpoint_url=url), "ecs": ecs,
                "repository": repository}
@@ -110,14 +122,14 @@ def user_with(enforced: dict[str, Any], document: dict[str, Any]) -> dict[str, s
 
 
 def deploy_as(credentials: dict[str, str], enforced: dict[str, Any], workdir: Path,
-              monkeypatch, tag: str) -> Any:
+              monkeypatch, tag: str, **extra: Any) -> Any:
     monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
     for key, value in credentials.items():
         monkeypatch.setenv(key, value)
     settings = Settings(
         compose_files=(str(workdir / "compose.yaml"),), services=("web",), cluster=CLUSTER,
         ecs_services=(SERVICE,), region=REGION, ecr_repositories=(enforced["repository"],),
-        image_tag=tag, poll_interval=0.01, max_poll_interval=0.05, max_retries=1)
+        image_tag=tag, poll_interval=0.01, max_poll_interval=0.05, max_retries=1, **extra)
     return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), ConsoleLog())
 
 
@@ -125,8 +137,21 @@ def deploy_as(credentials: dict[str, str], enforced: dict[str, Any], workdir: Pa
 def workdir(aws_env, hello_app: Path, tmp_path: Path) -> Path:
     compose = (hello_app / "compose.yaml").read_text()
     (tmp_path / "compose.yaml").write_text(compose.replace(
-        "context: .", f"context: {hello_app}"))
+        "context: .", f"context: {hello_app}") + MIGRATE.replace("HELLO", str(hello_app)))
     return tmp_path
+
+
+# A one-off with the app's own build (it reuses the pushed image), exiting at once.
+MIGRATE = """
+  migrate:
+    build:
+      context: HELLO
+      network: none
+      args:
+        BASE_IMAGE: ${BASE_IMAGE:-compose-ecs-deploy/base-python:local}
+    command: ["python3", "-c", "print('migrated')"]
+    environment: {SIMULATOR_TICKS: "1"}
+"""
 
 
 def test_the_documented_policy_is_enough_for_a_full_deploy(enforced, workdir, monkeypatch
@@ -178,6 +203,17 @@ def test_each_statement_is_needed(enforced, workdir, monkeypatch, statement: str
     assert "add it to the deploy role's policy (see docs/iam-policy.json)" in message
 
 
+def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch) -> None:
+    full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    deployment = deploy_as(full, enforced, workdir, monkeypatch, "c" * 40,
+                           run_before=("migrate",))
+    assert deployment.result.succeeded and deployment.result.one_offs[0].exit_code == 0
+    without = user_with(enforced, as_moto_checks_it(
+        policy(enforced["repository"], without="EcsOneOffTasks")))
+    with pytest.raises(DeployError, match="ecs:RunTask was denied"):
+        deploy_as(without, enforced, workdir, monkeypatch, "d" * 40, run_before=("migrate",))
+
+
 # Statements no test here can take away: moto does not check iam:PassRole, and ECS's
 # ListTasks/DescribeTasks are asked only when tasks of a new revision stop (the stopped-task
 # path is tested with full rights in test_deploy.py). The README says so.
@@ -185,7 +221,8 @@ NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
 
 
 def test_every_statement_is_either_tested_or_explained() -> None:
-    assert set(STATEMENTS) == set(ENFORCED_BY_MOTO) | NOT_ENFORCED | {"EcsServiceDeployments"}
+    assert set(STATEMENTS) == set(ENFORCED_BY_MOTO) | NOT_ENFORCED | {"EcsServiceDeployments",
+                                                                      "EcsOneOffTasks"}
 
 
 def test_the_readme_lists_the_policy_actions() -> None:

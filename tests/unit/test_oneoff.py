@@ -98,3 +98,18 @@ def test_state_shows_a_task_being_stopped() -> None:
     assert oneoff.is_stopped(_stopped()) and not oneoff.is_stopped({"lastStatus": "RUNNING"})
     assert oneoff.format_state("migrate", ARN, "RUNNING") == (
         "migrate: one-off task 0123456789abcdef RUNNING")
+
+
+def test_the_reusable_workflow_passes_run_before_on() -> None:
+    import pathlib
+
+    import yaml
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "deploy.yml").read_text())
+    call = workflow[True]["workflow_call"]  # PyYAML reads the key `on` as True
+    assert {"run-before", "run-timeout"} <= set(call["inputs"])
+    assert {"run-task-arns", "run-exit-codes"} <= set(call["outputs"])
+    (step,) = [s for s in workflow["jobs"]["deploy"]["steps"] if s.get("id") == "deploy"]
+    assert step["with"]["run-before"] == "${{ inputs.run-before }}"
+    assert step["with"]["run-timeout"] == "${{ inputs.run-timeout }}"
