@@ -330,6 +330,9 @@ def run(aws: Aws, settings: Settings, plan: OneOffPlan, ecs_service: Mapping[str
     """Register if needed, RunTask, wait until the task stops (or the timeout, or a cancel)."""
     name, cluster = plan.service, str(settings.cluster)
     with log.group(f"{name}: one-off task"):
+        for notice in plan.rendered.diagnostics:
+            if notice.service == name:
+                log.info(notice.render())
         if plan.diff:
             for line in plan.diff:
                 log.info(line)

@@ -128,6 +128,13 @@ CASES = [
     Case("strict-not-bool", {"strict": "2"}, (("input strict",),)),
     Case("strict-secret-in-environment", {"strict": "true", "secrets": ""},
          (("API_TOKEN looks like a secret", "strict"),)),
+    Case("run-before-unknown", {"run-before": "migrat"},
+         (("run-before migrat", "no such service"),)),
+    Case("run-before-inactive-profile", {"run-before": "tools"},
+         (("run-before tools", "profile never", "not enabled", "--profile never"),)),
+    Case("run-timeout-not-number", {"run-timeout": "soon"}, (("input run-timeout",),)),
+    Case("run-timeout-zero", {"run-timeout": "0"},
+         (("run timeout 0 must be a positive number of minutes",),)),
     Case("base-bad-field", {"task-definition": "base.json"}, (("sizeInGiB",),),
          files={"base.json": json.dumps({
              "family": "hello", "ephemeralStorage": {"sizeInGiB": "big"},
