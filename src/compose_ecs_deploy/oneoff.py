@@ -147,17 +147,19 @@ def _profiles_of(settings: Settings, name: str) -> list[str]:
 
 def twin_images(inputs: Inputs, services: Sequence[str], task_images: Mapping[str, str],
                 ) -> dict[str, str]:
-    """One-off services whose build section is a built task service's: that image."""
+    """One-off services whose build section is a task service's: that service's image (the
+    one pushed, or the one given with --image)."""
     project = inputs.project
+    candidates = {**inputs.images, **task_images}
     images = {}
     for name in services:
         section = project.services.get(name, {}).get("build")
         if section is None or name in inputs.images:
             continue
-        twin = next((s for s, image in task_images.items()
-                     if project.services.get(s, {}).get("build") == section), None)
+        twin = next((s for s in candidates if s != name
+                     and project.services.get(s, {}).get("build") == section), None)
         if twin is not None:
-            images[name] = task_images[twin]
+            images[name] = candidates[twin]
     return images
 
 

@@ -289,3 +289,23 @@ def test_sigterm_stops_the_one_off_task(shop, aws_env) -> None:
                                   desiredStatus="STOPPED")["taskArns"]
     (task,) = shop.client.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]
     assert task["stopCode"] == "UserInitiated"
+
+
+def test_a_one_off_with_the_app_build_runs_the_app_image(shop) -> None:
+    (shop.workdir / "compose.yaml").write_text(textwrap.dedent("""
+        name: shop
+        services:
+          app:
+            build: .
+          migrate:
+            build: .
+            command: ["npm", "run", "db:migrate"]
+            environment: {SIMULATOR_TICKS: "1"}
+            profiles: ["tools"]
+        """))
+    deployment, recorder, _ = shop.deploy(shop.settings(images=("app=example/app:9",)))
+    assert deployment.result.succeeded
+    registered = [params for name, params in recorder.calls
+                  if name == "RegisterTaskDefinition"]
+    assert [r["family"] for r in registered] == ["shop-migrate", "shop"]
+    assert registered[0]["containerDefinitions"][0]["image"] == "example/app:9"
