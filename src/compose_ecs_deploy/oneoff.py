@@ -38,6 +38,7 @@ from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.build import BuildJob, build_jobs, oci_labels
 from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import oneoff
+from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.core.oneoff import Verdict
 from compose_ecs_deploy.core.taskdef import diff, normalise, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -373,7 +374,7 @@ def _wait(aws: Aws, settings: Settings, result: OneOffResult, task: dict[str, An
                 tasks.stop_task(aws, cluster, result.task_arn,
                                 f"compose-ecs-deploy: run-timeout of {minutes:g} minutes")
                 result.kind, result.task = "timed-out", task
-                result.reason = (f"task {result.task_arn.rsplit('/', 1)[-1]} did not stop "
+                result.reason = (f"task {last_part(result.task_arn)} did not stop "
                                  f"within {minutes:g} minutes (run-timeout); it was stopped "
                                  "(StopTask) and nothing was rolled out")
                 return
@@ -388,7 +389,7 @@ def _wait(aws: Aws, settings: Settings, result: OneOffResult, task: dict[str, An
     except Cancelled as exc:
         tasks.stop_task(aws, cluster, result.task_arn, f"compose-ecs-deploy: {exc}")
         result.kind, result.task = "cancelled", task
-        result.reason = (f"{exc}: task {result.task_arn.rsplit('/', 1)[-1]} was stopped "
+        result.reason = (f"{exc}: task {last_part(result.task_arn)} was stopped "
                          "(StopTask) and nothing was rolled out")
         return
     result.task = task
@@ -421,7 +422,7 @@ def summary_sections(results: Sequence[OneOffResult]) -> list[str]:
         code = "none" if r.exit_code is None else str(r.exit_code)
         parts += ["| outcome | exit code | duration | task |", "|---|---|---|---|",
                   f"| {mark} {r.kind} | {code} | {r.seconds:.0f} s | "
-                  f"[{r.task_arn.rsplit('/', 1)[-1]}]({r.url}) |"]
+                  f"[{last_part(r.task_arn)}]({r.url}) |"]
         if not r.succeeded:
             parts += ["", r.reason]
     return parts

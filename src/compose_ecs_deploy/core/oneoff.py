@@ -28,6 +28,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compose_ecs_deploy.core.arns import last_part
+
 TOOL = "compose-ecs-deploy"
 STOPPED = "STOPPED"
 _BEFORE_STOPPING = frozenset({"PROVISIONING", "PENDING", "ACTIVATING", "RUNNING"})
@@ -104,7 +106,7 @@ class Verdict:
 
     @property
     def task_id(self) -> str:
-        return self.task_arn.rsplit("/", 1)[-1]
+        return last_part(self.task_arn)
 
     @property
     def succeeded(self) -> bool:
@@ -173,11 +175,11 @@ def is_stopped(task: Mapping[str, Any]) -> bool:
 
 
 def format_state(service: str, task_arn: str, state: str) -> str:
-    return f"{service}: one-off task {task_arn.rsplit('/', 1)[-1]} {state}"
+    return f"{service}: one-off task {last_part(task_arn)} {state}"
 
 
 def console_task_url(region: str | None, cluster: str, task_arn: str) -> str:
     region = region or "us-east-1"
-    task_id = task_arn.rsplit("/", 1)[-1]
+    task_id = last_part(task_arn)
     return (f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/"
             f"{task_id}/configuration?region={region}")
