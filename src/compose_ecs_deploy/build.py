@@ -244,19 +244,30 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
     return {job.service: results[job.service] for job in jobs}
 
 
+PULL_FIRST_BEFORE = 27
+"""Engines older than Docker 27 (BuildKit before v0.14) need the previous image pulled."""
+
+
 def _warm_cache(client: Any, credentials: RegistryLogin, candidates: Sequence[str],
                 log: Any) -> tuple[str, ...]:
-    """Pull the first previous image that exists, to build with it as `cache_from`.
+    """The first previous image the registry has, for the build's `cache_from`.
 
-    BuildKit could read its inline cache straight from ECR, but the layers it reuses that
-    way stay remote and are left out of the new image's inline cache, so every other build
-    on a fresh runner would miss it (moby/buildkit#2274). Pulled, they are kept.
+    From Docker 27 on (BuildKit v0.14, moby/buildkit#4796) BuildKit reads its inline cache
+    straight from ECR and carries it on into the new image, so each fresh-runner build hits:
+    the registry is only asked which candidate exists. Pulling it first would break that
+    chain there (the layers of a local image are left out of the new inline cache, so every
+    other build would miss). Older engines had it the other way round (moby/buildkit#2274):
+    layers reused remotely were left out, so there the image is pulled.
     """
     from compose_ecs_deploy.adapters import images
 
+    pull = images.engine_major(client) < PULL_FIRST_BEFORE
     for candidate in dict.fromkeys(candidates):
-        if images.pull(client, candidate, credentials):
-            log.info(f"build cache: pulled {candidate}")
+        if pull and images.pull(client, candidate, credentials):
+            log.info(f"build cache: pulled {candidate} (Docker before {PULL_FIRST_BEFORE})")
+            return (candidate,)
+        if not pull and images.registry_digest(client, candidate, credentials):
+            log.info(f"build cache: {candidate}, read from ECR by BuildKit")
             return (candidate,)
     log.info("build cache: no previous image in ECR; building from scratch")
     return ()

@@ -104,6 +104,15 @@ def _moto_only_info(endpoint_url: str, settings: stack_mod.Settings) -> stack_mo
         base_image=settings.base_image, storage_driver="")
 
 
+_ENGINES: set[str] = set()
+"""The engines (and buildx) this session's stack tests ran on, said at the end of the run."""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for engine in sorted(_ENGINES):
+        terminalreporter.write_line(f"stack tests ran on: {engine}")
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_mod.StackInfo]:
     """The running stack, or with STACK_MOTO_ONLY=1 a moto of this tree's own and nothing else.
@@ -137,6 +146,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_mod.StackI
         guard.check(info.endpoint_url, registry_hosts=info.registry_hosts, environ={})
     except guard.GuardError as exc:
         pytest.fail(str(exc), pytrace=False)
+    _ENGINES.add(info.engine)
     yield info
     if started_here and not os.environ.get("STACK_KEEP"):
         res = run_stack_cli("down", timeout=300)

@@ -32,6 +32,19 @@ Environment knobs (all optional):
     STACK_BASE_INCLUDE     packages in the base image (default python3,python3-venv,ca-certificates)
     STACK_MIRROR           Debian mirror for debootstrap (default: from this machine's apt)
     STACK_STORAGE_DRIVER   force dockerd's storage driver (default overlay2, then vfs)
+    STACK_ENGINE           `forky` (default): Docker 28 and buildx from Debian's testing
+                           suite, a second apt source pinned low; `debian`: this machine's
+                           own suite's docker.io (the fallback when forky cannot be had)
+
+The engine: GitHub's runners run Docker 28 with the buildx plugin, so the stack does too.
+Debian's testing suite (forky) ships docker.io 28 and docker-buildx 0.29, which install on
+Debian 12 (docker.io needs libc6 >= 2.34 and containerd >= 1.4, both met by Debian 12's).
+`up` adds that suite as a second apt source pinned at priority 100, below Debian 12's 500,
+so nothing else is ever upgraded from it, and installs exactly `docker.io/forky` and
+`docker-buildx/forky` (never `-t forky`, which would pull libc6 and the rest along). When
+that fails (no such suite on the mirror, a dependency it cannot meet), it says so and the
+stack runs on Debian 12's docker.io, without buildx. `up` prints which engine and buildx
+run; `stack.json` records them for the tests and the bench.
 """
 
 from __future__ import annotations
@@ -67,6 +80,13 @@ BASE_LABEL = "org.compose-ecs-deploy.base-key"
 BASE_RECIPE_VERSION = "2"
 CERTS_D = Path("/etc/docker/certs.d")
 HOSTS_FILE = Path("/etc/hosts")
+ENGINE_SUITE = "forky"
+ENGINE_PACKAGES = ("docker.io", "docker-buildx")
+ENGINE_PIN_PRIORITY = 100
+APT_SOURCE = Path("/etc/apt/sources.list.d/compose-ecs-deploy-forky.sources")
+APT_PIN = Path("/etc/apt/preferences.d/compose-ecs-deploy-forky")
+APT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+BUILDX_PLUGIN = Path("/usr/libexec/docker/cli-plugins/docker-buildx")
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin"
 REGISTRY_USER = "AWS"
 
@@ -110,6 +130,7 @@ class Settings:
     base_include: str
     mirror: str | None
     storage_driver: str | None
+    engine: str = ENGINE_SUITE
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -128,6 +149,7 @@ class Settings:
             base_include=env.get("STACK_BASE_INCLUDE") or DEFAULT_BASE_INCLUDE,
             mirror=env.get("STACK_MIRROR") or None,
             storage_driver=env.get("STACK_STORAGE_DRIVER") or None,
+            engine=env.get("STACK_ENGINE") or ENGINE_SUITE,
         )
 
     @property
@@ -220,6 +242,15 @@ class StackInfo:
     pids: dict[str, int] = field(default_factory=dict)
     up_seconds: float = 0.0
     base_image_source: str = ""
+    engine_version: str = ""  # the running dockerd's, from its /version
+    engine_origin: str = ""  # its package and the Debian suite that came from
+    buildx_version: str = ""  # the docker-buildx plugin's, "" when there is none
+
+    @property
+    def engine(self) -> str:
+        """One line for logs, test headers and the bench: which engine and buildx run."""
+        buildx = f"buildx {self.buildx_version}" if self.buildx_version else "no buildx"
+        return f"Docker {self.engine_version or '?'} ({self.engine_origin or '?'}), {buildx}"
 
     def env(self) -> dict[str, str]:
         """The variables a shell (or a subprocess) needs to use the stack, guard included."""
@@ -359,6 +390,155 @@ def _wait(probe: Callable[[], bool], *, timeout: float, proc: procs.Proc | None 
 # --------------------------------------------------------------------------- packages
 
 
+@dataclass(frozen=True)
+class Engine:
+    """The installed docker.io and docker-buildx packages, and the suite each came from."""
+
+    version: str
+    origin: str
+    buildx: str
+
+
+def _installed_version(package: str) -> str:
+    res = subprocess.run(["dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", package],
+                         capture_output=True, text=True, check=False)
+    state, _, version = res.stdout.partition(" ")
+    return version.strip() if res.returncode == 0 and state == "installed" else ""
+
+
+def _major(version: str) -> int:
+    match = re.match(r"(?:\d+:)?(\d+)\.", version)
+    return int(match.group(1)) if match else 0
+
+
+def forky_engine_installed() -> bool:
+    """docker.io 28 or later and docker-buildx are installed (from forky, or newer)."""
+    return _major(_installed_version("docker.io")) >= 28 and bool(
+        _installed_version("docker-buildx"))
+
+
+def apt_source_text(mirror: str) -> str:
+    """The second apt source: Debian's testing suite, signed by Debian's own keyring."""
+    return (f"Types: deb\nURIs: {mirror}\nSuites: {ENGINE_SUITE}\nComponents: main\n"
+            f"Signed-By: {APT_KEYRING}\n")
+
+
+def apt_pin_text() -> str:
+    """Every package of the testing suite below Debian 12's own (500): none is ever chosen
+    over the host's, and a package is taken from it only when asked by name."""
+    return (f"# compose-ecs-deploy: Docker 28 from {ENGINE_SUITE}, nothing else\n"
+            f"Package: *\nPin: release n={ENGINE_SUITE}\n"
+            f"Pin-Priority: {ENGINE_PIN_PRIORITY}\n")
+
+
+@contextlib.contextmanager
+def _no_daemon_starts() -> Iterator[None]:
+    """Keep the packages' init scripts from starting the machine's own daemons."""
+    policy = Path("/usr/sbin/policy-rc.d")
+    made = not policy.exists()
+    if made:
+        policy.write_text("#!/bin/sh\nexit 101\n")
+        policy.chmod(0o755)
+    try:
+        yield
+    finally:
+        if made:
+            policy.unlink(missing_ok=True)
+
+
+def _apt_candidate_in_suite(package: str, suite: str) -> bool:
+    res = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
+                         check=False)
+    return bool(re.search(rf"\s{re.escape(suite)}/main\s", res.stdout))
+
+
+def install_forky_engine(say: Say, paths: Paths, mirror: str) -> None:
+    """Add the pinned forky source (once) and install docker.io and docker-buildx from it.
+
+    Only those two are named; apt takes their dependencies from Debian 12 where it can
+    (containerd, runc) because of the pin, and from forky only what Debian 12 lacks.
+    The source files stay, so a later `up` finds the engine installed and does nothing;
+    when the install fails, the files this call wrote are removed again.
+    """
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    log = paths.logs / "apt.log"
+    wrote = []
+    for path, text in ((APT_SOURCE, apt_source_text(mirror)), (APT_PIN, apt_pin_text())):
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            wrote.append(path)
+    try:
+        if not _apt_candidate_in_suite("containerd", _host_codename()):
+            say("apt-get update (the host's package lists are missing)")
+            _run(["apt-get", "update"], what="apt-get update", env=env, log=log)
+        elif not all(_apt_candidate_in_suite(p, ENGINE_SUITE) for p in ENGINE_PACKAGES):
+            say(f"apt-get update of the {ENGINE_SUITE} source only ({APT_SOURCE})")
+            _run(["apt-get", "update", "-o", f"Dir::Etc::SourceList={APT_SOURCE}",
+                  "-o", "Dir::Etc::SourceParts=-", "-o", "APT::Get::List-Cleanup=0"],
+                 what=f"apt-get update ({ENGINE_SUITE})", env=env, log=log)
+        wanted = [f"{package}/{ENGINE_SUITE}" for package in ENGINE_PACKAGES]
+        say(f"installing with apt-get: {' '.join(wanted)}")
+        with _no_daemon_starts():
+            _run(["apt-get", "install", "-y", "--no-install-recommends", *wanted],
+                 what="apt-get install", env=env, log=log)
+        if not forky_engine_installed():
+            raise StackError(f"installed, but docker.io is {_installed_version('docker.io')}")
+    except StackError:
+        for path in wrote:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def ensure_engine(say: Say, s: Settings, paths: Paths) -> None:
+    """Docker 28 and buildx from forky unless STACK_ENGINE=debian; on failure, say why and
+    leave the engine to ensure_packages (Debian 12's docker.io)."""
+    if s.engine == "debian" or forky_engine_installed():
+        return
+    if s.engine != ENGINE_SUITE:
+        raise StackError(f"STACK_ENGINE={s.engine}: use {ENGINE_SUITE} or debian")
+    if os.geteuid() != 0:
+        raise StackError(f"Docker from {ENGINE_SUITE} is not installed, and not root to "
+                         "install it (or set STACK_ENGINE=debian)")
+    try:
+        install_forky_engine(say, paths, s.mirror or apt_mirror(_host_codename()))
+    except StackError as exc:
+        say(f"engine: Docker from {ENGINE_SUITE} could not be installed ({exc}); "
+            f"falling back to {_host_codename()}'s docker.io")
+
+
+def installed_engine() -> Engine:
+    version = _installed_version("docker.io")
+    return Engine(version=version, origin=_origin_of("docker.io", version),
+                  buildx=_buildx_version())
+
+
+def _origin_of(package: str, version: str) -> str:
+    """The suite apt has `version` of `package` from (`forky`, `bookworm`, ...)."""
+    res = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
+                         check=False)
+    lines = res.stdout.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().lstrip("*").split()[:1] == [version]:
+            for source in lines[index + 1:]:
+                if re.match(r"\s+\d+ /var/lib/dpkg/status", source):
+                    continue
+                if match := re.match(r"\s+-?\d+ \S+ (\S+?)/", source):
+                    return match.group(1)
+                break
+    return "local"
+
+
+def _buildx_version() -> str:
+    """`v0.29.1` of the buildx plugin Compose finds, or "" when there is none."""
+    if not BUILDX_PLUGIN.exists():
+        return ""
+    res = subprocess.run([str(BUILDX_PLUGIN), "version"], capture_output=True, text=True,
+                         check=False)
+    words = res.stdout.split()
+    return words[1] if res.returncode == 0 and len(words) > 1 else "?"
+
+
 def ensure_packages(say: Say, paths: Paths) -> list[str]:
     """apt-get install what is missing (apt-get update first only when needed)."""
     missing = sorted({pkg for path, pkg in APT_NEEDS if not Path(path).exists()})
@@ -369,13 +549,7 @@ def ensure_packages(say: Say, paths: Paths) -> list[str]:
     say(f"installing with apt-get: {' '.join(missing)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     log = paths.logs / "apt.log"
-    policy = Path("/usr/sbin/policy-rc.d")
-    made_policy = False
-    if not policy.exists():  # keep the packages' init scripts from starting daemons
-        policy.write_text("#!/bin/sh\nexit 101\n")
-        policy.chmod(0o755)
-        made_policy = True
-    try:
+    with _no_daemon_starts():
         if not _apt_has_candidates(missing):
             _run(["apt-get", "update"], what="apt-get update", env=env, log=log)
         install = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
@@ -384,9 +558,6 @@ def ensure_packages(say: Say, paths: Paths) -> list[str]:
         except StackError:
             _run(["apt-get", "update"], what="apt-get update", env=env, log=log)
             _run(install, what="apt-get install", env=env, log=log)
-    finally:
-        if made_policy:
-            policy.unlink(missing_ok=True)
     still = [pkg for path, pkg in APT_NEEDS if not Path(path).exists()]
     if still:
         raise StackError(f"installed, but still missing: {' '.join(still)} (see {log})")
@@ -438,6 +609,18 @@ def _dockerd_answers(paths: Paths) -> bool:
     except OSError:
         return False
     return ok
+
+
+def _dockerd_version(paths: Paths) -> str:
+    """The running engine's own version (GET /version), as `docker version` shows it."""
+    conn = _UnixHTTPConnection(str(paths.docker_sock), timeout=5)
+    try:
+        conn.request("GET", "/version")
+        return str(json.loads(conn.getresponse().read()).get("Version", ""))
+    except (OSError, ValueError):
+        return ""
+    finally:
+        conn.close()
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):
@@ -937,6 +1120,7 @@ def up(s: Settings | None = None, say: Say = _say) -> StackInfo:
         state = "started" if name in res.started else "already running"
         say(f"{name:<9} {state} (pid {info.pids.get(name)})")
     say(res.timings + (f" (installed: {' '.join(res.installed)})" if res.installed else ""))
+    say(f"engine    {info.engine}")
     say(f"stack up in {info.up_seconds:.1f}s (base image: {info.base_image_source}; "
         f"storage driver: {info.storage_driver}; started: {', '.join(res.started) or 'nothing'})")
     return info
@@ -945,7 +1129,9 @@ def up(s: Settings | None = None, say: Say = _say) -> StackInfo:
 def _up_locked(s: Settings, paths: Paths, say: Say, t0: float) -> _UpResult:
     for d in (paths.pids, paths.logs, paths.run):
         d.mkdir(parents=True, exist_ok=True)
+    ensure_engine(say, s, paths)
     installed = ensure_packages(say, paths)
+    engine = installed_engine()
     moto_bin = ensure_venv_tools(say)
     t_pkgs = time.monotonic()
     config = _load_config(paths)
@@ -987,7 +1173,10 @@ def _up_locked(s: Settings, paths: Paths, say: Say, t0: float) -> _UpResult:
     total = time.monotonic() - t0
     info = _info(s, paths, port, driver)
     info = StackInfo(**{**asdict(info), "pids": pids, "up_seconds": round(total, 2),
-                        "base_image_source": base_source})
+                        "base_image_source": base_source,
+                        "engine_version": _dockerd_version(paths),
+                        "engine_origin": f"docker.io {engine.version} from {engine.origin}",
+                        "buildx_version": engine.buildx})
     _save_json(paths.info, asdict(info))
     paths.env_sh.write_text(_exports(info))
     timings = (f"timings: packages {t_pkgs - t0:.1f}s, daemons {t_daemons - t_pkgs:.1f}s, "
@@ -1130,7 +1319,8 @@ def main(argv: list[str] | None = None) -> int:
             info = StackInfo.load(s.state_dir)
             if info is not None:
                 print(f"endpoint   {info.endpoint_url}\nregistry   {info.registry_url}\n"
-                      f"docker     {info.docker_host}\nbase image {info.base_image}")
+                      f"docker     {info.docker_host}\nbase image {info.base_image}\n"
+                      f"engine     {info.engine}")
             up_now = all(c.answering for c in comps)
             word = "up" if up_now else "partly up" if any(c.alive for c in comps) else "down"
             print(f"stack: {word} ({s.state_dir})")

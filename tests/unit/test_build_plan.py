@@ -4,10 +4,11 @@ the build runs, and the docker config that carries the registry login."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy.adapters.compose_build import docker_config
+from compose_ecs_deploy.adapters.compose_build import build_environment, docker_config
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.build import (
     BuildGroup,
@@ -133,3 +134,22 @@ def test_docker_config_adds_the_registry_login_and_keeps_the_users_other_setting
     assert "credHelpers" not in docker_config(
         login, {"credHelpers": {login.registry: "ecr-login"}})
     assert existing["credHelpers"]["1.dkr.ecr.r.amazonaws.com"] == "ecr-login"
+
+
+def test_docker_config_keeps_the_users_plugin_folder_visible(tmp_path: Path) -> None:
+    """Our private DOCKER_CONFIG would hide a buildx installed in ~/.docker/cli-plugins."""
+    login = RegistryLogin("1.dkr.ecr.r.amazonaws.com", "AWS", "pass", "token")
+    plugins = tmp_path / "cli-plugins"
+    config = docker_config(login, {"cliPluginsExtraDirs": ["/opt/plugins"]}, plugins)
+    assert config["cliPluginsExtraDirs"] == ["/opt/plugins", str(plugins)]
+    assert "cliPluginsExtraDirs" not in docker_config(login, {})
+
+
+def test_compose_always_builds_through_bake_with_the_default_builder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BUILDX_BUILDER", "a-builder-of-another-job")
+    monkeypatch.setenv("COMPOSE_BAKE", "false")
+    environment = build_environment(tmp_path)
+    assert environment["COMPOSE_BAKE"] == "true"
+    assert environment["DOCKER_CONFIG"] == str(tmp_path)
+    assert "BUILDX_BUILDER" not in environment

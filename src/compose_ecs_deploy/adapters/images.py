@@ -34,6 +34,12 @@ def connect() -> docker.DockerClient:
     return client
 
 
+def engine_major(client: docker.DockerClient) -> int:
+    """The engine's major version (`28` of 28.5.2), 0 when it does not say."""
+    match = re.match(r"(\d+)\.", str(client.version().get("Version", "")))
+    return int(match.group(1)) if match else 0
+
+
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
