@@ -126,6 +126,7 @@ class BuildOptions:
     tag: str
     extra_tags: tuple[str, ...] = ()
     skip_existing: bool = True
+    registry_cache: bool = False
     create_repository: bool = False
     scan_on_push: bool = True
     immutable_tags: bool = False
@@ -138,6 +139,7 @@ class BuildGroup:
     jobs: tuple[BuildJob, ...]
     tags: tuple[str, ...]
     cache_from: tuple[str, ...]
+    cache_to: tuple[str, ...] = ("type=inline",)
 
 
 def cache_sources(uri: str, previous: str | None) -> list[str]:
@@ -147,18 +149,28 @@ def cache_sources(uri: str, previous: str | None) -> list[str]:
     return [c for c in dict.fromkeys(candidates) if c and c.startswith(f"{uri}:")]
 
 
+def registry_cache(uri: str) -> tuple[str, str]:
+    """(cache_from, cache_to) of the build cache kept in ECR as `uri:buildcache`: every
+    stage's layers (mode=max), as an OCI image manifest, which ECR stores (its default
+    cache manifest it does not)."""
+    ref = f"{uri}:buildcache"
+    return (f"type=registry,ref={ref}",
+            f"type=registry,ref={ref},mode=max,image-manifest=true,oci-mediatypes=true")
+
+
 def build_file(project_name: str, groups: Sequence[BuildGroup],
                top_level_secrets: Mapping[str, Any]) -> dict[str, Any]:
     """The compose file `docker compose build` runs: one service per group, named after its
-    first service, with our tags, the previous images as cache, and inline cache written
-    into the new image so that the next fresh runner can reuse it."""
+    first service, with our tags, the previous images as cache, and our cache export
+    (inline cache written into the new image, or the registry cache) so that the next fresh
+    runner can reuse it; a `cache_to` of the build section's own wins."""
     services: dict[str, Any] = {}
     for group in groups:
         job = group.jobs[0]
         section = {key: value for key, value in job.section.items() if key != "tags"}
         section["tags"] = list(group.tags[1:])
         section["cache_from"] = [*(section.get("cache_from") or []), *group.cache_from]
-        section["cache_to"] = section.get("cache_to") or ["type=inline"]
+        section["cache_to"] = section.get("cache_to") or list(group.cache_to)
         service: dict[str, Any] = {"image": group.tags[0], "build": section}
         if job.platform:
             service["platform"] = job.platform
@@ -197,6 +209,12 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
         repositories[repository] = found
 
     client = images.connect()
+    if options.registry_cache and not images.exports_build_cache(client):
+        raise BuildError(
+            "registry-cache: this engine cannot export a build cache (BuildKit's docker "
+            "driver on the classic image store writes inline cache only); turn on the "
+            'containerd image store (daemon.json "features": {"containerd-snapshotter": '
+            "true}, the default from Docker 29) or leave registry-cache off")
     images.login(client, credentials)
     results: dict[str, BuiltImage] = {}
     to_build: list[BuildJob] = []
@@ -226,7 +244,12 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
             candidates = [source for job in members for source in cache_sources(
                 repositories[job.repository].uri, previous_images.get(job.service))]
             cache = _warm_cache(client, credentials, candidates, log)
-            groups.append(BuildGroup(tuple(members), tags, cache))
+            if options.registry_cache:
+                cache_from, cache_to = registry_cache(uris[0])
+                groups.append(BuildGroup(tuple(members), tags, (cache_from, *cache),
+                                         (cache_to,)))
+            else:
+                groups.append(BuildGroup(tuple(members), tags, cache))
         compose_build.build(build_file(project.name, groups, project.secrets), credentials,
                             log)
     for group in groups:

@@ -160,6 +160,9 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
                         "already in ECR")
     parser.add_argument("--no-pin-digest", dest="pin_digest", action="store_false",
                         help="put repo:tag in the task definition instead of repo:tag@digest")
+    parser.add_argument("--registry-cache", action="store_true",
+                        help="keep every stage's build cache in ECR (REPO:buildcache, "
+                        "mode=max); needs an engine with the containerd image store")
 
 
 def _add_rollout_options(parser: argparse.ArgumentParser) -> None:

@@ -146,6 +146,7 @@ def build_options(settings: Settings) -> BuildOptions:
         tag=str(settings.image_tag),
         extra_tags=tuple(sanitise_tag(t) for t in settings.additional_tags),
         skip_existing=settings.skip_existing_image,
+        registry_cache=settings.registry_cache,
         create_repository=settings.create_repository,
         scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
 

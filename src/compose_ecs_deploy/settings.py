@@ -44,6 +44,7 @@ class Settings:
     immutable_tags: bool = False
     skip_existing_image: bool = True
     pin_digest: bool = True
+    registry_cache: bool = False
     build_args: tuple[str, ...] = ()
     platform: str | None = None
     source_url: str | None = None

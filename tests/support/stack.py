@@ -657,6 +657,50 @@ def _start_dockerd(paths: Paths, driver: str) -> procs.Proc:
     return proc
 
 
+@contextlib.contextmanager
+def extra_engine(name: str, *, driver: str = "vfs", tmpfs_size: str | None = None,
+                 daemon_config: dict[str, Any] | None = None) -> Iterator[str]:
+    """A second dockerd of our own beside the stack's (same binary, same loopback rules), in
+    /run/ced-<name>-<pid>; yields its DOCKER_HOST. For tests that need an engine set up
+    otherwise: a data-root on a small tmpfs, the containerd image store. Stopped by PID, its
+    mounts undone and its folder removed after."""
+    import docker
+
+    paths = Paths(Path(f"/run/ced-{name}-{os.getpid()}"))
+    for folder in (paths.data_root, paths.pids, paths.logs, paths.daemon_json.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+    paths.daemon_json.write_text(json.dumps(daemon_config or {}) + "\n")
+    if tmpfs_size:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={tmpfs_size}", "tmpfs",
+                        str(paths.data_root)], check=True)
+    dockerd = _start_dockerd(paths, driver)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:  # the client asks the engine's API version as it is made
+                docker.DockerClient(base_url=f"unix://{paths.docker_sock}", timeout=120).close()
+                break
+            except docker.errors.DockerException as exc:
+                if time.monotonic() > deadline or not dockerd.alive():
+                    raise StackError(f"dockerd {name} did not start:\n"
+                                     f"{_tail(paths.logs / 'dockerd.log')}") from exc
+                time.sleep(0.2)
+        yield f"unix://{paths.docker_sock}"
+    finally:
+        procs.stop([dockerd])
+        procs.stop(leftovers(paths))
+        _unmount_under(paths.state)  # lazily: the engine's last handles may linger
+        subprocess.run(["rm", "-rf", str(paths.state)], check=True)
+
+
+def import_base_image(s: Settings, client: Any) -> None:
+    """The base image from its cached tarball into another engine (`up` made the tarball)."""
+    tarball = s.cache_dir / f"base-{s.base_suite}-{base_key(s)}.tar"
+    repo, _, tag = s.base_image.rpartition(":")
+    with tarball.open("rb") as f:
+        client.api.import_image(src=f, repository=repo, tag=tag, changes=BASE_CHANGES)
+
+
 def _record_containerd(paths: Paths, dockerd: procs.Proc) -> None:
     """dockerd starts its own containerd: record it too, so that `down` can check it."""
     pidfile = paths.exec_root / "containerd" / "containerd.pid"
@@ -1032,6 +1076,11 @@ def build_base_tarball(say: Say, s: Settings, paths: Paths, tarball: Path) -> No
         shutil.rmtree(work, ignore_errors=True)
 
 
+BASE_CHANGES = ("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "ENV LANG=C.UTF-8", 'CMD ["python3"]')
+"""What `docker import` adds to the base image's root file system."""
+
+
 def ensure_base_image(say: Say, s: Settings, paths: Paths) -> str:
     """`cached` (in the engine), `imported` (from the cached tarball) or `built`."""
     import docker.errors
@@ -1053,12 +1102,7 @@ def ensure_base_image(say: Say, s: Settings, paths: Paths) -> str:
     repo, _, tag = s.base_image.rpartition(":")
     if not repo or "/" in tag:
         repo, tag = s.base_image, "latest"
-    changes = [
-        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "ENV LANG=C.UTF-8",
-        'CMD ["python3"]',
-        f"LABEL {BASE_LABEL}={key}",
-    ]
+    changes = [*BASE_CHANGES, f"LABEL {BASE_LABEL}={key}"]
     with tarball.open("rb") as f:
         client.api.import_image(src=f, repository=repo, tag=tag, changes=changes)
     image = client.images.get(s.base_image)

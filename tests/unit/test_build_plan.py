@@ -16,6 +16,7 @@ from compose_ecs_deploy.build import (
     build_jobs,
     cache_sources,
     oci_labels,
+    registry_cache,
     repository_map,
     sanitise_tag,
 )
@@ -153,3 +154,21 @@ def test_compose_always_builds_through_bake_with_the_default_builder(
     assert environment["COMPOSE_BAKE"] == "true"
     assert environment["DOCKER_CONFIG"] == str(tmp_path)
     assert "BUILDX_BUILDER" not in environment
+
+
+def test_registry_cache_writes_every_stage_to_repo_buildcache_unless_the_section_has_its_own(
+        ) -> None:
+    uri = "1.dkr.ecr.r.amazonaws.com/app"
+    cache_from, cache_to = registry_cache(uri)
+    assert cache_from == f"type=registry,ref={uri}:buildcache"
+    assert cache_to == (f"type=registry,ref={uri}:buildcache,mode=max,image-manifest=true,"
+                        "oci-mediatypes=true")
+    project = Project(name="p", services={
+        "web": {"build": {"context": "/web"}},
+        "api": {"build": {"context": "/api", "cache_to": ["type=local,dest=/c"]}}})
+    web, api = build_jobs(project, ["web", "api"], {}, ["web=a", "api=b"], {}, {}, None)
+    document = build_file("p", [BuildGroup((web,), (f"{uri}:sha",), (cache_from,), (cache_to,)),
+                                BuildGroup((api,), ("b:sha",), (), (cache_to,))], {})
+    assert document["services"]["web"]["build"]["cache_from"] == [cache_from]
+    assert document["services"]["web"]["build"]["cache_to"] == [cache_to]
+    assert document["services"]["api"]["build"]["cache_to"] == ["type=local,dest=/c"]

@@ -40,6 +40,13 @@ def engine_major(client: docker.DockerClient) -> int:
     return int(match.group(1)) if match else 0
 
 
+def exports_build_cache(client: docker.DockerClient) -> bool:
+    """Whether BuildKit in this engine can export a cache other than inline: only on the
+    containerd image store (`driver-type io.containerd.snapshotter.v1` in the engine's info)."""
+    status = client.info().get("DriverStatus") or []
+    return any(str(value).startswith("io.containerd.snapshotter") for _, value in status)
+
+
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:300]
