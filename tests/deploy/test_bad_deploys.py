@@ -82,6 +82,7 @@ CASES = [
     Case("skip-existing-image-not-bool", {"skip-existing-image": "1"},
          (("input skip-existing-image",),)),
     Case("pin-digest-not-bool", {"pin-digest": "yes"}, (("input pin-digest",),)),
+    Case("registry-cache-not-bool", {"registry-cache": "on"}, (("input registry-cache",),)),
     Case("secrets-malformed", {"secrets": "API_TOKEN"}, (("--secret", "NAME=ARN"),)),
     Case("secrets-bad-arn", {"secrets": "API_TOKEN=arn:aws:secretsmanager:x"},
          (("API_TOKEN", "neither a Secrets Manager ARN"),)),

@@ -41,7 +41,8 @@ def containerd_engine(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[A
     """A dockerd with the containerd image store and the base image; DOCKER_HOST points at
     it for the test. Its client."""
     config = {"features": {"containerd-snapshotter": True}}
-    with stack_mod.extra_engine("cache", driver="overlay2", daemon_config=config) as host:
+    # On the containerd store the storage driver names a containerd snapshotter.
+    with stack_mod.extra_engine("cache", driver="overlayfs", daemon_config=config) as host:
         client = docker.DockerClient(base_url=host, timeout=300)
         stack_mod.import_base_image(stack_mod.Settings.from_env(), client)
         monkeypatch.setenv("DOCKER_HOST", host)
