@@ -128,6 +128,10 @@ def _push_once(client: docker.DockerClient, repository: str, tag_name: str,
     except (APIError, DockerException) as exc:
         raise BuildError(f"pushing {repository}:{tag_name} failed: {_short(exc)}") from exc
     if digest is None:
+        # The containerd image store (Docker 29's default) reports no aux digest: ask the
+        # registry what it now serves under the tag, which is the digest to pin anyway.
+        digest = registry_digest(client, f"{repository}:{tag_name}", credentials)
+    if digest is None:
         raise BuildError(f"pushing {repository}:{tag_name} ended without a digest from the "
                          "registry")
     return digest
