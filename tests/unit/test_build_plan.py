@@ -172,3 +172,11 @@ def test_registry_cache_writes_every_stage_to_repo_buildcache_unless_the_section
     assert document["services"]["web"]["build"]["cache_from"] == [cache_from]
     assert document["services"]["web"]["build"]["cache_to"] == [cache_to]
     assert document["services"]["api"]["build"]["cache_to"] == ["type=local,dest=/c"]
+
+
+def test_the_deploy_passes_registry_cache_on_to_the_build() -> None:
+    from compose_ecs_deploy.deploy import build_options
+    from compose_ecs_deploy.settings import Settings
+
+    assert build_options(Settings((), registry_cache=True, image_tag="sha")).registry_cache
+    assert not build_options(Settings((), image_tag="sha")).registry_cache
