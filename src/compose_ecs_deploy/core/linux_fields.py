@@ -28,6 +28,29 @@ _PLATFORMS = {
 }
 
 
+def _linux_of(container: Mapping[str, Any]) -> Mapping[str, Any]:
+    return container.get("linuxParameters") or {}
+
+
+# What Fargate cannot run ("Amazon ECS task definition differences for Fargate" in the ECS
+# developer guide): compose field -> what it asks for, and whether a container definition
+# asks for it. The converter refuses the compose field with these words; `validate` refuses
+# the same in values from x-ecs or a base, so each rule is written once.
+FARGATE_UNSUPPORTED: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] = {
+    "privileged": ("privileged containers", lambda c: bool(c.get("privileged"))),
+    "devices": ("host devices", lambda c: bool(_linux_of(c).get("devices"))),
+    "tmpfs": ("tmpfs mounts", lambda c: bool(_linux_of(c).get("tmpfs"))),
+    "shm_size": ("a shared memory size", lambda c: bool(_linux_of(c).get("sharedMemorySize"))),
+    "security_opt": ("Docker security options",
+                     lambda c: bool(c.get("dockerSecurityOptions"))),
+    "cap_add": ("capabilities other than SYS_PTRACE",
+                lambda c: any(cap != "SYS_PTRACE" for cap in
+                              (_linux_of(c).get("capabilities") or {}).get("add") or [])),
+    "ulimits": ("ulimits other than nofile",
+                lambda c: any(u.get("name") != "nofile" for u in c.get("ulimits") or [])),
+}
+
+
 def _strings(value: Any) -> list[str]:
     return [str(item) for item in ([value] if isinstance(value, str) else value)]
 
@@ -166,10 +189,11 @@ def _refused_when(blocked: Callable[[FieldContext], bool], compose_key: str, cod
     return handler
 
 
-def _fargate_refuses(compose_key: str, why: str, apply: Handler) -> Handler:
+def _fargate_refuses(compose_key: str, apply: Handler) -> Handler:
+    what = FARGATE_UNSUPPORTED[compose_key][0]
     return _refused_when(
         lambda ctx: ctx.fargate, compose_key, f"fargate-{compose_key.replace('_', '-')}",
-        f"{compose_key} is not available on Fargate ({why}); remove it or use the EC2 launch "
+        f"Fargate does not support {what}; remove it or use the EC2 launch "
         "type (x-ecs.requiresCompatibilities: [EC2])", apply)
 
 
@@ -261,19 +285,16 @@ RULES: tuple[FieldRule, ...] = (
               _map_platform),
     FieldRule('privileged', 'mapped', 'privileged',
               'rejected on Fargate',
-              _fargate_refuses("privileged", "tasks cannot run privileged",
-                                     copy("privileged", bool))),
+              _fargate_refuses("privileged", copy("privileged", bool))),
     FieldRule('devices', 'mapped', 'linuxParameters.devices',
               'rejected on Fargate',
-              _fargate_refuses("devices", "no host devices", _linux("devices", _devices))),
+              _fargate_refuses("devices", _linux("devices", _devices))),
     FieldRule('shm_size', 'mapped', 'linuxParameters.sharedMemorySize',
               'rejected on Fargate',
-              _fargate_refuses("shm_size", "no shared memory size",
-                                   _linux("sharedMemorySize", _shm_size))),
+              _fargate_refuses("shm_size", _linux("sharedMemorySize", _shm_size))),
     FieldRule('security_opt', 'mapped', 'dockerSecurityOptions',
               'rejected on Fargate',
-              _fargate_refuses("security_opt", "no Docker security options",
-                                       copy("dockerSecurityOptions", _strings))),
+              _fargate_refuses("security_opt", copy("dockerSecurityOptions", _strings))),
     FieldRule('sysctls', 'mapped', 'systemControls',
               "",
               _map_sysctls),

@@ -17,6 +17,7 @@ from typing import Any
 
 from compose_ecs_deploy.core import fargate
 from compose_ecs_deploy.core.dev_only import FARGATE_LOG_DRIVERS
+from compose_ecs_deploy.core.linux_fields import FARGATE_UNSUPPORTED
 from compose_ecs_deploy.core.secrets import is_secret_reference
 from compose_ecs_deploy.core.service_fields import HEALTH_RANGES
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
@@ -351,26 +352,11 @@ def _check_memory(
 
 def _check_fargate_container(checker: _Checker, name: str, c: Mapping[str, Any]) -> None:
     """The same launch-type rules the converter enforces, for values from x-ecs or the base."""
-    linux = c.get("linuxParameters") or {}
-    problems: list[tuple[str, str]] = []
-    if c.get("privileged"):
-        problems.append(("privileged", "privileged containers"))
-    if linux.get("devices"):
-        problems.append(("devices", "host devices"))
-    if linux.get("tmpfs"):
-        problems.append(("tmpfs", "tmpfs mounts"))
-    if linux.get("sharedMemorySize"):
-        problems.append(("shm_size", "a shared memory size"))
-    if c.get("dockerSecurityOptions"):
-        problems.append(("security_opt", "Docker security options"))
-    added = (linux.get("capabilities") or {}).get("add") or []
-    if any(cap != "SYS_PTRACE" for cap in added):
-        problems.append(("cap_add", "capabilities other than SYS_PTRACE"))
+    problems = [(field, what) for field, (what, asks) in FARGATE_UNSUPPORTED.items()
+                if asks(c)]
     driver = (c.get("logConfiguration") or {}).get("logDriver")
     if driver and driver not in FARGATE_LOG_DRIVERS:
         problems.append(("logging.driver", f"the {driver} log driver"))
-    if any(u.get("name") != "nofile" for u in c.get("ulimits") or []):
-        problems.append(("ulimits", "ulimits other than nofile"))
     for field, what in problems:
         checker.error(name, field, "fargate-unsupported",
                       f"Fargate does not support {what}; remove it or use the EC2 launch type")
