@@ -46,7 +46,6 @@ from compose_ecs_deploy.errors import Cancelled, DeployError, InputError
 from compose_ecs_deploy.plan import Planned
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
 from compose_ecs_deploy.settings import Settings
-from compose_ecs_deploy.timing import Stopwatch
 from compose_ecs_deploy.writes import careful_write
 
 OneOffKind = Literal["succeeded", "failed", "timed-out", "cancelled", "skipped", "dry-run"]
@@ -426,56 +425,3 @@ def summary_sections(results: Sequence[OneOffResult]) -> list[str]:
         if not r.succeeded:
             parts += ["", r.reason]
     return parts
-
-
-# --------------------------------------------------------------------------- the run verb
-
-
-def run_service(aws: Aws, settings: Settings, inputs: Inputs, service: str,
-                command: Sequence[str], log: Log) -> OneOffResult:
-    """`run`: build the service's image if it has a build section, then run it once with
-    the first ECS service's network settings; no rollout."""
-    from compose_ecs_deploy.build import build_and_push
-    from compose_ecs_deploy.deploy import build_options, pushed_images
-    from compose_ecs_deploy.plan import parse_targets, previous_images, read_running
-    from compose_ecs_deploy.settings import deploy_option_problems
-
-    problems = deploy_option_problems(settings)
-    problems += service_problems(inputs, settings, [service], "run")
-    targets = parse_targets(settings)[:1]
-    jobs: list[BuildJob] = []
-    if not problems:
-        try:
-            jobs = build_jobs(inputs.project, [service], inputs.images,
-                              settings.ecr_repositories,
-                              dict(parse_pairs(settings.build_args, "--build-arg")),
-                              oci_labels(settings.image_tag, settings.source_url),
-                              settings.platform)
-        except InputError as exc:
-            problems.extend(exc.diagnostics)
-    if jobs and not settings.image_tag:
-        problems.append(Diagnostic.error("image-tag-missing", "no image tag: pass --image-tag"))
-    if problems:
-        raise InputError(problems[0].message, problems)
-    running = read_running(aws, settings, targets)
-    current = running[targets[0].ecs_service]
-    # The task's family by the conversion's precedence: --family, x-ecs, the running one.
-    family = settings.family or str(inputs.project.x_ecs.get("family")
-                                    or current.task_definition["family"])
-    base = (inputs.base_file if inputs.base_file is not None
-            else strip_read_only(current.task_definition))
-    everyone = frozenset(inputs.project.services)
-    images = {job.service: f"{job.repository}:{settings.image_tag}" for job in jobs}
-    rendered = render(inputs, settings, service, family=family, base=base, images=images,
-                      task_services=everyone)
-    latest = tasks.latest_revision(aws, str(rendered.request["family"]))
-    if jobs:
-        credentials = ecr.login(aws)
-        log.mask(credentials.password)
-        log.mask(credentials.token)
-        built = build_and_push(aws, credentials, inputs.project, jobs, build_options(settings),
-                               log, previous_images(running), Stopwatch())
-        rendered = render(inputs, settings, service, family=family, base=base,
-                          images=pushed_images(settings, built), task_services=everyone)
-    return run(aws, settings, with_diff(service, rendered, latest), current.service, log,
-               command)

@@ -66,8 +66,8 @@ def run(settings: Settings, face: Face) -> ExitCode:
     """One compose service as a one-off task; the exit code is the task's (1 without one)."""
     from compose_ecs_deploy.adapters.aws import Aws
     from compose_ecs_deploy.diagnostics import Diagnostic
-    from compose_ecs_deploy.oneoff import run_service
     from compose_ecs_deploy.render import prepare
+    from compose_ecs_deploy.run_verb import run_service
 
     inputs = prepare(settings)
     aws = Aws(settings.region, max_retries=settings.max_retries)
