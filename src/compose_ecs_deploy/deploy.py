@@ -21,10 +21,10 @@ from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import native_rollout, rollout
 from compose_ecs_deploy.core.native_rollout import NativeState
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
-from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.errors import Cancelled, InputError
 from compose_ecs_deploy.native_watch import watch_native
 from compose_ecs_deploy.outputs import Publish, image_outputs, publish_nothing, service_outputs
-from compose_ecs_deploy.plan import Plan, Target, make_plans, plan_deploy, previous_images
+from compose_ecs_deploy.plan import Plan, Target, plan_deploy, previous_images
 from compose_ecs_deploy.render import Inputs
 from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.timing import Stopwatch
@@ -103,7 +103,7 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
     with stopwatch.phase("plan"):
         planned = plan_deploy(aws, settings, inputs, log)
         gate = oneoff.plan_gate(aws, settings, inputs, planned)
-    jobs, targets, running = planned.jobs, planned.targets, planned.running
+    jobs, running = planned.jobs, planned.running
     credentials = gate.credentials if gate else planned.credentials
     if gate:
         jobs = jobs + gate.jobs
@@ -121,9 +121,8 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
         publish(image_outputs(built))
         final = pushed_images(settings, built)
         own = gate.own_services if gate else frozenset()
-        with stopwatch.phase("plan"):
-            plans = make_plans(inputs, settings, targets, running,
-                               {s: i for s, i in final.items() if s not in own})
+        plans = [p.with_images({s: i for s, i in final.items() if s not in own})
+                 for p in plans]
     if gate:
         with stopwatch.phase("run-before"):
             one_offs = oneoff.run_before(
@@ -172,7 +171,12 @@ def _results(settings: Settings, plans: list[Plan]) -> dict[str, ServiceResult]:
 
 def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
              stopwatch: Stopwatch, publish: Publish = publish_nothing) -> DeployResult:
-    """Register each changed revision, update its service, watch, roll back failures."""
+    """Register each changed revision, update its service, watch, roll back failures.
+
+    A service whose PRIMARY deployment has not COMPLETED is never "unchanged": when that
+    deployment is of the revision this run would register, it is watched to its end (an
+    earlier run started it and did not wait, or stopped waiting); otherwise it is deployed.
+    """
     notices = dict.fromkeys(d for p in plans for d in p.rendered.diagnostics)
     for notice in notices:
         log.info(notice.render())
@@ -188,6 +192,7 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
     if settings.dry_run:
         for p in plans:
             action = ("would register a new revision and update the service" if p.changed
+                      else "would watch the unfinished deployment" if p.unfinished
                       else "would leave the service alone")
             log.info(f"{p.target.ecs_service}: dry run: {action}")
         return DeployResult(list(results.values()), dry_run=True)
@@ -195,69 +200,105 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
     started = time.monotonic()
     watches: dict[str, WatchState] = {}
     natives: dict[str, NativeState] = {}  # BLUE_GREEN, LINEAR, CANARY: ECS runs them
-    for p in plans:
-        name = p.target.ecs_service
-        result = results[name]
-        if not p.changed and not settings.force_new_deployment:
+    try:
+        for p in plans:
+            _start(aws, settings, p, results, watches, natives, log, stopwatch, publish)
+        if settings.wait and watches:
+            with log.group("waiting for the services to become stable"), \
+                    stopwatch.phase("wait"):
+                deadline = time.monotonic() + settings.wait_timeout_minutes * 60  # one for both
+                outcomes = watch(aws, settings,
+                                 {n: w for n, w in watches.items() if n not in natives}, log)
+                outcomes.update(watch_native(aws, settings, natives, log, deadline=deadline)
+                                if natives else {})
+            for name, outcome in outcomes.items():
+                results[name].outcome = outcome
+                results[name].seconds = time.monotonic() - started
+                if name in natives and outcome.succeeded:
+                    results[name].note = native_rollout.completion_note(natives[name])
+            with stopwatch.phase("rollback"):  # ECS, not UpdateService, reverses native ones
+                _roll_back(aws, settings,
+                           [p for p in plans if p.target.ecs_service not in natives], results,
+                           log)
+    except Cancelled as exc:  # between an update and the wait: name what was started
+        for name, state in watches.items():
+            if results[name].outcome is None:
+                outcome = rollout.cancelled(state, str(exc))
+                results[name].outcome = outcome
+                log.info(f"{name}: {outcome.reason}")
+        if not watches:
+            raise
+    return DeployResult(list(results.values()))
+
+
+def _start(aws: Aws, settings: Settings, p: Plan, results: dict[str, ServiceResult],
+           watches: dict[str, WatchState], natives: dict[str, NativeState], log: Log,
+           stopwatch: Stopwatch, publish: Publish) -> None:
+    """Register and update one service, or follow its unfinished (rolling) deployment, or
+    leave it; the outputs are published after each write."""
+    name = p.target.ecs_service
+    result = results[name]
+    unfinished = None if native_rollout.is_native(p.service) else p.unfinished
+    if not p.changed and not settings.force_new_deployment:
+        if unfinished is None:
             log.info(f"{name}: unchanged; service left alone (changed=false)")
-            continue
-        if p.changed:
-            with stopwatch.phase("register"):
-                registered = register(aws, settings, p, log)
-            result.task_definition_arn = str(registered["taskDefinitionArn"])
-            log.info(f"{name}: registered {result.task_definition_arn}")
-            publish(service_outputs(results.values()))
-        with stopwatch.phase("update"):
-            service = update(aws, settings, name, result.task_definition_arn, p.service, log)
-        watches[name] = rollout.start(name, result.task_definition_arn, service)
+            return
+        watches[name] = rollout.start(
+            name, p.current_arn, p.service, essential=p.essential,
+            rollback_on_failure=settings.rollback_on_failure,
+            deployment_id=str(unfinished.get("id")))
         result.deployment_id = watches[name].deployment_id
         publish(service_outputs(results.values()))
-        log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
-        if native_rollout.is_native(service):
-            natives[name] = native_rollout.start(name, result.task_definition_arn, service,
-                                                 settings.wait_until)
-        elif settings.wait_until != "complete":
-            log.info(f"{name}: notice: wait-until {settings.wait_until} applies to BLUE_GREEN, "
-                     f"LINEAR and CANARY deployments; this one is "
-                     f"{native_rollout.strategy(service)}, so the wait lasts until it is "
-                     "complete")
-
-    if settings.wait and watches:
-        with log.group("waiting for the services to become stable"), stopwatch.phase("wait"):
-            deadline = time.monotonic() + settings.wait_timeout_minutes * 60  # one for both
-            outcomes = watch(aws, settings,
-                             {n: w for n, w in watches.items() if n not in natives}, log)
-            outcomes.update(watch_native(aws, settings, natives, log, deadline=deadline)
-                            if natives else {})
-        for name, outcome in outcomes.items():
-            results[name].outcome = outcome
-            results[name].seconds = time.monotonic() - started
-            if name in natives and outcome.succeeded:
-                results[name].note = native_rollout.completion_note(natives[name])
-        with stopwatch.phase("rollback"):  # ECS, not UpdateService, reverses the native ones
-            _roll_back(aws, settings, [p for p in plans if p.target.ecs_service not in natives],
-                       results, log)
-    return DeployResult(list(results.values()))
+        log.info(f"{name}: no change, but deployment {result.deployment_id} of this revision "
+                 f"is {unfinished.get('rolloutState') or 'not finished'} (an earlier run "
+                 "started it); following it to its end")
+        return
+    if p.changed:
+        with stopwatch.phase("register"):
+            registered = register(aws, settings, p, log)
+        result.task_definition_arn = str(registered["taskDefinitionArn"])
+        log.info(f"{name}: registered {result.task_definition_arn}")
+        publish(service_outputs(results.values()))
+    with stopwatch.phase("update"):
+        service = update(aws, settings, name, result.task_definition_arn, p.service, log)
+    watches[name] = rollout.start(name, result.task_definition_arn, service,
+                                  essential=p.essential,
+                                  rollback_on_failure=settings.rollback_on_failure)
+    result.deployment_id = watches[name].deployment_id
+    publish(service_outputs(results.values()))
+    log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
+    if native_rollout.is_native(service):
+        natives[name] = native_rollout.start(name, result.task_definition_arn, service,
+                                             settings.wait_until)
+    elif settings.wait_until != "complete":
+        log.info(f"{name}: notice: wait-until {settings.wait_until} applies to BLUE_GREEN, "
+                 f"LINEAR and CANARY deployments; this one is "
+                 f"{native_rollout.strategy(service)}, so the wait lasts until it is "
+                 "complete")
 
 
 def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],
                results: dict[str, ServiceResult], log: Log) -> None:
-    """Point failed services back at the revision they ran before, and wait for it."""
-    if not settings.rollback_on_failure:
-        return
+    """Point each service whose verdict says "roll back" at its last COMPLETED revision,
+    and wait for that; a rollback ECS has started is left to ECS (never a second one)."""
     watches: dict[str, WatchState] = {}
     for p in plans:
         name = p.target.ecs_service
         outcome = results[name].outcome
-        if outcome is None or outcome.kind not in ("failed", "timed-out"):
+        if outcome is None or outcome.action not in ("roll-back", "ecs-rolls-back"):
             continue
-        if p.circuit_breaker_rollback:
-            log.info(f"{name}: the deployment circuit breaker rolls this service back")
+        if outcome.action == "ecs-rolls-back":
+            log.info(f"{name}: ECS rolls this service back; no rollback of ours")
             continue
-        log.info(f"{name}: rolling back to {p.current_arn}")
+        target = p.rollback_to
+        if target == results[name].task_definition_arn:
+            log.info(f"{name}: no COMPLETED revision to roll back to; {target} stays")
+            continue
+        log.info(f"{name}: rolling back to {target}")
         before = ecs.describe_services(aws, str(settings.cluster), [name])[name]
-        service = update(aws, settings, name, p.current_arn, before, log)
-        watches[name] = rollout.start(name, p.current_arn, service)
+        service = update(aws, settings, name, target, before, log)
+        watches[name] = rollout.start(name, target, service)
+        results[name].revision_before = target
     if not watches:
         return
     with log.group("waiting for the rollback"):

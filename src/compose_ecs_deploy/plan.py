@@ -1,13 +1,15 @@
 """Planning a deploy: which ECS services, what they run now, and what they should run.
 
 Everything here reads (DescribeServices, DescribeTaskDefinition, the ECR token) and
-validates; nothing writes. A deploy that cannot work stops here, before the first build.
+validates; nothing writes. A deploy that cannot work stops here, before the first build. The
+plan is rendered once; the image references the build stage pushed (or, in a dry run, the
+registry's) are laid over it afterwards (`with_images`), a pure step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compose_ecs_deploy.adapters import ecr, ecs
@@ -15,6 +17,7 @@ from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
 from compose_ecs_deploy.build import BuildJob, build_jobs, oci_labels
 from compose_ecs_deploy.console import Log
+from compose_ecs_deploy.core import rollout
 from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.core.convert import select_services
 from compose_ecs_deploy.core.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
@@ -81,10 +84,32 @@ class Plan:
         return str(self.service["taskDefinition"])
 
     @property
-    def circuit_breaker_rollback(self) -> bool:
-        breaker = (self.service.get("deploymentConfiguration") or {}).get(
-            "deploymentCircuitBreaker") or {}
-        return bool(breaker.get("enable") and breaker.get("rollback"))
+    def unfinished(self) -> Mapping[str, Any] | None:
+        """The service's PRIMARY deployment when it has not COMPLETED: a re-run after
+        --no-wait, a cancelled wait or a timeout finds it so, and must not say "unchanged"."""
+        return rollout.unfinished_deployment(self.service)
+
+    @property
+    def rollback_to(self) -> str:
+        """The last COMPLETED revision (not the plan-time PRIMARY, which may be the unfinished
+        one); the revision the service ran before when ECS reports none COMPLETED."""
+        return rollout.last_completed_revision(self.service) or self.current_arn
+
+    @property
+    def essential(self) -> frozenset[str]:
+        """The new revision's essential containers (DescribeTasks does not say which)."""
+        return frozenset(str(c["name"]) for c in self.rendered.request["containerDefinitions"]
+                         if c.get("essential", True) is not False)
+
+    def with_images(self, images: Mapping[str, str]) -> Plan:
+        """The same plan with the image references the build stage pushed, diffed again."""
+        request = {**self.rendered.request, "containerDefinitions": [
+            {**c, "image": images[c["name"]]} if c["name"] in images else c
+            for c in self.rendered.request["containerDefinitions"]]}
+        rendered = replace(self.rendered,
+                           conversion=replace(self.rendered.conversion, request=request))
+        return replace(self, rendered=rendered,
+                       diff=_diff(self.target, self.running, rendered.request))
 
 
 @dataclass(frozen=True)
@@ -132,13 +157,17 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
         except InputError as exc:
             problems.extend(d for d in exc.diagnostics if d not in problems)
             continue
-        arn = str(current.service["taskDefinition"])
-        changes = diff(running_request, rendered.request, old_label=arn,
-                       new_label=f"{target.ecs_service} (compose)")
-        plans.append(Plan(target, current, rendered, changes))
+        plans.append(Plan(target, current, rendered, _diff(target, current, rendered.request)))
     if problems:
         raise InputError("the task definition is not valid", problems)
     return plans
+
+
+def _diff(target: Target, running: Running, request: Mapping[str, Any]) -> list[str]:
+    """The request against the revision the service runs, with both named in the header."""
+    return diff(strip_read_only(running.task_definition), request,
+                old_label=str(running.service["taskDefinition"]),
+                new_label=f"{target.ecs_service} (compose)")
 
 
 def task_services(inputs: Inputs, targets: list[Target]) -> list[str]:
@@ -203,6 +232,9 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
             "image-tag-missing", "no image tag: pass --image-tag (action input image-tag; the "
             "commit SHA by default on a runner)"))
     running = read_running(aws, settings, targets)
+    problems += [Diagnostic.error("deployment-controller", problem)
+                 for name, current in running.items()
+                 if (problem := rollout.controller_problem(name, current.service))]
     tag = str(settings.image_tag)
     # Validated with repository:tag; the registry's host comes with the login, after it.
     images = {job.service: f"{job.repository}:{tag}" for job in jobs}
@@ -219,6 +251,6 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         log.mask(credentials.password)
         log.mask(credentials.token)
         if settings.dry_run:  # show the image references a deploy would register
-            plans = make_plans(inputs, settings, targets, running, {
-                job.service: f"{credentials.registry}/{job.repository}:{tag}" for job in jobs})
+            plans = [p.with_images({job.service: f"{credentials.registry}/{job.repository}:{tag}"
+                                    for job in jobs}) for p in plans]
     return Planned(jobs, targets, running, credentials, plans)

@@ -29,7 +29,7 @@ def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
     if service.outcome is None:
         return "deployment started (not waited for)"
     text = {"completed": "✅ completed", "failed": "❌ failed", "rolled-back":
-            "❌ failed, rolled back by ECS", "superseded": "❌ superseded",
+            "❌ failed, rolled back by ECS", "stalled": "❌ stalled", "superseded": "❌ superseded",
             "timed-out": "❌ timed out", "cancelled": "⚠️ cancelled"}[service.outcome.kind]
     if service.rollback is not None:
         text += (", previous revision restored" if service.rollback.succeeded

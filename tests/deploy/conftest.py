@@ -49,7 +49,9 @@ class World:
     workdir: Path
 
     def service(self, name: str, containers: tuple[str, ...] = ("app",), scenario: str = "",
-                tags: dict[str, str] | None = None, circuit_breaker: bool = False) -> str:
+                tags: dict[str, str] | None = None, circuit_breaker: bool = False,
+                controller: str = "ECS", alarms: tuple[str, ...] = (),
+                desired: int = 2) -> str:
         """Register a first revision (roles, size, an agent sidecar) and a service on it."""
         definitions = [{"name": c, "image": f"example/{c}:0", "essential": True}
                        for c in containers]
@@ -65,9 +67,12 @@ class World:
         if circuit_breaker:
             extra["deploymentConfiguration"] = {
                 "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+        if alarms:
+            extra["deploymentConfiguration"] = {
+                "alarms": {"alarmNames": list(alarms), "enable": True, "rollback": True}}
         self.ecs.create_service(
-            cluster=CLUSTER, serviceName=name, taskDefinition=arn, desiredCount=2,
-            launchType="FARGATE",
+            cluster=CLUSTER, serviceName=name, taskDefinition=arn, desiredCount=desired,
+            launchType="FARGATE", deploymentController={"type": controller},
             tags=[{"key": k, "value": v} for k, v in all_tags.items()], **extra)
         return str(arn)
 

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.cli import main
+from compose_ecs_deploy.errors import Cancelled
 from compose_ecs_deploy.report import failure_lines, outputs
 from tests.deploy.conftest import CLUSTER, World, outputs_from
+from tests.support.fault_proxy import FaultProxy, Rule
+from tests.support.memory_log import MemoryLog
 
 pytestmark = pytest.mark.stack
 IMAGE = "example/app:2"
@@ -56,9 +63,10 @@ def test_api_calls_of_a_changed_and_an_unchanged_deploy(world: World) -> None:
     assert deployment.result.succeeded
     assert aws.calls["ecs:RegisterTaskDefinition"] == 1
     assert aws.calls["ecs:UpdateService"] == 1
-    before_wait = sum(aws.calls.values()) - aws.calls["ecs:DescribeServices"] + 1
-    assert before_wait <= 4
+    waiting = aws.calls["ecs:DescribeServices"] - 1 + aws.calls["ecs:ListTasks"]
+    assert sum(aws.calls.values()) - waiting <= 4
     assert aws.calls["ecs:DescribeServices"] == 2  # the read, then one poll that completes
+    assert aws.calls["ecs:ListTasks"] == 1  # the stopped tasks of our deployment: none
     assert aws.calls["ecs:DescribeTasks"] == 0
 
     again, aws = world.deploy(world.settings(images=(f"app={IMAGE}",)))
@@ -99,9 +107,10 @@ def test_crash_loop_is_detected_within_two_polls(world: World) -> None:
                                                   rollback_on_failure=False))
     result = deployment.result.services[0]
     assert result.outcome is not None and result.outcome.kind == "failed"
-    # one DescribeServices to read the service, then at most two polls
-    assert aws.calls["ecs:DescribeServices"] <= 3
-    assert aws.calls["ecs:DescribeTasks"] == 1
+    # one DescribeServices to read the service, then two polls: a failed task each
+    assert aws.calls["ecs:DescribeServices"] == 3
+    assert aws.calls["ecs:ListTasks"] == 2
+    assert aws.calls["ecs:DescribeTasks"] == 2  # only the new task's ARN each time
     assert aws.calls["ecs:UpdateService"] == 1  # no rollback asked for
 
 
@@ -243,3 +252,196 @@ def test_rerunning_a_finished_deploy_changes_nothing(world: World, capsys) -> No
     assert code == 0
     assert outputs_from(out)["changed"] == "false"
     assert world.revisions("web") == revisions
+
+
+# --------------------------------------------------------------------------- the rollout rules
+
+
+@pytest.fixture
+def calls(monkeypatch) -> Counter[str]:
+    """Every AWS call the CLI makes in this test, by `api:Operation`."""
+    seen: Counter[str] = Counter()
+    count = Aws._count
+
+    def counting(self: Aws, model: Any, **kwargs: Any) -> None:
+        count(self, model, **kwargs)
+        seen[f"{model.service_model.service_name}:{model.name}"] += 1
+
+    monkeypatch.setattr(Aws, "_count", counting)
+    return seen
+
+
+def _task_id(text: str) -> str:
+    match = re.search(r"task ([0-9a-f]{32}) stopped", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_success_waits_for_the_old_deployment_to_drain(world: World, capsys, calls) -> None:
+    world.service("web")
+    code, out, err = _cli(world, capsys)
+    assert code == 0, out + err
+    # the read, then: pending, running, COMPLETED beside the draining old one, alone
+    assert calls["ecs:DescribeServices"] == 1 + 4
+    assert "COMPLETED: running 2, pending 0, desired 2, 1 older deployment draining" in out
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
+
+
+def test_crash_after_running_without_health_check_fails_fast(world: World, capsys,
+                                                             calls) -> None:
+    first = world.service("web", scenario="crash-after-running",
+                          tags={"simulator:exit-code": "3",
+                                "simulator:reason": "KeyError: 'DATABASE_URL'"})
+    code, _out, err = _cli(world, capsys, "--no-rollback")
+    assert code == 1
+    [line] = [e for e in err.splitlines() if e.startswith("error:")]
+    assert "failed: task " in line and "(EssentialContainerExited)" in line
+    assert "container app exited with code 3 (KeyError: 'DATABASE_URL')" in line
+    assert "agent" not in line  # the sidecar's 137 is not the reason
+    assert "2 tasks of this revision failed" in line
+    assert world.ecs.describe_tasks(cluster=CLUSTER, tasks=[_task_id(line)])["tasks"]
+    # polls: pending, running, both exited -> the verdict at the first poll that saw them
+    assert calls["ecs:DescribeServices"] == 1 + 3
+    assert calls["ecs:ListTasks"] == 3 and calls["ecs:DescribeTasks"] == 1
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
+    assert world.running("web")["taskDefinition"] != first
+
+
+def test_crash_loop_rolls_back_to_the_last_completed_revision(world: World, capsys,
+                                                              calls) -> None:
+    first = world.service("web", scenario="crash-loop")
+    code, _out, err = _cli(world, capsys)
+    assert code == 1
+    assert "container app exited with code 1" in err and "restored" in err
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 2)
+    assert world.running("web")["taskDefinition"] == first
+
+
+@pytest.mark.parametrize(("scenario", "text"), [
+    ("missing-image", "CannotPullContainerError"),
+    ("missing-secret", "ResourceNotFoundException: Secrets Manager can't find"),
+])
+def test_a_deterministic_start_failure_fails_at_the_first_poll(world: World, capsys, calls,
+                                                               scenario, text) -> None:
+    world.service("web", scenario=scenario)
+    code, _out, err = _cli(world, capsys, "--no-rollback")
+    assert code == 1
+    assert "(TaskFailedToStart)" in err and text in err
+    assert calls["ecs:DescribeServices"] == 1 + 1
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
+
+
+@pytest.mark.parametrize("scenario", ["flaky-start", "capacity"])
+def test_transient_trouble_is_not_a_failure(world: World, capsys, calls, scenario) -> None:
+    world.service("web", scenario=scenario)
+    code, out, err = _cli(world, capsys)
+    assert code == 0, out + err
+    assert "web: completed" in out
+    if scenario == "flaky-start":
+        assert "warning: task " in out and "i/o timeout" in out and "still waiting" in out
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
+
+
+def test_circuit_breaker_rollback_is_not_followed_by_ours(world: World, capsys, calls) -> None:
+    first = world.service("web", scenario="circuit-breaker", circuit_breaker=True)
+    code, out, err = _cli(world, capsys)
+    assert code == 1
+    assert "rolled-back: ECS deployment circuit breaker: tasks failed to start." in err
+    assert "circuit breaker decides" in out
+    assert "ECS rolls this service back; no rollback of ours" in out
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
+    assert calls["ecs:DescribeServices"] == 1 + 3  # failedTasks reaches 3 at the third poll
+    for _ in range(3):
+        world.running("web")
+    assert world.running("web")["taskDefinition"] == first
+
+
+def test_alarm_rollback_is_not_followed_by_ours(world: World, capsys, calls) -> None:
+    first = world.service("web", scenario="alarm", alarms=("web-5xx",))
+    code, _out, err = _cli(world, capsys)
+    assert code == 1
+    assert "rolled-back:" in err and "web-5xx in ALARM state" in err
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
+    assert calls["ecs:DescribeServices"] == 1 + 3
+    for _ in range(3):
+        world.running("web")
+    assert world.running("web")["taskDefinition"] == first
+
+
+def test_a_stalled_breaker_is_reported_and_rolled_back_by_us(world: World, capsys,
+                                                             calls) -> None:
+    first = world.service("web", scenario="circuit-breaker", circuit_breaker=True,
+                          tags={"simulator:created": "in-progress"})
+    code, out, err = _cli(world, capsys)
+    assert code == 1, out + err
+    assert "stalled: ECS deployment circuit breaker: tasks failed to start." in err
+    assert "no COMPLETED deployment to return to" in err
+    assert f"rolling back to {first}" in out
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 2)
+
+
+@pytest.mark.parametrize("controller", ["CODE_DEPLOY", "EXTERNAL"])
+def test_an_unsupported_controller_is_refused_before_any_write(world: World, capsys, calls,
+                                                              controller) -> None:
+    world.service("web", controller=controller)
+    code, out, err = _cli(world, capsys)
+    assert code == 1
+    [line] = err.splitlines()
+    assert line.startswith(f"error: ECS service web uses the {controller} deployment "
+                           "controller (deploymentController.type); compose-ecs-deploy deploys "
+                           "only services with the ECS controller (rolling update)")
+    assert calls["ecs:RegisterTaskDefinition"] == calls["ecs:UpdateService"] == 0
+    assert len(world.revisions("web")) == 1 and "registered" not in out
+
+
+def test_rerun_after_no_wait_on_a_crash_loop_watches_and_rolls_back(world: World, capsys,
+                                                                    calls) -> None:
+    first = world.service("web", scenario="crash-loop")
+    assert _cli(world, capsys, "--no-wait")[0] == 0
+    registered = world.revisions("web")[-1]
+    calls.clear()
+    code, out, err = _cli(world, capsys)
+    assert code == 1, out + err
+    assert "unchanged" not in out and "following it to its end" in out
+    assert "container app exited with code 1" in err
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (0, 1)
+    assert calls["ecs:DescribeServices"] >= 2 and f"rolling back to {first}" in out
+    assert world.running("web")["taskDefinition"] == first and registered != first
+
+
+def test_rerun_after_a_cancelled_wait_follows_the_deployment(world: World, capsys,
+                                                             calls) -> None:
+    world.service("web", scenario="slow", tags={"simulator:ticks": "6"})
+
+    class CancelOnFirstPoll(MemoryLog):
+        def info(self, line: str) -> None:
+            super().info(line)
+            if " IN_PROGRESS: " in line:
+                raise Cancelled("cancelled by SIGTERM")
+
+    cancelled, _ = world.deploy(world.settings(images=(f"app={IMAGE}",)), CancelOnFirstPoll())
+    outcome = cancelled.result.services[0].outcome
+    assert outcome is not None and outcome.kind == "cancelled"
+    deployment_id = cancelled.result.services[0].deployment_id
+    calls.clear()
+    code, out, err = _cli(world, capsys)
+    assert code == 0, out + err
+    assert f"deployment {deployment_id} of this revision is IN_PROGRESS" in out
+    assert "web: completed" in out and outputs_from(out)["deployment-id"] == deployment_id
+    assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (0, 0)
+
+
+def test_the_wait_survives_failing_reads(world: World, aws_env, monkeypatch) -> None:
+    world.service("web")
+    proxy = FaultProxy(upstream=aws_env["AWS_ENDPOINT_URL"]).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    try:
+        proxy.rules["ListTasks"] = Rule(kinds=("throttle", "503"), first=4, delay=0.01)
+        log = MemoryLog()
+        deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0),
+                                       log)
+    finally:
+        proxy.stop()
+    assert deployment.result.succeeded, log.lines
+    assert sum("reading its stopped tasks failed" in line for line in log.lines) == 4
+    assert aws.calls["ecs:UpdateService"] == 1

@@ -11,60 +11,21 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.support.moto_process import REPO, moto_server
+from tests.simulator.conftest import CLUSTER, _post
+from tests.support.moto_process import REPO
 
-CLUSTER = "sim"
 SERVICE = "web"
 DEPLOYMENT_ID = re.compile(r"^ecs-svc/\d{19}$")
 DEPLOYMENT_KEYS = {
     "id", "status", "taskDefinition", "desiredCount", "pendingCount", "runningCount",
     "failedTasks", "createdAt", "updatedAt", "launchType", "rolloutState", "rolloutStateReason",
 }  # fmt: skip
-# No proxy, ever: every request goes to the loopback server.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def _post(url: str) -> None:
-    with _OPENER.open(urllib.request.Request(url, data=b"", method="POST"), timeout=10):
-        pass
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The launcher on a free loopback port, stopped by its own PID at the end."""
-    try:
-        with moto_server(tmp_path_factory.mktemp("simulator") / "moto_server.log") as url:
-            yield url
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-
-
-@pytest.fixture
-def ecs(endpoint: str) -> Any:
-    """An ECS client on an emptied moto, with a cluster."""
-    _post(f"{endpoint}/moto-api/reset")
-    client = boto3.client(
-        "ecs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(proxies={}, retries={"max_attempts": 1}),
-    )
-    client.create_cluster(clusterName=CLUSTER)
-    return client
-
-
 def _task_definition(ecs: Any, image: str) -> str:
     """A revision with a non-essential sidecar first, so 'the essential container' matters."""
     response = ecs.register_task_definition(
@@ -184,16 +145,22 @@ def test_succeed_rolls_out_in_three_polls(ecs) -> None:
     assert second["runningCount"] == 4  # old and new tasks both run mid-rollout, as in ECS
 
     third = _poll(ecs)
-    (only,) = third["deployments"]
+    completed, draining = third["deployments"]
+    assert (completed["id"], completed["status"]) == (p["id"], "PRIMARY")
+    assert completed["rolloutState"] == "COMPLETED"
+    assert completed["rolloutStateReason"] == f"ECS deployment {p['id']} completed."
+    # The old deployment drains (deregistration delay) before it leaves the list.
+    assert (draining["id"], draining["status"], draining["runningCount"]) == (old_id, "ACTIVE", 0)
+    assert _messages(third)[0] == (
+        f"(service {SERVICE}) (deployment {p['id']}) deployment completed.")
+
+    fourth = _poll(ecs)
+    (only,) = fourth["deployments"]
     assert (only["id"], only["status"], only["taskDefinition"]) == (p["id"], "PRIMARY", new)
-    assert only["rolloutState"] == "COMPLETED"
-    assert only["rolloutStateReason"] == f"ECS deployment {p['id']} completed."
-    assert third["taskDefinition"] == new
-    assert third["runningCount"] == 2
-    assert _messages(third)[:2] == [
-        f"(service {SERVICE}) has reached a steady state.",
-        f"(service {SERVICE}) (deployment {p['id']}) deployment completed.",
-    ]
+    assert fourth["taskDefinition"] == new
+    assert fourth["runningCount"] == 2
+    assert _messages(fourth)[0] == f"(service {SERVICE}) has reached a steady state."
+    third = fourth
     running = ecs.list_tasks(cluster=CLUSTER, serviceName=SERVICE)["taskArns"]
     tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=running)["tasks"]
     assert {t["taskDefinitionArn"] for t in tasks} == {new}
@@ -300,14 +267,14 @@ def test_crash_loop_stops_a_task_per_poll_with_exit_code_and_reason(ecs) -> None
         assert task["taskDefinitionArn"] == new
         assert task["group"] == f"service:{SERVICE}"
         assert task["startedBy"] == deployment_id
-        assert task["stoppedAt"] and task["startedAt"]
+        assert task["stoppedAt"] and "startedAt" not in task  # it never reached RUNNING
         app = _container(task, "app")
         assert (app["lastStatus"], app["exitCode"], app["reason"]) == (
             "STOPPED",
             3,
             "boom: no DATABASE_URL",
         )
-        assert _container(task, "agent")["exitCode"] == 0
+        assert "exitCode" not in _container(task, "agent")
     # No circuit breaker: it never ends, and the old revision keeps serving.
     for _ in range(20):
         service = _poll(ecs)
@@ -392,14 +359,14 @@ def test_circuit_breaker_fails_and_rolls_back(ecs) -> None:
     failed_id = _primary(_deploy(ecs, new))["id"]
 
     seen: list[str] = []
-    for _ in range(3):
+    for _ in range(2):
         p = _primary(_poll(ecs))
         assert p["id"] == failed_id
         seen.append(p["rolloutState"])
-    assert seen == ["IN_PROGRESS"] * 3
-    assert len(_stopped_tasks(ecs)) == 3
+    assert seen == ["IN_PROGRESS"] * 2
+    assert len(_stopped_tasks(ecs)) == 2
 
-    tripped = _poll(ecs)
+    tripped = _poll(ecs)  # failedTasks reaches the threshold: max(3, 0.5 * 2)
     (failed,) = [d for d in tripped["deployments"] if d["id"] == failed_id]
     assert failed["status"] == "ACTIVE"
     assert failed["rolloutState"] == "FAILED"
@@ -426,7 +393,36 @@ def test_circuit_breaker_fails_and_rolls_back(ecs) -> None:
     assert done["runningCount"] == 2
 
 
-def test_circuit_breaker_ticks_and_given_configuration(ecs) -> None:
+def test_circuit_breaker_threshold_is_half_desired_clamped_to_3_and_200() -> None:
+    from tests.support.ecs_simulator import breaker_threshold
+
+    assert [breaker_threshold(n) for n in (1, 2, 6, 7, 10, 399, 400, 1000)] == [
+        3, 3, 3, 4, 5, 200, 200, 200]  # fmt: skip
+
+
+def test_circuit_breaker_trips_at_the_threshold_of_a_larger_service(ecs) -> None:
+    _, new, _ = _create(ecs, desired=10, scenario="circuit-breaker")
+    _deploy(ecs, new)
+    states = [_primary(_poll(ecs))["rolloutState"] for _ in range(4)]
+    tripped = _poll(ecs)
+    failed = next(d for d in tripped["deployments"] if d["rolloutState"] == "FAILED")
+    assert states == ["IN_PROGRESS"] * 4 and failed["failedTasks"] == 5
+
+
+def test_a_breaker_that_is_off_never_trips(ecs) -> None:
+    old = _task_definition(ecs, "app:1")
+    new = _task_definition(ecs, "app:2")
+    ecs.create_service(
+        cluster=CLUSTER, serviceName=SERVICE, taskDefinition=old, desiredCount=1,
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}},
+        tags=[{"key": "simulator:scenario", "value": "circuit-breaker"}])  # fmt: skip
+    _deploy(ecs, new)
+    for _ in range(6):
+        service = _poll(ecs)
+    assert _primary(service)["rolloutState"] == "IN_PROGRESS"
+
+
+def test_circuit_breaker_given_configuration_without_rollback(ecs) -> None:
     old = _task_definition(ecs, "app:1")
     new = _task_definition(ecs, "app:2")
     config = {
@@ -440,13 +436,11 @@ def test_circuit_breaker_ticks_and_given_configuration(ecs) -> None:
         taskDefinition=old,
         desiredCount=1,
         deploymentConfiguration=config,
-        tags=[
-            {"key": "simulator:scenario", "value": "circuit-breaker"},
-            {"key": "simulator:ticks", "value": "1"},
-        ],
+        tags=[{"key": "simulator:scenario", "value": "circuit-breaker"}],
     )["service"]
     assert created["deploymentConfiguration"] == config
     failed_id = _primary(_deploy(ecs, new))["id"]
+    assert _primary(_poll(ecs))["rolloutState"] == "IN_PROGRESS"
     assert _primary(_poll(ecs))["rolloutState"] == "IN_PROGRESS"
     tripped = _poll(ecs)
     assert _primary(tripped)["id"] == failed_id
@@ -471,7 +465,7 @@ def test_client_rollback_to_the_creation_revision_succeeds(ecs, scenario) -> Non
     primary = _primary(rolled)
     assert (primary["taskDefinition"], primary["rolloutState"]) == (old, "IN_PROGRESS")
     assert {d["id"]: d["status"] for d in rolled["deployments"]}[bad_id] == "ACTIVE"
-    for _ in range(3):
+    for _ in range(4):
         service = _poll(ecs)
     (only,) = service["deployments"]
     assert (only["id"], only["taskDefinition"], only["rolloutState"]) == (

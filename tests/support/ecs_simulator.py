@@ -10,16 +10,21 @@ service events and stopped tasks shaped like real ECS. Start it with
 Deployments
     CreateService makes one PRIMARY deployment that is already COMPLETED with
     runningCount = desiredCount (and that many RUNNING tasks), so a test starts from a steady
-    service. UpdateService with a different taskDefinition, or with forceNewDeployment, creates
-    a new PRIMARY deployment (``ecs-svc/<19 digits>``, rolloutState IN_PROGRESS) and turns the
-    previous PRIMARY into ACTIVE; the service's taskDefinition becomes the new ARN.
-    UpdateService with the same task definition and no force creates no deployment (a
-    desiredCount change is applied to the PRIMARY deployment). When a deployment completes, the
-    other deployments are removed and their tasks stopped (stopCode ServiceSchedulerInitiated,
-    stoppedReason "Scaling activity initiated by (deployment ecs-svc/...)"). Until then an
-    ACTIVE deployment keeps its tasks running, and the service's runningCount/pendingCount are
-    the sums over its deployments, as in ECS. Simulated tasks have group "service:<name>" and
-    startedBy = the deployment id; ListTasks(serviceName=...) and DescribeTasks return them.
+    service (``simulator:created=in-progress`` leaves it IN_PROGRESS, with no COMPLETED
+    deployment). UpdateService with a different taskDefinition, or with forceNewDeployment,
+    creates a new PRIMARY deployment (``ecs-svc/<19 digits>``, rolloutState IN_PROGRESS) and
+    turns the previous PRIMARY into ACTIVE; the service's taskDefinition becomes the new ARN at
+    once (API_UpdateService). UpdateService with the same task definition and no force creates
+    no deployment (a desiredCount change is applied to the PRIMARY deployment). When a
+    deployment completes it is COMPLETED, the other deployments' tasks are stopped (stopCode
+    ServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/...)") and
+    those deployments stay listed while they drain (``simulator:drain-ticks``, default 1; 0 when
+    ticks=1) before they leave (developer guide, "Rolling update": the load balancer's
+    deregistration delay). The service's runningCount/pendingCount are the sums over its
+    deployments, as in ECS. Simulated tasks have group "service:<name>" and startedBy = the
+    deployment id (API_Task startedBy); ListTasks(serviceName=..., startedBy=...,
+    desiredStatus=...) pages with maxResults/nextToken (API_ListTasks) and DescribeTasks
+    returns them.
 
 Simulated time
     One tick per DescribeServices call that names the service (not wall-clock), so tests are
@@ -27,54 +32,75 @@ Simulated time
 
 Scenario tags (on the service: CreateService ``tags=[{"key": ..., "value": ...}]`` or
 TagResource; read when UpdateService creates the deployment)
-    ``simulator:scenario``   succeed (default) | crash-loop | never-healthy |
-                             circuit-breaker | slow. Unknown names are rejected.
+    ``simulator:scenario``   one of SCENARIOS below (default succeed). Unknown names are
+                             rejected.
     ``simulator:exit-code``  exit code of the failing container (default 1; 137 for
                              never-healthy).
     ``simulator:reason``     the failing container's ``reason`` text (default: none).
-    ``simulator:ticks``      succeed/slow: the tick at which the rollout is COMPLETED
-                             (defaults 3 and 1000; running reaches desired one tick earlier,
-                             everything at tick 1 when ticks=1). circuit-breaker: number of
-                             crash ticks before the breaker trips (default 3).
+    ``simulator:ticks``      succeed/slow/flaky-start: the tick at which the rollout is
+                             COMPLETED (defaults 3 and 1000; running reaches desired one tick
+                             earlier, everything at tick 1 when ticks=1); capacity: ticks in
+                             PROVISIONING (default 3); alarm: the tick the alarm fires (3).
+    ``simulator:drain-ticks`` ticks an old deployment stays listed after the new one completes.
+    ``simulator:created``    ``in-progress``: the creation deployment never completes.
 
-Scenarios
-    succeed          tick 1: pending=desired, running=0, event "has started N tasks";
-                     tick 2: running=desired; tick 3: other deployments removed, COMPLETED,
-                     events "deployment completed" and "has reached a steady state".
-    slow             succeed, stretched to ``simulator:ticks`` ticks.
-    crash-loop       every tick one task of the new revision starts and stops: lastStatus
-                     STOPPED, stopCode EssentialContainerExited, stoppedReason "Essential
-                     container in task exited", the essential container with the exit code
-                     and reason; failedTasks += 1. Stays IN_PROGRESS forever (no breaker).
-    never-healthy    every tick one task starts RUNNING; on the next tick it is stopped with
-                     stopCode ServiceSchedulerInitiated, stoppedReason "Task failed container
-                     health checks", container healthStatus UNHEALTHY and exit code 137, and
-                     event "(task ID) failed container health checks". Stays IN_PROGRESS.
-    circuit-breaker  crash-loop for ``simulator:ticks`` ticks; the next tick marks the
-                     deployment FAILED ("ECS deployment circuit breaker: tasks failed to
-                     start."), adds "deployment failed: tasks failed to start." and "rolling back
-                     to deployment ecs-svc/..." and creates a rollback PRIMARY deployment of the
-                     last COMPLETED task definition that completes two ticks later; the
-                     service's taskDefinition goes back to it. deploymentConfiguration reports
-                     deploymentCircuitBreaker {enable: true, rollback: true} unless the service
-                     was created (or updated) with its own; with rollback false the deployment
-                     ends FAILED and nothing is rolled back.
+Scenarios (failedTasks follows API_Deployment: it counts tasks the scheduler could not launch,
+that never reached RUNNING, or that failed a health check, and resets to 0 once tasks run)
+    succeed             tick 1: pending=desired, running=0, "has started N tasks"; tick 2:
+                        running=desired; tick 3: COMPLETED, "deployment completed", "has
+                        reached a steady state"; the old deployment drains, then leaves.
+    slow                succeed, stretched to ``simulator:ticks`` ticks.
+    crash-loop          every tick one task of the new revision stops before it reaches
+                        RUNNING: stopCode EssentialContainerExited, "Essential container in
+                        task exited", the essential container with the exit code and reason,
+                        the others killed with 137; failedTasks += 1.
+    crash-after-running tick 1 starts desired tasks, tick 2 runs them (failedTasks stays 0),
+                        tick 3 every one exits as in crash-loop and replacements start; and so
+                        on every two ticks. No breaker ever trips on this (failedTasks is 0).
+    never-healthy       every tick one task starts RUNNING; on the next tick it is stopped with
+                        stopCode ServiceSchedulerInitiated, "Task failed container health
+                        checks", healthStatus UNHEALTHY, exit code 137; failedTasks += 1.
+    flaky-start         tick 1: one task stops with TaskFailedToStart, "ResourceInitialization
+                        Error: ... i/o timeout" (failedTasks 1), the others start; then as
+                        succeed (failedTasks back to 0 once they run).
+    capacity            tasks wait in PROVISIONING (API_Task lastStatus) for ``ticks`` ticks,
+                        then PENDING, RUNNING and COMPLETED as in succeed.
+    missing-image       every tick a task stops with TaskFailedToStart, "CannotPullContainer
+                        Error: ...: not found" (developer guide, "CannotPullContainer task
+                        errors"); failedTasks += 1.
+    missing-secret      likewise with "ResourceInitializationError: unable to pull secrets or
+                        registry auth: ... ResourceNotFoundException" (developer guide,
+                        "Troubleshoot Amazon ECS ResourceInitializationError errors").
+    circuit-breaker     crash-loop with deploymentCircuitBreaker {enable: true, rollback: true}
+                        reported unless the service was created (or updated) with its own.
+    alarm               succeed until tick ``ticks``; then, with deploymentConfiguration.alarms
+                        enabled, the alarm fires: FAILED, "... alarm ... in ALARM state", and
+                        with alarms.rollback a deployment of the last COMPLETED revision.
+
+Circuit breaker (API_ServiceDeploymentCircuitBreaker threshold; developer guide, "How the
+Amazon ECS deployment circuit breaker detects failures"), for any scenario when the service's
+deploymentCircuitBreaker.enable is true: when failedTasks reaches the threshold, 0.5 * desired
+rounded up and clamped to 3..200, the deployment is FAILED ("ECS deployment circuit breaker:
+tasks failed to start."). With rollback, a deployment of the last COMPLETED revision starts
+and completes two ticks later; with no COMPLETED deployment the FAILED one stays PRIMARY and
+nothing more happens (a stall).
 
     A scenario applies only to deployments of task definitions other than the one the service
     was created with: a deployment back to the creation task definition (the client's own
     rollback, or a forced redeploy of it) always behaves as ``succeed`` (default timing, or the
     service's ``simulator:ticks`` when its scenario is succeed).
 
+Deployment controllers (API_DeploymentController; API_UpdateService): for CODE_DEPLOY and
+EXTERNAL services UpdateService refuses a taskDefinition change with InvalidParameterException.
+
 Not like real ECS
     Tasks are never placed on container instances and get no ENI attachments; one failing task
-    per tick regardless of desiredCount; ListTasks with serviceName defaults desiredStatus to
-    RUNNING (as ECS does) but without serviceName keeps moto's no-default behaviour; the
-    circuit breaker trips after a fixed number of ticks, not ECS's failure threshold, and trips
-    even if the given configuration says enable=false; StopTask on a simulated task is not
-    replaced by the scheduler; DeleteService does not stop the service's tasks; stopped tasks
-    stay listed for the life of the server (ECS drops them after about an hour); in a failed
-    task the non-failing containers report exit code 0; an ACTIVE deployment's desiredCount is
-    not scaled down step by step; timestamps are wall-clock, only progress is in ticks.
+    per tick in crash-loop regardless of desiredCount; ListTasks without serviceName keeps
+    moto's no-default desiredStatus; StopTask on a simulated task is not replaced by the
+    scheduler; DeleteService does not stop the service's tasks; stopped tasks stay listed for
+    the life of the server (ECS drops them after about an hour); an ACTIVE deployment's
+    desiredCount is not scaled down step by step; timestamps are wall-clock, only progress is
+    in ticks.
 """
 
 from __future__ import annotations
@@ -100,14 +126,25 @@ EXIT_CODE_TAG = "simulator:exit-code"
 REASON_TAG = "simulator:reason"
 TICKS_TAG = "simulator:ticks"
 
+DRAIN_TICKS_TAG = "simulator:drain-ticks"
+CREATED_TAG = "simulator:created"
+
 SUCCEED = "succeed"
 CRASH_LOOP = "crash-loop"
+CRASH_AFTER_RUNNING = "crash-after-running"
 NEVER_HEALTHY = "never-healthy"
 CIRCUIT_BREAKER = "circuit-breaker"
 SLOW = "slow"
-SCENARIOS = (SUCCEED, CRASH_LOOP, NEVER_HEALTHY, CIRCUIT_BREAKER, SLOW)
+FLAKY_START = "flaky-start"
+CAPACITY = "capacity"
+MISSING_IMAGE = "missing-image"
+MISSING_SECRET = "missing-secret"
+ALARM = "alarm"
+STUCK = "in-progress"  # internal: the creation deployment under simulator:created=in-progress
+SCENARIOS = (SUCCEED, CRASH_LOOP, CRASH_AFTER_RUNNING, NEVER_HEALTHY, CIRCUIT_BREAKER, SLOW,
+             FLAKY_START, CAPACITY, MISSING_IMAGE, MISSING_SECRET, ALARM)
 
-DEFAULT_TICKS = {SUCCEED: 3, SLOW: 1000, CIRCUIT_BREAKER: 3}
+DEFAULT_TICKS = {SUCCEED: 3, SLOW: 1000, FLAKY_START: 3, CAPACITY: 3, ALARM: 3}
 ROLLBACK_TICKS = 2
 MAX_EVENTS = 100
 
@@ -126,6 +163,7 @@ class Scenario:
     exit_code: int = 1
     reason: str | None = None
     ticks: int = DEFAULT_TICKS[SUCCEED]
+    drain: int = 1
 
     @classmethod
     def from_tags(cls, tags: Iterable[dict[str, str]] | None) -> Scenario:
@@ -143,11 +181,20 @@ class Scenario:
         try:
             exit_code = int(values.get(EXIT_CODE_TAG, default_exit))
             ticks = int(values.get(TICKS_TAG, DEFAULT_TICKS.get(name, DEFAULT_TICKS[SUCCEED])))
+            drain = int(values.get(DRAIN_TICKS_TAG, 0 if ticks == 1 else 1))
         except ValueError as exc:
             raise InvalidParameterException(f"simulator tag is not an integer: {exc}") from exc
-        if ticks < 1:
-            raise InvalidParameterException(f"{TICKS_TAG} must be at least 1")
-        return cls(name=name, exit_code=exit_code, reason=values.get(REASON_TAG), ticks=ticks)
+        if ticks < 1 or drain < 0:
+            raise InvalidParameterException(f"{TICKS_TAG} must be at least 1, "
+                                            f"{DRAIN_TICKS_TAG} at least 0")
+        if values.get(CREATED_TAG, "completed") not in ("completed", STUCK):
+            raise InvalidParameterException(f"{CREATED_TAG} is completed or {STUCK}")
+        return cls(name=name, exit_code=exit_code, reason=values.get(REASON_TAG), ticks=ticks,
+                   drain=drain)
+
+    @staticmethod
+    def created_in_progress(tags: Iterable[dict[str, str]] | None) -> bool:
+        return any(t.get("key") == CREATED_TAG and t.get("value") == STUCK for t in tags or [])
 
 
 class SimContainer(BaseModel):
@@ -226,7 +273,7 @@ class SimTask(BaseModel):
         self.created_at: datetime = now
         self.pull_started_at: datetime | None = now
         self.pull_stopped_at: datetime | None = now
-        self.connectivity = "CONNECTED"
+        self.connectivity: str | None = "CONNECTED"
         self.connectivity_at: datetime | None = now
         self.started_at: datetime | None = None
         self.stopping_at: datetime | None = None
@@ -267,18 +314,31 @@ class SimTask(BaseModel):
             c.health_status = "HEALTHY" if c.has_health_check else "UNKNOWN"
         self.health_status = self.essential_container.health_status
 
+    def provision(self) -> None:
+        """PENDING -> PROVISIONING: waiting for capacity (API_Task lastStatus; developer
+        guide, "Amazon ECS task lifecycle")."""
+        self.last_status = "PROVISIONING"
+        self.pull_started_at = self.pull_stopped_at = self.connectivity_at = None
+        self.connectivity = None
+        for c in self.containers:
+            c.last_status = "PENDING"
+
     def stop(
         self,
         stop_code: str,
         reason: str,
         *,
         failed: SimContainer | None = None,
-        exit_code: int = 0,
+        exit_code: int | None = 0,
         container_reason: str | None = None,
         unhealthy: bool = False,
+        started: bool = True,
     ) -> None:
-        """-> STOPPED; ``failed`` gets ``exit_code``/``container_reason``, the others exit 0."""
-        if self.started_at is None:
+        """-> STOPPED; ``failed`` gets ``exit_code``/``container_reason``. When ``failed``
+        stopped the task, the agent kills the other containers (exit 137, as Docker reports a
+        SIGKILL); in a scaling stop they exit 0. A task that never ``started`` has no
+        startedAt and no exit codes (API_Task startedAt, API_Container exitCode)."""
+        if started and self.started_at is None:
             self.run()
         now = utcnow()
         self.last_status = "STOPPED"
@@ -295,8 +355,10 @@ class SimTask(BaseModel):
                 c.reason = container_reason
                 if unhealthy:
                     c.health_status = "UNHEALTHY"
+            elif not started:
+                c.exitCode = None
             else:
-                c.exitCode = 0
+                c.exitCode = 137 if failed is not None else 0
         if unhealthy:
             self.health_status = "UNHEALTHY"
 
@@ -323,6 +385,7 @@ class ServiceSim:
     rollouts: dict[str, Rollout] = field(default_factory=dict)
     last_completed: tuple[str, str] | None = None  # (deployment id, task definition ARN)
     breaker_given: bool = False
+    draining: dict[str, int] = field(default_factory=dict)  # deployment id -> ticks left
 
 
 # --------------------------------------------------------------------------- helpers
@@ -498,24 +561,47 @@ def _scenario_for(service: Service, task_definition: str | None) -> Scenario:
 
 
 def _complete(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
+    """COMPLETED; the other deployments' tasks stop and those deployments drain, listed with
+    no tasks, for ``drain`` ticks before they leave the list (developer guide, "Rolling
+    update": the target group's deregistration delay, 300 s by default)."""
     sim = _sim(service)
     others = [r for r in sim.rollouts.values() if r is not rollout]
     stopped = _stop_rollout_tasks(others, rollout.id)
     if stopped:
         _event(service, f"has stopped {len(stopped)} running tasks: {_task_list(stopped)}.")
     sim.rollouts = {rollout.id: rollout}
-    service.deployments = [rollout.deployment]
+    for other in others:
+        sim.draining[other.id] = rollout.scenario.drain
     _touch(
         rollout.deployment,
         rolloutState="COMPLETED",
         rolloutStateReason=f"ECS deployment {rollout.id} completed.",
     )
     sim.last_completed = (rollout.id, rollout.deployment["taskDefinition"])
-    _event(
-        service,
-        f"(deployment {rollout.id}) deployment completed.",
-        "has reached a steady state.",
-    )
+    _event(service, f"(deployment {rollout.id}) deployment completed.")
+    if _drain(service) or not sim.draining:
+        _event(service, "has reached a steady state.")
+
+
+def _drain(service: Service) -> bool:
+    """Drop the deployments whose draining is over; True when the last one left now."""
+    sim = _sim(service)
+    if not sim.draining:
+        return False
+    done = {d for d, left in sim.draining.items() if left <= 0}
+    sim.draining = {d: left - 1 for d, left in sim.draining.items() if d not in done}
+    service.deployments = [d for d in _deployments(service)
+                           if d["status"] == "PRIMARY" or d["id"] in sim.draining]
+    return not sim.draining
+
+
+def _run_pending(rollout: Rollout) -> None:
+    """PENDING/PROVISIONING -> RUNNING; failedTasks resets to 0 once tasks run
+    (API_Deployment failedTasks)."""
+    for task in rollout.tasks:
+        if task.last_status != "RUNNING":
+            task.run()
+    _touch(rollout.deployment, pendingCount=0, runningCount=len(rollout.tasks), failedTasks=0)
 
 
 def _step_succeed(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
@@ -528,33 +614,98 @@ def _step_succeed(backend: EC2ContainerServiceBackend, service: Service, rollout
         _event(service, f"has started {len(started)} tasks: {_task_list(started)}.")
         _touch(d, pendingCount=desired, runningCount=0)
     if rollout.elapsed >= running_at and d["runningCount"] < desired:
-        for task in rollout.tasks:
-            if task.last_status == "PENDING":
-                task.run()
-        _touch(d, pendingCount=0, runningCount=len(rollout.tasks))
+        _run_pending(rollout)
     if rollout.elapsed >= complete_at:
         _complete(backend, service, rollout)
 
 
-def _crash_once(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
+def _step_flaky_start(
+    backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout
+) -> None:
+    """The first task cannot get its secrets in time; ECS retries and the rest start
+    (developer guide, ResourceInitializationError: a network timeout is retried)."""
+    if rollout.elapsed == 1:
+        (task,) = _start_tasks(backend, service, rollout, 1)
+        task.stop(
+            "TaskFailedToStart",
+            "ResourceInitializationError: unable to pull secrets or registry auth: "
+            "execution resource retrieval failed: unable to retrieve secret from asm: "
+            "service call has been retried 1 time(s): RequestError: send request failed "
+            "caused by: Post \"https://secretsmanager.us-east-1.amazonaws.com/\": dial tcp "
+            "52.46.0.10:443: i/o timeout",
+            failed=task.essential_container, exit_code=None, started=False)
+        rollout.tasks.remove(task)
+        _event(service, f"(task {task.id}) failed to start.")
+        _touch(rollout.deployment, failedTasks=1)
+    _step_succeed(backend, service, rollout)
+
+
+def _step_capacity(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
+    """Tasks wait in PROVISIONING while capacity is added, then run as in succeed."""
+    d = rollout.deployment
+    desired = int(d["desiredCount"])
+    if rollout.elapsed == 1 and desired:
+        started = _start_tasks(backend, service, rollout, desired)
+        for task in started:
+            task.provision()
+        _event(service, f"has started {len(started)} tasks: {_task_list(started)}.")
+    if rollout.elapsed == rollout.scenario.ticks + 1:
+        _run_pending(rollout)
+    if rollout.elapsed >= rollout.scenario.ticks + 2:
+        _complete(backend, service, rollout)
+
+
+def _fail_tasks(rollout: Rollout, tasks: Iterable[SimTask], *, started: bool) -> None:
     scenario = rollout.scenario
+    for task in tasks:
+        task.stop(
+            "EssentialContainerExited",
+            "Essential container in task exited",
+            failed=task.essential_container,
+            exit_code=scenario.exit_code,
+            container_reason=scenario.reason,
+            started=started,
+        )
+        rollout.tasks.remove(task)
+
+
+def _step_crash_loop(
+    backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout
+) -> None:
+    """One task a tick whose essential container exits before the task is RUNNING: it counts
+    in failedTasks (API_Deployment)."""
     (task,) = _start_tasks(backend, service, rollout, 1)
-    task.stop(
-        "EssentialContainerExited",
-        "Essential container in task exited",
-        failed=task.essential_container,
-        exit_code=scenario.exit_code,
-        container_reason=scenario.reason,
-    )
-    rollout.tasks.remove(task)
     _event(service, f"has started 1 tasks: (task {task.id}).")
+    _fail_tasks(rollout, [task], started=False)
     d = rollout.deployment
     _touch(d, pendingCount=0, runningCount=0, failedTasks=int(d["failedTasks"]) + 1)
+
+
+def _step_crash_after_running(
+    backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout
+) -> None:
+    """Tasks reach RUNNING, then their essential container exits (a missing variable, a bad
+    migration): without a health check they are not failed tasks, so failedTasks stays 0
+    (API_Deployment) and the circuit breaker never counts them."""
+    d = rollout.deployment
+    desired = int(d["desiredCount"])
+    if rollout.elapsed % 2 == 1:
+        if rollout.tasks:
+            gone = list(rollout.tasks)
+            _fail_tasks(rollout, gone, started=True)
+            for task in gone:
+                _event(service, f"(task {task.id}) stopped: Essential container in task exited.")
+        started = _start_tasks(backend, service, rollout, desired)
+        _event(service, f"has started {len(started)} tasks: {_task_list(started)}.")
+        _touch(d, pendingCount=desired, runningCount=0)
+    else:
+        _run_pending(rollout)
 
 
 def _step_never_healthy(
     backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout
 ) -> None:
+    """A task that fails its container health check is a failed task (API_Deployment)."""
     d = rollout.deployment
     failed_now = 0
     for task in list(rollout.tasks):
@@ -579,35 +730,96 @@ def _step_never_healthy(
     _touch(d, pendingCount=0, runningCount=1, failedTasks=int(d["failedTasks"]) + failed_now)
 
 
-def _step_circuit_breaker(
+_START_ERRORS = {
+    MISSING_IMAGE: "CannotPullContainerError: pull image manifest has been retried 5 time(s):"
+                   " failed to resolve ref {image}: {image}: not found",
+    MISSING_SECRET: "ResourceInitializationError: unable to pull secrets or registry auth: "
+                    "execution resource retrieval failed: unable to retrieve secret from asm: "
+                    "service call has been retried 1 time(s): failed to fetch secret "
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db from secrets "
+                    "manager: ResourceNotFoundException: Secrets Manager can't find the "
+                    "specified secret.",
+}
+
+
+def _step_failed_to_start(
     backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout
 ) -> None:
-    if rollout.elapsed <= rollout.scenario.ticks:
-        _crash_once(backend, service, rollout)
+    """A task a tick that cannot start (stopCode TaskFailedToStart): counted in failedTasks."""
+    (task,) = _start_tasks(backend, service, rollout, 1)
+    container = task.essential_container
+    reason = _START_ERRORS[rollout.scenario.name].format(image=container.image)
+    task.stop("TaskFailedToStart", reason, failed=container, exit_code=None,
+              container_reason=reason, started=False)
+    rollout.tasks.remove(task)
+    _event(service, f"has started 1 tasks: (task {task.id}).")
+    d = rollout.deployment
+    _touch(d, pendingCount=0, runningCount=0, failedTasks=int(d["failedTasks"]) + 1)
+
+
+def _step_alarm(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
+    """Runs as succeed; at tick ``ticks`` a deployment alarm fires, when alarms are enabled
+    (API_DeploymentAlarms; developer guide, "How CloudWatch alarms detect Amazon ECS
+    deployment failures"): FAILED, and with rollback the last COMPLETED revision returns."""
+    alarms = dict(getattr(service, "deployment_configuration", {}) or {}).get("alarms") or {}
+    if rollout.elapsed < rollout.scenario.ticks or not alarms.get("enable"):
+        _step_succeed(backend, service, rollout)  # completes at ``ticks`` only without alarms
         return
-    sim = _sim(service)
-    _touch(
-        rollout.deployment,
-        rolloutState="FAILED",
-        rolloutStateReason="ECS deployment circuit breaker: tasks failed to start.",
-    )
-    _event(service, f"(deployment {rollout.id}) deployment failed: tasks failed to start.")
+    names = ", ".join(alarms.get("alarmNames") or [])
+    _fail_deployment(backend, service, rollout,
+                     f"ECS deployment {rollout.id} failed: alarm(s) {names} in ALARM state.",
+                     "alarm detected", rollback=bool(alarms.get("rollback")))
+
+
+def breaker_threshold(desired: int) -> int:
+    """0.5 * desired, rounded up, clamped to 3..200 (API_ServiceDeploymentCircuitBreaker)."""
+    return min(200, max(3, -(-desired // 2)))
+
+
+def _check_breaker(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
+    """Trip the circuit breaker when failedTasks reaches its threshold."""
     breaker = dict(getattr(service, "deployment_configuration", {}) or {}).get(
-        "deploymentCircuitBreaker", {}
-    )
-    if not breaker.get("rollback", True) or sim.last_completed is None:
+        "deploymentCircuitBreaker") or {}
+    d = rollout.deployment
+    if not breaker.get("enable") or d["rolloutState"] != "IN_PROGRESS":
+        return
+    if int(d["failedTasks"]) < breaker_threshold(int(d["desiredCount"])):
+        return
+    _fail_deployment(backend, service, rollout,
+                     "ECS deployment circuit breaker: tasks failed to start.",
+                     "tasks failed to start", rollback=bool(breaker.get("rollback")))
+
+
+def _fail_deployment(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout,
+                     reason: str, event: str, *, rollback: bool) -> None:
+    """FAILED; with rollback, a deployment of the last COMPLETED revision (none: it stays)."""
+    sim = _sim(service)
+    _touch(rollout.deployment, rolloutState="FAILED", rolloutStateReason=reason)
+    _event(service, f"(deployment {rollout.id}) deployment failed: {event}.")
+    if not rollback or sim.last_completed is None:
         return
     target_id, target_td = sim.last_completed
     _event(service, f"rolling back to deployment {target_id}.")
-    _create_rollout(backend, service, target_td, Scenario(ticks=ROLLBACK_TICKS))
+    _create_rollout(backend, service, target_td, Scenario(ticks=ROLLBACK_TICKS, drain=0))
+
+
+def _step_stuck(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
+    """The creation deployment of a service tagged simulator:created=in-progress."""
 
 
 _STEPS: dict[str, Callable[[EC2ContainerServiceBackend, Service, Rollout], None]] = {
     SUCCEED: _step_succeed,
     SLOW: _step_succeed,
-    CRASH_LOOP: _crash_once,
+    CRASH_LOOP: _step_crash_loop,
+    CRASH_AFTER_RUNNING: _step_crash_after_running,
     NEVER_HEALTHY: _step_never_healthy,
-    CIRCUIT_BREAKER: _step_circuit_breaker,
+    CIRCUIT_BREAKER: _step_crash_loop,
+    FLAKY_START: _step_flaky_start,
+    CAPACITY: _step_capacity,
+    MISSING_IMAGE: _step_failed_to_start,
+    MISSING_SECRET: _step_failed_to_start,
+    ALARM: _step_alarm,
+    STUCK: _step_stuck,
 }
 
 
@@ -618,7 +830,11 @@ def tick(backend: EC2ContainerServiceBackend, service: Service) -> None:
     _refresh_configuration(service)
     sim = _sim(service)
     primary = _primary(service)
-    if primary is None or primary["rolloutState"] != "IN_PROGRESS":
+    if primary is None:
+        return
+    if primary["rolloutState"] == "COMPLETED" and _drain(service):
+        _event(service, "has reached a steady state.")
+    if primary["rolloutState"] != "IN_PROGRESS":
         return
     if primary["taskDefinition"] is None:  # moto allows a service without one; ECS does not
         return
@@ -627,6 +843,7 @@ def tick(backend: EC2ContainerServiceBackend, service: Service) -> None:
         return
     rollout.elapsed += 1
     _STEPS[rollout.scenario.name](backend, service, rollout)
+    _check_breaker(backend, service, rollout)
     _sync_counts(backend, service)
 
 
@@ -658,13 +875,16 @@ def _create_service(self: EC2ContainerServiceBackend, *args: Any, **kwargs: Any)
                 task.run()
             messages.append(f"has started {len(started)} tasks: {_task_list(started)}.")
         _touch(rollout.deployment, runningCount=len(rollout.tasks), pendingCount=0)
-        _touch(
-            rollout.deployment,
-            rolloutState="COMPLETED",
-            rolloutStateReason=f"ECS deployment {rollout.id} completed.",
-        )
-        sim.last_completed = (rollout.id, service.task_definition or "")
-        messages.append("has reached a steady state.")
+        if Scenario.created_in_progress(service.tags):
+            rollout.scenario = Scenario(name=STUCK)
+        else:
+            _touch(
+                rollout.deployment,
+                rolloutState="COMPLETED",
+                rolloutStateReason=f"ECS deployment {rollout.id} completed.",
+            )
+            sim.last_completed = (rollout.id, service.task_definition or "")
+            messages.append("has reached a steady state.")
         _event(service, *messages)
         _sync_counts(self, service)
         return service
@@ -695,6 +915,16 @@ def _update_service(
         cluster = self._get_cluster(cluster_str)
         td_str = props.get("task_definition")
         new_td = self.describe_task_definition(td_str).arn if td_str else None
+        kind = service.deployment_controller.get("type", "ECS")
+        if kind != "ECS" and new_td is not None and new_td != service.task_definition:
+            # API_UpdateService: with CODE_DEPLOY only desiredCount, deploymentConfiguration,
+            # healthCheckGracePeriodSeconds and the like can change (CodeDeploy deploys a new
+            # task definition); with EXTERNAL, task sets carry the task definition.
+            how = ("Use AWS CodeDeploy to trigger a new deployment." if kind == "CODE_DEPLOY"
+                   else "Use the task set APIs to deploy a new task definition.")
+            raise InvalidParameterException(
+                f"Unable to update task definition on services with a {kind} deployment "
+                f"controller. {how}")
         force = bool(props.pop("force_new_deployment", False))
         given_config = props.pop("deployment_configuration", None)
         if new_td is not None:
@@ -794,6 +1024,23 @@ def _response_describe_services(self: EC2ContainerServiceResponse) -> ActionResu
         return result
 
 
+def _response_list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
+    """ListTasks pages: at most maxResults ARNs (1..100, default 100) and a nextToken while
+    more remain (API_ListTasks); moto returns every ARN at once."""
+    with _LOCK:
+        result: ActionResult = _ORIGINALS["response_list_tasks"](self)
+        arns = list(result.result["taskArns"])  # type: ignore[index]
+        size = int(self._get_param("maxResults") or 100)
+        if not 1 <= size <= 100:
+            raise InvalidParameterException("maxResults must be between 1 and 100")
+        token = self._get_param("nextToken")
+        offset = int(token) if token and str(token).isdigit() else 0
+        page: dict[str, Any] = {"taskArns": arns[offset:offset + size]}
+        if offset + size < len(arns):
+            page["nextToken"] = str(offset + size)
+        return ActionResult(page)
+
+
 def _response_create_service(self: EC2ContainerServiceResponse) -> ActionResult:
     """moto drops CreateService's deploymentConfiguration; keep it, as ECS returns it."""
     with _LOCK:
@@ -824,6 +1071,7 @@ def install() -> None:
         response_patches: dict[str, Callable[..., Any]] = {
             "describe_services": _response_describe_services,
             "create_service": _response_create_service,
+            "list_tasks": _response_list_tasks,
         }
         for name, func in backend_patches.items():
             _ORIGINALS[name] = getattr(EC2ContainerServiceBackend, name)

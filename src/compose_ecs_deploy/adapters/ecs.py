@@ -62,11 +62,26 @@ def update_service(aws: Aws, cluster: str, service: str, task_definition: str,
     return dict(answer["service"])
 
 
-def stopped_tasks(aws: Aws, cluster: str, service: str) -> list[dict[str, Any]]:
-    """The service's recently stopped tasks (ECS keeps them for about an hour)."""
-    arns = call(aws, "ecs", "list_tasks", cluster=cluster, serviceName=service,
-                desiredStatus="STOPPED").get("taskArns", [])
-    if not arns:
-        return []
-    answer = call(aws, "ecs", "describe_tasks", cluster=cluster, tasks=arns[:100])
-    return list(answer.get("tasks", []))
+def stopped_task_arns(aws: Aws, cluster: str, deployment_id: str) -> list[str]:
+    """The stopped tasks a deployment started: a service's tasks carry the deployment's id in
+    startedBy (API_ListTasks startedBy, desiredStatus=STOPPED; ECS keeps stopped tasks for
+    about an hour). Paginated: nextToken until ECS has no more."""
+    arns: list[str] = []
+    token: str | None = None
+    while True:
+        page = call(aws, "ecs", "list_tasks", cluster=cluster, startedBy=deployment_id,
+                    desiredStatus="STOPPED", **({"nextToken": token} if token else {}))
+        arns += page.get("taskArns", [])
+        token = page.get("nextToken")
+        if not token:
+            return arns
+
+
+def describe_tasks(aws: Aws, cluster: str, arns: Sequence[str]) -> list[dict[str, Any]]:
+    """The tasks as DescribeTasks returns them, a hundred ARNs a call (its limit)."""
+    tasks: list[dict[str, Any]] = []
+    for start in range(0, len(arns), 100):
+        answer = call(aws, "ecs", "describe_tasks", cluster=cluster,
+                      tasks=list(arns[start:start + 100]))
+        tasks += answer.get("tasks", [])
+    return tasks

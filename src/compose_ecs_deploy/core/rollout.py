@@ -1,26 +1,71 @@
-"""One pure step of watching a rollout: (state, DescribeServices payload) → (state, what's new).
+"""Every verdict of a rolling (ECS controller) deployment, as pure functions of ECS's answers.
 
-The loop that polls lives in the deploy stage; this module only decides, from ECS's own
-answer, what changed since the last poll (deployment counts, rollout state, new service
-events) and whether the rollout has ended. Formatting lives in `format_*`, apart from both.
+The loop in `watch.py` only polls and prints; the deploy stage only writes. Each poll hands
+`poll` the DescribeServices answer for the service and the DescribeTasks answers for stopped
+tasks of our deployment it had not seen before; `poll` returns the next state and what is
+new: progress, events, warnings and, when the wait is over, an `Outcome` whose `action` says
+what comes next (nothing, fail, roll back ourselves, or leave the rollback to ECS). The rules
+are the ECS API reference's and developer guide's, cited beside each. Another deployment
+strategy (blue/green through the service-deployment APIs) sits beside this module with its
+own state and the same `Outcome`.
+
+Formatting lives in `format_*`, apart from the decisions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from compose_ecs_deploy.core.arns import last_part
 
-OutcomeKind = Literal["completed", "failed", "rolled-back", "superseded", "timed-out",
-                      "cancelled"]
+OutcomeKind = Literal["completed", "failed", "stalled", "rolled-back", "superseded",
+                      "timed-out", "cancelled"]
+# done: nothing to do; fail: report the failure; roll-back: report it and point the service
+# back at its last COMPLETED revision ourselves; ecs-rolls-back: ECS is doing that already.
+Action = Literal["done", "fail", "roll-back", "ecs-rolls-back"]
+Cause = Literal["deterministic", "failed", "transient", "exited", "scheduler"]
+SUPPORTED_CONTROLLERS = ("ECS",)
+
+
+@dataclass(frozen=True)
+class StoppedContainer:
+    """One container of a stopped task, as DescribeTasks reports it (API_Container)."""
+
+    name: str
+    essential: bool
+    exit_code: int | None
+    reason: str
+    health_status: str
+
+
+@dataclass(frozen=True)
+class StoppedTask:
+    """A stopped task of our deployment, with why it matters (its `cause`) and the container
+    that explains it (`culprit`): what a failure message, a hint or a log reader needs."""
+
+    task_arn: str
+    task_definition: str
+    stop_code: str
+    stopped_reason: str
+    reached_running: bool
+    containers: tuple[StoppedContainer, ...]
+    cause: Cause
+    culprit: StoppedContainer | None
+
+    @property
+    def task_id(self) -> str:
+        return last_part(self.task_arn)
 
 
 @dataclass(frozen=True)
 class Outcome:
     kind: OutcomeKind
     reason: str
+    action: Action = "fail"
+    tasks: tuple[StoppedTask, ...] = ()  # the stopped tasks this outcome is explained by
 
     @property
     def succeeded(self) -> bool:
@@ -46,46 +91,243 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """Who decides that a rollout failed: ECS (a circuit breaker or CloudWatch alarms) or we.
+
+    DeploymentConfiguration.deploymentCircuitBreaker {enable, rollback} and
+    DeploymentConfiguration.alarms {enable, rollback} (API_DeploymentConfiguration).
+    """
+
+    breaker: bool = False
+    breaker_rollback: bool = False
+    alarms: bool = False
+    alarms_rollback: bool = False
+
+    @property
+    def ecs_decides(self) -> bool:
+        return self.breaker or self.alarms
+
+    @property
+    def ecs_rolls_back(self) -> bool:
+        return (self.breaker and self.breaker_rollback) or (self.alarms and self.alarms_rollback)
+
+    @classmethod
+    def of(cls, service: Mapping[str, Any]) -> Policy:
+        config = service.get("deploymentConfiguration") or {}
+        breaker = config.get("deploymentCircuitBreaker") or {}
+        alarms = config.get("alarms") or {}
+        return cls(breaker=bool(breaker.get("enable")),
+                   breaker_rollback=bool(breaker.get("rollback")),
+                   alarms=bool(alarms.get("enable")) and bool(alarms.get("alarmNames")),
+                   alarms_rollback=bool(alarms.get("rollback")))
+
+
+@dataclass(frozen=True)
 class WatchState:
     service: str
     deployment_id: str
     task_definition: str
+    essential: frozenset[str] = frozenset()  # essential containers of task_definition
+    policy: Policy = Policy()
+    rollback_on_failure: bool = False
     seen_events: frozenset[str] = frozenset()
+    seen_tasks: frozenset[str] = frozenset()
+    failures: tuple[StoppedTask, ...] = ()  # tasks whose essential container failed
     progress: Progress | None = None
-    failed_tasks: int = 0
     recent_events: tuple[Event, ...] = ()
-    circuit_breaker: bool = False
+    polls: int = 0
 
 
 @dataclass(frozen=True)
 class Observation:
     progress: Progress | None = None
     new_events: tuple[Event, ...] = ()
+    warnings: tuple[str, ...] = ()
+    stopped: tuple[StoppedTask, ...] = ()  # this poll's new stopped tasks of ours
     outcome: Outcome | None = None
-    tasks_stopped: bool = False
 
 
-def start(service: str, task_definition: str, payload: Mapping[str, Any]) -> WatchState:
-    """The state right after UpdateService, from its answer: events there are not news.
-
-    With a deployment circuit breaker, ECS itself decides when stopped tasks mean failure,
-    so the watch then waits for the rollout state instead of failing on the first one.
-    """
-    primary = primary_deployment(payload)
-    breaker = (payload.get("deploymentConfiguration") or {}).get("deploymentCircuitBreaker")
-    return WatchState(
-        service=service,
-        deployment_id=str(primary.get("id", "")),
-        task_definition=task_definition,
-        seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])),
-        circuit_breaker=bool((breaker or {}).get("enable")),
-    )
+# --------------------------------------------------------------------------- the service
 
 
 def primary_deployment(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     """The service's PRIMARY deployment (the one ECS rolls towards), or {} if none."""
     return next(
         (d for d in payload.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+
+
+def controller(payload: Mapping[str, Any]) -> str:
+    """Service.deploymentController.type; ECS when absent (API_DeploymentController)."""
+    return str((payload.get("deploymentController") or {}).get("type") or "ECS")
+
+
+def controller_problem(name: str, payload: Mapping[str, Any]) -> str | None:
+    """Why this tool cannot deploy the service, when its controller is not ECS's own.
+
+    UpdateService cannot change the task definition of a CODE_DEPLOY service (a CodeDeploy
+    deployment does that) nor of an EXTERNAL one (task sets do): API_UpdateService.
+    """
+    kind = controller(payload)
+    if kind in SUPPORTED_CONTROLLERS:
+        return None
+    how = ("start a CodeDeploy deployment (or recreate the service with the ECS controller)"
+           if kind == "CODE_DEPLOY" else
+           "create a task set for it (or recreate the service with the ECS controller)")
+    return (f"ECS service {name} uses the {kind} deployment controller "
+            f"(deploymentController.type); compose-ecs-deploy deploys only services with the "
+            f"ECS controller (rolling update); {how}")
+
+
+def completed(deployment: Mapping[str, Any], deployments: int) -> bool:
+    """COMPLETED and alone: the old deployment drains (the target group's deregistration
+    delay) before it leaves the list (API_Deployment rolloutState; developer guide, "Rolling
+    update"). Without rollout state (older services), running = desired and alone."""
+    alone = deployments == 1
+    state = str(deployment.get("rolloutState") or "")
+    if state:
+        return state == "COMPLETED" and alone
+    return alone and int(deployment.get("runningCount", 0)) == int(
+        deployment.get("desiredCount", 0))
+
+
+def unfinished_deployment(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The PRIMARY deployment when it has not COMPLETED (still IN_PROGRESS, or FAILED), else
+    None: UpdateService sets the service's taskDefinition at once, so a revision that is the
+    service's may still be rolling out, or failing (API_UpdateService, API_Deployment)."""
+    primary = primary_deployment(payload)
+    if not primary:
+        return None
+    state = str(primary.get("rolloutState") or "")
+    if state == "COMPLETED" or (not state and completed(
+            primary, len(payload.get("deployments", [])))):
+        return None
+    return primary
+
+
+def last_completed_revision(payload: Mapping[str, Any]) -> str | None:
+    """The task definition of the service's COMPLETED deployment, the one a rollback returns
+    to (as the circuit breaker does: "rolled back to the last deployment that completed
+    successfully", API_DeploymentCircuitBreaker)."""
+    for deployment in payload.get("deployments", []):
+        if deployment.get("rolloutState") == "COMPLETED":
+            return str(deployment.get("taskDefinition"))
+    return None
+
+
+# --------------------------------------------------------------------------- stopped tasks
+
+# Stopped-task error messages (developer guide, "Amazon ECS stopped task error messages",
+# "CannotPullContainer task errors", "ResourceInitializationError"). Deterministic: running
+# the same task again gives the same error. Transient: capacity and network timeouts that
+# ECS retries and that usually pass.
+_DETERMINISTIC = re.compile(
+    r"CannotPullContainerError.*(not found|manifest unknown|repository does not exist|"
+    r"pull access denied|denied|unauthorized|invalid reference)"
+    r"|ResourceInitializationError.*(ResourceNotFoundException|ParameterNotFound|"
+    r"AccessDeniedException|not authorized|InvalidParameter|does not exist|can't find)"
+    r"|unable to retrieve secret.*(ResourceNotFoundException|AccessDenied)",
+    re.IGNORECASE | re.DOTALL)
+_TRANSIENT = re.compile(
+    r"i/o timeout|context deadline exceeded|timed? ?out|RequestCanceled|connection reset|"
+    r"TLS handshake timeout|Capacity is unavailable|RESOURCE:|insufficient capacity|"
+    r"Timeout waiting for network interface",
+    re.IGNORECASE)
+_HEALTH = re.compile(r"failed (container|ELB) health checks", re.IGNORECASE)
+# Docker's exit codes of a container killed by the agent when its task stops (SIGKILL,
+# SIGTERM): a sidecar's 137/143 is a result of the stop, not its reason.
+_KILLED = (137, 143)
+
+
+def new_task_arns(state: WatchState, arns: Iterable[str]) -> list[str]:
+    """The ListTasks ARNs not described before: DescribeTasks is asked only about these."""
+    return [arn for arn in dict.fromkeys(arns) if arn not in state.seen_tasks]
+
+
+def stopped_task(payload: Mapping[str, Any], essential: frozenset[str]) -> StoppedTask:
+    """One DescribeTasks task (API_Task: stopCode, stoppedReason, containers[].exitCode,
+    reason, healthStatus) classified. DescribeTasks does not say which containers are
+    essential; that comes from the task definition (`essential`: empty means all)."""
+    containers = tuple(
+        StoppedContainer(
+            name=str(c.get("name", "")),
+            essential=not essential or str(c.get("name", "")) in essential,
+            exit_code=c.get("exitCode") if isinstance(c.get("exitCode"), int) else None,
+            reason=str(c.get("reason") or ""),
+            health_status=str(c.get("healthStatus") or ""))
+        for c in payload.get("containers", []))
+    stop_code = str(payload.get("stopCode") or "")
+    reason = str(payload.get("stoppedReason") or "")
+    text = " ".join([reason, *(c.reason for c in containers)])
+    culprit = _culprit(containers)
+    cause = _cause(stop_code, reason, text, culprit)
+    return StoppedTask(
+        task_arn=str(payload.get("taskArn", "")),
+        task_definition=str(payload.get("taskDefinitionArn", "")),
+        stop_code=stop_code, stopped_reason=reason,
+        reached_running=payload.get("startedAt") is not None,
+        containers=containers, cause=cause, culprit=culprit)
+
+
+def _culprit(containers: Sequence[StoppedContainer]) -> StoppedContainer | None:
+    """The container that explains the stop: an essential one that failed, before a sidecar
+    killed with 137/143 as the task stopped, before anything else that says something."""
+    def failed(c: StoppedContainer) -> bool:
+        return (c.exit_code not in (None, 0)) or bool(c.reason) or c.health_status == "UNHEALTHY"
+
+    ranked = (
+        [c for c in containers if c.essential and failed(c) and c.exit_code not in _KILLED],
+        [c for c in containers if c.essential and failed(c)],
+        [c for c in containers if failed(c) and c.exit_code not in _KILLED],
+        [c for c in containers if failed(c)],
+    )
+    return next((group[0] for group in ranked if group), None)
+
+
+def _cause(stop_code: str, reason: str, text: str, culprit: StoppedContainer | None) -> Cause:
+    """Task.stopCode (API_Task): TaskFailedToStart | EssentialContainerExited |
+    UserInitiated | ServiceSchedulerInitiated | SpotInterruption | TerminationNotice."""
+    if _DETERMINISTIC.search(text):
+        return "deterministic"
+    if _TRANSIENT.search(text) or stop_code in ("SpotInterruption", "TerminationNotice"):
+        return "transient"
+    if stop_code == "ServiceSchedulerInitiated" and not _HEALTH.search(reason):
+        return "scheduler"  # scaling, or replaced by a newer deployment
+    if stop_code == "UserInitiated":
+        return "scheduler"
+    if _HEALTH.search(reason) or stop_code == "TaskFailedToStart":
+        return "failed"
+    if culprit is not None and culprit.essential and culprit.exit_code not in (None, 0):
+        return "failed"
+    if culprit is not None and culprit.exit_code is None and culprit.reason:
+        return "failed"  # CannotStartContainerError and the like: no exit code at all
+    return "exited"
+
+
+def failure_threshold(desired: int) -> int:
+    """Our own rule without a breaker: essential containers failed in 2 tasks, 1 when the
+    service runs a single task (README, "When a rollout fails")."""
+    return 1 if desired <= 1 else 2
+
+
+# --------------------------------------------------------------------------- the verdicts
+
+
+def start(service: str, task_definition: str, payload: Mapping[str, Any], *,
+          essential: Iterable[str] = (), rollback_on_failure: bool = False,
+          deployment_id: str | None = None) -> WatchState:
+    """The state right after UpdateService (its answer: events there are not news), or, with
+    `deployment_id`, of an unfinished deployment an earlier run started (watched to its end).
+    """
+    primary = primary_deployment(payload)
+    return WatchState(
+        service=service,
+        deployment_id=deployment_id or str(primary.get("id", "")),
+        task_definition=task_definition,
+        essential=frozenset(essential),
+        policy=Policy.of(payload),
+        rollback_on_failure=rollback_on_failure,
+        seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])),
+    )
 
 
 def _events(payload: Mapping[str, Any], seen: frozenset[str]) -> tuple[Event, ...]:
@@ -103,30 +345,31 @@ def _clock_time(value: Any) -> str:
     return str(value or "")
 
 
-def step(state: WatchState, payload: Mapping[str, Any]) -> tuple[WatchState, Observation]:
-    """Advance by one DescribeServices answer for this service."""
+def _failure_action(state: WatchState) -> Action:
+    return "roll-back" if state.rollback_on_failure else "fail"
+
+
+def poll(state: WatchState, payload: Mapping[str, Any],
+         new_tasks: Sequence[Mapping[str, Any]] = ()) -> tuple[WatchState, Observation]:
+    """Advance by one DescribeServices answer and the new stopped tasks of our deployment."""
     new_events = _events(payload, state.seen_events)
     deployments: Sequence[Mapping[str, Any]] = payload.get("deployments", [])
     ours = next((d for d in deployments if d.get("id") == state.deployment_id), None)
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-    recent = (state.recent_events + new_events)[-10:]
-    next_state = replace(
+    stopped = tuple(stopped_task(t, state.essential) for t in new_tasks
+                    if t.get("taskDefinitionArn") in (None, state.task_definition))
+    state = replace(
         state,
+        policy=Policy.of(payload) if payload.get("deploymentConfiguration") else state.policy,
         seen_events=state.seen_events | {e.id for e in new_events},
-        recent_events=recent,
+        seen_tasks=state.seen_tasks | {str(t.get("taskArn")) for t in new_tasks},
+        recent_events=(state.recent_events + new_events)[-10:],
+        polls=state.polls + 1,
     )
     if ours is None:
-        other = primary.get("id") if primary else "none"
-        if primary and primary.get("taskDefinition") != state.task_definition:
-            gone = Outcome("superseded",
-                              f"deployment {state.deployment_id} is gone; the service now runs "
-                              f"deployment {other} of {primary.get('taskDefinition')} (another "
-                              "deploy or a rollback replaced it)")
-        else:
-            gone = Outcome("superseded",
-                              f"deployment {state.deployment_id} is gone; deployment {other} "
-                              "replaced it")
-        return next_state, Observation(new_events=new_events, outcome=gone)
+        observation = Observation(new_events=new_events, stopped=stopped,
+                                  outcome=_gone(state, primary))
+        return state, observation
 
     progress = Progress(
         running=int(ours.get("runningCount", 0)),
@@ -135,68 +378,130 @@ def step(state: WatchState, payload: Mapping[str, Any]) -> tuple[WatchState, Obs
         rollout_state=str(ours.get("rolloutState", "")),
         deployments=len(deployments),
     )
-    failed = int(ours.get("failedTasks", 0))
-    tasks_stopped = failed > state.failed_tasks
-    next_state = replace(next_state, progress=progress, failed_tasks=failed)
     changed = progress if progress != state.progress else None
+    state = replace(state, progress=progress)
+    outcome = _ecs_verdict(state, ours, primary, len(deployments))
+    warnings: tuple[str, ...] = ()
+    if outcome is None:
+        state, outcome, warnings = _task_verdict(state, stopped, progress.desired)
+    return state, Observation(progress=changed, new_events=new_events, warnings=warnings,
+                              stopped=stopped, outcome=outcome)
 
-    outcome: Outcome | None = None
-    rollout_state = progress.rollout_state
+
+def _gone(state: WatchState, primary: Mapping[str, Any] | None) -> Outcome:
+    other = primary.get("id") if primary else "none"
+    if primary and primary.get("taskDefinition") != state.task_definition:
+        return Outcome("superseded",
+                       f"deployment {state.deployment_id} is gone; the service now runs "
+                       f"deployment {other} of {primary.get('taskDefinition')} (another "
+                       "deploy or a rollback replaced it)", "fail", state.failures)
+    return Outcome("superseded", f"deployment {state.deployment_id} is gone; deployment "
+                   f"{other} replaced it", "fail", state.failures)
+
+
+def _ecs_verdict(state: WatchState, ours: Mapping[str, Any],
+                 primary: Mapping[str, Any] | None, count: int) -> Outcome | None:
+    """What ECS's own answer says: FAILED (by the circuit breaker or an alarm), replaced,
+    or COMPLETED and alone (API_Deployment rolloutState, status)."""
+    rollout_state = str(ours.get("rolloutState", ""))
     if rollout_state == "FAILED":
         reason = str(ours.get("rolloutStateReason") or "the rollout failed")
         if primary is not None and primary.get("id") != state.deployment_id:
-            outcome = Outcome("rolled-back",
-                              f"{reason} ECS rolled the service back to "
-                              f"{primary.get('taskDefinition')} (deployment {primary.get('id')})")
-        else:
-            outcome = Outcome("failed", reason)
-    elif ours.get("status") != "PRIMARY":
-        outcome = Outcome("superseded",
-                          f"deployment {state.deployment_id} is no longer the primary one; "
-                          f"deployment {primary.get('id') if primary else 'none'} replaced it")
-    elif _completed(ours, rollout_state, len(deployments)):
-        outcome = Outcome("completed",
-                          f"deployment {state.deployment_id} completed: {progress.running} of "
-                          f"{progress.desired} tasks running {state.task_definition}")
-    return next_state, Observation(progress=changed, new_events=new_events, outcome=outcome,
-                                   tasks_stopped=tasks_stopped and outcome is None)
+            # With rollback on, ECS starts a deployment of the last COMPLETED revision
+            # (API_DeploymentCircuitBreaker rollback, API_DeploymentAlarms rollback).
+            return Outcome("rolled-back",
+                           f"{reason} ECS rolled the service back to "
+                           f"{primary.get('taskDefinition')} (deployment {primary.get('id')})",
+                           "ecs-rolls-back", state.failures)
+        if state.policy.ecs_rolls_back:
+            return Outcome("stalled",
+                           f"{reason} ECS did not roll back: the service has no COMPLETED "
+                           "deployment to return to, so the failed deployment stays",
+                           _failure_action(state), state.failures)
+        return Outcome("failed", reason, _failure_action(state), state.failures)
+    if ours.get("status") != "PRIMARY":
+        return Outcome("superseded",
+                       f"deployment {state.deployment_id} is no longer the primary one; "
+                       f"deployment {primary.get('id') if primary else 'none'} replaced it",
+                       "fail", state.failures)
+    if completed(ours, count):
+        return Outcome("completed",
+                       f"deployment {state.deployment_id} completed: "
+                       f"{int(ours.get('runningCount', 0))} of {int(ours.get('desiredCount', 0))}"
+                       f" tasks running {state.task_definition}", "done")
+    return None
 
 
-def _completed(deployment: Mapping[str, Any], rollout_state: str, count: int) -> bool:
-    """COMPLETED and alone; services without rollout state count running tasks instead."""
-    alone = count == 1
-    if rollout_state:
-        return rollout_state == "COMPLETED" and alone
-    running = int(deployment.get("runningCount", 0))
-    return alone and running == int(deployment.get("desiredCount", 0))
-
-
-def explain_stopped_tasks(tasks: Sequence[Mapping[str, Any]],
-                          task_definition: str) -> str | None:
-    """Why tasks of the new revision stopped: task, stop code, reason, each container's exit."""
-    ours = [t for t in tasks if t.get("taskDefinitionArn") == task_definition]
-    if not ours:
-        return None
-    task = max(ours, key=lambda t: str(t.get("stoppedAt", "")))
-    task_id = last_part(str(task.get("taskArn", "")))
-    parts = [f"task {task_id} stopped"]
-    if task.get("stopCode"):
-        parts.append(f"({task['stopCode']})")
-    detail = [" ".join(parts) + f": {task.get('stoppedReason', 'no reason given')}"]
-    for container in task.get("containers", []):
-        if container.get("exitCode") in (None, 0) and not container.get("reason"):
+def _task_verdict(state: WatchState, stopped: Sequence[StoppedTask],
+                  desired: int) -> tuple[WatchState, Outcome | None, tuple[str, ...]]:
+    """Our rule for stopped tasks. With a breaker or alarms, ECS decides and these are only
+    reported. failedTasks cannot be the signal: it counts only tasks that never launched,
+    never reached RUNNING or failed a health check, and resets once tasks run
+    (API_Deployment failedTasks), so a container that starts and then exits is not in it."""
+    warnings: list[str] = []
+    failures = state.failures
+    for task in stopped:
+        if task.cause in ("scheduler",):
             continue
-        line = f"container {container.get('name')}"
-        if container.get("exitCode") is not None:
-            line += f" exited with code {container['exitCode']}"
-        if container.get("reason"):
-            line += f" ({container['reason']})"
-        if container.get("healthStatus") == "UNHEALTHY":
+        if state.policy.ecs_decides:
+            who = "the circuit breaker" if state.policy.breaker else "the deployment alarms"
+            warnings.append(f"{describe(task)} ({who} decides whether the rollout fails)")
+            continue
+        if task.cause == "deterministic":
+            return (replace(state, failures=(*failures, task)),
+                    Outcome("failed", describe(task), _failure_action(state), (task,)),
+                    tuple(warnings))
+        if task.cause == "failed":
+            failures = (*failures, task)
+        elif task.cause == "transient":
+            warnings.append(f"{describe(task)} (transient; ECS starts another task, still "
+                            "waiting)")
+        else:
+            warnings.append(f"{describe(task)} (ECS starts another task, still waiting)")
+    state = replace(state, failures=failures)
+    if len(failures) >= failure_threshold(desired) and not state.policy.ecs_decides:
+        latest = failures[-1]
+        text = describe(latest)
+        if len(failures) > 1:
+            text += f"; {len(failures)} tasks of this revision failed"
+        return state, Outcome("failed", text, _failure_action(state), failures), tuple(warnings)
+    return state, None, tuple(warnings)
+
+
+def timed_out(state: WatchState, minutes: float) -> Outcome:
+    """The wait ran out: ECS has not decided, so with rollback-on-failure we roll back."""
+    last = "; ".join(e.message for e in state.recent_events[-3:])
+    return Outcome("timed-out", f"deployment {state.deployment_id} did not finish within "
+                   f"{minutes:g} minutes" + (f"; last events: {last}" if last else ""),
+                   _failure_action(state), state.failures)
+
+
+def cancelled(state: WatchState, why: str) -> Outcome:
+    """A cancel stops our wait, not ECS's rollout: nothing is rolled back."""
+    return Outcome("cancelled", f"{why}: stopped waiting for deployment "
+                   f"{state.deployment_id} of {state.service}; ECS carries on with it", "fail")
+
+
+def describe(task: StoppedTask) -> str:
+    """`task ID stopped (CODE): REASON; container NAME exited with code N (REASON)`."""
+    head = f"task {task.task_id} stopped"
+    if task.stop_code:
+        head += f" ({task.stop_code})"
+    parts = [f"{head}: {task.stopped_reason or 'no reason given'}"]
+    shown = [task.culprit] if task.culprit else []
+    shown += [c for c in task.containers if c is not task.culprit and c.essential
+              and (c.exit_code not in (None, 0) or c.reason)
+              and not (task.culprit and task.culprit.essential and c.exit_code in _KILLED)]
+    for container in shown:
+        line = f"container {container.name}"
+        if container.exit_code is not None:
+            line += f" exited with code {container.exit_code}"
+        if container.reason:
+            line += f" ({container.reason})"
+        if container.health_status == "UNHEALTHY":
             line += ", health check UNHEALTHY"
-        detail.append(line)
-    if len(ours) > 1:
-        detail.append(f"{len(ours)} tasks of this revision stopped")
-    return "; ".join(detail)
+        parts.append(line)
+    return "; ".join(parts)
 
 
 def format_progress(service: str, deployment_id: str, progress: Progress) -> str:
