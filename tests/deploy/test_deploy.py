@@ -431,17 +431,12 @@ def test_rerun_after_a_cancelled_wait_follows_the_deployment(world: World, capsy
     assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (0, 0)
 
 
-def test_the_wait_survives_failing_reads(world: World, aws_env, monkeypatch) -> None:
+def test_the_wait_survives_failing_reads(world: World, proxy: FaultProxy) -> None:
     world.service("web")
-    proxy = FaultProxy(upstream=aws_env["AWS_ENDPOINT_URL"]).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
-    try:
-        proxy.rules["ListTasks"] = Rule(kinds=("throttle", "503"), first=4, delay=0.01)
-        log = MemoryLog()
-        deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0),
-                                       log)
-    finally:
-        proxy.stop()
+    proxy.rules["ListTasks"] = Rule(kinds=("throttle", "503"), first=4, delay=0.01)
+    log = MemoryLog()
+    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0), log)
     assert deployment.result.succeeded, log.lines
     assert sum("reading its stopped tasks failed" in line for line in log.lines) == 4
-    assert aws.calls["ecs:UpdateService"] == 1
+    assert proxy.forwarded["UpdateService"] == 1
+    assert aws.calls["ecs:ListTasks"] == 4 + proxy.forwarded["ListTasks"]
