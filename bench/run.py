@@ -34,6 +34,7 @@ from bench import (
     rows_native,
     rows_oneoff,
     rows_rebuild,
+    rows_rollout,
     rows_seed,
     rows_stack,
 )
@@ -140,6 +141,8 @@ GROUPS: tuple[Group, ...] = (
           lambda _lab: [render_example()], needs_lab=False),
     Group("render-200", "render: generated 200-service file", "< 2 s",
           lambda _lab: [render_200_services()], needs_lab=False),
+    Group("rollout", "rollout watch", "<= 2 polls, <= 2 calls, 0 false",
+          _with_lab(rows_rollout.rollout_rows)),
     Group("rss", "peak RSS of a full deploy", "< 150 MB", _with_lab(rows_deploy.rss_rows)),
     Group("seed", "seed manual pipeline vs ours", "see rows", _with_lab(rows_seed.seed_rows)),
     Group("action", "action image and start", "250 MB, 2 s",
