@@ -269,7 +269,7 @@ def _start(aws: Aws, settings: Settings, p: Plan, results: dict[str, ServiceResu
     log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
     if native_rollout.is_native(service):
         natives[name] = native_rollout.start(name, result.task_definition_arn, service,
-                                             settings.wait_until)
+                                             settings.wait_until, before=p.service)
     elif settings.wait_until != "complete":
         log.info(f"{name}: notice: wait-until {settings.wait_until} applies to BLUE_GREEN, "
                  f"LINEAR and CANARY deployments; this one is "

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from compose_ecs_deploy.adapters import ecs
 from compose_ecs_deploy.adapters import service_deployments as sd
@@ -74,7 +73,7 @@ def _poll(aws: Aws, settings: Settings, cluster: str, pending: list[str],
     for name in pending:
         state, events = native_rollout.adopt(states[name], services[name])
         if not state.arn:
-            state = replace(state, arn=sd.latest_running(aws, cluster, name))
+            state = native_rollout.with_arn(state, sd.latest_running(aws, cluster, name))
         states[name] = state
         for event in events:
             log.info(rollout.format_event(name, event))

@@ -235,3 +235,17 @@ def test_a_rolling_and_a_blue_green_service_in_one_deploy(world: World, capsys, 
                                      "UpdateService", "UpdateService"]
     assert "web: BLUE_GREEN " in out and "SUCCESSFUL at CLEAN_UP" in out
     assert "worker: completed" in out and "web: completed" in out
+
+
+def test_a_second_deploy_follows_its_own_service_deployment(world: World, capsys, writes
+                                                            ) -> None:
+    native_service(world, "BLUE_GREEN")
+    assert cli(world, capsys)[0] == 0
+    first = world.running("web")["currentServiceDeployment"]
+    code, out, err = cli(world, capsys, "--image", "app=example/app:3")
+    assert code == 0, out + err
+    second = world.running("web")["currentServiceDeployment"]
+    assert second != first
+    assert f"BLUE_GREEN {second.rsplit('/', 1)[-1]} SUCCESSFUL" in out
+    assert first.rsplit("/", 1)[-1] not in out
+    assert names(writes) == ["RegisterTaskDefinition", "UpdateService"] * 2

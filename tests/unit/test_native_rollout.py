@@ -84,6 +84,18 @@ def test_adopt_fills_a_missing_arn_and_returns_only_new_events_oldest_first() ->
     assert native_rollout.adopt(state, payload)[1] == ()
 
 
+def test_the_deployment_from_before_the_update_is_never_taken_for_ours() -> None:
+    older = ARN.replace("EZe5RNVLH6PPzHXINuP28", "older")
+    before = {**service("BLUE_GREEN"), "currentServiceDeployment": older}
+    stale = native_rollout.start("web", NEW, before, "complete", before=before)
+    assert (stale.arn, stale.previous_arn) == ("", older)
+    assert native_rollout.adopt(stale, before)[0].arn == ""
+    assert native_rollout.with_arn(stale, older).arn == ""
+    assert native_rollout.adopt(stale, service("BLUE_GREEN"))[0].arn == ARN
+    fresh = native_rollout.start("web", NEW, service("BLUE_GREEN"), "complete", before=before)
+    assert fresh.arn == ARN
+
+
 def test_a_line_per_change_of_stage_or_weights_and_none_otherwise() -> None:
     state = start("LINEAR")
     state, first = native_rollout.step(state, deployment(stage="PRODUCTION_TRAFFIC_SHIFT",

@@ -77,6 +77,7 @@ class NativeState:
     wait_until: str  # complete | traffic-shifted
     bake_minutes: int | None
     arn: str = ""
+    previous_arn: str = ""  # the service's deployment before our update: never ours
     service_revision: str = ""
     snapshot: Snapshot | None = None
     seen_hooks: frozenset[str] = frozenset()
@@ -97,16 +98,29 @@ class NativeObservation:
 
 
 def start(service: str, task_definition: str, payload: Mapping[str, Any],
-          wait_until: str) -> NativeState:
+          wait_until: str, before: Mapping[str, Any] | None = None) -> NativeState:
     """The state right after UpdateService, from its answer: its service deployment ARN
-    (`currentServiceDeployment`, or later from DescribeServices) and its configuration."""
+    (`currentServiceDeployment`, or later from DescribeServices) and its configuration.
+
+    `before` is the service as read before the update: its `currentServiceDeployment` is an
+    older deployment, so an answer that still names it is not taken for ours (watching a
+    finished deployment would report its old success as ours)."""
     config = payload.get("deploymentConfiguration") or {}
     bake = config.get("bakeTimeInMinutes")
-    return NativeState(
+    state = NativeState(
         service=service, task_definition=task_definition, strategy=strategy(payload),
         wait_until=wait_until, bake_minutes=None if bake is None else int(bake),
-        arn=str(payload.get("currentServiceDeployment") or ""),
+        previous_arn=str((before or {}).get("currentServiceDeployment") or ""),
         seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])))
+    return with_arn(state, str(payload.get("currentServiceDeployment") or ""))
+
+
+def with_arn(state: NativeState, candidate: str) -> NativeState:
+    """Follow `candidate` unless an ARN is known already or it is the deployment from before
+    our update."""
+    if state.arn or not candidate or candidate == state.previous_arn:
+        return state
+    return replace(state, arn=candidate)
 
 
 def adopt(state: NativeState, service: Mapping[str, Any]) -> tuple[NativeState, tuple[Event, ...]]:
@@ -115,8 +129,8 @@ def adopt(state: NativeState, service: Mapping[str, Any]) -> tuple[NativeState, 
     fresh = [e for e in service.get("events", []) if str(e.get("id")) not in state.seen_events]
     events = tuple(Event(str(e.get("id")), _clock_time(e.get("createdAt")),
                          str(e.get("message", ""))) for e in reversed(fresh))
-    arn = state.arn or str(service.get("currentServiceDeployment") or "")
-    return replace(state, arn=arn, seen_events=state.seen_events | {e.id for e in events}), events
+    state = with_arn(state, str(service.get("currentServiceDeployment") or ""))
+    return replace(state, seen_events=state.seen_events | {e.id for e in events}), events
 
 
 def _clock_time(value: Any) -> str:
