@@ -117,6 +117,7 @@ INPUTS: dict[str, Input] = {
     "strict": Input("false", "strict", _bool),
     "run-before": Input("", "run_before", _lines),
     "run-timeout": Input("30", "run_timeout_minutes", _number(float)),
+    "log-lines": Input("30", "log_lines", _number(int)),
 }
 OUTPUTS = ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
            "deployment-id", "changed", "console-url", "run-task-arns", "run-exit-codes")

@@ -188,6 +188,9 @@ def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--poll-interval", type=float, default=5.0, metavar="SECONDS",
                         help="first interval between polls; it grows to 15 s while nothing "
                         "changes")
+    parser.add_argument("--log-lines", type=int, default=30, metavar="N",
+                        help="when a task fails, print its failed container's last N log "
+                        "lines (default 30; 0 turns it off)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -32,3 +32,22 @@ class ConsoleLog:
 
     def mask(self, value: str) -> None:
         """A terminal has no log masking; secrets are simply never printed."""
+
+
+class RememberingLog:
+    """A Log that also keeps every value it was asked to mask: text the tool prints from
+    outside (a failed container's log lines) is masked with the same values as the rest."""
+
+    def __init__(self, log: Log) -> None:
+        self._log = log
+        self.masked: list[str] = []
+
+    def info(self, line: str) -> None:
+        self._log.info(line)
+
+    def group(self, title: str) -> Any:
+        return self._log.group(title)
+
+    def mask(self, value: str) -> None:
+        self.masked.append(value)
+        self._log.mask(value)

@@ -17,11 +17,13 @@ from compose_ecs_deploy import oneoff
 from compose_ecs_deploy.adapters import ecs
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, sanitise_tag
-from compose_ecs_deploy.console import Log
+from compose_ecs_deploy.console import Log, RememberingLog
 from compose_ecs_deploy.core import native_rollout, rollout
+from compose_ecs_deploy.core.hints import stop_of
 from compose_ecs_deploy.core.native_rollout import NativeState
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
 from compose_ecs_deploy.errors import Cancelled, InputError
+from compose_ecs_deploy.failure import Diagnosis, diagnose, format_diagnosis
 from compose_ecs_deploy.native_watch import watch_native
 from compose_ecs_deploy.outputs import Publish, image_outputs, publish_nothing, service_outputs
 from compose_ecs_deploy.plan import Plan, Target, plan_deploy, previous_images
@@ -46,6 +48,7 @@ class ServiceResult:
     images: dict[str, str] = field(default_factory=dict)
     console_url: str = ""
     note: str = ""  # what ECS still does after our success (wait-until traffic-shifted)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
 
     @property
     def revision(self) -> str:
@@ -100,6 +103,7 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
     problems = oneoff.service_problems(inputs, settings, settings.run_before, "run-before")
     if problems:
         raise InputError(problems[0].message, problems)
+    log = RememberingLog(log)  # the failure's log lines are masked with what the rest is
     with stopwatch.phase("plan"):
         planned = plan_deploy(aws, settings, inputs, log)
         gate = oneoff.plan_gate(aws, settings, inputs, planned)
@@ -177,6 +181,7 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
     deployment is of the revision this run would register, it is watched to its end (an
     earlier run started it and did not wait, or stopped waiting); otherwise it is deployed.
     """
+    log = log if isinstance(log, RememberingLog) else RememberingLog(log)
     notices = dict.fromkeys(d for p in plans for d in p.rendered.diagnostics)
     for notice in notices:
         log.info(notice.render())
@@ -216,6 +221,8 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
                 results[name].seconds = time.monotonic() - started
                 if name in natives and outcome.succeeded:
                     results[name].note = native_rollout.completion_note(natives[name])
+            with stopwatch.phase("explain"):
+                _explain(aws, settings, plans, results, log)
             with stopwatch.phase("rollback"):  # ECS, not UpdateService, reverses native ones
                 _roll_back(aws, settings,
                            [p for p in plans if p.target.ecs_service not in natives], results,
@@ -275,6 +282,24 @@ def _start(aws: Aws, settings: Settings, p: Plan, results: dict[str, ServiceResu
                  f"LINEAR and CANARY deployments; this one is "
                  f"{native_rollout.strategy(service)}, so the wait lasts until it is "
                  "complete")
+
+
+def _explain(aws: Aws, settings: Settings, plans: list[Plan],
+             results: dict[str, ServiceResult], log: RememberingLog) -> None:
+    """Right after the verdict, before any rollback: each failed task's hint and its failed
+    container's last log lines, under the error in the log (failure.py)."""
+    for p in plans:
+        name = p.target.ecs_service
+        result = results[name]
+        if result.outcome is None or result.outcome.succeeded or not result.outcome.tasks:
+            continue
+        revision = p.rendered.request
+        result.diagnoses = diagnose(
+            aws, [stop_of(t) for t in result.outcome.tasks], revision,
+            log_lines=settings.log_lines, masked=log.masked, region=str(settings.region))
+        for diagnosis in result.diagnoses:
+            for line in format_diagnosis(name, diagnosis):
+                log.info(line)
 
 
 def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from compose_ecs_deploy import oneoff
 from compose_ecs_deploy.build import BuiltImage
 from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.deploy import DeployResult, ServiceResult
+from compose_ecs_deploy.failure import Diagnosis
 from compose_ecs_deploy.outputs import image_outputs, service_outputs
 
 
@@ -51,8 +53,28 @@ def failure_lines(result: DeployResult) -> list[str]:
                          f"{last_part(service.revision_before)} was restored")
             else:
                 line += f"; the rollback to {service.revision_before} also {service.rollback.kind}"
-        lines.append(line)
+        hints = dict.fromkeys(d.hint.text for d in service.diagnoses if d.hint)
+        lines.append(line + "".join(f"; hint: {text}" for text in hints))
     return lines
+
+
+def _fence(lines: tuple[str, ...]) -> str:
+    """A code fence longer than any run of backticks in the lines, so none can close it."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _diagnosis_markdown(diagnosis: Diagnosis) -> list[str]:
+    """A failed container's last lines as a collapsed block, or the one line saying why none."""
+    log = diagnosis.log
+    if log is None:
+        return []
+    if log.note:
+        return [f"  - container {log.container} of task {log.task_id}: {log.note}"]
+    fence = _fence(log.lines)
+    return ["", f"<details><summary>Last {len(log.lines)} log lines of container "
+            f"{log.container}, task {log.task_id}</summary>", "",
+            f"{log.place}", "", f"{fence}text", *log.lines, fence, "", "</details>", ""]
 
 
 def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
@@ -82,6 +104,9 @@ def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
     failures = failure_lines(result)
     if failures:
         parts += ["", "### What went wrong", ""] + [f"- {line}" for line in failures]
+        for service in result.services:
+            for diagnosis in service.diagnoses:
+                parts += _diagnosis_markdown(diagnosis)
     for service in result.services:
         if service.diff:
             parts += ["", f"### Task definition diff: {service.target.ecs_service}", "",

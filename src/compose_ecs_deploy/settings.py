@@ -56,6 +56,7 @@ class Settings:
     run_timeout_minutes: float = 30.0
     run_service: str | None = None
     run_command: tuple[str, ...] = ()
+    log_lines: int = 30
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -115,6 +116,9 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     if settings.max_retries < 0:
         problems.append(f"max retries {settings.max_retries} must be 0 or more "
                         "(--max-retries, action input max-retries)")
+    if settings.log_lines < 0:
+        problems.append(f"log lines {settings.log_lines} must be 0 (off) or more "
+                        "(--log-lines, action input log-lines)")
     if not settings.region:
         problems.append("no AWS region: pass --region (action input aws-region) or set "
                         "AWS_REGION")

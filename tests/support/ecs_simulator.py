@@ -121,6 +121,8 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
 
+from tests.support import sim_logs
+
 SCENARIO_TAG = "simulator:scenario"
 EXIT_CODE_TAG = "simulator:exit-code"
 REASON_TAG = "simulator:reason"
@@ -361,6 +363,8 @@ class SimTask(BaseModel):
                 c.exitCode = 137 if failed is not None else 0
         if unhealthy:
             self.health_status = "UNHEALTHY"
+        if failed is not None:  # what it printed, where its awslogs driver sends it
+            sim_logs.task_stopped(self._backend, self, failed.name, exit_code)
 
 
 @dataclass

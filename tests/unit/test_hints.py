@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from compose_ecs_deploy.core.hints import HINTS, Stop, hint_for, hints_for, stop_of
+from compose_ecs_deploy.core.rollout import StoppedTask, stopped_task
 
 ROLE = "arn:aws:iam::123456789012:role/app-execution"
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/api-token-AbCdEf"
@@ -32,7 +33,8 @@ REVISION: dict[str, Any] = {
 
 
 def task(stop_code: str, reason: str, exit_code: int | None = None,
-         container_reason: str | None = None, sidecar_exit: int | None = None) -> dict[str, Any]:
+         container_reason: str | None = None, sidecar_exit: int | None = None) -> StoppedTask:
+    """A DescribeTasks task, classified by the rollout verdict as the deploy does."""
     web: dict[str, Any] = {"name": "web", "lastStatus": "STOPPED"}
     if exit_code is not None:
         web["exitCode"] = exit_code
@@ -41,8 +43,8 @@ def task(stop_code: str, reason: str, exit_code: int | None = None,
     agent: dict[str, Any] = {"name": "agent", "lastStatus": "STOPPED"}
     if sidecar_exit is not None:
         agent["exitCode"] = sidecar_exit
-    return {"taskArn": TASK, "stopCode": stop_code, "stoppedReason": reason,
-            "containers": [agent, web]}
+    return stopped_task({"taskArn": TASK, "stopCode": stop_code, "stoppedReason": reason,
+                         "containers": [agent, web]}, frozenset({"web"}))
 
 
 # (case, stop code, stoppedReason, container exit code, container reason, expected cause,
@@ -146,7 +148,7 @@ RECORDED = [
                          ids=[case[0] for case in RECORDED])
 def test_recorded_stop_reasons_get_their_hint(stop_code, reason, exit_code, container_reason,
                                               cause, words) -> None:
-    found = hint_for(stop_of(task(stop_code, reason, exit_code, container_reason), REVISION),
+    found = hint_for(stop_of(task(stop_code, reason, exit_code, container_reason)),
                      REVISION)
     assert found is not None
     assert found.cause == cause, found
@@ -168,7 +170,7 @@ def test_a_pull_error_of_no_known_kind_lists_the_three_causes() -> None:
 
 def test_the_essential_container_explains_the_stop_before_a_sidecar() -> None:
     stop = stop_of(task("EssentialContainerExited", "Essential container in task exited", 3,
-                        sidecar_exit=143), REVISION)
+                        sidecar_exit=143))
     assert (stop.container, stop.exit_code) == ("web", 3)
 
 

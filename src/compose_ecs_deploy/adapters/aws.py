@@ -37,13 +37,14 @@ class Aws:
     region: str | None
     max_retries: int = 4
     calls: Counter[str] = field(default_factory=Counter)
-    _clients: dict[tuple[str, bool], Any] = field(default_factory=dict)
+    _clients: dict[tuple[str, bool, str | None], Any] = field(default_factory=dict)
     _session: boto3.session.Session | None = None
 
-    def client(self, service: str, *, retries: bool = True) -> Any:
+    def client(self, service: str, *, retries: bool = True, region: str | None = None) -> Any:
         """A client with botocore's standard retries, or (for writes that must not be
-        repeated blindly) one that tries once and lets the caller decide."""
-        key = (service, retries)
+        repeated blindly) one that tries once and lets the caller decide; `region` for a
+        resource that lives elsewhere than the deploy (a log group's awslogs-region)."""
+        key = (service, retries, region if region != self.region else None)
         if key not in self._clients:
             if self._session is None:  # one session: each would load the models again
                 self._session = boto3.session.Session(region_name=self.region)
@@ -51,7 +52,8 @@ class Aws:
             attempts = self.max_retries + 1 if retries else 1
             config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
                             connect_timeout=10, read_timeout=60)
-            client = session.client(service, config=config)  # type: ignore[call-overload]
+            client = session.client(  # type: ignore[call-overload]
+                service, config=config, region_name=key[2] or self.region)
             client.meta.events.register("before-call.*.*", self._count)
             self._clients[key] = client
         return self._clients[key]

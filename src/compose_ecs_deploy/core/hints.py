@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compose_ecs_deploy.core.rollout import StoppedTask
+
 
 @dataclass(frozen=True)
 class Stop:
@@ -41,25 +43,15 @@ class Stop:
         return parts[3] if len(parts) > 3 else ""
 
 
-def _failed(container: Mapping[str, Any]) -> bool:
-    return container.get("exitCode") not in (None, 0) or bool(container.get("reason"))
-
-
-def stop_of(task: Mapping[str, Any], revision: Mapping[str, Any]) -> Stop:
-    """The Stop of a DescribeTasks task: an essential container that failed explains it
-    before a sidecar does (a sidecar's 137/143 is only ECS stopping the rest of the task)."""
-    essential = {str(c.get("name")) for c in revision.get("containerDefinitions", [])
-                 if c.get("essential", True) is not False}
-    containers = list(task.get("containers", []))
-    # A task that never started has no failed container: its first essential one explains it.
-    candidates = [c for c in containers if _failed(c)] or containers
-    candidates.sort(key=lambda c: str(c.get("name")) not in essential)
-    chosen: Mapping[str, Any] = candidates[0] if candidates else {}
-    exit_code = chosen.get("exitCode")
-    return Stop(task_arn=str(task.get("taskArn", "")), stop_code=str(task.get("stopCode", "")),
-                reason=str(task.get("stoppedReason", "")), container=str(chosen.get("name", "")),
-                exit_code=int(exit_code) if exit_code is not None else None,
-                container_reason=str(chosen.get("reason") or ""))
+def stop_of(task: StoppedTask) -> Stop:
+    """The Stop of a stopped task as the rollout verdict classified it: its culprit explains
+    it; a task that never started, with no culprit, is explained by its first essential
+    container (the one whose image or command the hint names)."""
+    chosen = task.culprit or next((c for c in task.containers if c.essential), None)
+    return Stop(task_arn=task.task_arn, stop_code=task.stop_code, reason=task.stopped_reason,
+                container=chosen.name if chosen else "",
+                exit_code=chosen.exit_code if chosen else None,
+                container_reason=chosen.reason if chosen else "")
 
 
 def container_definition(revision: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -334,7 +326,7 @@ def hint_for(stop: Stop, revision: Mapping[str, Any]) -> Hint | None:
     return Hint(row.cause, row.advice(stop, revision)) if row else None
 
 
-def hints_for(tasks: Sequence[Mapping[str, Any]], revision: Mapping[str, Any]) -> list[Hint]:
+def hints_for(tasks: Sequence[StoppedTask], revision: Mapping[str, Any]) -> list[Hint]:
     """One hint per distinct cause among the stopped tasks, in their order."""
-    found = [hint_for(stop_of(task, revision), revision) for task in tasks]
+    found = [hint_for(stop_of(task), revision) for task in tasks]
     return list(dict.fromkeys(h for h in found if h is not None))

@@ -1,0 +1,103 @@
+"""Why a task failed, in the step's own log: the hint for its cause and the last lines its
+failed container printed.
+
+Called once a verdict says a deployment (or a one-off task) failed, for the stopped tasks
+the verdict is explained by, never before: a deploy that works reads no logs. For each task
+it makes at most one GetLogEvents call (the container that explains the stop; a container
+that never started wrote nothing, so it costs none). Reading logs never fails the step: a
+denial, a missing stream or an empty one is said in one line, with the IAM action to add
+when that is the cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from compose_ecs_deploy.adapters import logs
+from compose_ecs_deploy.adapters.aws import Aws
+from compose_ecs_deploy.core.container_logs import LogPlace, log_place, mask_lines
+from compose_ecs_deploy.core.hints import Hint, Stop, hint_for
+
+POLICY_STATEMENT = "OptionalFailedTaskLogs"
+
+
+@dataclass(frozen=True)
+class ContainerLog:
+    """The last lines of one container of one stopped task, or one line saying why none."""
+
+    container: str
+    task_id: str
+    place: str
+    lines: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    task_id: str
+    hint: Hint | None
+    log: ContainerLog | None
+
+
+def _account(task_arn: str) -> str:
+    parts = task_arn.split(":")
+    return parts[4] if len(parts) > 4 and parts[4] else "<ACCOUNT_ID>"
+
+
+def _read(aws: Aws, stop: Stop, place: LogPlace, limit: int,
+          masked: Sequence[str]) -> ContainerLog:
+    task_id = stop.task_arn.rsplit("/", 1)[-1]
+    base = ContainerLog(place.container, task_id, place.describe())
+    if not place.readable:
+        return replace(base, note=f"its logs went to {place.describe()}")
+    if stop.exit_code is None:
+        return replace(base, note="it never started, so it wrote no log lines")
+    read = logs.last_lines(aws, group=place.group, stream=place.stream, region=place.region,
+                           limit=limit)
+    if read.problem == "denied":
+        resource = (f"arn:aws:logs:{place.region}:{_account(stop.task_arn)}:log-group:"
+                    f"{place.group}:*")
+        note = (f"could not read its log lines: {logs.ACTION} was denied; add {logs.ACTION} on "
+                f"{resource} to the deploy role's policy (statement {POLICY_STATEMENT} in "
+                "docs/iam-policy.json)")
+    elif read.problem == "missing":
+        note = (f"no log lines: {read.detail.rstrip('.')} (group {place.group}, stream "
+                f"{place.stream})")
+    elif read.problem == "failed":
+        note = f"could not read its log lines: {read.detail}"
+    elif not read.lines:
+        note = f"no log lines: the stream {place.stream} is empty"
+    else:
+        return replace(base, lines=mask_lines(read.lines, masked))
+    return replace(base, note=note)
+
+
+def diagnose(aws: Aws, stops: Iterable[Stop], revision: Mapping[str, Any], *, log_lines: int,
+             masked: Sequence[str], region: str) -> list[Diagnosis]:
+    """A hint and (with `log_lines` > 0) the last lines of the container that explains each
+    stopped task; `masked` are the values the deploy masks (registry credentials, plain
+    environment values under secret-looking names)."""
+    diagnoses = []
+    for stop in stops:
+        task_id = stop.task_arn.rsplit("/", 1)[-1]
+        log = None
+        if log_lines > 0 and stop.container:
+            place = log_place(revision, stop.container, task_id, stop.region or region)
+            log = _read(aws, stop, place, log_lines, masked)
+        diagnoses.append(Diagnosis(task_id, hint_for(stop, revision), log))
+    return diagnoses
+
+
+def format_diagnosis(service: str, diagnosis: Diagnosis) -> list[str]:
+    """The log lines: the hint, then the container's last lines, each behind `| ` so that an
+    app's output can never be read as a workflow command (`::add-mask::`, `::error::`)."""
+    lines = [f"{service}: hint: {diagnosis.hint.text}"] if diagnosis.hint else []
+    log = diagnosis.log
+    if log is None:
+        return lines
+    if log.note:
+        return [*lines, f"{service}: container {log.container} of task {log.task_id}: {log.note}"]
+    return [*lines, f"{service}: last {len(log.lines)} log lines of container {log.container}, "
+            f"task {log.task_id} ({log.place}):", *(f"  | {line}" for line in log.lines)]
