@@ -18,7 +18,9 @@ from compose_ecs_deploy.console import ConsoleLog
 from compose_ecs_deploy.deploy import deploy
 from compose_ecs_deploy.errors import DeployError
 from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.report import failure_lines
 from compose_ecs_deploy.settings import Settings
+from tests.support.memory_log import MemoryLog
 from tests.support.moto_process import moto_server
 
 pytestmark = pytest.mark.stack
@@ -27,6 +29,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 CLUSTER = "iam-cluster"
 SERVICE = "hello"
+CRASHY = "crashy"  # a service whose new tasks exit 3: the failure path, with its log lines
 SETUP_CALLS = 3  # create_user, put_user_policy, create_access_key: unauthenticated
 
 
@@ -35,6 +38,7 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
     for placeholder, value in {"<REGION>": REGION, "<ACCOUNT_ID>": ACCOUNT,
                                "<REPOSITORY>": repository, "<CLUSTER>": CLUSTER,
                                "<SERVICE>": SERVICE, "<FAMILY>": SERVICE,
+                               "<LOG_GROUP>": f"/ecs/{CRASHY}",
                                "<TASK_ROLE>": "hello-task",
                                "<EXECUTION_ROLE>": "hello-execution"}.items():
         text = text.replace(placeholder, value)
@@ -66,6 +70,8 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
             assert resources == [f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-*",
                                  f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*"]
+        elif statement["Sid"] == "OptionalFailedTaskLogs":  # the group's streams: GROUP:*
+            assert resources.startswith("arn:aws:logs:") and "*" not in resources[:-1]
         else:
             for resource in resources if isinstance(resources, list) else [resources]:
                 assert resource.startswith("arn:aws:") and "*" not in resource
@@ -107,6 +113,17 @@ def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
                            networkConfiguration={"awsvpcConfiguration": {
                                "subnets": [subnet], "securityGroups": [group]}},
                            tags=[{"key": "simulator:ticks", "value": "1"}])
+        crashy = ecs.register_task_definition(
+            family=CRASHY, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+            cpu="256", memory="512",
+            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
+            containerDefinitions=[{"name": "web", "image": "example/web:0"}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster=CLUSTER, serviceName=CRASHY, taskDefinition=crashy,
+                           desiredCount=1, launchType="FARGATE",
+                           tags=[{"key": "simulator:scenario", "value": "crash-loop"},
+                                 {"key": "simulator:exit-code", "value": "3"}])
+        admin.client("logs", endpoint_url=url).create_log_group(logGroupName=f"/ecs/{CRASHY}")
         yield {"url": url, "iam": admin.client("iam", endpoint_url=url), "ecs": ecs,
                "repository": repository}
 
@@ -218,11 +235,49 @@ def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch
 # ListTasks/DescribeTasks are asked only when tasks of a new revision stop (the stopped-task
 # path is tested with full rights in test_deploy.py). The README says so.
 NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
+# Without these a deploy works as well; it only says less when it fails.
+OPTIONAL = {"OptionalFailedTaskLogs"}
 
 
 def test_every_statement_is_either_tested_or_explained() -> None:
-    assert set(STATEMENTS) == set(ENFORCED_BY_MOTO) | NOT_ENFORCED | {"EcsServiceDeployments",
-                                                                      "EcsOneOffTasks"}
+    assert set(STATEMENTS) == (set(ENFORCED_BY_MOTO) | NOT_ENFORCED | OPTIONAL
+                               | {"EcsServiceDeployments", "EcsOneOffTasks"})
+
+
+def deploy_crashy(credentials: dict[str, str], enforced: dict[str, Any], workdir: Path,
+                  monkeypatch) -> Any:
+    """A deploy of an existing image onto the crash-looping service (no build, no push)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(
+        compose_files=(str(workdir / "compose.yaml"),), services=("web",), cluster=CLUSTER,
+        ecs_services=(CRASHY,), region=REGION, images=(f"web=example/web:{secrets.token_hex(3)}",),
+        poll_interval=0.01, max_poll_interval=0.05, max_retries=1, wait_timeout_minutes=1.0)
+    log = MemoryLog()
+    return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), log), log
+
+
+def test_with_the_optional_statement_a_failure_shows_the_log_lines(enforced, workdir,
+                                                                   monkeypatch) -> None:
+    credentials = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    deployment, log = deploy_crashy(credentials, enforced, workdir, monkeypatch)
+    assert not deployment.result.succeeded
+    assert "  | KeyError: 'DATABASE_URL'" in log.lines, log.lines
+
+
+def test_without_the_optional_statement_a_failure_says_what_to_add(enforced, workdir,
+                                                                   monkeypatch) -> None:
+    credentials = user_with(enforced, as_moto_checks_it(
+        policy(enforced["repository"], without="OptionalFailedTaskLogs")))
+    deployment, log = deploy_crashy(credentials, enforced, workdir, monkeypatch)
+    [error] = failure_lines(deployment.result)
+    assert "EssentialContainerExited" in error and "exited with code 3" in error
+    [note] = [line for line in log.lines if "could not read its log lines" in line]
+    assert ("logs:GetLogEvents was denied; add logs:GetLogEvents on "
+            f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{CRASHY}:* to the deploy role's "
+            "policy (statement OptionalFailedTaskLogs in docs/iam-policy.json)") in note
+    assert "KeyError" not in "\n".join(log.lines)
 
 
 def test_the_readme_lists_the_policy_actions() -> None:
