@@ -127,6 +127,8 @@ CASES = [
     Case("max-retries-not-number", {"max-retries": "x"}, (("input max-retries",),)),
     Case("max-retries-negative", {"max-retries": "-1"}, (("max retries -1 must be 0",),)),
     Case("strict-not-bool", {"strict": "2"}, (("input strict",),)),
+    Case("log-lines-not-number", {"log-lines": "all"}, (("input log-lines",),)),
+    Case("log-lines-negative", {"log-lines": "-1"}, (("log lines -1 must be 0 (off) or more",),)),
     Case("strict-secret-in-environment", {"strict": "true", "secrets": ""},
          (("API_TOKEN looks like a secret", "strict"),)),
     Case("run-before-unknown", {"run-before": "migrat"},
