@@ -297,8 +297,9 @@ def _explain(aws: Aws, settings: Settings, plans: list[Plan],
         result.diagnoses = diagnose(
             aws, [stop_of(t) for t in result.outcome.tasks], revision,
             log_lines=settings.log_lines, masked=log.masked, region=str(settings.region))
+        said: set[str] = set()
         for diagnosis in result.diagnoses:
-            for line in format_diagnosis(name, diagnosis):
+            for line in format_diagnosis(name, diagnosis, said):
                 log.info(line)
 
 

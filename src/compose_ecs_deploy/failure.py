@@ -90,10 +90,14 @@ def diagnose(aws: Aws, stops: Iterable[Stop], revision: Mapping[str, Any], *, lo
     return diagnoses
 
 
-def format_diagnosis(service: str, diagnosis: Diagnosis) -> list[str]:
-    """The log lines: the hint, then the container's last lines, each behind `| ` so that an
-    app's output can never be read as a workflow command (`::add-mask::`, `::error::`)."""
-    lines = [f"{service}: hint: {diagnosis.hint.text}"] if diagnosis.hint else []
+def format_diagnosis(service: str, diagnosis: Diagnosis, said: set[str]) -> list[str]:
+    """The log lines: the hint (unless `said` has it: several tasks of one cause), then the
+    container's last lines, each behind `| ` so that an app's output can never be read as a
+    workflow command (`::add-mask::`, `::error::`)."""
+    lines = []
+    if diagnosis.hint and diagnosis.hint.text not in said:
+        said.add(diagnosis.hint.text)
+        lines.append(f"{service}: hint: {diagnosis.hint.text}")
     log = diagnosis.log
     if log is None:
         return lines

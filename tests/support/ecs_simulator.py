@@ -363,7 +363,7 @@ class SimTask(BaseModel):
                 c.exitCode = 137 if failed is not None else 0
         if unhealthy:
             self.health_status = "UNHEALTHY"
-        if failed is not None:  # what it printed, where its awslogs driver sends it
+        if failed is not None and exit_code is not None:  # it ran: what it printed
             sim_logs.task_stopped(self._backend, self, failed.name, exit_code)
 
 
