@@ -30,6 +30,7 @@ from pathlib import Path
 from bench import (
     rows_action,
     rows_deploy,
+    rows_failure,
     rows_hardening,
     rows_native,
     rows_oneoff,
@@ -144,6 +145,8 @@ GROUPS: tuple[Group, ...] = (
     Group("rollout", "rollout watch", "<= 2 polls, <= 2 calls, 0 false",
           _with_lab(rows_rollout.rollout_rows)),
     Group("rss", "peak RSS of a full deploy", "< 150 MB", _with_lab(rows_deploy.rss_rows)),
+    Group("failure", "a failed rollout's explanation", "<= 2 calls, < 1 s",
+          _with_lab(rows_failure.failure_rows)),
     Group("seed", "seed manual pipeline vs ours", "see rows", _with_lab(rows_seed.seed_rows)),
     Group("action", "action image and start", "300 MB, 2 s",
           _with_lab(rows_action.action_rows)),
