@@ -73,3 +73,19 @@ def test_secret_looking_names_have_their_printed_values_masked() -> None:
 def test_passwords_in_urls_are_masked() -> None:
     assert mask_line("connecting to postgres://app:pa55word@db:5432/app", []) == (
         f"connecting to postgres://app:{MASK}@db:5432/app")
+
+
+def test_an_apps_line_is_never_a_workflow_command_and_one_cause_is_hinted_once() -> None:
+    from compose_ecs_deploy.core.hints import Hint
+    from compose_ecs_deploy.failure import ContainerLog, Diagnosis, format_diagnosis
+
+    hint = Hint("exited", "container web exited with code 3 by itself")
+    said: set[str] = set()
+    first = format_diagnosis("svc", Diagnosis("t1", hint, ContainerLog(
+        "web", "t1", "awslogs group g, stream s (r)", lines=("::error::not ours", "ok"))), said)
+    assert first == ["svc: hint: container web exited with code 3 by itself",
+                     "svc: last 2 log lines of container web, task t1 (awslogs group g, "
+                     "stream s (r)):", "  | ::error::not ours", "  | ok"]
+    second = format_diagnosis("svc", Diagnosis("t2", hint, ContainerLog(
+        "web", "t2", "p", note="no log lines: the stream s is empty")), said)
+    assert second == ["svc: container web of task t2: no log lines: the stream s is empty"]
