@@ -17,7 +17,15 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.action.test_runner_harness import CLUSTER, EXECUTION_ROLE, SERVICE, SHA, run
+from tests.action.test_runner_harness import (  # the harness's fixtures and helpers
+    CLUSTER,
+    EXECUTION_ROLE,
+    SERVICE,
+    SHA,
+    action,
+    run,
+    workspace,
+)
 from tests.deploy.test_iam import SETUP_CALLS, as_moto_checks_it, policy, user_with
 from tests.support import runner
 from tests.support.moto_process import moto_server
@@ -25,6 +33,7 @@ from tests.support.sim_logs import OUTPUTS
 from tests.support.terraform import first_revision
 
 pytestmark = pytest.mark.stack
+__all__ = ["action", "workspace"]  # fixtures, used by name
 GROUP = f"/ecs/{SERVICE}"  # the default awslogs group of the family
 INPUTS = {"compose-file": "compose.yaml", "images": "web=example/hello:2", "cluster": CLUSTER,
           "ecs-service": SERVICE, "aws-region": "us-east-1", "rollback-on-failure": "false"}

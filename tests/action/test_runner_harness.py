@@ -9,6 +9,7 @@ tests/apps/hello through tests/support/runner.py.
 from __future__ import annotations
 
 import base64
+import shutil
 import ssl
 import urllib.request
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import runner
+from tests.support import action_image, runner
 from tests.support.terraform import first_revision
 
 pytestmark = pytest.mark.stack
@@ -30,6 +31,15 @@ SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hello/api-tok
 SHA = "5e1f0c3a7b9d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
 MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json,"
                   "application/vnd.oci.image.manifest.v1+json")
+
+
+@pytest.fixture(scope="session")
+def action(stack, docker_client) -> action_image.ActionImage:
+    """The action image, built once per session (reused across sessions by its hash)."""
+    try:
+        return action_image.for_stack(stack, client=docker_client)
+    except action_image.ActionImageError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 class World:
@@ -57,6 +67,14 @@ class World:
 @pytest.fixture
 def world(aws_env, aws_client) -> World:
     return World(aws_client)
+
+
+@pytest.fixture
+def workspace(hello_app: Path, tmp_path: Path) -> Path:
+    """A checkout of the app where the runner puts it: <work>/<repo>/<repo>."""
+    path = tmp_path / "work" / "hello" / "hello"
+    shutil.copytree(hello_app, path)
+    return path
 
 
 def registry_digest(stack, auth, repository: str, tag: str) -> str:
