@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from compose_ecs_deploy.core.rollout import StoppedTask
+from compose_ecs_deploy.core.stopped_tasks import StoppedTask
 
 
 @dataclass(frozen=True)
