@@ -19,11 +19,10 @@ from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, sanitise_tag
 from compose_ecs_deploy.console import Log, RememberingLog
 from compose_ecs_deploy.core import native_rollout, rollout
-from compose_ecs_deploy.core.hints import stop_of
 from compose_ecs_deploy.core.native_rollout import NativeState
 from compose_ecs_deploy.core.rollout import Outcome, WatchState
 from compose_ecs_deploy.errors import Cancelled, InputError
-from compose_ecs_deploy.failure import Diagnosis, diagnose, format_diagnosis
+from compose_ecs_deploy.failure import Diagnosis, explain
 from compose_ecs_deploy.native_watch import watch_native
 from compose_ecs_deploy.outputs import Publish, image_outputs, publish_nothing, service_outputs
 from compose_ecs_deploy.plan import Plan, Target, plan_deploy, previous_images
@@ -293,14 +292,9 @@ def _explain(aws: Aws, settings: Settings, plans: list[Plan],
         result = results[name]
         if result.outcome is None or result.outcome.succeeded or not result.outcome.tasks:
             continue
-        revision = p.rendered.request
-        result.diagnoses = diagnose(
-            aws, [stop_of(t) for t in result.outcome.tasks], revision,
-            log_lines=settings.log_lines, masked=log.masked, region=str(settings.region))
-        said: set[str] = set()
-        for diagnosis in result.diagnoses:
-            for line in format_diagnosis(name, diagnosis, said):
-                log.info(line)
+        result.diagnoses = explain(aws, name, result.outcome.tasks, p.rendered.request,
+                                   log_lines=settings.log_lines, region=str(settings.region),
+                                   log=log)
 
 
 def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],

@@ -11,14 +11,17 @@ when that is the cause.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from compose_ecs_deploy.adapters import logs
 from compose_ecs_deploy.adapters.aws import Aws
+from compose_ecs_deploy.console import Log, RememberingLog
 from compose_ecs_deploy.core.container_logs import LogPlace, log_place, mask_lines
-from compose_ecs_deploy.core.hints import Hint, Stop, hint_for
+from compose_ecs_deploy.core.hints import Hint, Stop, hint_for, stop_of
+from compose_ecs_deploy.core.stopped_tasks import StoppedTask
 
 POLICY_STATEMENT = "OptionalFailedTaskLogs"
 
@@ -105,3 +108,36 @@ def format_diagnosis(service: str, diagnosis: Diagnosis, said: set[str]) -> list
         return [*lines, f"{service}: container {log.container} of task {log.task_id}: {log.note}"]
     return [*lines, f"{service}: last {len(log.lines)} log lines of container {log.container}, "
             f"task {log.task_id} ({log.place}):", *(f"  | {line}" for line in log.lines)]
+
+
+def explain(aws: Aws, service: str, tasks: Sequence[StoppedTask], revision: Mapping[str, Any],
+            *, log_lines: int, region: str, log: Log) -> list[Diagnosis]:
+    """Diagnose the stopped tasks a verdict is explained by and print it under the error;
+    the lines are masked with every value `log` was asked to mask."""
+    masked = log.masked if isinstance(log, RememberingLog) else []
+    diagnoses = diagnose(aws, [stop_of(t) for t in tasks], revision, log_lines=log_lines,
+                         masked=masked, region=region)
+    said: set[str] = set()
+    for diagnosis in diagnoses:
+        for line in format_diagnosis(service, diagnosis, said):
+            log.info(line)
+    return diagnoses
+
+
+def _fence(lines: tuple[str, ...]) -> str:
+    """A code fence longer than any run of backticks in the lines, so none can close it."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def diagnosis_markdown(diagnosis: Diagnosis) -> list[str]:
+    """A failed container's last lines as a collapsed block, or the one line saying why none."""
+    log = diagnosis.log
+    if log is None:
+        return []
+    if log.note:
+        return [f"  - container {log.container} of task {log.task_id}: {log.note}"]
+    fence = _fence(log.lines)
+    return ["", f"<details><summary>Last {len(log.lines)} log lines of container "
+            f"{log.container}, task {log.task_id}</summary>", "",
+            f"{log.place}", "", f"{fence}text", *log.lines, fence, "", "</details>", ""]

@@ -40,9 +40,11 @@ from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import oneoff
 from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.core.oneoff import Verdict
+from compose_ecs_deploy.core.stopped_tasks import stopped_task
 from compose_ecs_deploy.core.taskdef import diff, normalise, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import Cancelled, DeployError, InputError
+from compose_ecs_deploy.failure import Diagnosis, diagnosis_markdown, explain
 from compose_ecs_deploy.plan import Planned
 from compose_ecs_deploy.render import Inputs, Rendered, build_request, parse_pairs
 from compose_ecs_deploy.settings import Settings
@@ -70,6 +72,7 @@ class OneOffResult:
     seconds: float = 0.0
     url: str = ""
     diff: list[str] = field(default_factory=list)
+    diagnoses: list[Diagnosis] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -355,6 +358,11 @@ def run(aws: Aws, settings: Settings, plan: OneOffPlan, ecs_service: Mapping[str
         finally:
             result.seconds = clock() - started
         log.info(f"{name}: {result.kind}: {result.reason}")
+    if result.kind == "failed" and result.task:  # its hint and last lines, under the error
+        essential = frozenset(oneoff.essential_containers(result.request))
+        result.diagnoses = explain(aws, name, [stopped_task(result.task, essential)],
+                                   result.request, log_lines=settings.log_lines,
+                                   region=str(settings.region), log=log)
     return result
 
 
@@ -424,4 +432,7 @@ def summary_sections(results: Sequence[OneOffResult]) -> list[str]:
                   f"[{last_part(r.task_arn)}]({r.url}) |"]
         if not r.succeeded:
             parts += ["", r.reason]
+            for diagnosis in r.diagnoses:
+                parts += ["", f"hint: {diagnosis.hint.text}"] if diagnosis.hint else []
+                parts += diagnosis_markdown(diagnosis)
     return parts

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from compose_ecs_deploy import oneoff
 from compose_ecs_deploy.build import BuiltImage
 from compose_ecs_deploy.core.arns import last_part
 from compose_ecs_deploy.deploy import DeployResult, ServiceResult
-from compose_ecs_deploy.failure import Diagnosis
+from compose_ecs_deploy.failure import diagnosis_markdown
 from compose_ecs_deploy.outputs import image_outputs, service_outputs
 
 
@@ -58,25 +57,6 @@ def failure_lines(result: DeployResult) -> list[str]:
     return lines
 
 
-def _fence(lines: tuple[str, ...]) -> str:
-    """A code fence longer than any run of backticks in the lines, so none can close it."""
-    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def _diagnosis_markdown(diagnosis: Diagnosis) -> list[str]:
-    """A failed container's last lines as a collapsed block, or the one line saying why none."""
-    log = diagnosis.log
-    if log is None:
-        return []
-    if log.note:
-        return [f"  - container {log.container} of task {log.task_id}: {log.note}"]
-    fence = _fence(log.lines)
-    return ["", f"<details><summary>Last {len(log.lines)} log lines of container "
-            f"{log.container}, task {log.task_id}</summary>", "",
-            f"{log.place}", "", f"{fence}text", *log.lines, fence, "", "</details>", ""]
-
-
 def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
                      phases: Mapping[str, float] | None = None) -> str:
     """The job summary: images, one row per service, the diffs, what went wrong, timing."""
@@ -106,7 +86,7 @@ def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
         parts += ["", "### What went wrong", ""] + [f"- {line}" for line in failures]
         for service in result.services:
             for diagnosis in service.diagnoses:
-                parts += _diagnosis_markdown(diagnosis)
+                parts += diagnosis_markdown(diagnosis)
     for service in result.services:
         if service.diff:
             parts += ["", f"### Task definition diff: {service.target.ecs_service}", "",

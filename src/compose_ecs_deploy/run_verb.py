@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from compose_ecs_deploy.adapters import ecr, tasks
 from compose_ecs_deploy.adapters.aws import Aws
 from compose_ecs_deploy.build import BuildJob, build_and_push, build_jobs, oci_labels
-from compose_ecs_deploy.console import Log
+from compose_ecs_deploy.console import Log, RememberingLog
 from compose_ecs_deploy.core.taskdef import strip_read_only
 from compose_ecs_deploy.deploy import build_options, pushed_images
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -29,6 +29,7 @@ def run_service(aws: Aws, settings: Settings, inputs: Inputs, service: str,
                 command: Sequence[str], log: Log) -> OneOffResult:
     """Build the service's image if it has a build section, then run it once with the
     first ECS service's network settings; no rollout."""
+    log = RememberingLog(log)  # the failure's log lines are masked with what the rest is
     problems = deploy_option_problems(settings)
     problems += service_problems(inputs, settings, [service], "run")
     targets = parse_targets(settings)[:1]

@@ -193,6 +193,21 @@ def test_migrate_exits_2_and_nothing_is_rolled_out(shop) -> None:
     assert "| ❌ failed | 2 |" in summary
 
 
+def test_a_failing_one_off_shows_its_last_log_lines_and_a_hint(shop, aws_client) -> None:
+    aws_client("logs").create_log_group(logGroupName="/ecs/shop-migrate")
+    deployment, _, lines = shop.deploy(shop.settings(env={"MIGRATE_EXIT": "2"}))
+    (one_off,) = deployment.result.one_offs
+    group = one_off.request["containerDefinitions"][0]["logConfiguration"]["options"]
+    assert group["awslogs-group"] == "/ecs/shop-migrate"
+    verdict = lines.index(f"migrate: failed: {one_off.reason}")
+    assert lines[verdict + 1].startswith("migrate: hint: container migrate exited with code 2")
+    assert lines[verdict + 2].startswith("migrate: last 6 log lines of container migrate")
+    assert lines[verdict + 8] == "  | KeyError: 'DATABASE_URL'"
+    summary = summary_markdown(deployment.result, {})
+    assert "<details><summary>Last 6 log lines of container migrate" in summary
+    assert "hint: container migrate exited with code 2" in summary
+
+
 def test_a_timeout_stops_the_task_and_fails(shop) -> None:
     settings = shop.settings(env={"MIGRATE_TICKS": "never"},
                              run_timeout_minutes=0.005)

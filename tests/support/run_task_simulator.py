@@ -60,6 +60,8 @@ from moto.ecs.models import Cluster, EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.utilities.utils import get_partition
 
+from tests.support import sim_logs
+
 EXIT_CODE_TAG = "simulator:exit-code"
 REASON_TAG = "simulator:reason"
 TICKS_TAG = "simulator:ticks"
@@ -250,6 +252,9 @@ class OneOffTask(BaseModel):
 
     def _stop(self, exit_code: int | None = None) -> None:
         self._exit_containers(exit_code)
+        for c in self.containers:  # what a failed one printed, where awslogs sends it
+            if c.exitCode not in (None, 0):
+                sim_logs.task_stopped(self._backend, self, c.name, c.exitCode)
         self.last_status = "STOPPED"
         self.stopped_at = utcnow()
         self.connectivity = "DISCONNECTED"

@@ -103,7 +103,8 @@ def task_stopped(backend: Any, task: Any, container: str, exit_code: int | None)
                        if c.get("name") == container), None)
     if definition is None:
         return
-    service = backend.services.get(f"{task.cluster_name}:{task.group.removeprefix('service:')}")
+    group = str(task.group or "")
+    service = backend.services.get(f"{task.cluster_name}:{group.removeprefix('service:')}")
     tags = {t["key"]: t["value"] for t in [*(getattr(service, "tags", None) or []),
                                             *(task.tags or [])]}
     container_stopped(task.account_id, task.region_name, task.id, definition, tags, exit_code)
