@@ -324,3 +324,20 @@ def test_a_one_off_with_the_app_build_runs_the_app_image(shop) -> None:
                   if name == "RegisterTaskDefinition"]
     assert [r["family"] for r in registered] == ["shop-migrate", "shop"]
     assert registered[0]["containerDefinitions"][0]["image"] == "example/app:9"
+
+
+def test_a_dry_run_says_what_it_would_run_and_runs_nothing(shop) -> None:
+    deployment, recorder, lines = shop.deploy(shop.settings(dry_run=True))
+    assert deployment.result.succeeded
+    assert not {"RunTask", "RegisterTaskDefinition", "UpdateService"} & set(recorder.names())
+    assert ("migrate: one-off dry-run: would run as a one-off task of shop-migrate "
+            "(registering a new revision)") in lines
+
+
+def test_force_new_deployment_runs_the_one_off_on_an_unchanged_deploy(shop) -> None:
+    shop.deploy(shop.settings())
+    again, recorder, _ = shop.deploy(shop.settings(force_new_deployment=True))
+    assert again.result.succeeded and again.result.one_offs[0].kind == "succeeded"
+    names = recorder.names()
+    assert names.count("RunTask") == 1 and "RegisterTaskDefinition" not in names
+    assert names.index("RunTask") < names.index("UpdateService")
