@@ -101,8 +101,10 @@ class Lab:
         """The running stack, with this process's environment pointed at it (guarded)."""
         settings = stack_mod.Settings.from_env()
         if not stack_mod.is_up(settings):
-            raise LabError(f"the local stack is not up ({settings.state_dir}); "
-                           "scripts/bench starts it, or run scripts/stack up")
+            raise LabError(
+                f"the local stack is not up ({settings.state_dir}); "
+                "scripts/bench starts it, or run scripts/stack up"
+            )
         info = stack_mod.StackInfo.load(settings.state_dir)
         if info is None:
             raise LabError(f"{settings.state_dir}/stack.json is missing")
@@ -124,7 +126,8 @@ class Lab:
             import boto3
 
             self._clients[service] = boto3.client(  # type: ignore[call-overload]
-                service, endpoint_url=self.info.endpoint_url, region_name=self.info.region)
+                service, endpoint_url=self.info.endpoint_url, region_name=self.info.region
+            )
         return self._clients[service]
 
     @property
@@ -158,43 +161,64 @@ class Lab:
         self.client("ecr").create_repository(repositoryName=name)
         return name
 
-    def service(self, what: str, containers: tuple[str, ...] = ("web",),
-                tags: dict[str, str] | None = None) -> str:
+    def service(
+        self, what: str, containers: tuple[str, ...] = ("web",), tags: dict[str, str] | None = None
+    ) -> str:
         """A first revision as Terraform makes it (roles, size, placeholder image) and a
         service on it, tagged for the rollout simulator; returns the service's name."""
         ecs = self.client("ecs")
         name = self.name(what)
         definitions: list[dict[str, Any]] = [
-            {"name": c, "image": PLACEHOLDER_IMAGE, "essential": True} for c in containers]
+            {"name": c, "image": PLACEHOLDER_IMAGE, "essential": True} for c in containers
+        ]
         definitions[0]["portMappings"] = [{"containerPort": 8080}]
         arn = ecs.register_task_definition(
-            family=name, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE,
-            containerDefinitions=definitions)["taskDefinition"]["taskDefinitionArn"]
+            family=name,
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+            executionRoleArn=EXECUTION_ROLE,
+            containerDefinitions=definitions,
+        )["taskDefinition"]["taskDefinitionArn"]
         all_tags = {"simulator:ticks": "1", **(tags or {})}
-        ecs.create_service(cluster=self.cluster(), serviceName=name, taskDefinition=arn,
-                           desiredCount=1, launchType="FARGATE",
-                           tags=[{"key": k, "value": v} for k, v in all_tags.items()])
+        ecs.create_service(
+            cluster=self.cluster(),
+            serviceName=name,
+            taskDefinition=arn,
+            desiredCount=1,
+            launchType="FARGATE",
+            tags=[{"key": k, "value": v} for k, v in all_tags.items()],
+        )
         return name
 
     def running_image(self, service: str, container: str = "web") -> str:
         ecs = self.client("ecs")
-        arn = ecs.describe_services(cluster=self.cluster(),
-                                    services=[service])["services"][0]["taskDefinition"]
+        arn = ecs.describe_services(cluster=self.cluster(), services=[service])["services"][0][
+            "taskDefinition"
+        ]
         definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-        return str(next(c["image"] for c in definition["containerDefinitions"]
-                        if c["name"] == container))
+        return str(
+            next(c["image"] for c in definition["containerDefinitions"] if c["name"] == container)
+        )
 
     # ------------------------------------------------------------------ deploying
 
     def settings(self, service: str, **overrides: Any) -> Settings:
         """Deploy settings for tests/apps/hello onto `service` (tiny poll interval)."""
         values: dict[str, Any] = {
-            "compose_files": (str(HELLO / "compose.yaml"),), "services": ("web",),
-            "cluster": self.cluster(), "ecs_services": (service,), "region": self.region,
-            "secrets": (f"API_TOKEN=arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:"
-                        "hello/api-token-AbCdEf",),
-            "poll_interval": 0.01, "max_poll_interval": 0.05, "wait_timeout_minutes": 2.0,
+            "compose_files": (str(HELLO / "compose.yaml"),),
+            "services": ("web",),
+            "cluster": self.cluster(),
+            "ecs_services": (service,),
+            "region": self.region,
+            "secrets": (
+                f"API_TOKEN=arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:"
+                "hello/api-token-AbCdEf",
+            ),
+            "poll_interval": 0.01,
+            "max_poll_interval": 0.05,
+            "wait_timeout_minutes": 2.0,
             "source_url": "https://github.com/example/hello",
             "environment": dict(os.environ),
         }
@@ -214,12 +238,20 @@ class Lab:
         seconds = time.perf_counter() - started
         self.seen_calls.update(aws.calls)
         if not deployment.result.succeeded:
-            reasons = "; ".join(s.outcome.reason for s in deployment.result.services
-                                if s.outcome is not None and not s.outcome.succeeded)
+            reasons = "; ".join(
+                s.outcome.reason
+                for s in deployment.result.services
+                if s.outcome is not None and not s.outcome.succeeded
+            )
             raise LabError(f"the deploy did not succeed: {reasons}")
-        return Run(deployment, aws, loaded - started, seconds,
-                   stopwatch.before_wait if stopwatch.before_wait is not None
-                   else Counter(aws.calls), log)
+        return Run(
+            deployment,
+            aws,
+            loaded - started,
+            seconds,
+            stopwatch.before_wait if stopwatch.before_wait is not None else Counter(aws.calls),
+            log,
+        )
 
     def remove_images(self, label: str) -> int:
         """Remove every image carrying `label` (tagged, pulled and intermediate) and all of

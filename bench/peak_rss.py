@@ -43,8 +43,9 @@ def main(argv: list[str]) -> int:
             os._exit(127)
     _, status, usage = os.wait4(pid, 0)
     code = os.waitstatus_to_exitcode(status)
-    Path(result).write_text(json.dumps({"exit": code, "maxrss_kib": usage.ru_maxrss,
-                                        "floor_kib": floor}))
+    Path(result).write_text(
+        json.dumps({"exit": code, "maxrss_kib": usage.ru_maxrss, "floor_kib": floor})
+    )
     return code
 
 

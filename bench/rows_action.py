@@ -35,10 +35,16 @@ FIRST_LINE_LIMIT = 2.0
 def size_row(image: action_image.ActionImage) -> Row:
     size = image.size / 1e6
     how = "reused (same content hash)" if image.cached else f"built in {image.seconds:.0f} s"
-    return Row("action image size (uncompressed)", round(size, 1), "MB", "",
-               f"<= {SIZE_LIMIT_MB:g} MB", size <= SIZE_LIMIT_MB,
-               f"docker image inspect Size of {image.tag}; {how}; python "
-               f"{image.python_version}; Compose, buildx and the venv on the slim base")
+    return Row(
+        "action image size (uncompressed)",
+        round(size, 1),
+        "MB",
+        "",
+        f"<= {SIZE_LIMIT_MB:g} MB",
+        size <= SIZE_LIMIT_MB,
+        f"docker image inspect Size of {image.tag}; {how}; python "
+        f"{image.python_version}; Compose, buildx and the venv on the slim base",
+    )
 
 
 @contextmanager
@@ -50,35 +56,56 @@ def _failing_workspace(lab: Lab) -> Iterator[tuple[Path, dict[str, str]]]:
         shutil.copytree(HELLO, workspace)
         compose = workspace / "compose.yaml"
         compose.write_text(compose.read_text().replace("interval: 10s", "interval: 1s"))
-        inputs = {"compose-file": "compose.yaml", "ecr-repository": repository,
-                  "cluster": lab.cluster(), "ecs-service": service, "aws-region": lab.region}
+        inputs = {
+            "compose-file": "compose.yaml",
+            "ecr-repository": repository,
+            "cluster": lab.cluster(),
+            "ecs-service": service,
+            "aws-region": lab.region,
+        }
         yield workspace, inputs
 
 
-def _first_lines(lab: Lab, image: action_image.ActionImage, workspace: Path,
-                 inputs: dict[str, str], runs: int) -> list[float]:
+def _first_lines(
+    lab: Lab, image: action_image.ActionImage, workspace: Path, inputs: dict[str, str], runs: int
+) -> list[float]:
     return runner.time_to_first_line(
-        image.tag, workspace, inputs, stack=lab.info, runs=runs, client=lab.docker,
+        image.tag,
+        workspace,
+        inputs,
+        stack=lab.info,
+        runs=runs,
+        client=lab.docker,
         github=runner.GitHub(repository="example/hello"),
-        env={"BASE_IMAGE": lab.info.base_image})
+        env={"BASE_IMAGE": lab.info.base_image},
+    )
 
 
 def first_line_row(times: list[float]) -> Row:
-    return time_row("action: docker run of the prebuilt image to its first log line",
-                    times, FIRST_LINE_LIMIT,
-                    detail="as the runner runs it; the first line is ::add-mask:: of the "
-                           "registry token, after compose config and the first AWS reads "
-                           "(each run then stops at a validation error); the runner pulls "
-                           "the image first (not timed: no GHCR here)")
+    return time_row(
+        "action: docker run of the prebuilt image to its first log line",
+        times,
+        FIRST_LINE_LIMIT,
+        detail="as the runner runs it; the first line is ::add-mask:: of the "
+        "registry token, after compose config and the first AWS reads "
+        "(each run then stops at a validation error); the runner pulls "
+        "the image first (not timed: no GHCR here)",
+    )
 
 
 def cold_build_row(image: action_image.ActionImage, first: float, prebuilt: float) -> Row:
     total = image.seconds + first
-    return Row("action: cold docker build of image: Dockerfile, then its first log line",
-               round(total, 1), "s", "", "none set (for comparison)", None,
-               f"build without the layer cache {image.seconds:.1f} s + run to first line "
-               f"{first:.2f} s; {total / prebuilt:.0f}x the prebuilt start; base images local "
-               "here (a runner also pulls python:3.12-slim, compose-bin and buildx-bin)")
+    return Row(
+        "action: cold docker build of image: Dockerfile, then its first log line",
+        round(total, 1),
+        "s",
+        "",
+        "none set (for comparison)",
+        None,
+        f"build without the layer cache {image.seconds:.1f} s + run to first line "
+        f"{first:.2f} s; {total / prebuilt:.0f}x the prebuilt start; base images local "
+        "here (a runner also pulls python:3.12-slim, compose-bin and buildx-bin)",
+    )
 
 
 def action_rows(lab: Lab) -> list[Row]:
@@ -87,5 +114,8 @@ def action_rows(lab: Lab) -> list[Row]:
         times = _first_lines(lab, image, workspace, inputs, RUNS)
         cold = action_image.for_stack(lab.info, client=lab.docker, cold=True)
         first = _first_lines(lab, cold, workspace, inputs, 1)[0]
-    return [size_row(image), first_line_row(times),
-            cold_build_row(cold, first, statistics.median(times))]
+    return [
+        size_row(image),
+        first_line_row(times),
+        cold_build_row(cold, first, statistics.median(times)),
+    ]

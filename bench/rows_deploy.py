@@ -23,8 +23,9 @@ from bench.table import Row, spread, time_row
 from compose_ecs_deploy.core.taskdef import strip_read_only
 
 RUNS = 5
-WRITES = frozenset({"ecs:RegisterTaskDefinition", "ecs:UpdateService", "ecr:CreateRepository",
-                    "ecr:PutImage"})
+WRITES = frozenset(
+    {"ecs:RegisterTaskDefinition", "ecs:UpdateService", "ecr:CreateRepository", "ecr:PutImage"}
+)
 PHASES = (
     ("load", "load (docker compose config)"),
     ("plan", "plan (read the service, validate)"),
@@ -46,8 +47,7 @@ def phase_rows(lab: Lab) -> list[Row]:
     service, repository = lab.service("phases"), lab.repository("phases")
 
     def once() -> Run:
-        run = lab.deploy(lab.settings(service, ecr_repositories=(repository,),
-                                      image_tag=new_sha()))
+        run = lab.deploy(lab.settings(service, ecr_repositories=(repository,), image_tag=new_sha()))
         if any(image.reused for image in run.deployment.images.values()):
             raise LabError("a new tag was found in ECR already; nothing was built")
         return run
@@ -56,12 +56,18 @@ def phase_rows(lab: Lab) -> list[Row]:
     runs = [once() for _ in range(RUNS)]
     rows = []
     for key, label in PHASES:
-        values = [r.load_seconds if key == "load" else r.deployment.phases.get(key, 0.0)
-                  for r in runs]
+        values = [
+            r.load_seconds if key == "load" else r.deployment.phases.get(key, 0.0) for r in runs
+        ]
         rows.append(time_row(f"deploy phase: {label}", values, None))
-    rows.append(time_row("deploy: whole (prepare + deploy, in-process)",
-                         [r.seconds for r in runs], None,
-                         detail="test app, new tag each run, simulator:ticks=1"))
+    rows.append(
+        time_row(
+            "deploy: whole (prepare + deploy, in-process)",
+            [r.seconds for r in runs],
+            None,
+            detail="test app, new tag each run, simulator:ticks=1",
+        )
+    )
     return rows
 
 
@@ -80,8 +86,10 @@ def ecs_count(calls: Mapping[str, int]) -> int:
 
 def call_detail(run: Run) -> str:
     other = Counter({k: v for k, v in run.aws.calls.items() if not k.startswith("ecs:")})
-    return (f"ECS before wait: {by_name(run.before_wait, 'ecs:')}; "
-            f"wait: {by_name(run.during_wait, 'ecs:')}; other: {by_name(other)}")
+    return (
+        f"ECS before wait: {by_name(run.before_wait, 'ecs:')}; "
+        f"wait: {by_name(run.during_wait, 'ecs:')}; other: {by_name(other)}"
+    )
 
 
 def changed_row(name: str, run: Run, services: int = 1) -> Row:
@@ -90,10 +98,16 @@ def changed_row(name: str, run: Run, services: int = 1) -> Row:
     before = ecs_count(run.before_wait)
     waited = run.during_wait
     polls_ok = set(waited) <= {"ecs:DescribeServices"} and waited["ecs:DescribeServices"] == 1
-    target = (f"ECS <= {4 * services} before wait, 1 DescribeServices per poll, "
-              "no DescribeTasks")
-    return Row(name, float(sum(run.aws.calls.values())), "calls", "", target,
-               before <= 4 * services and polls_ok, call_detail(run))
+    target = f"ECS <= {4 * services} before wait, 1 DescribeServices per poll, no DescribeTasks"
+    return Row(
+        name,
+        float(sum(run.aws.calls.values())),
+        "calls",
+        "",
+        target,
+        before <= 4 * services and polls_ok,
+        call_detail(run),
+    )
 
 
 def unchanged_row(name: str, run: Run) -> Row:
@@ -101,10 +115,18 @@ def unchanged_row(name: str, run: Run) -> Row:
     ecs = ecs_count(run.aws.calls)
     pushed = [s for s, image in run.deployment.images.items() if not image.reused]
     writes = sorted(set(run.aws.calls) & WRITES)
-    detail = call_detail(run) + (f"; pushed {', '.join(pushed)}" if pushed else
-                                 "; nothing built or pushed")
-    return Row(name, float(sum(run.aws.calls.values())), "calls", "",
-               "ECS <= 2, no write", ecs <= 2 and not writes and not pushed, detail)
+    detail = call_detail(run) + (
+        f"; pushed {', '.join(pushed)}" if pushed else "; nothing built or pushed"
+    )
+    return Row(
+        name,
+        float(sum(run.aws.calls.values())),
+        "calls",
+        "",
+        "ECS <= 2, no write",
+        ecs <= 2 and not writes and not pushed,
+        detail,
+    )
 
 
 TWO_SERVICES = """\
@@ -126,17 +148,25 @@ def call_rows(lab: Lab) -> list[Row]:
     first = lab.deploy(settings)
     again = lab.deploy(settings)
     given = lab.deploy(lab.settings(service, images=(f"web={lab.running_image(service)}",)))
-    rows = [changed_row("API calls: first deploy (build, push, register, update)", first),
-            unchanged_row("API calls: re-run of the same SHA", again),
-            unchanged_row("API calls: no change (same image given)", given)]
+    rows = [
+        changed_row("API calls: first deploy (build, push, register, update)", first),
+        unchanged_row("API calls: re-run of the same SHA", again),
+        unchanged_row("API calls: no change (same image given)", given),
+    ]
     web, worker = lab.service("calls-web", ("app",)), lab.service("calls-worker", ("worker",))
     with tempfile.TemporaryDirectory() as tmp:
         compose = Path(tmp) / "compose.yaml"
         compose.write_text(textwrap.dedent(TWO_SERVICES))
-        two = lab.deploy(lab.settings(
-            web, compose_files=(str(compose),), services=(), secrets=(),
-            ecs_services=(f"{web}=app", f"{worker}=worker"),
-            images=("app=example/app:2", "worker=example/worker:2")))
+        two = lab.deploy(
+            lab.settings(
+                web,
+                compose_files=(str(compose),),
+                services=(),
+                secrets=(),
+                ecs_services=(f"{web}=app", f"{worker}=worker"),
+                images=("app=example/app:2", "worker=example/worker:2"),
+            )
+        )
     rows.append(changed_row("API calls: two ECS services (web=app, worker=worker)", two, 2))
     return rows
 
@@ -147,8 +177,7 @@ def call_rows(lab: Lab) -> list[Row]:
 def timed(argv: list[str], check: Callable[[subprocess.CompletedProcess[str]], None]) -> float:
     """Wall time of one subprocess, from spawn to exit."""
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
     seconds = time.perf_counter() - started
     check(done)
     return seconds
@@ -157,14 +186,25 @@ def timed(argv: list[str], check: Callable[[subprocess.CompletedProcess[str]], N
 def must_succeed(done: subprocess.CompletedProcess[str]) -> None:
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise LabError(f"{Path(done.args[0]).name} exited {done.returncode}: "
-                       + " | ".join(tail))
+        raise LabError(f"{Path(done.args[0]).name} exited {done.returncode}: " + " | ".join(tail))
 
 
 def cli_argv(lab: Lab, service: str, *extra: str) -> list[str]:
-    return [str(CLI), "deploy", "-f", str(HELLO / "compose.yaml"), "--service", "web",
-            "--cluster", lab.cluster(), "--ecs-service", service, "--region", lab.region,
-            *extra]
+    return [
+        str(CLI),
+        "deploy",
+        "-f",
+        str(HELLO / "compose.yaml"),
+        "--service",
+        "web",
+        "--cluster",
+        lab.cluster(),
+        "--ecs-service",
+        service,
+        "--region",
+        lab.region,
+        *extra,
+    ]
 
 
 def cli_rows(lab: Lab) -> list[Row]:
@@ -172,11 +212,14 @@ def cli_rows(lab: Lab) -> list[Row]:
     registers and rolls out), against the seed's deploy half doing the same as a script."""
     service = lab.service("cli")
     registry = lab.info.registry_host
-    ours = [timed(cli_argv(lab, service, "--image", f"web={registry}/hello-cli:{n}"),
-                  must_succeed) for n in range(RUNS)]
+    ours = [
+        timed(cli_argv(lab, service, "--image", f"web={registry}/hello-cli:{n}"), must_succeed)
+        for n in range(RUNS)
+    ]
     seed_service = lab.service("cli-seed")
     described = lab.client("ecs").describe_task_definition(
-        taskDefinition=f"{service}", include=["TAGS"])
+        taskDefinition=f"{service}", include=["TAGS"]
+    )
     request = strip_read_only(described)
     request["family"] = seed_service
     seed = []
@@ -187,17 +230,38 @@ def cli_rows(lab: Lab) -> list[Row]:
                     container["image"] = f"{registry}/hello-seed:{n}"
             path = Path(tmp) / f"taskdef-{n}.json"
             path.write_text(json.dumps(request))
-            seed.append(timed([sys.executable, "-m", "bench.seed_pipeline", "deploy",
-                               "--task-definition", str(path), "--cluster", lab.cluster(),
-                               "--service", seed_service], must_succeed))
+            seed.append(
+                timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.seed_pipeline",
+                        "deploy",
+                        "--task-definition",
+                        str(path),
+                        "--cluster",
+                        lab.cluster(),
+                        "--service",
+                        seed_service,
+                    ],
+                    must_succeed,
+                )
+            )
     ratio = statistics.median(ours) / statistics.median(seed)
     return [
-        time_row("CLI deploy, image given, rollout done at first poll", ours, 0.8,
-                 detail="subprocess wall time; new image each run: register + update + "
-                        "1 poll"),
-        time_row("for scale: seed script deploy half (register, update, 1 describe)", seed,
-                 None, no_target="none set",
-                 detail=f"subprocess, boto3 only; ours/seed {ratio:.2f}x"),
+        time_row(
+            "CLI deploy, image given, rollout done at first poll",
+            ours,
+            0.8,
+            detail="subprocess wall time; new image each run: register + update + 1 poll",
+        ),
+        time_row(
+            "for scale: seed script deploy half (register, update, 1 describe)",
+            seed,
+            None,
+            no_target="none set",
+            detail=f"subprocess, boto3 only; ours/seed {ratio:.2f}x",
+        ),
     ]
 
 
@@ -210,8 +274,14 @@ def peak_rss(argv: list[str]) -> tuple[float, float]:
     helper = [sys.executable, "-I", "-S", str(ROOT / "bench" / "peak_rss.py")]
     with tempfile.TemporaryDirectory() as tmp:
         result = Path(tmp) / "rss.json"
-        done = subprocess.run([*helper, str(result), *argv], capture_output=True, text=True,
-                              cwd=ROOT, timeout=600, check=False)
+        done = subprocess.run(
+            [*helper, str(result), *argv],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=600,
+            check=False,
+        )
         if done.returncode != 0 or not result.exists():
             tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
             raise LabError(f"the deploy exited {done.returncode}: " + " | ".join(tail))
@@ -222,12 +292,32 @@ def peak_rss(argv: list[str]) -> tuple[float, float]:
 def rss_rows(lab: Lab) -> list[Row]:
     """Peak RSS of `compose-ecs-deploy deploy` building, pushing and rolling out the app."""
     service, repository = lab.service("rss"), lab.repository("rss")
-    measured = [peak_rss(cli_argv(lab, service, "--ecr-repository", repository,
-                                  "--image-tag", new_sha(), "--poll-interval", "0.05"))
-                for _ in range(3)]
+    measured = [
+        peak_rss(
+            cli_argv(
+                lab,
+                service,
+                "--ecr-repository",
+                repository,
+                "--image-tag",
+                new_sha(),
+                "--poll-interval",
+                "0.05",
+            )
+        )
+        for _ in range(3)
+    ]
     values = [peak for peak, _ in measured]
     median = statistics.median(values)
-    return [Row("peak RSS of a full deploy (CLI: build, push, roll out)", round(median, 1),
-                "MB", spread(values, "MB"), "< 150 MB", median < 150,
-                "os.wait4 ru_maxrss of the CLI (or its largest child, docker compose), "
-                f"forked from a {max(f for _, f in measured):.0f} MB helper; new tag each run")]
+    return [
+        Row(
+            "peak RSS of a full deploy (CLI: build, push, roll out)",
+            round(median, 1),
+            "MB",
+            spread(values, "MB"),
+            "< 150 MB",
+            median < 150,
+            "os.wait4 ru_maxrss of the CLI (or its largest child, docker compose), "
+            f"forked from a {max(f for _, f in measured):.0f} MB helper; new tag each run",
+        )
+    ]

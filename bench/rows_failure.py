@@ -45,11 +45,11 @@ class ExplainStopwatch(Stopwatch):
 
 def _failed_deploy(lab: Lab, index: int) -> tuple[float, float, int, str]:
     """One crash-loop deploy: (explain seconds, extra calls, failed tasks, last log line)."""
-    service = lab.service(f"crash{index}", tags={"simulator:scenario": "crash-loop",
-                                                 "simulator:exit-code": "3"})
+    service = lab.service(
+        f"crash{index}", tags={"simulator:scenario": "crash-loop", "simulator:exit-code": "3"}
+    )
     lab.client("logs").create_log_group(logGroupName=f"/ecs/{service}")
-    settings = lab.settings(service, images=("web=example/hello:2",),
-                            rollback_on_failure=False)
+    settings = lab.settings(service, images=("web=example/hello:2",), rollback_on_failure=False)
     aws = Aws(settings.region, max_retries=settings.max_retries)
     stopwatch = ExplainStopwatch(aws)
     log = MemoryLog()
@@ -61,8 +61,12 @@ def _failed_deploy(lab: Lab, index: int) -> tuple[float, float, int, str]:
     shown = [line for line in log.lines if line.startswith("  | ")]
     if not shown:
         raise LabError("no log lines were printed: " + " / ".join(log.lines[-5:]))
-    return (stopwatch.seconds["explain"], float(sum(stopwatch.explain_calls.values())),
-            len(result.outcome.tasks), shown[-1].strip())
+    return (
+        stopwatch.seconds["explain"],
+        float(sum(stopwatch.explain_calls.values())),
+        len(result.outcome.tasks),
+        shown[-1].strip(),
+    )
 
 
 def failure_rows(lab: Lab) -> list[Row]:
@@ -72,13 +76,22 @@ def failure_rows(lab: Lab) -> list[Row]:
     median = statistics.median(per_task)
     tasks = sorted({t for _, _, t, _ in runs})
     return [
-        Row("failed rollout: extra API calls per failed task", median, "calls",
-            spread(per_task, "calls"), "<= 2", median <= 2,
+        Row(
+            "failed rollout: extra API calls per failed task",
+            median,
+            "calls",
+            spread(per_task, "calls"),
+            "<= 2",
+            median <= 2,
             detail=f"logs:GetLogEvents in the explain phase / the tasks the verdict names "
-                   f"({', '.join(map(str, tasks))} per run); last line read: {runs[0][3]}"),
-        time_row("failed rollout: verdict to printed error, hint and log lines",
-                 [seconds for seconds, _, _, _ in runs], 1.0,
-                 detail=f"the deploy's explain phase (hint, GetLogEvents, masking, printing) "
-                        f"on the stack; {RUNS} crash-loop deploys in "
-                        f"{time.perf_counter() - started:.0f} s"),
+            f"({', '.join(map(str, tasks))} per run); last line read: {runs[0][3]}",
+        ),
+        time_row(
+            "failed rollout: verdict to printed error, hint and log lines",
+            [seconds for seconds, _, _, _ in runs],
+            1.0,
+            detail=f"the deploy's explain phase (hint, GetLogEvents, masking, printing) "
+            f"on the stack; {RUNS} crash-loop deploys in "
+            f"{time.perf_counter() - started:.0f} s",
+        ),
     ]

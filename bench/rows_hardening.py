@@ -27,8 +27,12 @@ from pathlib import Path
 from bench.lab import ROOT
 from bench.table import Row, not_measured
 
-FILES = ("tests/unit/test_bad_inputs.py", "tests/deploy/test_bad_deploys.py",
-         "tests/deploy/test_faults.py", "tests/action/test_runner_harness.py")
+FILES = (
+    "tests/unit/test_bad_inputs.py",
+    "tests/deploy/test_bad_deploys.py",
+    "tests/deploy/test_faults.py",
+    "tests/action/test_runner_harness.py",
+)
 RENDER_CORPUS = "test_bad_input_gives_one_clear_error_per_problem["
 DEPLOY_CORPUS = "test_bad_input_writes_nothing["
 LEAK_TEST = "test_the_action_deploys_hello_as_the_runner_runs_it"
@@ -46,9 +50,22 @@ class Case:
 
 def run_tests(junit: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *FILES,
-         f"--junitxml={junit}"],
-        capture_output=True, text=True, cwd=ROOT, timeout=900, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *FILES,
+            f"--junitxml={junit}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
+        check=False,
+    )
 
 
 def read_junit(path: Path) -> list[Case]:
@@ -62,8 +79,14 @@ def read_junit(path: Path) -> list[Case]:
                 message = (found.get("message") or found.text or "").strip()
                 break
         module = str(case.get("classname", "")).split(".")
-        cases.append(Case("/".join(module[:3]) + ".py" if len(module) >= 3 else "",
-                          str(case.get("name", "")), outcome, message))
+        cases.append(
+            Case(
+                "/".join(module[:3]) + ".py" if len(module) >= 3 else "",
+                str(case.get("name", "")),
+                outcome,
+                message,
+            )
+        )
     return cases
 
 
@@ -74,27 +97,44 @@ def bad_input_row(cases: list[Case]) -> Row:
     clean = sum(c.outcome == "passed" for c in render + deploy)
     unverified = sum(c.outcome != "passed" for c in deploy)
     writes = "0" if not unverified else f"unknown in {unverified}"
-    detail = (f"{len(render)} render cases (no AWS access) + {len(deploy)} deploy cases "
-              "(each asserts no repository, image, revision or service update)")
+    detail = (
+        f"{len(render)} render cases (no AWS access) + {len(deploy)} deploy cases "
+        "(each asserts no repository, image, revision or service update)"
+    )
     failing = [c.name for c in render + deploy if c.outcome != "passed"]
     if failing:
         detail += f"; not clean: {', '.join(failing[:5])}"
-    return Row("bad inputs: tried / rejected cleanly / AWS writes", float(clean), "", "",
-               "N / N / 0", tried > 0 and clean == tried and not unverified, detail,
-               text=f"{tried} / {clean} / {writes}")
+    return Row(
+        "bad inputs: tried / rejected cleanly / AWS writes",
+        float(clean),
+        "",
+        "",
+        "N / N / 0",
+        tried > 0 and clean == tried and not unverified,
+        detail,
+        text=f"{tried} / {clean} / {writes}",
+    )
 
 
 def fault_row(cases: list[Case]) -> Row:
     faults = [c for c in cases if c.file.endswith("test_faults.py")]
     survived = sum(c.outcome == "passed" for c in faults)
     failing = [c.name for c in faults if c.outcome != "passed"]
-    detail = ("throttling, 500/503, resets, slow and lost answers through the fault proxy; "
-              "each asserts exactly one revision and one UpdateService (past the retry "
-              "budget: nothing moved)")
-    return Row("AWS fault scenarios survived with exactly one revision", float(survived), "",
-               "", "all", bool(faults) and not failing,
-               detail + (f"; failed: {', '.join(failing)}" if failing else ""),
-               text=f"{survived} / {len(faults)}")
+    detail = (
+        "throttling, 500/503, resets, slow and lost answers through the fault proxy; "
+        "each asserts exactly one revision and one UpdateService (past the retry "
+        "budget: nothing moved)"
+    )
+    return Row(
+        "AWS fault scenarios survived with exactly one revision",
+        float(survived),
+        "",
+        "",
+        "all",
+        bool(faults) and not failing,
+        detail + (f"; failed: {', '.join(failing)}" if failing else ""),
+        text=f"{survived} / {len(faults)}",
+    )
 
 
 def policy_actions(path: Path = POLICY) -> set[str]:
@@ -111,14 +151,26 @@ def iam_row(seen: Mapping[str, int]) -> Row:
     called = {name for name, count in seen.items() if count}
     missing = sorted(called - actions)
     if not called:
-        return Row("IAM actions needed (docs/iam-policy.json)", float(len(actions)),
-                   "actions", "", "every call made is allowed", None,
-                   "no deploy ran in this bench run to check the policy against")
-    return Row("IAM actions needed (docs/iam-policy.json)", float(len(actions)), "actions",
-               "", "every call made is allowed", not missing,
-               f"{len(called)} distinct API calls made by this run's deploys, "
-               + (f"NOT in the policy: {', '.join(missing)}" if missing else "all in it")
-               + "; the rest are registry push/pull, ListTasks/DescribeTasks, PassRole")
+        return Row(
+            "IAM actions needed (docs/iam-policy.json)",
+            float(len(actions)),
+            "actions",
+            "",
+            "every call made is allowed",
+            None,
+            "no deploy ran in this bench run to check the policy against",
+        )
+    return Row(
+        "IAM actions needed (docs/iam-policy.json)",
+        float(len(actions)),
+        "actions",
+        "",
+        "every call made is allowed",
+        not missing,
+        f"{len(called)} distinct API calls made by this run's deploys, "
+        + (f"NOT in the policy: {', '.join(missing)}" if missing else "all in it")
+        + "; the rest are registry push/pull, ListTasks/DescribeTasks, PassRole",
+    )
 
 
 def leak_row(cases: list[Case]) -> Row:
@@ -128,13 +180,23 @@ def leak_row(cases: list[Case]) -> Row:
         return not_measured(name, "0", f"{LEAK_TEST} did not run")
     case = harness[0]
     if case.outcome == "passed":
-        return Row(name, 0.0, "", "", "0", True,
-                   "stdout, stderr, outputs and summary of a full action run scanned")
+        return Row(
+            name,
+            0.0,
+            "",
+            "",
+            "0",
+            True,
+            "stdout, stderr, outputs and summary of a full action run scanned",
+        )
     if LEAK_MESSAGE in case.message:
-        return Row(name, 1.0, "", "", "0", False, case.message.splitlines()[0][:200],
-                   text=">= 1")
-    return not_measured(name, "0", f"the harness test {case.outcome} before its scan: "
-                        + (case.message.splitlines()[0][:200] if case.message else "?"))
+        return Row(name, 1.0, "", "", "0", False, case.message.splitlines()[0][:200], text=">= 1")
+    return not_measured(
+        name,
+        "0",
+        f"the harness test {case.outcome} before its scan: "
+        + (case.message.splitlines()[0][:200] if case.message else "?"),
+    )
 
 
 def hardening_rows(seen: Mapping[str, int]) -> list[Row]:
@@ -143,7 +205,8 @@ def hardening_rows(seen: Mapping[str, int]) -> list[Row]:
         done = run_tests(junit)
         if not junit.exists():
             tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
-            raise RuntimeError(f"pytest wrote no report (exit {done.returncode}): "
-                               + " | ".join(tail))
+            raise RuntimeError(
+                f"pytest wrote no report (exit {done.returncode}): " + " | ".join(tail)
+            )
         cases = read_junit(junit)
     return [bad_input_row(cases), fault_row(cases), iam_row(seen), leak_row(cases)]

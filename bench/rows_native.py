@@ -16,14 +16,24 @@ PER_POLL = ("ecs:DescribeServices", "ecs:DescribeServiceDeployments")
 
 def native_rows(lab: Lab) -> list[Row]:
     service = lab.service("native")
-    lab.client("ecs").update_service(cluster=lab.cluster(), service=service,
-                                     deploymentConfiguration={"strategy": "BLUE_GREEN",
-                                                              "bakeTimeInMinutes": 1})
+    lab.client("ecs").update_service(
+        cluster=lab.cluster(),
+        service=service,
+        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1},
+    )
     run = lab.deploy(lab.settings(service, images=("web=example/web:2",)))
     waited = run.during_wait
     polls = waited["ecs:DescribeServices"]
     per_poll = sum(waited.values()) / polls if polls else 0.0
     met = bool(polls) and set(waited) == set(PER_POLL) and waited[PER_POLL[1]] == polls
-    return [Row("API calls per poll: BLUE_GREEN deployment (service deployment)", per_poll,
-                "calls", "", "1 DescribeServices + 1 DescribeServiceDeployments", met,
-                f"{polls} polls until SUCCESSFUL; wait: {by_name(waited, 'ecs:')}")]
+    return [
+        Row(
+            "API calls per poll: BLUE_GREEN deployment (service deployment)",
+            per_poll,
+            "calls",
+            "",
+            "1 DescribeServices + 1 DescribeServiceDeployments",
+            met,
+            f"{polls} polls until SUCCESSFUL; wait: {by_name(waited, 'ecs:')}",
+        )
+    ]

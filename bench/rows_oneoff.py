@@ -41,15 +41,22 @@ def _service(lab: Lab, what: str) -> str:
     ec2, ecs = lab.client("ec2"), lab.client("ecs")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName=lab.name(what), Description="bench",
-                                      VpcId=vpc)["GroupId"]
+    group = ec2.create_security_group(GroupName=lab.name(what), Description="bench", VpcId=vpc)[
+        "GroupId"
+    ]
     name = lab.name(what)
     arn = first_revision(ecs, name, "arn:aws:iam::123456789012:role/bench-execution")
-    ecs.create_service(cluster=lab.cluster(), serviceName=name, taskDefinition=arn,
-                       desiredCount=1, launchType="FARGATE",
-                       networkConfiguration={"awsvpcConfiguration": {
-                           "subnets": [subnet], "securityGroups": [group]}},
-                       tags=[{"key": "simulator:ticks", "value": "1"}])
+    ecs.create_service(
+        cluster=lab.cluster(),
+        serviceName=name,
+        taskDefinition=arn,
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
+        },
+        tags=[{"key": "simulator:ticks", "value": "1"}],
+    )
     return name
 
 
@@ -57,22 +64,37 @@ def oneoff_rows(lab: Lab) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         compose = Path(tmp) / "compose.yaml"
         compose.write_text(textwrap.dedent(COMPOSE))
-        common: dict[str, Any] = {"compose_files": (str(compose),), "profiles": ("tools",),
-                                  "secrets": (), "images": ("web=example/web:2",),
-                                  "image_tag": "bench"}
+        common: dict[str, Any] = {
+            "compose_files": (str(compose),),
+            "profiles": ("tools",),
+            "secrets": (),
+            "images": ("web=example/web:2",),
+            "image_tag": "bench",
+        }
         plain = lab.deploy(lab.settings(_service(lab, "plain"), **common))
-        gated = lab.deploy(lab.settings(_service(lab, "gated"), run_before=("migrate",),
-                                        **common))
+        gated = lab.deploy(lab.settings(_service(lab, "gated"), run_before=("migrate",), **common))
     added = Counter(gated.aws.calls)
     added.subtract(plain.aws.calls)
     added = +added
-    expected = Counter({"ecs:RunTask": 1, "ecs:DescribeTasks": TICKS,
-                        "ecs:DescribeTaskDefinition": 1, "ecs:RegisterTaskDefinition": 1})
+    expected = Counter(
+        {
+            "ecs:RunTask": 1,
+            "ecs:DescribeTasks": TICKS,
+            "ecs:DescribeTaskDefinition": 1,
+            "ecs:RegisterTaskDefinition": 1,
+        }
+    )
     (one_off,) = gated.deployment.result.one_offs
-    return [Row("API calls a run-before one-off adds (first run, 4-state task)",
-                float(sum(added.values())), "calls", "",
-                f"RunTask 1 + DescribeTasks 1 per poll ({TICKS} polls) + its family's "
-                "DescribeTaskDefinition 1 + RegisterTaskDefinition 1",
-                added == expected,
-                f"added: {by_name(added, 'ecs:')}; one-off {one_off.kind}, exit code "
-                f"{one_off.exit_code}")]
+    return [
+        Row(
+            "API calls a run-before one-off adds (first run, 4-state task)",
+            float(sum(added.values())),
+            "calls",
+            "",
+            f"RunTask 1 + DescribeTasks 1 per poll ({TICKS} polls) + its family's "
+            "DescribeTaskDefinition 1 + RegisterTaskDefinition 1",
+            added == expected,
+            f"added: {by_name(added, 'ecs:')}; one-off {one_off.kind}, exit code "
+            f"{one_off.exit_code}",
+        )
+    ]

@@ -42,9 +42,14 @@ def seed_plain(lab: Lab, app: Path, repository: str) -> float:
     """The seed's pipeline without the ECS step: build (no cache), log in, tag, push."""
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        image = seed_pipeline.build(lab.docker, app, f"{repository}-local", nocache=True,
-                                    buildargs={"BASE_IMAGE": lab.info.base_image},
-                                    network_mode="none")
+        image = seed_pipeline.build(
+            lab.docker,
+            app,
+            f"{repository}-local",
+            nocache=True,
+            buildargs={"BASE_IMAGE": lab.info.base_image},
+            network_mode="none",
+        )
         registry = seed_pipeline.ecr_login(lab.client("ecr"), lab.docker)
         seed_pipeline.tag_and_push(lab.docker, image, f"{registry}/{repository}", new_sha())
     return time.perf_counter() - started
@@ -52,9 +57,15 @@ def seed_plain(lab: Lab, app: Path, repository: str) -> float:
 
 def ours(lab: Lab, app: Path, service: str, repository: str) -> tuple[float, bool]:
     """A whole deploy of a new commit; also whether the dependency layer came from cache."""
-    run = lab.deploy(lab.settings(service, compose_files=(str(app / "compose.yaml"),),
-                                  secrets=(), ecr_repositories=(repository,),
-                                  image_tag=new_sha()))
+    run = lab.deploy(
+        lab.settings(
+            service,
+            compose_files=(str(app / "compose.yaml"),),
+            secrets=(),
+            ecr_repositories=(repository,),
+            image_tag=new_sha(),
+        )
+    )
     return run.seconds, dependency_layer_cached(run.log.lines)
 
 
@@ -79,9 +90,15 @@ def rebuild_rows(lab: Lab) -> list[Row]:
         shutil.copytree(HEAVY, app)
         lab.remove_images(LABEL)
         first = time.perf_counter()
-        lab.deploy(lab.settings(service, compose_files=(str(app / "compose.yaml"),),
-                                secrets=(), ecr_repositories=(ours_repo,),
-                                image_tag=new_sha()))  # what the last push left in ECR
+        lab.deploy(
+            lab.settings(
+                service,
+                compose_files=(str(app / "compose.yaml"),),
+                secrets=(),
+                ecr_repositories=(ours_repo,),
+                image_tag=new_sha(),
+            )
+        )  # what the last push left in ECR
         first_seconds = time.perf_counter() - first
         for pair in range(PAIRS):
             change_one_line(app, pair + 2)
@@ -97,18 +114,31 @@ def rebuild_rows(lab: Lab) -> list[Row]:
     ratio = statistics.median(plain) / statistics.median(cached)
     ratios = [p / o for p, o in zip(plain, cached, strict=True)]
     return [
-        time_row("fresh runner, one-line change: seed plain pipeline", plain, None,
-                 no_target="none set",
-                 detail="build without cache, log in, tag, push (SDK); engine emptied of "
-                        "the app's images and the build cache first"),
-        time_row("fresh runner, one-line change: ours (cache from ECR)", cached, None,
-                 no_target="none set",
-                 detail="whole deploy: build through bake with the previous image's "
-                        "cache from ECR, push, register, update, "
-                        f"wait; first deploy of the app {first_seconds:.1f} s; "
-                        f"{lab.info.engine}"
-                        + (f"; {misses} run(s) missed the cache" if misses else "")),
-        Row("fresh runner rebuild: plain / ours", round(ratio, 2), "x",
-            spread(ratios, "x"), ">= 3x", ratio >= 3,
-            "ratio of the medians above, same run, alternating"),
+        time_row(
+            "fresh runner, one-line change: seed plain pipeline",
+            plain,
+            None,
+            no_target="none set",
+            detail="build without cache, log in, tag, push (SDK); engine emptied of "
+            "the app's images and the build cache first",
+        ),
+        time_row(
+            "fresh runner, one-line change: ours (cache from ECR)",
+            cached,
+            None,
+            no_target="none set",
+            detail="whole deploy: build through bake with the previous image's "
+            "cache from ECR, push, register, update, "
+            f"wait; first deploy of the app {first_seconds:.1f} s; "
+            f"{lab.info.engine}" + (f"; {misses} run(s) missed the cache" if misses else ""),
+        ),
+        Row(
+            "fresh runner rebuild: plain / ours",
+            round(ratio, 2),
+            "x",
+            spread(ratios, "x"),
+            ">= 3x",
+            ratio >= 3,
+            "ratio of the medians above, same run, alternating",
+        ),
     ]

@@ -26,21 +26,40 @@ def _service(lab: Lab, what: str, tags: dict[str, str]) -> str:
     ecs = lab.client("ecs")
     name = lab.name(what)
     arn = ecs.register_task_definition(
-        family=name, requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256",
-        memory="512", executionRoleArn=EXECUTION_ROLE,
-        containerDefinitions=[{"name": "web", "image": f"{ACCOUNT}.example/web:0",
-                               "essential": True, "portMappings": [{"containerPort": 8080}]}],
+        family=name,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        executionRoleArn=EXECUTION_ROLE,
+        containerDefinitions=[
+            {
+                "name": "web",
+                "image": f"{ACCOUNT}.example/web:0",
+                "essential": True,
+                "portMappings": [{"containerPort": 8080}],
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(cluster=lab.cluster(), serviceName=name, taskDefinition=arn,
-                       desiredCount=2, launchType="FARGATE",
-                       tags=[{"key": k, "value": v} for k, v in tags.items()])
+    ecs.create_service(
+        cluster=lab.cluster(),
+        serviceName=name,
+        taskDefinition=arn,
+        desiredCount=2,
+        launchType="FARGATE",
+        tags=[{"key": k, "value": v} for k, v in tags.items()],
+    )
     return name
 
 
 def _deploy(lab: Lab, service: str) -> tuple[Deployment, list[str]]:
     """One deploy without a build or a rollback; returns it and its ECS reads in order."""
-    settings = lab.settings(service, images=(f"web={HELLO.name}-web:bench",),
-                            rollback_on_failure=False, wait_timeout_minutes=1.0)
+    settings = lab.settings(
+        service,
+        images=(f"web={HELLO.name}-web:bench",),
+        rollback_on_failure=False,
+        wait_timeout_minutes=1.0,
+    )
     aws = Aws(settings.region, max_retries=settings.max_retries)
     reads: list[str] = []
 
@@ -69,26 +88,51 @@ def crash_rows(lab: Lab) -> list[Row]:
     counts: list[float] = []
     per_poll: list[int] = []
     for index in range(RUNS):
-        service = _service(lab, f"crash-{index}", {"simulator:scenario": "crash-after-running",
-                                                   "simulator:exit-code": "3"})
+        service = _service(
+            lab,
+            f"crash-{index}",
+            {"simulator:scenario": "crash-after-running", "simulator:exit-code": "3"},
+        )
         deployment, reads = _deploy(lab, service)
         outcome = deployment.result.services[0].outcome
         polls = _polls(reads)
         per_poll += [sum(1 for r in p if r in ("DescribeServices", "ListTasks")) for p in polls]
         first = next((i for i, p in enumerate(polls) if "DescribeTasks" in p), None)
         if outcome is None or outcome.kind != "failed" or first is None:
-            return [Row("rollout: polls from first stopped task to verdict", None, "", "",
-                        "<= 2", False, detail=f"no failure verdict: {outcome}")]
+            return [
+                Row(
+                    "rollout: polls from first stopped task to verdict",
+                    None,
+                    "",
+                    "",
+                    "<= 2",
+                    False,
+                    detail=f"no failure verdict: {outcome}",
+                )
+            ]
         counts.append(len(polls) - first)
     worst = max(counts)
     calls = max(per_poll)
     return [
-        Row("rollout: polls from first stopped task to verdict (crash after running, no "
-            "health check)", worst, "polls", spread(counts, "polls"), "<= 2", worst <= 2,
-            detail=f"worst of {RUNS} deploys, desired 2; failedTasks stays 0 in them"),
-        Row("rollout: calls per poll (DescribeServices + ListTasks)", calls, "calls",
-            spread([float(c) for c in per_poll], "calls"), "<= 2", calls <= 2,
-            detail="most in any poll of those deploys; DescribeTasks only for new ARNs"),
+        Row(
+            "rollout: polls from first stopped task to verdict (crash after running, no "
+            "health check)",
+            worst,
+            "polls",
+            spread(counts, "polls"),
+            "<= 2",
+            worst <= 2,
+            detail=f"worst of {RUNS} deploys, desired 2; failedTasks stays 0 in them",
+        ),
+        Row(
+            "rollout: calls per poll (DescribeServices + ListTasks)",
+            calls,
+            "calls",
+            spread([float(c) for c in per_poll], "calls"),
+            "<= 2",
+            calls <= 2,
+            detail="most in any poll of those deploys; DescribeTasks only for new ARNs",
+        ),
     ]
 
 
@@ -103,9 +147,17 @@ def flaky_rows(lab: Lab) -> list[Row]:
             deployment, _ = _deploy(lab, service)
             runs += 1
             false_failures += not deployment.result.succeeded
-    return [Row("rollout: false failures (flaky start, capacity wait)", false_failures, "",
-                "", "0", false_failures == 0,
-                detail=f"{runs} deploys: {RUNS} flaky-start, {RUNS} capacity")]
+    return [
+        Row(
+            "rollout: false failures (flaky start, capacity wait)",
+            false_failures,
+            "",
+            "",
+            "0",
+            false_failures == 0,
+            detail=f"{runs} deploys: {RUNS} flaky-start, {RUNS} capacity",
+        )
+    ]
 
 
 def rollout_rows(lab: Lab) -> list[Row]:

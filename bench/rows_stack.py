@@ -50,13 +50,21 @@ def stack_env(state_dir: Path | None) -> dict[str, str]:
 def stack(command: str, state_dir: Path | None = None) -> float:
     """Run `scripts/stack COMMAND`; its wall time. Raises with its output's tail."""
     started = time.perf_counter()
-    done = subprocess.run([str(STACK), command], capture_output=True, text=True, cwd=ROOT,
-                          env=stack_env(state_dir), timeout=900, check=False)
+    done = subprocess.run(
+        [str(STACK), command],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=stack_env(state_dir),
+        timeout=900,
+        check=False,
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         tail = (done.stdout + done.stderr).strip().splitlines()[-4:]
-        raise StackStartError(f"scripts/stack {command} exited {done.returncode}: "
-                              + " | ".join(tail))
+        raise StackStartError(
+            f"scripts/stack {command} exited {done.returncode}: " + " | ".join(tail)
+        )
     return seconds
 
 
@@ -81,10 +89,16 @@ def cold_start() -> Start:
 
 def start_row(name: str, start: Start, limit: float | None) -> Row:
     target = f"< {limit:g} s" if limit is not None else "none set"
-    return Row(name, round(start.seconds, 2), "s", "", target,
-               None if limit is None else start.seconds < limit,
-               f"wall time of scripts/stack up; the stack's own timer {start.reported:.1f} s; "
-               f"base image {start.base_image}")
+    return Row(
+        name,
+        round(start.seconds, 2),
+        "s",
+        "",
+        target,
+        None if limit is None else start.seconds < limit,
+        f"wall time of scripts/stack up; the stack's own timer {start.reported:.1f} s; "
+        f"base image {start.base_image}",
+    )
 
 
 def stack_rows() -> list[Row]:

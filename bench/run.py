@@ -65,9 +65,23 @@ def render_example() -> Row:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         shutil.copytree(EXAMPLE, work, dirs_exist_ok=True)
-        times = _timed([*CLI, "render", "-f", "docker-compose.yml", "-f",
-                        "docker-compose.prod.yml", "--service", "app", "--secrets-file",
-                        "secrets.txt", "--region", "ap-northeast-1"], work)
+        times = _timed(
+            [
+                *CLI,
+                "render",
+                "-f",
+                "docker-compose.yml",
+                "-f",
+                "docker-compose.prod.yml",
+                "--service",
+                "app",
+                "--secrets-file",
+                "secrets.txt",
+                "--region",
+                "ap-northeast-1",
+            ],
+            work,
+        )
     return time_row("render: the seed example", times, 0.5, detail="subprocess wall time")
 
 
@@ -83,8 +97,12 @@ def generated_compose(services: int) -> str:
             "    healthcheck: {test: ['CMD', 'true'], interval: 30s, timeout: 5s}",
             "    deploy: {resources: {limits: {cpus: '0.01', memory: 16m}}}",
         ]
-    lines += ["x-ecs:", "  executionRoleArn: arn:aws:iam::123456789012:role/exec",
-              "  cpu: '4096'", "  memory: '8192'"]
+    lines += [
+        "x-ecs:",
+        "  executionRoleArn: arn:aws:iam::123456789012:role/exec",
+        "  cpu: '4096'",
+        "  memory: '8192'",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -97,8 +115,7 @@ def render_200_services() -> Row:
         for index in range(200):
             argv += ["--service", f"svc{index:03d}"]
         times = _timed(argv, work)
-    return time_row("render: generated 200-service file", times, 2.0,
-                    detail="subprocess wall time")
+    return time_row("render: generated 200-service file", times, 2.0, detail="subprocess wall time")
 
 
 # --------------------------------------------------------------------------- the groups
@@ -121,6 +138,7 @@ def _with_lab(measure: Callable[[Lab], list[Row]]) -> Callable[[Lab | None], lis
         if lab is None:
             raise RuntimeError("the local stack is not open")
         return measure(lab)
+
     return run
 
 
@@ -132,26 +150,49 @@ def _hardening(lab: Lab | None) -> list[Row]:
 GROUPS: tuple[Group, ...] = (
     Group("phases", "deploy phases", "none", _with_lab(rows_deploy.phase_rows)),
     Group("calls", "API calls per deploy", "issue 5", _with_lab(rows_deploy.call_rows)),
-    Group("oneoff", "calls a run-before one-off adds", "issue 16",
-          _with_lab(rows_oneoff.oneoff_rows)),
+    Group(
+        "oneoff", "calls a run-before one-off adds", "issue 16", _with_lab(rows_oneoff.oneoff_rows)
+    ),
     Group("cli", "CLI deploy wall time", "< 0.8 s", _with_lab(rows_deploy.cli_rows)),
-    Group("native", "API calls per poll: BLUE_GREEN", "1 + 1",
-          _with_lab(rows_native.native_rows)),
+    Group("native", "API calls per poll: BLUE_GREEN", "1 + 1", _with_lab(rows_native.native_rows)),
     Group("rebuild", "fresh-runner rebuild", ">= 3x", _with_lab(rows_rebuild.rebuild_rows)),
-    Group("render-example", "render: the seed example", "< 0.5 s",
-          lambda _lab: [render_example()], needs_lab=False),
-    Group("render-200", "render: generated 200-service file", "< 2 s",
-          lambda _lab: [render_200_services()], needs_lab=False),
-    Group("rollout", "rollout watch", "<= 2 polls, <= 2 calls, 0 false",
-          _with_lab(rows_rollout.rollout_rows)),
+    Group(
+        "render-example",
+        "render: the seed example",
+        "< 0.5 s",
+        lambda _lab: [render_example()],
+        needs_lab=False,
+    ),
+    Group(
+        "render-200",
+        "render: generated 200-service file",
+        "< 2 s",
+        lambda _lab: [render_200_services()],
+        needs_lab=False,
+    ),
+    Group(
+        "rollout",
+        "rollout watch",
+        "<= 2 polls, <= 2 calls, 0 false",
+        _with_lab(rows_rollout.rollout_rows),
+    ),
     Group("rss", "peak RSS of a full deploy", "< 150 MB", _with_lab(rows_deploy.rss_rows)),
-    Group("failure", "a failed rollout's explanation", "<= 2 calls, < 1 s",
-          _with_lab(rows_failure.failure_rows)),
+    Group(
+        "failure",
+        "a failed rollout's explanation",
+        "<= 2 calls, < 1 s",
+        _with_lab(rows_failure.failure_rows),
+    ),
     Group("seed", "seed manual pipeline vs ours", "see rows", _with_lab(rows_seed.seed_rows)),
-    Group("action", "action image and start", "300 MB, 2 s",
-          _with_lab(rows_action.action_rows)),
-    Group("stack", "stack start", "warm < 20 s", lambda _lab: rows_stack.stack_rows(),
-          needs_lab=False, stage=0),
+    Group("action", "action image and start", "300 MB, 2 s", _with_lab(rows_action.action_rows)),
+    Group(
+        "stack",
+        "stack start",
+        "warm < 20 s",
+        lambda _lab: rows_stack.stack_rows(),
+        needs_lab=False,
+        stage=0,
+    ),
     Group("hardening", "hardening figures", "N / N / 0, 0 leaks", _hardening, stage=2),
 )
 
@@ -170,8 +211,11 @@ def measure(group: Group, lab: Lab | None, lab_error: str) -> list[Row]:
         rows = group.measure(lab)
     except Exception as exc:  # one group's failure must not cost the others their rows
         say(f"{group.key}: failed: {type(exc).__name__}: {exc}")
-        return [not_measured(group.title, group.target,
-                             f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")]
+        return [
+            not_measured(
+                group.title, group.target, f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            )
+        ]
     say(f"{group.key}: {time.monotonic() - started:.0f} s")
     return rows
 
@@ -185,20 +229,31 @@ def open_lab() -> tuple[Lab | None, str]:
 
 def machine() -> dict[str, str]:
     """What the README records beside the table: cores, CPU model, Debian version."""
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
     debian = Path("/etc/debian_version")
-    return {"nproc": str(os.cpu_count()), "cpu": cpu,
-            "debian": debian.read_text().strip() if debian.exists() else "not Debian",
-            "python": platform.python_version(), "host": platform.node()}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "debian": debian.read_text().strip() if debian.exists() else "not Debian",
+        "python": platform.python_version(),
+        "host": platform.node(),
+    }
 
 
 def main(selected: list[str]) -> int:
     unknown = [name for name in selected if name not in {g.key for g in GROUPS}]
     if unknown:
-        print(f"unknown group(s) {', '.join(unknown)}; groups: "
-              f"{' '.join(g.key for g in GROUPS)}", file=sys.stderr)
+        print(
+            f"unknown group(s) {', '.join(unknown)}; groups: {' '.join(g.key for g in GROUPS)}",
+            file=sys.stderr,
+        )
         return 2
     chosen = [g for g in GROUPS if not selected or g.key in selected]
     started = time.monotonic()
@@ -217,14 +272,25 @@ def main(selected: list[str]) -> int:
     when = datetime.now(UTC)
     box = machine()
     box["engine"] = lab.info.engine if lab is not None else "no stack"
-    print(f"compose-ecs-deploy benchmarks, {when:%Y-%m-%d %H:%M} UTC; {box['nproc']} cores "
-          f"({box['cpu']}), Debian {box['debian']}, Python {box['python']}, "
-          f"{box['engine']}; {time.monotonic() - started:.0f} s")
+    print(
+        f"compose-ecs-deploy benchmarks, {when:%Y-%m-%d %H:%M} UTC; {box['nproc']} cores "
+        f"({box['cpu']}), Debian {box['debian']}, Python {box['python']}, "
+        f"{box['engine']}; {time.monotonic() - started:.0f} s"
+    )
     print()
     print(markdown(rows))
     out = ROOT / "bench" / "results" / f"bench-{when:%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps({"date": when.isoformat(timespec="seconds"), "machine": box,
-                               "rows": [asdict(r) for r in rows]}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "date": when.isoformat(timespec="seconds"),
+                "machine": box,
+                "rows": [asdict(r) for r in rows],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"\nwritten: {out.relative_to(ROOT)}")
     return 0
 

@@ -48,13 +48,26 @@ def ecr_login(ecr: Any, docker_client: Any) -> str:
     return registry
 
 
-def build(docker_client: Any, context: Path, name: str, *, nocache: bool = False,
-          buildargs: Mapping[str, str] | None = None, network_mode: str | None = None) -> str:
+def build(
+    docker_client: Any,
+    context: Path,
+    name: str,
+    *,
+    nocache: bool = False,
+    buildargs: Mapping[str, str] | None = None,
+    network_mode: str | None = None,
+) -> str:
     """`docker build -t NAME:latest .`, its output printed as the CLI prints it."""
     image_id = ""
-    for item in docker_client.api.build(path=str(context), tag=f"{name}:{LOCAL_TAG}",
-                                        nocache=nocache, buildargs=dict(buildargs or {}),
-                                        network_mode=network_mode, rm=True, decode=True):
+    for item in docker_client.api.build(
+        path=str(context),
+        tag=f"{name}:{LOCAL_TAG}",
+        nocache=nocache,
+        buildargs=dict(buildargs or {}),
+        network_mode=network_mode,
+        rm=True,
+        decode=True,
+    ):
         if "stream" in item:
             sys.stdout.write(str(item["stream"]))
         if "error" in item:
@@ -64,8 +77,7 @@ def build(docker_client: Any, context: Path, name: str, *, nocache: bool = False
     return image_id
 
 
-def tag_and_push(docker_client: Any, image: str, repository_uri: str,
-                 tag: str = LOCAL_TAG) -> str:
+def tag_and_push(docker_client: Any, image: str, repository_uri: str, tag: str = LOCAL_TAG) -> str:
     """`docker tag` + `docker push`; returns the pushed digest."""
     docker_client.api.tag(image, repository_uri, tag)
     digest = ""
@@ -77,11 +89,11 @@ def tag_and_push(docker_client: Any, image: str, repository_uri: str,
     return digest
 
 
-def update_service(ecs: Any, cluster: str, service: str,
-                   task_definition: str | None = None) -> dict[str, Any]:
+def update_service(
+    ecs: Any, cluster: str, service: str, task_definition: str | None = None
+) -> dict[str, Any]:
     """`aws ecs update-service --force-new-deployment`, printing its answer as the CLI does."""
-    params: dict[str, Any] = {"cluster": cluster, "service": service,
-                              "forceNewDeployment": True}
+    params: dict[str, Any] = {"cluster": cluster, "service": service, "forceNewDeployment": True}
     if task_definition:
         params["taskDefinition"] = task_definition
     answer = ecs.update_service(**params)
@@ -89,13 +101,28 @@ def update_service(ecs: Any, cluster: str, service: str,
     return dict(answer["service"])
 
 
-def pipeline(ecr: Any, ecs: Any, docker_client: Any, *, context: Path, repository: str,
-             cluster: str, service: str, nocache: bool = False,
-             buildargs: Mapping[str, str] | None = None,
-             network_mode: str | None = None) -> None:
+def pipeline(
+    ecr: Any,
+    ecs: Any,
+    docker_client: Any,
+    *,
+    context: Path,
+    repository: str,
+    cluster: str,
+    service: str,
+    nocache: bool = False,
+    buildargs: Mapping[str, str] | None = None,
+    network_mode: str | None = None,
+) -> None:
     """The document's five commands, in its order."""
-    image = build(docker_client, context, repository, nocache=nocache, buildargs=buildargs,
-                  network_mode=network_mode)
+    image = build(
+        docker_client,
+        context,
+        repository,
+        nocache=nocache,
+        buildargs=buildargs,
+        network_mode=network_mode,
+    )
     registry = ecr_login(ecr, docker_client)
     tag_and_push(docker_client, image, f"{registry}/{repository}")
     update_service(ecs, cluster, service)
@@ -138,9 +165,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     import docker
 
     buildargs = dict(pair.split("=", 1) for pair in args.build_arg)
-    pipeline(boto3.client("ecr"), ecs, docker.from_env(), context=args.context,
-             repository=args.repository, cluster=args.cluster, service=args.service,
-             nocache=args.no_cache, buildargs=buildargs, network_mode=args.network)
+    pipeline(
+        boto3.client("ecr"),
+        ecs,
+        docker.from_env(),
+        context=args.context,
+        repository=args.repository,
+        cluster=args.cluster,
+        service=args.service,
+        nocache=args.no_cache,
+        buildargs=buildargs,
+        network_mode=args.network,
+    )
     return 0
 
 

@@ -61,8 +61,13 @@ def spread(values: Sequence[float], unit: str = "s") -> str:
     return f"{low}-{high} {unit} (n={len(values)})"
 
 
-def time_row(name: str, times: Sequence[float], limit: float | None, detail: str = "",
-             no_target: str = "none (breakdown)") -> Row:
+def time_row(
+    name: str,
+    times: Sequence[float],
+    limit: float | None,
+    detail: str = "",
+    no_target: str = "none (breakdown)",
+) -> Row:
     """The median of repeated wall times against an upper limit (None: no target, and
     `no_target` says why there is none)."""
     median = statistics.median(times)
@@ -81,15 +86,22 @@ def markdown(rows: Sequence[Row]) -> str:
     """The table as Markdown, columns padded so that it also reads well in a terminal."""
     header = ("measurement", "value", "spread", "target", "met", "detail")
     lines = [header] + [
-        (r.name, r.shown, r.spread, r.target, met_word(r.met, r.value is not None),
-         r.detail.replace("|", "/"))
+        (
+            r.name,
+            r.shown,
+            r.spread,
+            r.target,
+            met_word(r.met, r.value is not None),
+            r.detail.replace("|", "/"),
+        )
         for r in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = []
     for index, line in enumerate(lines):
-        out.append("| " + " | ".join(cell.ljust(w) for cell, w in
-                                     zip(line, widths, strict=True)) + " |")
+        out.append(
+            "| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |"
+        )
         if index == 0:
             out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(out)

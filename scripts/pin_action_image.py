@@ -17,8 +17,10 @@ import re
 import sys
 from pathlib import Path
 
-REFERENCE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.[a-z0-9-]+)*(?::\d+)?"
-                       r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}")
+REFERENCE = re.compile(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.[a-z0-9-]+)*(?::\d+)?"
+    r"(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)+@sha256:[0-9a-f]{64}"
+)
 IMAGE_LINE = re.compile(r"^(?P<indent>[ \t]+)image:[ \t]*(?P<value>\S.*?)[ \t]*$")
 
 
@@ -47,7 +49,7 @@ def pin(text: str, reference: str) -> str:
     assert match is not None
     if match["value"] != "Dockerfile":
         raise PinError(f"runs.image is {match['value']!r}, not Dockerfile: already pinned?")
-    ending = lines[number][len(lines[number].rstrip("\r\n")):]
+    ending = lines[number][len(lines[number].rstrip("\r\n")) :]
     lines[number] = f"{match['indent']}image: docker://{reference}{ending}"
     return "".join(lines)
 

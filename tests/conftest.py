@@ -71,8 +71,12 @@ def compose(
     """Write compose YAML (dedented) as files in tmp_path and run `render` on them."""
     monkeypatch.chdir(tmp_path)
 
-    def render(*documents: str, args: tuple[str, ...] = (), role: bool = True,
-               region: str | None = "us-east-1") -> CliResult:
+    def render(
+        *documents: str,
+        args: tuple[str, ...] = (),
+        role: bool = True,
+        region: str | None = "us-east-1",
+    ) -> CliResult:
         argv = ["render"]
         for index, document in enumerate(documents):
             name = "compose.yaml" if index == 0 else f"compose.{index}.yaml"

@@ -71,6 +71,7 @@ def _number(kind: type[int] | type[float]) -> Callable[[str], Any]:
             return kind(_text(name))
         except ValueError as exc:
             raise InputError(f"input {name}: {_text(name)!r} is not a number") from exc
+
     return parse
 
 
@@ -119,8 +120,17 @@ INPUTS: dict[str, Input] = {
     "run-timeout": Input("30", "run_timeout_minutes", _number(float)),
     "log-lines": Input("30", "log_lines", _number(int)),
 }
-OUTPUTS = ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
-           "deployment-id", "changed", "console-url", "run-task-arns", "run-exit-codes")
+OUTPUTS = (
+    "image-uri",
+    "image-digest",
+    "task-definition-arn",
+    "task-definition-revision",
+    "deployment-id",
+    "changed",
+    "console-url",
+    "run-task-arns",
+    "run-exit-codes",
+)
 
 
 def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
@@ -158,11 +168,13 @@ def annotate(diagnostic: Diagnostic) -> None:
     """The `error:` line for the log, and an annotation that points at the compose line."""
     print(diagnostic.render(), file=sys.stderr, flush=True)
     if diagnostic.severity == "error":
-        gha.error(diagnostic.message, title=_title(diagnostic), file=diagnostic.file,
-                  line=diagnostic.line)
+        gha.error(
+            diagnostic.message, title=_title(diagnostic), file=diagnostic.file, line=diagnostic.line
+        )
     elif diagnostic.severity == "warning":
-        gha.warning(diagnostic.message, title=_title(diagnostic), file=diagnostic.file,
-                    line=diagnostic.line)
+        gha.warning(
+            diagnostic.message, title=_title(diagnostic), file=diagnostic.file, line=diagnostic.line
+        )
 
 
 def _title(diagnostic: Diagnostic) -> str:
@@ -203,12 +215,14 @@ class Runner:
     def summary(self, deployment: Deployment) -> None:
         from compose_ecs_deploy.report import summary_markdown
 
-        self._summary(summary_markdown(deployment.result, deployment.images,
-                                       deployment.phases))
+        self._summary(summary_markdown(deployment.result, deployment.images, deployment.phases))
 
     def stopped(self, errors: list[Diagnostic]) -> None:
-        self._summary("## compose-ecs-deploy\n\n**Stopped on an error:**\n\n"
-                      + "\n".join(f"- {d.render()}" for d in errors) + "\n")
+        self._summary(
+            "## compose-ecs-deploy\n\n**Stopped on an error:**\n\n"
+            + "\n".join(f"- {d.render()}" for d in errors)
+            + "\n"
+        )
 
     def _summary(self, markdown: str) -> None:
         """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) it goes to the log."""
@@ -222,5 +236,8 @@ def main() -> int:
     """Run the action; the exit code is the step's outcome."""
     environ = current_environment()
     face = Runner(environ)
-    return run(face, lambda: verbs.deploy(settings_from_inputs(environ), face),
-               debug=environ.get("RUNNER_DEBUG") == "1")
+    return run(
+        face,
+        lambda: verbs.deploy(settings_from_inputs(environ), face),
+        debug=environ.get("RUNNER_DEBUG") == "1",
+    )

@@ -77,7 +77,8 @@ def repository_map(lines: Sequence[str], built: Sequence[str]) -> dict[str, str]
             if len(built) != 1 or len(entries) != 1:
                 raise InputError(
                     f"--ecr-repository {entry}: {len(built)} services are built "
-                    f"({', '.join(built) or 'none'}); give SERVICE=REPOSITORY for each")
+                    f"({', '.join(built) or 'none'}); give SERVICE=REPOSITORY for each"
+                )
             mapping[built[0]] = entry
             continue
         if not service.strip() or not repository.strip():
@@ -86,12 +87,21 @@ def repository_map(lines: Sequence[str], built: Sequence[str]) -> dict[str, str]
     return mapping
 
 
-def build_jobs(project: Project, task_services: Sequence[str], given_images: Mapping[str, str],
-               repository_lines: Sequence[str], build_args: Mapping[str, str],
-               labels: Mapping[str, str], platform: str | None) -> list[BuildJob]:
+def build_jobs(
+    project: Project,
+    task_services: Sequence[str],
+    given_images: Mapping[str, str],
+    repository_lines: Sequence[str],
+    build_args: Mapping[str, str],
+    labels: Mapping[str, str],
+    platform: str | None,
+) -> list[BuildJob]:
     """The services to build: in a task, with a `build` section, and no `--image` given."""
-    built = [s for s in dict.fromkeys(task_services)
-             if "build" in project.services.get(s, {}) and s not in given_images]
+    built = [
+        s
+        for s in dict.fromkeys(task_services)
+        if "build" in project.services.get(s, {}) and s not in given_images
+    ]
     if not built:
         return []
     repositories = repository_map(repository_lines, built)
@@ -100,7 +110,8 @@ def build_jobs(project: Project, task_services: Sequence[str], given_images: Map
         raise InputError(
             f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} a build section but "
             "no ECR repository; pass --ecr-repository SERVICE=REPOSITORY (action input "
-            "ecr-repository), or --image SERVICE=URI to deploy an existing image")
+            "ecr-repository), or --image SERVICE=URI to deploy an existing image"
+        )
     jobs = []
     for service in built:
         section = dict(project.services[service]["build"])
@@ -154,12 +165,15 @@ def registry_cache(uri: str) -> tuple[str, str]:
     stage's layers (mode=max), as an OCI image manifest, which ECR stores (its default
     cache manifest it does not)."""
     ref = f"{uri}:buildcache"
-    return (f"type=registry,ref={ref}",
-            f"type=registry,ref={ref},mode=max,image-manifest=true,oci-mediatypes=true")
+    return (
+        f"type=registry,ref={ref}",
+        f"type=registry,ref={ref},mode=max,image-manifest=true,oci-mediatypes=true",
+    )
 
 
-def build_file(project_name: str, groups: Sequence[BuildGroup],
-               top_level_secrets: Mapping[str, Any]) -> dict[str, Any]:
+def build_file(
+    project_name: str, groups: Sequence[BuildGroup], top_level_secrets: Mapping[str, Any]
+) -> dict[str, Any]:
     """The compose file `docker compose build` runs: one service per group, named after its
     first service, with our tags, the previous images as cache, and our cache export
     (inline cache written into the new image, or the registry cache) so that the next fresh
@@ -175,11 +189,15 @@ def build_file(project_name: str, groups: Sequence[BuildGroup],
         if job.platform:
             service["platform"] = job.platform
         services[job.service] = service
-    used_secrets = {_secret_name(entry) for group in groups
-                    for entry in group.jobs[0].section.get("secrets") or []}
+    used_secrets = {
+        _secret_name(entry)
+        for group in groups
+        for entry in group.jobs[0].section.get("secrets") or []
+    }
     document: dict[str, Any] = {"name": project_name or "build", "services": services}
-    secrets = {name: top_level_secrets[name] for name in sorted(used_secrets)
-               if name in top_level_secrets}
+    secrets = {
+        name: top_level_secrets[name] for name in sorted(used_secrets) if name in top_level_secrets
+    }
     if secrets:
         document["secrets"] = secrets
     return document
@@ -189,10 +207,16 @@ def _secret_name(entry: Any) -> str:
     return str(entry.get("source") if isinstance(entry, Mapping) else entry)
 
 
-def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
-                   jobs: Sequence[BuildJob], options: BuildOptions, log: Any,
-                   previous_images: Mapping[str, str],
-                   stopwatch: Stopwatch) -> dict[str, BuiltImage]:
+def build_and_push(
+    aws: Aws,
+    credentials: RegistryLogin,
+    project: Project,
+    jobs: Sequence[BuildJob],
+    options: BuildOptions,
+    log: Any,
+    previous_images: Mapping[str, str],
+    stopwatch: Stopwatch,
+) -> dict[str, BuiltImage]:
     """Run the jobs; `previous_images` names each service's running image (build cache)."""
     from compose_ecs_deploy.adapters import images  # the docker SDK only when building
 
@@ -202,16 +226,23 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
             "registry-cache: this engine cannot export a build cache (BuildKit's docker "
             "driver on the classic image store writes inline cache only); turn on the "
             'containerd image store (daemon.json "features": {"containerd-snapshotter": '
-            "true}, the default from Docker 29) or leave registry-cache off")
+            "true}, the default from Docker 29) or leave registry-cache off"
+        )
     repositories = {}
     for repository in dict.fromkeys(job.repository for job in jobs):
         found = ecr.find_repository(aws, repository)
         if found is None:
             if not options.create_repository:
-                raise BuildError(f"ECR repository {repository} does not exist; create it (e.g. "
-                                 "with Terraform) or set create-repository: true")
-            found = ecr.create_repository(aws, repository, scan_on_push=options.scan_on_push,
-                                          immutable_tags=options.immutable_tags)
+                raise BuildError(
+                    f"ECR repository {repository} does not exist; create it (e.g. "
+                    "with Terraform) or set create-repository: true"
+                )
+            found = ecr.create_repository(
+                aws,
+                repository,
+                scan_on_push=options.scan_on_push,
+                immutable_tags=options.immutable_tags,
+            )
             log.info(f"created ECR repository {found.uri}")
         repositories[repository] = found
 
@@ -220,11 +251,16 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
     to_build: list[BuildJob] = []
     for job in jobs:
         uri = repositories[job.repository].uri
-        existing = (images.registry_digest(client, f"{uri}:{options.tag}", credentials)
-                    if options.skip_existing else None)
+        existing = (
+            images.registry_digest(client, f"{uri}:{options.tag}", credentials)
+            if options.skip_existing
+            else None
+        )
         if existing:
-            log.info(f"{job.service}: {uri}:{options.tag} is already in ECR ({existing}); "
-                     "build and push skipped")
+            log.info(
+                f"{job.service}: {uri}:{options.tag} is already in ECR ({existing}); "
+                "build and push skipped"
+            )
             results[job.service] = BuiltImage(job.service, uri, options.tag, existing, True)
         else:
             to_build.append(job)
@@ -235,23 +271,26 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
     for job in to_build:
         by_section.setdefault(job.section_key, []).append(job)
     groups = []
-    with log.group(f"build {', '.join(job.service for job in to_build)}"), \
-            stopwatch.phase("build"):
+    with log.group(f"build {', '.join(job.service for job in to_build)}"), stopwatch.phase("build"):
         for members in by_section.values():
             uris = list(dict.fromkeys(repositories[job.repository].uri for job in members))
-            tags = tuple(f"{uri}:{name}" for uri in uris
-                         for name in (options.tag, *options.extra_tags))
-            candidates = [source for job in members for source in cache_sources(
-                repositories[job.repository].uri, previous_images.get(job.service))]
+            tags = tuple(
+                f"{uri}:{name}" for uri in uris for name in (options.tag, *options.extra_tags)
+            )
+            candidates = [
+                source
+                for job in members
+                for source in cache_sources(
+                    repositories[job.repository].uri, previous_images.get(job.service)
+                )
+            ]
             cache = _warm_cache(client, credentials, candidates, log)
             if options.registry_cache:
                 cache_from, cache_to = registry_cache(uris[0])
-                groups.append(BuildGroup(tuple(members), tags, (cache_from, *cache),
-                                         (cache_to,)))
+                groups.append(BuildGroup(tuple(members), tags, (cache_from, *cache), (cache_to,)))
             else:
                 groups.append(BuildGroup(tuple(members), tags, cache))
-        compose_build.build(build_file(project.name, groups, project.secrets), credentials,
-                            log)
+        compose_build.build(build_file(project.name, groups, project.secrets), credentials, log)
     for group in groups:
         digests: dict[str, str] = {}
         for job in group.jobs:
@@ -262,8 +301,7 @@ def build_and_push(aws: Aws, credentials: RegistryLogin, project: Project,
                         pushed = images.push(client, uri, name, credentials, log)
                         digests.setdefault(uri, pushed)
             log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
-            results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri],
-                                              False)
+            results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri], False)
     return {job.service: results[job.service] for job in jobs}
 
 
@@ -271,8 +309,9 @@ PULL_FIRST_BEFORE = 27
 """Engines older than Docker 27 (BuildKit before v0.14) need the previous image pulled."""
 
 
-def _warm_cache(client: Any, credentials: RegistryLogin, candidates: Sequence[str],
-                log: Any) -> tuple[str, ...]:
+def _warm_cache(
+    client: Any, credentials: RegistryLogin, candidates: Sequence[str], log: Any
+) -> tuple[str, ...]:
     """The first previous image the registry has, for the build's `cache_from`.
 
     From Docker 27 on (BuildKit v0.14, moby/buildkit#4796) BuildKit reads its inline cache

@@ -66,8 +66,7 @@ class DeployResult:
 
     @property
     def succeeded(self) -> bool:
-        return (all(s.succeeded for s in self.services)
-                and all(o.succeeded for o in self.one_offs))
+        return all(s.succeeded for s in self.services) and all(o.succeeded for o in self.one_offs)
 
     @property
     def held_back(self) -> bool:
@@ -77,8 +76,10 @@ class DeployResult:
 
 def console_url(region: str | None, cluster: str, service: str) -> str:
     region = region or "us-east-1"
-    return (f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/services/"
-            f"{service}/deployments?region={region}")
+    return (
+        f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/services/"
+        f"{service}/deployments?region={region}"
+    )
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,15 @@ class Deployment:
     phases: dict[str, float] = field(default_factory=dict)
 
 
-def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
-           stopwatch: Stopwatch | None = None, *,
-           publish: Publish = publish_nothing) -> Deployment:
+def deploy(
+    aws: Aws,
+    settings: Settings,
+    inputs: Inputs,
+    log: Log,
+    stopwatch: Stopwatch | None = None,
+    *,
+    publish: Publish = publish_nothing,
+) -> Deployment:
     """Validate, build and push, run the one-offs, register what changed, update, watch,
     roll back.
 
@@ -115,32 +122,49 @@ def deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log,
     built: dict[str, BuiltImage] = {}
     if settings.dry_run:
         for job in jobs:
-            log.info(f"{job.service}: dry run: would build {job.context} and push "
-                     f"{credentials.registry if credentials else ''}/{job.repository}:{tag}")
+            log.info(
+                f"{job.service}: dry run: would build {job.context} and push "
+                f"{credentials.registry if credentials else ''}/{job.repository}:{tag}"
+            )
     elif jobs and credentials:
-        built = build_and_push(aws, credentials, inputs.project, jobs,
-                               build_options(settings), log, previous_images(running),
-                               stopwatch)
+        built = build_and_push(
+            aws,
+            credentials,
+            inputs.project,
+            jobs,
+            build_options(settings),
+            log,
+            previous_images(running),
+            stopwatch,
+        )
         publish(image_outputs(built))
         final = pushed_images(settings, built)
         own = gate.own_services if gate else frozenset()
-        plans = [p.with_images({s: i for s, i in final.items() if s not in own})
-                 for p in plans]
+        plans = [p.with_images({s: i for s, i in final.items() if s not in own}) for p in plans]
     if gate:
         with stopwatch.phase("run-before"):
             one_offs = oneoff.run_before(
-                aws, settings, gate, oneoff.final_plans(inputs, settings, gate, final)
-                if built else gate.plans, any(p.changed for p in plans), log)
+                aws,
+                settings,
+                gate,
+                oneoff.final_plans(inputs, settings, gate, final) if built else gate.plans,
+                any(p.changed for p in plans),
+                log,
+            )
         publish(oneoff.outputs(one_offs))
         if not all(o.succeeded for o in one_offs):
             log.info("rollout not started: a run-before one-off did not succeed")
-            return Deployment(DeployResult(list(_results(settings, plans).values()),
-                                           one_offs=one_offs), built, stopwatch.seconds)
+            return Deployment(
+                DeployResult(list(_results(settings, plans).values()), one_offs=one_offs),
+                built,
+                stopwatch.seconds,
+            )
         result = roll_out(aws, settings, plans, log, stopwatch, publish)
         result.one_offs = one_offs
         return Deployment(result, built, stopwatch.seconds)
-    return Deployment(roll_out(aws, settings, plans, log, stopwatch, publish), built,
-                      stopwatch.seconds)
+    return Deployment(
+        roll_out(aws, settings, plans, log, stopwatch, publish), built, stopwatch.seconds
+    )
 
 
 def build_options(settings: Settings) -> BuildOptions:
@@ -150,7 +174,9 @@ def build_options(settings: Settings) -> BuildOptions:
         skip_existing=settings.skip_existing_image,
         registry_cache=settings.registry_cache,
         create_repository=settings.create_repository,
-        scan_on_push=settings.scan_on_push, immutable_tags=settings.immutable_tags)
+        scan_on_push=settings.scan_on_push,
+        immutable_tags=settings.immutable_tags,
+    )
 
 
 def pushed_images(settings: Settings, built: Mapping[str, BuiltImage]) -> dict[str, str]:
@@ -164,16 +190,29 @@ def _results(settings: Settings, plans: list[Plan]) -> dict[str, ServiceResult]:
     for p in plans:
         name = p.target.ecs_service
         results[name] = ServiceResult(
-            target=p.target, changed=p.changed, revision_before=p.current_arn,
-            task_definition_arn=p.current_arn, diff=p.diff,
-            images={c["name"]: c["image"] for c in p.rendered.request["containerDefinitions"]
-                    if c["name"] in p.rendered.conversion.services},
-            console_url=console_url(settings.region, str(settings.cluster), name))
+            target=p.target,
+            changed=p.changed,
+            revision_before=p.current_arn,
+            task_definition_arn=p.current_arn,
+            diff=p.diff,
+            images={
+                c["name"]: c["image"]
+                for c in p.rendered.request["containerDefinitions"]
+                if c["name"] in p.rendered.conversion.services
+            },
+            console_url=console_url(settings.region, str(settings.cluster), name),
+        )
     return results
 
 
-def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
-             stopwatch: Stopwatch, publish: Publish = publish_nothing) -> DeployResult:
+def roll_out(
+    aws: Aws,
+    settings: Settings,
+    plans: list[Plan],
+    log: Log,
+    stopwatch: Stopwatch,
+    publish: Publish = publish_nothing,
+) -> DeployResult:
     """Register each changed revision, update its service, watch, roll back failures.
 
     A service whose PRIMARY deployment has not COMPLETED is never "unchanged": when that
@@ -195,9 +234,13 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
                 log.info(f"{name}: no change from {p.current_arn}")
     if settings.dry_run:
         for p in plans:
-            action = ("would register a new revision and update the service" if p.changed
-                      else "would watch the unfinished deployment" if p.unfinished
-                      else "would leave the service alone")
+            action = (
+                "would register a new revision and update the service"
+                if p.changed
+                else "would watch the unfinished deployment"
+                if p.unfinished
+                else "would leave the service alone"
+            )
             log.info(f"{p.target.ecs_service}: dry run: {action}")
         return DeployResult(list(results.values()), dry_run=True)
 
@@ -208,13 +251,14 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
         for p in plans:
             _start(aws, settings, p, results, watches, natives, log, stopwatch, publish)
         if settings.wait and watches:
-            with log.group("waiting for the services to become stable"), \
-                    stopwatch.phase("wait"):
+            with log.group("waiting for the services to become stable"), stopwatch.phase("wait"):
                 deadline = time.monotonic() + settings.wait_timeout_minutes * 60  # one for both
-                outcomes = watch(aws, settings,
-                                 {n: w for n, w in watches.items() if n not in natives}, log)
-                outcomes.update(watch_native(aws, settings, natives, log, deadline=deadline)
-                                if natives else {})
+                outcomes = watch(
+                    aws, settings, {n: w for n, w in watches.items() if n not in natives}, log
+                )
+                outcomes.update(
+                    watch_native(aws, settings, natives, log, deadline=deadline) if natives else {}
+                )
             for name, outcome in outcomes.items():
                 results[name].outcome = outcome
                 results[name].seconds = time.monotonic() - started
@@ -223,9 +267,13 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
             with stopwatch.phase("explain"):
                 _explain(aws, settings, plans, results, log)
             with stopwatch.phase("rollback"):  # ECS, not UpdateService, reverses native ones
-                _roll_back(aws, settings,
-                           [p for p in plans if p.target.ecs_service not in natives], results,
-                           log)
+                _roll_back(
+                    aws,
+                    settings,
+                    [p for p in plans if p.target.ecs_service not in natives],
+                    results,
+                    log,
+                )
     except Cancelled as exc:  # between an update and the wait: name what was started
         for name, state in watches.items():
             if results[name].outcome is None:
@@ -237,9 +285,17 @@ def roll_out(aws: Aws, settings: Settings, plans: list[Plan], log: Log,
     return DeployResult(list(results.values()))
 
 
-def _start(aws: Aws, settings: Settings, p: Plan, results: dict[str, ServiceResult],
-           watches: dict[str, WatchState], natives: dict[str, NativeState], log: Log,
-           stopwatch: Stopwatch, publish: Publish) -> None:
+def _start(
+    aws: Aws,
+    settings: Settings,
+    p: Plan,
+    results: dict[str, ServiceResult],
+    watches: dict[str, WatchState],
+    natives: dict[str, NativeState],
+    log: Log,
+    stopwatch: Stopwatch,
+    publish: Publish,
+) -> None:
     """Register and update one service, or follow its unfinished (rolling) deployment, or
     leave it; the outputs are published after each write."""
     name = p.target.ecs_service
@@ -250,14 +306,20 @@ def _start(aws: Aws, settings: Settings, p: Plan, results: dict[str, ServiceResu
             log.info(f"{name}: unchanged; service left alone (changed=false)")
             return
         watches[name] = rollout.start(
-            name, p.current_arn, p.service, essential=p.essential,
+            name,
+            p.current_arn,
+            p.service,
+            essential=p.essential,
             rollback_on_failure=settings.rollback_on_failure,
-            deployment_id=str(unfinished.get("id")))
+            deployment_id=str(unfinished.get("id")),
+        )
         result.deployment_id = watches[name].deployment_id
         publish(service_outputs(results.values()))
-        log.info(f"{name}: no change, but deployment {result.deployment_id} of this revision "
-                 f"is {unfinished.get('rolloutState') or 'not finished'} (an earlier run "
-                 "started it); following it to its end")
+        log.info(
+            f"{name}: no change, but deployment {result.deployment_id} of this revision "
+            f"is {unfinished.get('rolloutState') or 'not finished'} (an earlier run "
+            "started it); following it to its end"
+        )
         return
     if p.changed:
         with stopwatch.phase("register"):
@@ -267,24 +329,36 @@ def _start(aws: Aws, settings: Settings, p: Plan, results: dict[str, ServiceResu
         publish(service_outputs(results.values()))
     with stopwatch.phase("update"):
         service = update(aws, settings, name, result.task_definition_arn, p.service, log)
-    watches[name] = rollout.start(name, result.task_definition_arn, service,
-                                  essential=p.essential,
-                                  rollback_on_failure=settings.rollback_on_failure)
+    watches[name] = rollout.start(
+        name,
+        result.task_definition_arn,
+        service,
+        essential=p.essential,
+        rollback_on_failure=settings.rollback_on_failure,
+    )
     result.deployment_id = watches[name].deployment_id
     publish(service_outputs(results.values()))
     log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
     if native_rollout.is_native(service):
-        natives[name] = native_rollout.start(name, result.task_definition_arn, service,
-                                             settings.wait_until, before=p.service)
+        natives[name] = native_rollout.start(
+            name, result.task_definition_arn, service, settings.wait_until, before=p.service
+        )
     elif settings.wait_until != "complete":
-        log.info(f"{name}: notice: wait-until {settings.wait_until} applies to BLUE_GREEN, "
-                 f"LINEAR and CANARY deployments; this one is "
-                 f"{native_rollout.strategy(service)}, so the wait lasts until it is "
-                 "complete")
+        log.info(
+            f"{name}: notice: wait-until {settings.wait_until} applies to BLUE_GREEN, "
+            f"LINEAR and CANARY deployments; this one is "
+            f"{native_rollout.strategy(service)}, so the wait lasts until it is "
+            "complete"
+        )
 
 
-def _explain(aws: Aws, settings: Settings, plans: list[Plan],
-             results: dict[str, ServiceResult], log: RememberingLog) -> None:
+def _explain(
+    aws: Aws,
+    settings: Settings,
+    plans: list[Plan],
+    results: dict[str, ServiceResult],
+    log: RememberingLog,
+) -> None:
     """Right after the verdict, before any rollback: each failed task's hint and its failed
     container's last log lines, under the error in the log (failure.py)."""
     for p in plans:
@@ -292,13 +366,20 @@ def _explain(aws: Aws, settings: Settings, plans: list[Plan],
         result = results[name]
         if result.outcome is None or result.outcome.succeeded or not result.outcome.tasks:
             continue
-        result.diagnoses = explain(aws, name, result.outcome.tasks, p.rendered.request,
-                                   log_lines=settings.log_lines, region=str(settings.region),
-                                   log=log)
+        result.diagnoses = explain(
+            aws,
+            name,
+            result.outcome.tasks,
+            p.rendered.request,
+            log_lines=settings.log_lines,
+            region=str(settings.region),
+            log=log,
+        )
 
 
-def _roll_back(aws: Aws, settings: Settings, plans: list[Plan],
-               results: dict[str, ServiceResult], log: Log) -> None:
+def _roll_back(
+    aws: Aws, settings: Settings, plans: list[Plan], results: dict[str, ServiceResult], log: Log
+) -> None:
     """Point each service whose verdict says "roll back" at its last COMPLETED revision,
     and wait for that; a rollback ECS has started is left to ECS (never a second one)."""
     watches: dict[str, WatchState] = {}

@@ -24,15 +24,29 @@ class Diagnostic:
     line: int | None = None
 
     @classmethod
-    def error(cls, code: str, message: str, *, service: str | None = None,
-              field: str | None = None, file: str | None = None,
-              line: int | None = None) -> Diagnostic:
+    def error(
+        cls,
+        code: str,
+        message: str,
+        *,
+        service: str | None = None,
+        field: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> Diagnostic:
         return cls("error", code, message, service, field, file, line)
 
     @classmethod
-    def notice(cls, code: str, message: str, *, service: str | None = None,
-               field: str | None = None, file: str | None = None,
-               line: int | None = None) -> Diagnostic:
+    def notice(
+        cls,
+        code: str,
+        message: str,
+        *,
+        service: str | None = None,
+        field: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> Diagnostic:
         return cls("notice", code, message, service, field, file, line)
 
     def located(self, file: str | None, line: int | None) -> Diagnostic:
@@ -61,16 +75,19 @@ class Diagnostics:
     def add(self, diagnostic: Diagnostic) -> None:
         self.items.append(diagnostic)
 
-    def error(self, code: str, message: str, *, service: str | None = None,
-              field: str | None = None) -> None:
+    def error(
+        self, code: str, message: str, *, service: str | None = None, field: str | None = None
+    ) -> None:
         self.add(Diagnostic("error", code, message, service=service, field=field))
 
-    def notice(self, code: str, message: str, *, service: str | None = None,
-               field: str | None = None) -> None:
+    def notice(
+        self, code: str, message: str, *, service: str | None = None, field: str | None = None
+    ) -> None:
         self.add(Diagnostic("notice", code, message, service=service, field=field))
 
-    def warning(self, code: str, message: str, *, service: str | None = None,
-                field: str | None = None) -> None:
+    def warning(
+        self, code: str, message: str, *, service: str | None = None, field: str | None = None
+    ) -> None:
         self.add(Diagnostic("warning", code, message, service=service, field=field))
 
     def has_errors(self) -> bool:

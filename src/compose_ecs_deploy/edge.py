@@ -59,8 +59,9 @@ def _raise_cancelled(signum: int, _frame: object) -> None:
 def _cancel_on_signals() -> Iterator[None]:
     """A cancelled workflow sends SIGTERM (then SIGKILL after a grace period), a terminal
     SIGINT: both raise `Cancelled` where the code is, so it stops at once and says so."""
-    previous = {sig: signal.signal(sig, _raise_cancelled)
-                for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        sig: signal.signal(sig, _raise_cancelled) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     try:
         yield
     finally:
@@ -73,8 +74,13 @@ def _left_running(face: Face) -> list[Diagnostic]:
     deployment = face.published().get("deployment-id")
     if not deployment:
         return []
-    return [Diagnostic.error("cancelled", f"deployment {deployment} was started before the "
-                             "cancel; ECS carries on with it (see the service's events)")]
+    return [
+        Diagnostic.error(
+            "cancelled",
+            f"deployment {deployment} was started before the "
+            "cancel; ECS carries on with it (see the service's events)",
+        )
+    ]
 
 
 def run(face: Face, body: Callable[[], ExitCode], *, debug: bool) -> int:
@@ -94,8 +100,10 @@ def run(face: Face, body: Callable[[], ExitCode], *, debug: bool) -> int:
         if debug:
             traceback.print_exc(file=sys.stderr)
         internal = Diagnostic.error(
-            "internal", f"internal error ({type(exc).__name__}: {exc}); please report it "
-            f"with {face.internal_hint}")
+            "internal",
+            f"internal error ({type(exc).__name__}: {exc}); please report it "
+            f"with {face.internal_hint}",
+        )
         face.report(internal)
         face.stopped([internal])
         return int(EXIT_FAILURE)

@@ -31,7 +31,6 @@ class InputError(DeployError):
     """The compose files, options or base task definition cannot be turned into a request."""
 
 
-
 class LoaderUnavailable(DeployError):
     """No Docker Compose binary could be found to load the files."""
 
@@ -43,8 +42,9 @@ class AwsError(DeployError):
     attempt, where a denial or a validation error is not.
     """
 
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *,
-                 transient: bool = False) -> None:
+    def __init__(
+        self, message: str, diagnostics: list[Diagnostic] | None = None, *, transient: bool = False
+    ) -> None:
         super().__init__(message, diagnostics)
         self.transient = transient
 
@@ -60,9 +60,10 @@ def disk_full_hint(engine_message: str) -> str:
     """What to add to a build or pull error when the engine's disk was full, else ''."""
     if not _DISK_FULL.search(engine_message):
         return ""
-    return ("; the Docker engine ran out of disk space: free some (docker system prune -af, "
-            "or remove unused tools from the runner) or use a runner with a bigger disk")
-
+    return (
+        "; the Docker engine ran out of disk space: free some (docker system prune -af, "
+        "or remove unused tools from the runner) or use a runner with a bigger disk"
+    )
 
 
 class Cancelled(DeployError):

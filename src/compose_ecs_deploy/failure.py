@@ -49,25 +49,29 @@ def _account(task_arn: str) -> str:
     return parts[4] if len(parts) > 4 and parts[4] else "<ACCOUNT_ID>"
 
 
-def _read(aws: Aws, stop: Stop, place: LogPlace, limit: int,
-          masked: Sequence[str]) -> ContainerLog:
+def _read(aws: Aws, stop: Stop, place: LogPlace, limit: int, masked: Sequence[str]) -> ContainerLog:
     task_id = stop.task_arn.rsplit("/", 1)[-1]
     base = ContainerLog(place.container, task_id, place.describe())
     if not place.readable:
         return replace(base, note=f"its logs went to {place.describe()}")
     if stop.exit_code is None:
         return replace(base, note="it never started, so it wrote no log lines")
-    read = logs.last_lines(aws, group=place.group, stream=place.stream, region=place.region,
-                           limit=limit)
+    read = logs.last_lines(
+        aws, group=place.group, stream=place.stream, region=place.region, limit=limit
+    )
     if read.problem == "denied":
-        resource = (f"arn:aws:logs:{place.region}:{_account(stop.task_arn)}:log-group:"
-                    f"{place.group}:*")
-        note = (f"could not read its log lines: {logs.ACTION} was denied; add {logs.ACTION} on "
-                f"{resource} to the deploy role's policy (statement {POLICY_STATEMENT} in "
-                "docs/iam-policy.json)")
+        resource = (
+            f"arn:aws:logs:{place.region}:{_account(stop.task_arn)}:log-group:{place.group}:*"
+        )
+        note = (
+            f"could not read its log lines: {logs.ACTION} was denied; add {logs.ACTION} on "
+            f"{resource} to the deploy role's policy (statement {POLICY_STATEMENT} in "
+            "docs/iam-policy.json)"
+        )
     elif read.problem == "missing":
-        note = (f"no log lines: {read.detail.rstrip('.')} (group {place.group}, stream "
-                f"{place.stream})")
+        note = (
+            f"no log lines: {read.detail.rstrip('.')} (group {place.group}, stream {place.stream})"
+        )
     elif read.problem == "failed":
         note = f"could not read its log lines: {read.detail}"
     elif not read.lines:
@@ -77,8 +81,15 @@ def _read(aws: Aws, stop: Stop, place: LogPlace, limit: int,
     return replace(base, note=note)
 
 
-def diagnose(aws: Aws, stops: Iterable[Stop], revision: Mapping[str, Any], *, log_lines: int,
-             masked: Sequence[str], region: str) -> list[Diagnosis]:
+def diagnose(
+    aws: Aws,
+    stops: Iterable[Stop],
+    revision: Mapping[str, Any],
+    *,
+    log_lines: int,
+    masked: Sequence[str],
+    region: str,
+) -> list[Diagnosis]:
     """A hint and (with `log_lines` > 0) the last lines of the container that explains each
     stopped task; `masked` are the values the deploy masks (registry credentials, plain
     environment values under secret-looking names)."""
@@ -106,17 +117,35 @@ def format_diagnosis(service: str, diagnosis: Diagnosis, said: set[str]) -> list
         return lines
     if log.note:
         return [*lines, f"{service}: container {log.container} of task {log.task_id}: {log.note}"]
-    return [*lines, f"{service}: last {len(log.lines)} log lines of container {log.container}, "
-            f"task {log.task_id} ({log.place}):", *(f"  | {line}" for line in log.lines)]
+    return [
+        *lines,
+        f"{service}: last {len(log.lines)} log lines of container {log.container}, "
+        f"task {log.task_id} ({log.place}):",
+        *(f"  | {line}" for line in log.lines),
+    ]
 
 
-def explain(aws: Aws, service: str, tasks: Sequence[StoppedTask], revision: Mapping[str, Any],
-            *, log_lines: int, region: str, log: Log) -> list[Diagnosis]:
+def explain(
+    aws: Aws,
+    service: str,
+    tasks: Sequence[StoppedTask],
+    revision: Mapping[str, Any],
+    *,
+    log_lines: int,
+    region: str,
+    log: Log,
+) -> list[Diagnosis]:
     """Diagnose the stopped tasks a verdict is explained by and print it under the error;
     the lines are masked with every value `log` was asked to mask."""
     masked = log.masked if isinstance(log, RememberingLog) else []
-    diagnoses = diagnose(aws, [stop_of(t) for t in tasks], revision, log_lines=log_lines,
-                         masked=masked, region=region)
+    diagnoses = diagnose(
+        aws,
+        [stop_of(t) for t in tasks],
+        revision,
+        log_lines=log_lines,
+        masked=masked,
+        region=region,
+    )
     said: set[str] = set()
     for diagnosis in diagnoses:
         for line in format_diagnosis(service, diagnosis, said):
@@ -138,6 +167,17 @@ def diagnosis_markdown(diagnosis: Diagnosis) -> list[str]:
     if log.note:
         return [f"  - container {log.container} of task {log.task_id}: {log.note}"]
     fence = _fence(log.lines)
-    return ["", f"<details><summary>Last {len(log.lines)} log lines of container "
-            f"{log.container}, task {log.task_id}</summary>", "",
-            f"{log.place}", "", f"{fence}text", *log.lines, fence, "", "</details>", ""]
+    return [
+        "",
+        f"<details><summary>Last {len(log.lines)} log lines of container "
+        f"{log.container}, task {log.task_id}</summary>",
+        "",
+        f"{log.place}",
+        "",
+        f"{fence}text",
+        *log.lines,
+        fence,
+        "",
+        "</details>",
+        "",
+    ]

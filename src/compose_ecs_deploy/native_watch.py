@@ -26,9 +26,15 @@ from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.verify import run_verify
 
 
-def watch_native(aws: Aws, settings: Settings, states: dict[str, NativeState], log: Log,
-                 clock: Callable[[], float] = time.monotonic, *,
-                 deadline: float | None = None) -> dict[str, Outcome]:
+def watch_native(
+    aws: Aws,
+    settings: Settings,
+    states: dict[str, NativeState],
+    log: Log,
+    clock: Callable[[], float] = time.monotonic,
+    *,
+    deadline: float | None = None,
+) -> dict[str, Outcome]:
     """Poll until each service deployment has an outcome, the timeout, or a cancel.
 
     `deadline` (on `clock`) is the end of the whole wait when rolling services of the same
@@ -50,23 +56,37 @@ def watch_native(aws: Aws, settings: Settings, states: dict[str, NativeState], l
                 for name in pending:
                     outcomes[name] = _time_out(aws, settings, states[name], log)
                 break
-            anything_new = _poll(aws, settings, cluster, pending, states, outcomes, log,
-                                 deadline - clock())
-            interval = (settings.poll_interval if anything_new or interval == 0
-                        else min(interval * 1.5, settings.max_poll_interval))
+            anything_new = _poll(
+                aws, settings, cluster, pending, states, outcomes, log, deadline - clock()
+            )
+            interval = (
+                settings.poll_interval
+                if anything_new or interval == 0
+                else min(interval * 1.5, settings.max_poll_interval)
+            )
     except Cancelled as exc:
         for name in states:
             if name not in outcomes:
-                outcomes[name] = Outcome("cancelled", f"{exc}: stopped waiting; "
-                                         f"{native_rollout.left_to_ecs(states[name])}; ECS "
-                                         "carries on with it")
+                outcomes[name] = Outcome(
+                    "cancelled",
+                    f"{exc}: stopped waiting; "
+                    f"{native_rollout.left_to_ecs(states[name])}; ECS "
+                    "carries on with it",
+                )
                 log.info(f"{name}: {outcomes[name].reason}")
     return outcomes
 
 
-def _poll(aws: Aws, settings: Settings, cluster: str, pending: list[str],
-          states: dict[str, NativeState], outcomes: dict[str, Outcome], log: Log,
-          time_left: float) -> bool:
+def _poll(
+    aws: Aws,
+    settings: Settings,
+    cluster: str,
+    pending: list[str],
+    states: dict[str, NativeState],
+    outcomes: dict[str, Outcome],
+    log: Log,
+    time_left: float,
+) -> bool:
     """One DescribeServices and one DescribeServiceDeployments; True when anything was new."""
     anything_new = False
     services = ecs.describe_services(aws, cluster, pending)
@@ -97,8 +117,16 @@ def _poll(aws: Aws, settings: Settings, cluster: str, pending: list[str],
     return anything_new
 
 
-def _gate(aws: Aws, settings: Settings, cluster: str, name: str, hook: Hook,
-          states: dict[str, NativeState], log: Log, time_left: float) -> None:
+def _gate(
+    aws: Aws,
+    settings: Settings,
+    cluster: str,
+    name: str,
+    hook: Hook,
+    states: dict[str, NativeState],
+    log: Log,
+    time_left: float,
+) -> None:
     """A PAUSE hook awaits action: run verify-command and continue or roll back; without one,
     say how to continue it by hand and go on waiting."""
     state = states[name]
@@ -108,21 +136,24 @@ def _gate(aws: Aws, settings: Settings, cluster: str, name: str, hook: Hook,
             log.info(line)
         return
     with log.group(f"{name}: verify-command at {hook.stage} (hook {hook.hook_id})"):
-        environment = {**settings.environment,
-                       **native_rollout.verify_environment(state, hook, cluster)}
-        result = run_verify(command, environment, settings.environment.get("GITHUB_WORKSPACE"),
-                            time_left)
+        environment = {
+            **settings.environment,
+            **native_rollout.verify_environment(state, hook, cluster),
+        }
+        result = run_verify(
+            command, environment, settings.environment.get("GITHUB_WORKSPACE"), time_left
+        )
         for line in result.output:
             log.info(f"{name}: verify: {line}")
     if result.passed:
-        log.info(f"{name}: verify-command passed; continuing the deployment "
-                 "(ContinueServiceDeployment CONTINUE)")
+        log.info(
+            f"{name}: verify-command passed; continuing the deployment "
+            "(ContinueServiceDeployment CONTINUE)"
+        )
         sd.act_on_hook(aws, state.arn, hook.hook_id, "CONTINUE")
         return
-    states[name] = native_rollout.gate_failed(state, hook, command, result.exit_code,
-                                              result.tail)
-    log.info(f"{name}: verify-command failed; rolling back (ContinueServiceDeployment "
-             "ROLLBACK)")
+    states[name] = native_rollout.gate_failed(state, hook, command, result.exit_code, result.tail)
+    log.info(f"{name}: verify-command failed; rolling back (ContinueServiceDeployment ROLLBACK)")
     sd.act_on_hook(aws, state.arn, hook.hook_id, "ROLLBACK")
 
 

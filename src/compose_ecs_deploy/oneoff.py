@@ -115,8 +115,9 @@ def without_one_offs(settings: Settings, inputs: Inputs) -> Settings:
     return dataclasses.replace(settings, services=chosen) if chosen else settings
 
 
-def service_problems(inputs: Inputs, settings: Settings, services: Sequence[str],
-                     option: str) -> list[Diagnostic]:
+def service_problems(
+    inputs: Inputs, settings: Settings, services: Sequence[str], option: str
+) -> list[Diagnostic]:
     """A one-off naming no active compose service: say whether a profile would enable it."""
     problems = []
     for name in services:
@@ -124,32 +125,46 @@ def service_problems(inputs: Inputs, settings: Settings, services: Sequence[str]
             continue
         profiles = _profiles_of(settings, name)
         if profiles:
-            message = (f"{option} {name}: the compose service is in profile "
-                       f"{', '.join(profiles)}, which is not enabled; add --profile "
-                       f"{profiles[0]} (action input profiles)")
+            message = (
+                f"{option} {name}: the compose service is in profile "
+                f"{', '.join(profiles)}, which is not enabled; add --profile "
+                f"{profiles[0]} (action input profiles)"
+            )
         else:
             known = ", ".join(sorted(inputs.project.services)) or "none"
-            message = (f"{option} {name}: the compose project has no such service (it has: "
-                       f"{known}); check the name")
+            message = (
+                f"{option} {name}: the compose project has no such service (it has: "
+                f"{known}); check the name"
+            )
         position = inputs.project.position_of(f"services.{name}")
-        problems.append(Diagnostic.error(
-            "one-off-unknown-service", message, service=name,
-            file=position[0] if position else None, line=position[1] if position else None))
+        problems.append(
+            Diagnostic.error(
+                "one-off-unknown-service",
+                message,
+                service=name,
+                file=position[0] if position else None,
+                line=position[1] if position else None,
+            )
+        )
     return problems
 
 
 def _profiles_of(settings: Settings, name: str) -> list[str]:
     """The service's profiles, from Compose with every profile enabled (`--profile '*'`)."""
     try:
-        everything, _ = compose_cli.load_project(settings.compose_files, ["*"],
-                                                 env=settings.environment or None)
+        everything, _ = compose_cli.load_project(
+            settings.compose_files, ["*"], env=settings.environment or None
+        )
     except DeployError:
         return []
     return [str(p) for p in (everything.services.get(name) or {}).get("profiles") or []]
 
 
-def twin_images(inputs: Inputs, services: Sequence[str], task_images: Mapping[str, str],
-                ) -> dict[str, str]:
+def twin_images(
+    inputs: Inputs,
+    services: Sequence[str],
+    task_images: Mapping[str, str],
+) -> dict[str, str]:
     """One-off services whose build section is a task service's: that service's image (the
     one pushed, or the one given with --image)."""
     project = inputs.project
@@ -159,51 +174,80 @@ def twin_images(inputs: Inputs, services: Sequence[str], task_images: Mapping[st
         section = project.services.get(name, {}).get("build")
         if section is None or name in inputs.images:
             continue
-        twin = next((s for s in candidates if s != name
-                     and project.services.get(s, {}).get("build") == section), None)
+        twin = next(
+            (
+                s
+                for s in candidates
+                if s != name and project.services.get(s, {}).get("build") == section
+            ),
+            None,
+        )
         if twin is not None:
             images[name] = candidates[twin]
     return images
 
 
-def own_build_jobs(inputs: Inputs, settings: Settings, services: Sequence[str],
-                   twins: Mapping[str, str]) -> list[BuildJob]:
+def own_build_jobs(
+    inputs: Inputs, settings: Settings, services: Sequence[str], twins: Mapping[str, str]
+) -> list[BuildJob]:
     """Build jobs for one-offs built from a section of their own (SERVICE=REPO required)."""
-    own = [s for s in services if "build" in inputs.project.services.get(s, {})
-           and s not in twins and s not in inputs.images]
-    named = {line.partition("=")[0].strip() for line in settings.ecr_repositories
-             if "=" in line}
+    own = [
+        s
+        for s in services
+        if "build" in inputs.project.services.get(s, {})
+        and s not in twins
+        and s not in inputs.images
+    ]
+    named = {line.partition("=")[0].strip() for line in settings.ecr_repositories if "=" in line}
     missing = [s for s in own if s not in named]
     if missing:
         raise InputError(
             f"run-before {missing[0]}: its build section is not that of a deployed service, so "
             f"it needs its own repository: add --ecr-repository {missing[0]}=REPOSITORY "
-            f"(action input ecr-repository), or --image {missing[0]}=URI")
-    return build_jobs(inputs.project, own, inputs.images,
-                      [line for line in settings.ecr_repositories
-                       if line.partition("=")[0].strip() in own],
-                      dict(parse_pairs(settings.build_args, "--build-arg")),
-                      oci_labels(settings.image_tag, settings.source_url), settings.platform)
+            f"(action input ecr-repository), or --image {missing[0]}=URI"
+        )
+    return build_jobs(
+        inputs.project,
+        own,
+        inputs.images,
+        [line for line in settings.ecr_repositories if line.partition("=")[0].strip() in own],
+        dict(parse_pairs(settings.build_args, "--build-arg")),
+        oci_labels(settings.image_tag, settings.source_url),
+        settings.platform,
+    )
 
 
-def render(inputs: Inputs, settings: Settings, service: str, *, family: str,
-           base: Mapping[str, Any], images: Mapping[str, str],
-           task_services: frozenset[str]) -> Rendered:
+def render(
+    inputs: Inputs,
+    settings: Settings,
+    service: str,
+    *,
+    family: str,
+    base: Mapping[str, Any],
+    images: Mapping[str, str],
+    task_services: frozenset[str],
+) -> Rendered:
     """The one-off's request: the service alone, over the base's task-level settings."""
     task_level = {k: v for k, v in base.items() if k != "containerDefinitions"}
     own_secrets = tuple(b for b in inputs.secrets if b.service in (None, service))
     return build_request(
         dataclasses.replace(inputs, secrets=own_secrets),
         dataclasses.replace(settings, family=oneoff.one_off_family(family, service)),
-        services=(service,), base=task_level, images=images,
-        other_tasks_services=task_services - {service})
+        services=(service,),
+        base=task_level,
+        images=images,
+        other_tasks_services=task_services - {service},
+    )
 
 
 def with_diff(service: str, rendered: Rendered, latest: dict[str, Any] | None) -> OneOffPlan:
     """The plan: the rendered request diffed against the family's latest revision."""
-    changes = diff(strip_read_only(latest) if latest else None, rendered.request,
-                   old_label=str(latest["taskDefinitionArn"]) if latest else "(no revision)",
-                   new_label=f"{service} (compose, one-off)")
+    changes = diff(
+        strip_read_only(latest) if latest else None,
+        rendered.request,
+        old_label=str(latest["taskDefinitionArn"]) if latest else "(no revision)",
+        new_label=f"{service} (compose, one-off)",
+    )
     return OneOffPlan(service, rendered, latest, changes)
 
 
@@ -236,8 +280,11 @@ def plan_gate(aws: Aws, settings: Settings, inputs: Inputs, planned: Planned) ->
         return None
     first = planned.plans[0]
     running = planned.running[first.target.ecs_service]
-    base = (inputs.base_file if inputs.base_file is not None
-            else strip_read_only(running.task_definition))
+    base = (
+        inputs.base_file
+        if inputs.base_file is not None
+        else strip_read_only(running.task_definition)
+    )
     task_services = frozenset(s for p in planned.plans for s in p.rendered.conversion.services)
     tag = str(settings.image_tag)
     task_images = {job.service: f"{job.repository}:{tag}" for job in planned.jobs}
@@ -249,45 +296,88 @@ def plan_gate(aws: Aws, settings: Settings, inputs: Inputs, planned: Planned) ->
     problems: list[Diagnostic] = []
     for service in dict.fromkeys(settings.run_before):
         try:
-            rendered.append(render(inputs, settings, service, family=family, base=base,
-                                   images=images, task_services=task_services))
+            rendered.append(
+                render(
+                    inputs,
+                    settings,
+                    service,
+                    family=family,
+                    base=base,
+                    images=images,
+                    task_services=task_services,
+                )
+            )
         except InputError as exc:
             problems.extend(d for d in exc.diagnostics if d not in problems)
     if problems:
         raise InputError(problems[0].message, problems)
-    plans = [with_diff(r.conversion.services[0], r,
-                       tasks.latest_revision(aws, str(r.request["family"]))) for r in rendered]
+    plans = [
+        with_diff(r.conversion.services[0], r, tasks.latest_revision(aws, str(r.request["family"])))
+        for r in rendered
+    ]
     credentials = planned.credentials
     if jobs and credentials is None:
         credentials = ecr.login(aws)
     return Gate(plans, jobs, family, base, running.service, task_services, credentials)
 
 
-def final_plans(inputs: Inputs, settings: Settings, gate: Gate,
-                images: Mapping[str, str]) -> list[OneOffPlan]:
+def final_plans(
+    inputs: Inputs, settings: Settings, gate: Gate, images: Mapping[str, str]
+) -> list[OneOffPlan]:
     """The one-offs again, with the images the build stage pushed."""
-    final = {**twin_images(inputs, gate.services, images),
-             **{s: i for s, i in images.items() if s in gate.services}}
-    return [with_diff(p.service, render(inputs, settings, p.service, family=gate.family,
-                                        base=gate.base, images=final,
-                                        task_services=gate.task_services), p.latest)
-            for p in gate.plans]
+    final = {
+        **twin_images(inputs, gate.services, images),
+        **{s: i for s, i in images.items() if s in gate.services},
+    }
+    return [
+        with_diff(
+            p.service,
+            render(
+                inputs,
+                settings,
+                p.service,
+                family=gate.family,
+                base=gate.base,
+                images=final,
+                task_services=gate.task_services,
+            ),
+            p.latest,
+        )
+        for p in gate.plans
+    ]
 
 
-def run_before(aws: Aws, settings: Settings, gate: Gate | None, plans: list[OneOffPlan],
-               deploy_changes: bool, log: Log) -> list[OneOffResult]:
+def run_before(
+    aws: Aws,
+    settings: Settings,
+    gate: Gate | None,
+    plans: list[OneOffPlan],
+    deploy_changes: bool,
+    log: Log,
+) -> list[OneOffResult]:
     """Run each one-off in order until one fails; skipped on a no-op deploy or a dry run."""
     if gate is None:
         return []
     if settings.dry_run:
-        results = [OneOffResult(p.service, "dry-run", "would run as a one-off task of "
-                                f"{p.request['family']}"
-                                + (" (registering a new revision)" if p.changed else ""))
-                   for p in plans]
+        results = [
+            OneOffResult(
+                p.service,
+                "dry-run",
+                "would run as a one-off task of "
+                f"{p.request['family']}" + (" (registering a new revision)" if p.changed else ""),
+            )
+            for p in plans
+        ]
     elif not deploy_changes and not settings.force_new_deployment:
-        results = [OneOffResult(p.service, "skipped", "the deploy is a no-op (nothing "
-                                "changed, no force-new-deployment), so it was not run")
-                   for p in plans]
+        results = [
+            OneOffResult(
+                p.service,
+                "skipped",
+                "the deploy is a no-op (nothing "
+                "changed, no force-new-deployment), so it was not run",
+            )
+            for p in plans
+        ]
     else:
         results, failed = [], None
         for plan in plans:
@@ -295,8 +385,9 @@ def run_before(aws: Aws, settings: Settings, gate: Gate | None, plans: list[OneO
                 results.append(run(aws, settings, plan, gate.ecs_service, log))
                 failed = None if results[-1].succeeded else plan.service
             else:
-                results.append(OneOffResult(plan.service, "skipped",
-                                            f"not run: one-off {failed} failed first"))
+                results.append(
+                    OneOffResult(plan.service, "skipped", f"not run: one-off {failed} failed first")
+                )
         return results
     for result in results:
         log.info(f"{result.service}: one-off {result.kind}: {result.reason}")
@@ -309,29 +400,43 @@ def run_before(aws: Aws, settings: Settings, gate: Gate | None, plans: list[OneO
 def register(aws: Aws, settings: Settings, plan: OneOffPlan, log: Log) -> str:
     """The revision to run: the latest when unchanged, else a new one (retried with care)."""
     if not plan.changed and plan.latest is not None:
-        log.info(f"{plan.service}: one-off task definition unchanged: "
-                 f"{plan.latest['taskDefinitionArn']}")
+        log.info(
+            f"{plan.service}: one-off task definition unchanged: {plan.latest['taskDefinitionArn']}"
+        )
         return str(plan.latest["taskDefinitionArn"])
     family = str(plan.request["family"])
     before = plan.latest["taskDefinitionArn"] if plan.latest else None
 
     def landed() -> dict[str, Any] | None:
         latest = tasks.latest_revision(aws, family)
-        if latest and latest["taskDefinitionArn"] != before and (
-                normalise(latest) == normalise(plan.request)):
+        if (
+            latest
+            and latest["taskDefinitionArn"] != before
+            and (normalise(latest) == normalise(plan.request))
+        ):
             return latest
         return None
 
-    registered = careful_write(f"{plan.service}: RegisterTaskDefinition",
-                               lambda: ecs.register_task_definition(aws, plan.request),
-                               landed, settings.max_retries + 1, log)
+    registered = careful_write(
+        f"{plan.service}: RegisterTaskDefinition",
+        lambda: ecs.register_task_definition(aws, plan.request),
+        landed,
+        settings.max_retries + 1,
+        log,
+    )
     log.info(f"{plan.service}: registered {registered['taskDefinitionArn']}")
     return str(registered["taskDefinitionArn"])
 
 
-def run(aws: Aws, settings: Settings, plan: OneOffPlan, ecs_service: Mapping[str, Any],
-        log: Log, command: Sequence[str] = (),
-        clock: Callable[[], float] = time.monotonic) -> OneOffResult:
+def run(
+    aws: Aws,
+    settings: Settings,
+    plan: OneOffPlan,
+    ecs_service: Mapping[str, Any],
+    log: Log,
+    command: Sequence[str] = (),
+    clock: Callable[[], float] = time.monotonic,
+) -> OneOffResult:
     """Register if needed, RunTask, wait until the task stops (or the timeout, or a cancel)."""
     name, cluster = plan.service, str(settings.cluster)
     with log.group(f"{name}: one-off task"):
@@ -343,15 +448,26 @@ def run(aws: Aws, settings: Settings, plan: OneOffPlan, ecs_service: Mapping[str
                 log.info(line)
         arn = register(aws, settings, plan, log)
         request = oneoff.run_task_request(
-            cluster=cluster, task_definition=arn, service=ecs_service,
-            started=oneoff.started_by(settings.image_tag), client_token=uuid.uuid4().hex,
-            container=name, command=command)
+            cluster=cluster,
+            task_definition=arn,
+            service=ecs_service,
+            started=oneoff.started_by(settings.image_tag),
+            client_token=uuid.uuid4().hex,
+            container=name,
+            command=command,
+        )
         started = clock()
         task = tasks.run_task(aws, request)
-        result = OneOffResult(name, "failed", "", task_definition_arn=arn,
-                              task_arn=str(task["taskArn"]), request=plan.request,
-                              diff=plan.diff, url=oneoff.console_task_url(
-                                  settings.region, cluster, str(task["taskArn"])))
+        result = OneOffResult(
+            name,
+            "failed",
+            "",
+            task_definition_arn=arn,
+            task_arn=str(task["taskArn"]),
+            request=plan.request,
+            diff=plan.diff,
+            url=oneoff.console_task_url(settings.region, cluster, str(task["taskArn"])),
+        )
         log.info(f"{name}: started one-off task {result.task_arn} ({result.url})")
         try:
             _wait(aws, settings, result, task, log, clock)
@@ -360,14 +476,26 @@ def run(aws: Aws, settings: Settings, plan: OneOffPlan, ecs_service: Mapping[str
         log.info(f"{name}: {result.kind}: {result.reason}")
     if result.kind == "failed" and result.task:  # its hint and last lines, under the error
         essential = frozenset(oneoff.essential_containers(result.request))
-        result.diagnoses = explain(aws, name, [stopped_task(result.task, essential)],
-                                   result.request, log_lines=settings.log_lines,
-                                   region=str(settings.region), log=log)
+        result.diagnoses = explain(
+            aws,
+            name,
+            [stopped_task(result.task, essential)],
+            result.request,
+            log_lines=settings.log_lines,
+            region=str(settings.region),
+            log=log,
+        )
     return result
 
 
-def _wait(aws: Aws, settings: Settings, result: OneOffResult, task: dict[str, Any],
-          log: Log, clock: Callable[[], float]) -> None:
+def _wait(
+    aws: Aws,
+    settings: Settings,
+    result: OneOffResult,
+    task: dict[str, Any],
+    log: Log,
+    clock: Callable[[], float],
+) -> None:
     """Poll DescribeTasks (at once, then every poll interval, growing while nothing changes)."""
     cluster, minutes = str(settings.cluster), settings.run_timeout_minutes
     deadline = clock() + minutes * 60
@@ -378,12 +506,18 @@ def _wait(aws: Aws, settings: Settings, result: OneOffResult, task: dict[str, An
         while not oneoff.is_stopped(task):
             time.sleep(max(0.0, min(interval, deadline - clock())))
             if clock() >= deadline:
-                tasks.stop_task(aws, cluster, result.task_arn,
-                                f"compose-ecs-deploy: run-timeout of {minutes:g} minutes")
+                tasks.stop_task(
+                    aws,
+                    cluster,
+                    result.task_arn,
+                    f"compose-ecs-deploy: run-timeout of {minutes:g} minutes",
+                )
                 result.kind, result.task = "timed-out", task
-                result.reason = (f"task {last_part(result.task_arn)} did not stop "
-                                 f"within {minutes:g} minutes (run-timeout); it was stopped "
-                                 "(StopTask) and nothing was rolled out")
+                result.reason = (
+                    f"task {last_part(result.task_arn)} did not stop "
+                    f"within {minutes:g} minutes (run-timeout); it was stopped "
+                    "(StopTask) and nothing was rolled out"
+                )
                 return
             task = tasks.describe_task(aws, cluster, result.task_arn) or task
             state = oneoff.state_of(task)
@@ -391,13 +525,16 @@ def _wait(aws: Aws, settings: Settings, result: OneOffResult, task: dict[str, An
                 log.info(oneoff.format_state(result.service, result.task_arn, state))
                 shown, interval = state, settings.poll_interval
             else:
-                interval = min(max(interval * 1.5, settings.poll_interval),
-                               settings.max_poll_interval)
+                interval = min(
+                    max(interval * 1.5, settings.poll_interval), settings.max_poll_interval
+                )
     except Cancelled as exc:
         tasks.stop_task(aws, cluster, result.task_arn, f"compose-ecs-deploy: {exc}")
         result.kind, result.task = "cancelled", task
-        result.reason = (f"{exc}: task {last_part(result.task_arn)} was stopped "
-                         "(StopTask) and nothing was rolled out")
+        result.reason = (
+            f"{exc}: task {last_part(result.task_arn)} was stopped "
+            "(StopTask) and nothing was rolled out"
+        )
         return
     result.task = task
     result.verdict = oneoff.verdict(task, oneoff.essential_containers(result.request))
@@ -427,9 +564,12 @@ def summary_sections(results: Sequence[OneOffResult]) -> list[str]:
             continue
         mark = "✅" if r.succeeded else "❌"
         code = "none" if r.exit_code is None else str(r.exit_code)
-        parts += ["| outcome | exit code | duration | task |", "|---|---|---|---|",
-                  f"| {mark} {r.kind} | {code} | {r.seconds:.0f} s | "
-                  f"[{last_part(r.task_arn)}]({r.url}) |"]
+        parts += [
+            "| outcome | exit code | duration | task |",
+            "|---|---|---|---|",
+            f"| {mark} {r.kind} | {code} | {r.seconds:.0f} s | "
+            f"[{last_part(r.task_arn)}]({r.url}) |",
+        ]
         if not r.succeeded:
             parts += ["", r.reason]
             for diagnosis in r.diagnoses:

@@ -32,8 +32,10 @@ def per_service(values: Mapping[str, str]) -> str:
 def image_outputs(images: Mapping[str, BuiltImage]) -> dict[str, str]:
     if not images:
         return {}
-    return {"image-uri": per_service({n: i.tagged for n, i in images.items()}),
-            "image-digest": per_service({n: i.digest for n, i in images.items()})}
+    return {
+        "image-uri": per_service({n: i.tagged for n, i in images.items()}),
+        "image-digest": per_service({n: i.digest for n, i in images.items()}),
+    }
 
 
 def service_outputs(results: Iterable[ServiceResult]) -> dict[str, str]:
@@ -41,11 +43,9 @@ def service_outputs(results: Iterable[ServiceResult]) -> dict[str, str]:
     if not services:
         return {}
     return {
-        "task-definition-arn": per_service(
-            {n: s.task_definition_arn for n, s in services.items()}),
+        "task-definition-arn": per_service({n: s.task_definition_arn for n, s in services.items()}),
         "task-definition-revision": per_service({n: s.revision for n, s in services.items()}),
         "deployment-id": per_service({n: s.deployment_id or "" for n, s in services.items()}),
-        "changed": per_service({n: "true" if s.changed else "false"
-                                for n, s in services.items()}),
+        "changed": per_service({n: "true" if s.changed else "false" for n, s in services.items()}),
         "console-url": per_service({n: s.console_url for n, s in services.items()}),
     }

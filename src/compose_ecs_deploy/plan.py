@@ -39,8 +39,7 @@ def parse_targets(settings: Settings) -> list[Target]:
     """`ecs-service` lines: `NAME` (its task is `services`) or `NAME=svc1,svc2`."""
     lines = [line.strip() for line in settings.ecs_services if line.strip()]
     if not lines:
-        raise InputError("no ECS service given; pass --ecs-service NAME (action input "
-                         "ecs-service)")
+        raise InputError("no ECS service given; pass --ecs-service NAME (action input ecs-service)")
     if not settings.cluster:
         raise InputError("no cluster given; pass --cluster NAME (action input cluster)")
     targets: list[Target] = []
@@ -51,8 +50,10 @@ def parse_targets(settings: Settings) -> list[Target]:
         if not name or (sep and not compose_services):
             raise InputError(f"--ecs-service {line!r} is not NAME or NAME=SERVICE[,SERVICE...]")
         if not sep and len(lines) > 1:
-            raise InputError(f"--ecs-service {line!r}: with several ECS services, say which "
-                             "compose services each runs: NAME=SERVICE[,SERVICE...]")
+            raise InputError(
+                f"--ecs-service {line!r}: with several ECS services, say which "
+                "compose services each runs: NAME=SERVICE[,SERVICE...]"
+            )
         targets.append(Target(name, compose_services or settings.services))
     names = [t.ecs_service for t in targets]
     if len(set(names)) != len(names):
@@ -98,18 +99,27 @@ class Plan:
     @property
     def essential(self) -> frozenset[str]:
         """The new revision's essential containers (DescribeTasks does not say which)."""
-        return frozenset(str(c["name"]) for c in self.rendered.request["containerDefinitions"]
-                         if c.get("essential", True) is not False)
+        return frozenset(
+            str(c["name"])
+            for c in self.rendered.request["containerDefinitions"]
+            if c.get("essential", True) is not False
+        )
 
     def with_images(self, images: Mapping[str, str]) -> Plan:
         """The same plan with the image references the build stage pushed, diffed again."""
-        request = {**self.rendered.request, "containerDefinitions": [
-            {**c, "image": images[c["name"]]} if c["name"] in images else c
-            for c in self.rendered.request["containerDefinitions"]]}
-        rendered = replace(self.rendered,
-                           conversion=replace(self.rendered.conversion, request=request))
-        return replace(self, rendered=rendered,
-                       diff=_diff(self.target, self.running, rendered.request))
+        request = {
+            **self.rendered.request,
+            "containerDefinitions": [
+                {**c, "image": images[c["name"]]} if c["name"] in images else c
+                for c in self.rendered.request["containerDefinitions"]
+            ],
+        }
+        rendered = replace(
+            self.rendered, conversion=replace(self.rendered.conversion, request=request)
+        )
+        return replace(
+            self, rendered=rendered, diff=_diff(self.target, self.running, rendered.request)
+        )
 
 
 @dataclass(frozen=True)
@@ -139,8 +149,13 @@ def read_running(aws: Aws, settings: Settings, targets: list[Target]) -> dict[st
     return running
 
 
-def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
-               running: Mapping[str, Running], images: Mapping[str, str]) -> list[Plan]:
+def make_plans(
+    inputs: Inputs,
+    settings: Settings,
+    targets: list[Target],
+    running: Mapping[str, Running],
+    images: Mapping[str, str],
+) -> list[Plan]:
     """Render every target over its base (the `task-definition` file when given, else the
     running revision) and diff it against the running one; raise with every problem found,
     before any write."""
@@ -152,8 +167,14 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
         running_request = strip_read_only(current.task_definition)
         base = inputs.base_file if inputs.base_file is not None else running_request
         try:
-            rendered = build_request(inputs, settings, services=target.compose_services,
-                                     base=base, images=images, other_tasks_services=everyone)
+            rendered = build_request(
+                inputs,
+                settings,
+                services=target.compose_services,
+                base=base,
+                images=images,
+                other_tasks_services=everyone,
+            )
         except InputError as exc:
             problems.extend(d for d in exc.diagnostics if d not in problems)
             continue
@@ -165,9 +186,12 @@ def make_plans(inputs: Inputs, settings: Settings, targets: list[Target],
 
 def _diff(target: Target, running: Running, request: Mapping[str, Any]) -> list[str]:
     """The request against the revision the service runs, with both named in the header."""
-    return diff(strip_read_only(running.task_definition), request,
-                old_label=str(running.service["taskDefinition"]),
-                new_label=f"{target.ecs_service} (compose)")
+    return diff(
+        strip_read_only(running.task_definition),
+        request,
+        old_label=str(running.service["taskDefinition"]),
+        new_label=f"{target.ecs_service} (compose)",
+    )
 
 
 def task_services(inputs: Inputs, targets: list[Target]) -> list[str]:
@@ -222,19 +246,30 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
     jobs: list[BuildJob] = []
     try:
         jobs = build_jobs(
-            inputs.project, task_services(inputs, targets), inputs.images,
-            settings.ecr_repositories, dict(parse_pairs(settings.build_args, "--build-arg")),
-            oci_labels(settings.image_tag, settings.source_url), settings.platform)
+            inputs.project,
+            task_services(inputs, targets),
+            inputs.images,
+            settings.ecr_repositories,
+            dict(parse_pairs(settings.build_args, "--build-arg")),
+            oci_labels(settings.image_tag, settings.source_url),
+            settings.platform,
+        )
     except InputError as exc:
         problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:
-        problems.append(Diagnostic.error(
-            "image-tag-missing", "no image tag: pass --image-tag (action input image-tag; the "
-            "commit SHA by default on a runner)"))
+        problems.append(
+            Diagnostic.error(
+                "image-tag-missing",
+                "no image tag: pass --image-tag (action input image-tag; the "
+                "commit SHA by default on a runner)",
+            )
+        )
     running = read_running(aws, settings, targets)
-    problems += [Diagnostic.error("deployment-controller", problem)
-                 for name, current in running.items()
-                 if (problem := rollout.controller_problem(name, current.service))]
+    problems += [
+        Diagnostic.error("deployment-controller", problem)
+        for name, current in running.items()
+        if (problem := rollout.controller_problem(name, current.service))
+    ]
     tag = str(settings.image_tag)
     # Validated with repository:tag; the registry's host comes with the login, after it.
     images = {job.service: f"{job.repository}:{tag}" for job in jobs}
@@ -251,6 +286,10 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         log.mask(credentials.password)
         log.mask(credentials.token)
         if settings.dry_run:  # show the image references a deploy would register
-            plans = [p.with_images({job.service: f"{credentials.registry}/{job.repository}:{tag}"
-                                    for job in jobs}) for p in plans]
+            plans = [
+                p.with_images(
+                    {job.service: f"{credentials.registry}/{job.repository}:{tag}" for job in jobs}
+                )
+                for p in plans
+            ]
     return Planned(jobs, targets, running, credentials, plans)

@@ -50,16 +50,17 @@ def parse_images(pairs: tuple[str, ...], diagnostics: Diagnostics) -> dict[str, 
     for pair in pairs:
         service, sep, uri = pair.partition("=")
         if not sep or not service.strip() or not uri.strip():
-            diagnostics.error("image-syntax",
-                              f"--image {pair!r} is not SERVICE=URI; write e.g. "
-                              "--image app=123456789012.dkr.ecr.REGION.amazonaws.com/app:TAG")
+            diagnostics.error(
+                "image-syntax",
+                f"--image {pair!r} is not SERVICE=URI; write e.g. "
+                "--image app=123456789012.dkr.ecr.REGION.amazonaws.com/app:TAG",
+            )
             continue
         images[service.strip()] = uri.strip()
     return images
 
 
-def load_base(path: str,
-              diagnostics: Diagnostics) -> tuple[dict[str, Any], BaseFile] | None:
+def load_base(path: str, diagnostics: Diagnostics) -> tuple[dict[str, Any], BaseFile] | None:
     """The base file as a request (read-only fields stripped) and where it wrote what, or
     None with every problem in `diagnostics`; an unreadable file raises."""
     document = files.read_document(path, "base task definition")
@@ -67,11 +68,17 @@ def load_base(path: str,
     if isinstance(data, Mapping) and "taskDefinition" in data:
         data, prefix = data["taskDefinition"], "taskDefinition"
     if not isinstance(data, Mapping):
-        diagnostics.add(Diagnostic.error(
-            "base-not-mapping", f"the base task definition must be a JSON/YAML object (a "
-            f"RegisterTaskDefinition request or a DescribeTaskDefinition answer), not "
-            f"{type(data).__name__ if data is not None else 'an empty file'}", file=path,
-            field=prefix or None, line=document.line_of(prefix) if prefix else None))
+        diagnostics.add(
+            Diagnostic.error(
+                "base-not-mapping",
+                f"the base task definition must be a JSON/YAML object (a "
+                f"RegisterTaskDefinition request or a DescribeTaskDefinition answer), not "
+                f"{type(data).__name__ if data is not None else 'an empty file'}",
+                file=path,
+                field=prefix or None,
+                line=document.line_of(prefix) if prefix else None,
+            )
+        )
         return None
     request = strip_read_only(data)
     if prefix and isinstance(document.data.get("tags"), list) and "tags" not in request:
@@ -83,11 +90,15 @@ def load_base(path: str,
         return None
     at = f"{prefix}." if prefix else ""
     containers = request.get("containerDefinitions") or []
-    lines = {str(c["name"]): document.line_of(f"{at}containerDefinitions[{i}]")
-             for i, c in enumerate(containers)}
+    lines = {
+        str(c["name"]): document.line_of(f"{at}containerDefinitions[{i}]")
+        for i, c in enumerate(containers)
+    }
     return request, BaseFile(
-        path, {key: line for key in request if (line := document.line_of(f"{at}{key}"))},
-        {name: line for name, line in lines.items() if line})
+        path,
+        {key: line for key in request if (line := document.line_of(f"{at}{key}"))},
+        {name: line for name, line in lines.items() if line},
+    )
 
 
 @dataclass(frozen=True)
@@ -123,8 +134,9 @@ def prepare(settings: Settings) -> Inputs:
             before = len(diagnostics.items)
             loaded = load_base(settings.task_definition, diagnostics)
             stops = len(diagnostics.items) > before
-        project, notices = compose_cli.load_project(settings.compose_files, settings.profiles,
-                                                    env=settings.environment or None)
+        project, notices = compose_cli.load_project(
+            settings.compose_files, settings.profiles, env=settings.environment or None
+        )
     except DeployError as exc:
         for diagnostic in exc.diagnostics:
             diagnostics.add(diagnostic)
@@ -137,8 +149,7 @@ def prepare(settings: Settings) -> Inputs:
         first = next(d for d in diagnostics.items if d.severity == "error")
         raise InputError(first.message, diagnostics.items)
     base, source = loaded if loaded else (None, None)
-    return Inputs(project, images, secrets, base, tuple(notices) + tuple(diagnostics.items),
-                  source)
+    return Inputs(project, images, secrets, base, tuple(notices) + tuple(diagnostics.items), source)
 
 
 def build_request(
@@ -167,20 +178,25 @@ def build_request(
         family=settings.family,
         region=settings.region,
         base=base if base is not None else inputs.base_file,
-        base_label=settings.task_definition if base is None or base is inputs.base_file
-        else None,
+        base_label=settings.task_definition if base is None or base is inputs.base_file else None,
         other_tasks_services=other_tasks_services,
         strict=settings.strict,
-        **({"secrets_init_image": settings.secrets_init_image}
-           if settings.secrets_init_image else {}),
+        **(
+            {"secrets_init_image": settings.secrets_init_image}
+            if settings.secrets_init_image
+            else {}
+        ),
     )
     conversion = to_task_definition(inputs.project, options, diagnostics)
     if conversion.services:
-        validate(conversion.request, diagnostics,
-                 compose_services=frozenset(conversion.services),
-                 origins={**conversion.origins, **_x_ecs_origins(inputs.project, conversion)},
-                 x_ecs_keys=frozenset(inputs.project.x_ecs),
-                 base_file=inputs.base_source if from_file else None)
+        validate(
+            conversion.request,
+            diagnostics,
+            compose_services=frozenset(conversion.services),
+            origins={**conversion.origins, **_x_ecs_origins(inputs.project, conversion)},
+            x_ecs_keys=frozenset(inputs.project.x_ecs),
+            base_file=inputs.base_source if from_file else None,
+        )
     if not diagnostics.has_errors():
         _check_against_the_model(conversion.request, diagnostics)
     located = tuple(compose_cli.locate(d, inputs.project) for d in diagnostics.items)
@@ -206,9 +222,12 @@ def _check_against_the_model(request: Mapping[str, Any], diagnostics: Diagnostic
     for problem in check_register_request(request):
         path = problem.path
         if len(path) >= 3 and path[0] == "containerDefinitions" and isinstance(path[1], int):
-            diagnostics.error("api-model", problem.message,
-                              service=str(containers[path[1]].get("name")),
-                              field=format_path(path[2:]))
+            diagnostics.error(
+                "api-model",
+                problem.message,
+                service=str(containers[path[1]].get("name")),
+                field=format_path(path[2:]),
+            )
         else:
             diagnostics.error("api-model", problem.message, field=problem.field or None)
 

@@ -18,8 +18,11 @@ def format_phases(phases: Mapping[str, float]) -> str:
 
 def outputs(result: DeployResult, images: Mapping[str, BuiltImage]) -> dict[str, str]:
     """Every output at the end of a deploy (the edge has published most of them already)."""
-    return {**service_outputs(result.services), **image_outputs(images),
-            **(oneoff.outputs(result.one_offs) if result.one_offs else {})}
+    return {
+        **service_outputs(result.services),
+        **image_outputs(images),
+        **(oneoff.outputs(result.one_offs) if result.one_offs else {}),
+    }
 
 
 def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
@@ -29,12 +32,21 @@ def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
         return "unchanged, left alone"
     if service.outcome is None:
         return "deployment started (not waited for)"
-    text = {"completed": "✅ completed", "failed": "❌ failed", "rolled-back":
-            "❌ failed, rolled back by ECS", "stalled": "❌ stalled", "superseded": "❌ superseded",
-            "timed-out": "❌ timed out", "cancelled": "⚠️ cancelled"}[service.outcome.kind]
+    text = {
+        "completed": "✅ completed",
+        "failed": "❌ failed",
+        "rolled-back": "❌ failed, rolled back by ECS",
+        "stalled": "❌ stalled",
+        "superseded": "❌ superseded",
+        "timed-out": "❌ timed out",
+        "cancelled": "⚠️ cancelled",
+    }[service.outcome.kind]
     if service.rollback is not None:
-        text += (", previous revision restored" if service.rollback.succeeded
-                 else f", rollback {service.rollback.kind}")
+        text += (
+            ", previous revision restored"
+            if service.rollback.succeeded
+            else f", rollback {service.rollback.kind}"
+        )
     return f"{text}; {service.note}" if service.note else text
 
 
@@ -48,8 +60,10 @@ def failure_lines(result: DeployResult) -> list[str]:
         line = f"service {name}: {service.outcome.kind}: {service.outcome.reason}"
         if service.rollback is not None:
             if service.rollback.succeeded:
-                line += (f"; revision {service.revision} failed and the previous revision "
-                         f"{last_part(service.revision_before)} was restored")
+                line += (
+                    f"; revision {service.revision} failed and the previous revision "
+                    f"{last_part(service.revision_before)} was restored"
+                )
             else:
                 line += f"; the rollback to {service.revision_before} also {service.rollback.kind}"
         hints = dict.fromkeys(d.hint.text for d in service.diagnoses if d.hint)
@@ -57,27 +71,40 @@ def failure_lines(result: DeployResult) -> list[str]:
     return lines
 
 
-def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
-                     phases: Mapping[str, float] | None = None) -> str:
+def summary_markdown(
+    result: DeployResult,
+    images: Mapping[str, BuiltImage],
+    phases: Mapping[str, float] | None = None,
+) -> str:
     """The job summary: images, one row per service, the diffs, what went wrong, timing."""
     parts = ["## compose-ecs-deploy", ""]
     if images:
         parts += ["### Images", "", "| service | image | digest | built |", "|---|---|---|---|"]
         for name, image in images.items():
-            parts.append(f"| {name} | `{image.tagged}` | `{image.digest}` | "
-                         f"{'reused (already in ECR)' if image.reused else 'built and pushed'} |")
+            parts.append(
+                f"| {name} | `{image.tagged}` | `{image.digest}` | "
+                f"{'reused (already in ECR)' if image.reused else 'built and pushed'} |"
+            )
         parts.append("")
-    parts += ["### Services", "",
-              "| ECS service | image | revision before | revision after | outcome | duration |",
-              "|---|---|---|---|---|---|"]
+    parts += [
+        "### Services",
+        "",
+        "| ECS service | image | revision before | revision after | outcome | duration |",
+        "|---|---|---|---|---|---|",
+    ]
     for service in result.services:
         image_list = "<br>".join(f"{c}: `{i}`" for c, i in service.images.items())
         before = last_part(service.revision_before)
         after = last_part(service.task_definition_arn)
-        outcome = ("not rolled out (a run-before one-off failed)" if result.held_back
-                   else _outcome_text(service, result.dry_run))
-        parts.append(f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
-                     f"{before} | {after} | {outcome} | {service.seconds:.0f} s |")
+        outcome = (
+            "not rolled out (a run-before one-off failed)"
+            if result.held_back
+            else _outcome_text(service, result.dry_run)
+        )
+        parts.append(
+            f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
+            f"{before} | {after} | {outcome} | {service.seconds:.0f} s |"
+        )
     parts += oneoff.summary_sections(result.one_offs)
     if phases:
         parts += ["", f"Time: {format_phases(phases)}"]
@@ -89,6 +116,12 @@ def summary_markdown(result: DeployResult, images: Mapping[str, BuiltImage],
                 parts += diagnosis_markdown(diagnosis)
     for service in result.services:
         if service.diff:
-            parts += ["", f"### Task definition diff: {service.target.ecs_service}", "",
-                      "```diff", *service.diff, "```"]
+            parts += [
+                "",
+                f"### Task definition diff: {service.target.ecs_service}",
+                "",
+                "```diff",
+                *service.diff,
+                "```",
+            ]
     return "\n".join(parts) + "\n"

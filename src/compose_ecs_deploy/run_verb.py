@@ -25,8 +25,9 @@ from compose_ecs_deploy.settings import Settings, deploy_option_problems
 from compose_ecs_deploy.timing import Stopwatch
 
 
-def run_service(aws: Aws, settings: Settings, inputs: Inputs, service: str,
-                command: Sequence[str], log: Log) -> OneOffResult:
+def run_service(
+    aws: Aws, settings: Settings, inputs: Inputs, service: str, command: Sequence[str], log: Log
+) -> OneOffResult:
     """Build the service's image if it has a build section, then run it once with the
     first ECS service's network settings; no rollout."""
     log = RememberingLog(log)  # the failure's log lines are masked with what the rest is
@@ -36,11 +37,15 @@ def run_service(aws: Aws, settings: Settings, inputs: Inputs, service: str,
     jobs: list[BuildJob] = []
     if not problems:
         try:
-            jobs = build_jobs(inputs.project, [service], inputs.images,
-                              settings.ecr_repositories,
-                              dict(parse_pairs(settings.build_args, "--build-arg")),
-                              oci_labels(settings.image_tag, settings.source_url),
-                              settings.platform)
+            jobs = build_jobs(
+                inputs.project,
+                [service],
+                inputs.images,
+                settings.ecr_repositories,
+                dict(parse_pairs(settings.build_args, "--build-arg")),
+                oci_labels(settings.image_tag, settings.source_url),
+                settings.platform,
+            )
         except InputError as exc:
             problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:
@@ -50,22 +55,41 @@ def run_service(aws: Aws, settings: Settings, inputs: Inputs, service: str,
     running = read_running(aws, settings, targets)
     current = running[targets[0].ecs_service]
     # The task's family by the conversion's precedence: --family, x-ecs, the running one.
-    family = settings.family or str(inputs.project.x_ecs.get("family")
-                                    or current.task_definition["family"])
-    base = (inputs.base_file if inputs.base_file is not None
-            else strip_read_only(current.task_definition))
+    family = settings.family or str(
+        inputs.project.x_ecs.get("family") or current.task_definition["family"]
+    )
+    base = (
+        inputs.base_file
+        if inputs.base_file is not None
+        else strip_read_only(current.task_definition)
+    )
     everyone = frozenset(inputs.project.services)
     images = {job.service: f"{job.repository}:{settings.image_tag}" for job in jobs}
-    rendered = render(inputs, settings, service, family=family, base=base, images=images,
-                      task_services=everyone)
+    rendered = render(
+        inputs, settings, service, family=family, base=base, images=images, task_services=everyone
+    )
     latest = tasks.latest_revision(aws, str(rendered.request["family"]))
     if jobs:
         credentials = ecr.login(aws)
         log.mask(credentials.password)
         log.mask(credentials.token)
-        built = build_and_push(aws, credentials, inputs.project, jobs, build_options(settings),
-                               log, previous_images(running), Stopwatch())
-        rendered = render(inputs, settings, service, family=family, base=base,
-                          images=pushed_images(settings, built), task_services=everyone)
-    return run(aws, settings, with_diff(service, rendered, latest), current.service, log,
-               command)
+        built = build_and_push(
+            aws,
+            credentials,
+            inputs.project,
+            jobs,
+            build_options(settings),
+            log,
+            previous_images(running),
+            Stopwatch(),
+        )
+        rendered = render(
+            inputs,
+            settings,
+            service,
+            family=family,
+            base=base,
+            images=pushed_images(settings, built),
+            task_services=everyone,
+        )
+    return run(aws, settings, with_diff(service, rendered, latest), current.service, log, command)

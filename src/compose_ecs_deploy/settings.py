@@ -74,8 +74,9 @@ def default_image_tag(environ: Mapping[str, str]) -> str | None:
     if environ.get("GITHUB_SHA"):
         return environ["GITHUB_SHA"]
     try:
-        completed = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
-                                   text=True, check=False, timeout=10)
+        completed = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return completed.stdout.strip() or None if completed.returncode == 0 else None
@@ -95,31 +96,46 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     """Every option of `deploy` that cannot work, found before anything is read or built."""
     problems: list[str] = []
     if settings.image_tag is not None and not _TAG.fullmatch(settings.image_tag):
-        problems.append(f"image tag {settings.image_tag!r} is not a valid tag (letters, "
-                        "digits, _ . -, at most 128, not starting with . or -): set "
-                        "--image-tag (action input image-tag)")
+        problems.append(
+            f"image tag {settings.image_tag!r} is not a valid tag (letters, "
+            "digits, _ . -, at most 128, not starting with . or -): set "
+            "--image-tag (action input image-tag)"
+        )
     if settings.platform is not None and not _PLATFORM.fullmatch(settings.platform):
-        problems.append(f"platform {settings.platform!r} is not one ECS runs: use "
-                        "linux/amd64 or linux/arm64 (--platform, action input platform)")
+        problems.append(
+            f"platform {settings.platform!r} is not one ECS runs: use "
+            "linux/amd64 or linux/arm64 (--platform, action input platform)"
+        )
     if not settings.wait_timeout_minutes > 0:
-        problems.append(f"wait timeout {settings.wait_timeout_minutes:g} must be a positive "
-                        "number of minutes (--wait-timeout, action input wait-timeout)")
+        problems.append(
+            f"wait timeout {settings.wait_timeout_minutes:g} must be a positive "
+            "number of minutes (--wait-timeout, action input wait-timeout)"
+        )
     if not settings.poll_interval > 0:
-        problems.append(f"poll interval {settings.poll_interval:g} must be a positive number of "
-                        "seconds (--poll-interval, action input poll-interval)")
+        problems.append(
+            f"poll interval {settings.poll_interval:g} must be a positive number of "
+            "seconds (--poll-interval, action input poll-interval)"
+        )
     if settings.wait_until not in ("complete", "traffic-shifted"):
-        problems.append(f"wait-until {settings.wait_until!r} is not complete or "
-                        "traffic-shifted (--wait-until, action input wait-until)")
+        problems.append(
+            f"wait-until {settings.wait_until!r} is not complete or "
+            "traffic-shifted (--wait-until, action input wait-until)"
+        )
     if not settings.run_timeout_minutes > 0:
-        problems.append(f"run timeout {settings.run_timeout_minutes:g} must be a positive "
-                        "number of minutes (--run-timeout, action input run-timeout)")
+        problems.append(
+            f"run timeout {settings.run_timeout_minutes:g} must be a positive "
+            "number of minutes (--run-timeout, action input run-timeout)"
+        )
     if settings.max_retries < 0:
-        problems.append(f"max retries {settings.max_retries} must be 0 or more "
-                        "(--max-retries, action input max-retries)")
+        problems.append(
+            f"max retries {settings.max_retries} must be 0 or more "
+            "(--max-retries, action input max-retries)"
+        )
     if settings.log_lines < 0:
-        problems.append(f"log lines {settings.log_lines} must be 0 (off) or more "
-                        "(--log-lines, action input log-lines)")
+        problems.append(
+            f"log lines {settings.log_lines} must be 0 (off) or more "
+            "(--log-lines, action input log-lines)"
+        )
     if not settings.region:
-        problems.append("no AWS region: pass --region (action input aws-region) or set "
-                        "AWS_REGION")
+        problems.append("no AWS region: pass --region (action input aws-region) or set AWS_REGION")
     return [Diagnostic.error("option", problem) for problem in problems]

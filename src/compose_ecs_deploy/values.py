@@ -26,10 +26,15 @@ CODE = "value-invalid"
 
 
 def _sizes(block: Mapping[str, Any]) -> list[ShapeProblem]:
-    return [ShapeProblem((key,), f"{block[key]!r} is not a task {key} (a number of units "
-                         "or MiB, or a string such as '1 vCPU', '2 GB')")
-            for key in _SIZES & set(block)
-            if isinstance(block[key], bool) or not isinstance(block[key], str | int)]
+    return [
+        ShapeProblem(
+            (key,),
+            f"{block[key]!r} is not a task {key} (a number of units "
+            "or MiB, or a string such as '1 vCPU', '2 GB')",
+        )
+        for key in _SIZES & set(block)
+        if isinstance(block[key], bool) or not isinstance(block[key], str | int)
+    ]
 
 
 def project_problems(project: Project) -> list[Diagnostic]:
@@ -38,33 +43,50 @@ def project_problems(project: Project) -> list[Diagnostic]:
     task = project.extensions.get("x-ecs")
     if task is not None:
         if not isinstance(task, Mapping):
-            problems.append(Diagnostic.error(
-                CODE, f"{task!r} is not a mapping of RegisterTaskDefinition fields",
-                field="x-ecs"))
+            problems.append(
+                Diagnostic.error(
+                    CODE,
+                    f"{task!r} is not a mapping of RegisterTaskDefinition fields",
+                    field="x-ecs",
+                )
+            )
         else:
-            found = check_value(task, "RegisterTaskDefinitionRequest", unknown_at_root=False,
-                                skip=_SIZES | {"containerDefinitions"}) + _sizes(task)
-            problems += [Diagnostic.error(CODE, p.message, field=_under("x-ecs", p))
-                         for p in found]
+            found = check_value(
+                task,
+                "RegisterTaskDefinitionRequest",
+                unknown_at_root=False,
+                skip=_SIZES | {"containerDefinitions"},
+            ) + _sizes(task)
+            problems += [Diagnostic.error(CODE, p.message, field=_under("x-ecs", p)) for p in found]
     for name, service in project.services.items():
         block = service.get("x-ecs")
         if block is None:
             continue
         if not isinstance(block, Mapping):
-            problems.append(Diagnostic.error(
-                CODE, f"{block!r} is not a mapping of container definition fields",
-                service=name, field="x-ecs"))
+            problems.append(
+                Diagnostic.error(
+                    CODE,
+                    f"{block!r} is not a mapping of container definition fields",
+                    service=name,
+                    field="x-ecs",
+                )
+            )
             continue
-        problems += [Diagnostic.error(CODE, p.message, service=name, field=_under("x-ecs", p))
-                     for p in check_value(block, "ContainerDefinition", unknown_at_root=False,
-                                          skip=frozenset({"name"}))]
+        problems += [
+            Diagnostic.error(CODE, p.message, service=name, field=_under("x-ecs", p))
+            for p in check_value(
+                block, "ContainerDefinition", unknown_at_root=False, skip=frozenset({"name"})
+            )
+        ]
     for name, volume in project.volumes.items():
         block = volume.get("x-ecs") if isinstance(volume, Mapping) else None
         if block is None:
             continue
         where = f"volumes.{name}.x-ecs"
-        problems += [Diagnostic.error(CODE, p.message, field=_under(where, p))
-                     for p in check_value(block, "Volume", skip=frozenset({"name"}))]
+        problems += [
+            Diagnostic.error(CODE, p.message, field=_under(where, p))
+            for p in check_value(block, "Volume", skip=frozenset({"name"}))
+        ]
     return problems
 
 
@@ -72,8 +94,9 @@ def _under(prefix: str, problem: ShapeProblem) -> str:
     return f"{prefix}.{problem.field}" if problem.path else prefix
 
 
-def base_problems(document: Document, request: Mapping[str, Any],
-                  prefix: str = "") -> list[Diagnostic]:
+def base_problems(
+    document: Document, request: Mapping[str, Any], prefix: str = ""
+) -> list[Diagnostic]:
     """Every wrong value of a base file (`request`, read-only fields stripped); `prefix`
     is where the request sits in the file (`taskDefinition` in a Describe answer)."""
     found = check_value(request, "RegisterTaskDefinitionRequest", skip=_SIZES)
@@ -82,18 +105,30 @@ def base_problems(document: Document, request: Mapping[str, Any],
         found = _unnamed_containers(request.get("containerDefinitions") or [])
     diagnostics = []
     for problem in found:
-        field = f"{prefix}.{problem.field}" if prefix and problem.path else (
-            problem.field or prefix)
-        diagnostics.append(Diagnostic.error(
-            CODE, problem.message, field=field or None, file=document.path,
-            line=document.line_of(field) if field else None))
+        field = (
+            f"{prefix}.{problem.field}" if prefix and problem.path else (problem.field or prefix)
+        )
+        diagnostics.append(
+            Diagnostic.error(
+                CODE,
+                problem.message,
+                field=field or None,
+                file=document.path,
+                line=document.line_of(field) if field else None,
+            )
+        )
     return diagnostics
 
 
 def _unnamed_containers(containers: list[Mapping[str, Any]]) -> list[ShapeProblem]:
     """ECS requires a name on every container, and the base's containers are matched to
     the compose services by it."""
-    return [ShapeProblem(("containerDefinitions", index), "the container has no name: give "
-                         "it the name of its compose service, or the name ECS should use")
-            for index, container in enumerate(containers) if not container.get("name")]
-
+    return [
+        ShapeProblem(
+            ("containerDefinitions", index),
+            "the container has no name: give "
+            "it the name of its compose service, or the name ECS should use",
+        )
+        for index, container in enumerate(containers)
+        if not container.get("name")
+    ]

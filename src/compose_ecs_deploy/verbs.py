@@ -71,10 +71,15 @@ def run(settings: Settings, face: Face) -> ExitCode:
 
     inputs = prepare(settings)
     aws = Aws(settings.region, max_retries=settings.max_retries)
-    result = run_service(aws, settings, inputs, str(settings.run_service),
-                         settings.run_command, face.log)
-    face.outputs({"run-task-arn": result.task_arn,
-                  "exit-code": "" if result.exit_code is None else str(result.exit_code)})
+    result = run_service(
+        aws, settings, inputs, str(settings.run_service), settings.run_command, face.log
+    )
+    face.outputs(
+        {
+            "run-task-arn": result.task_arn,
+            "exit-code": "" if result.exit_code is None else str(result.exit_code),
+        }
+    )
     if result.kind == "succeeded":
         return EXIT_OK
     face.report(Diagnostic.error("one-off-failed", result.failure_line()))

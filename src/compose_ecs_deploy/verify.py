@@ -28,16 +28,29 @@ class VerifyResult:
         return self.exit_code == 0
 
 
-def run_verify(command: str, environment: Mapping[str, str], cwd: str | None,
-               timeout: float) -> VerifyResult:
+def run_verify(
+    command: str, environment: Mapping[str, str], cwd: str | None, timeout: float
+) -> VerifyResult:
     """`sh -c command` with stdout and stderr together; never longer than `timeout` seconds."""
     try:
-        completed = subprocess.run(command, shell=True, cwd=cwd, env=dict(environment),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                   errors="replace", timeout=max(1.0, timeout), check=False)
+        completed = subprocess.run(
+            command,
+            shell=True,
+            cwd=cwd,
+            env=dict(environment),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=max(1.0, timeout),
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
-        output = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(
-            errors="replace")
+        output = (
+            exc.stdout
+            if isinstance(exc.stdout, str)
+            else (exc.stdout or b"").decode(errors="replace")
+        )
         return VerifyResult(None, tuple(output.splitlines()))
     except OSError as exc:
         return VerifyResult(127, (f"could not run it: {exc}",))

@@ -22,8 +22,13 @@ from compose_ecs_deploy.errors import AwsError, Cancelled
 from compose_ecs_deploy.settings import Settings
 
 
-def watch(aws: Aws, settings: Settings, watches: dict[str, WatchState], log: Log,
-          clock: Callable[[], float] = time.monotonic) -> dict[str, Outcome]:
+def watch(
+    aws: Aws,
+    settings: Settings,
+    watches: dict[str, WatchState],
+    log: Log,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Outcome]:
     """Poll all services until each has an outcome; `watches` holds each final state.
 
     The first poll comes at once (a fast rollout is seen without waiting); then the interval
@@ -40,32 +45,39 @@ def watch(aws: Aws, settings: Settings, watches: dict[str, WatchState], log: Log
             time.sleep(max(0.0, min(interval, deadline - clock())))
             if clock() >= deadline:
                 for name in pending:
-                    outcomes[name] = rollout.timed_out(watches[name],
-                                                       settings.wait_timeout_minutes)
+                    outcomes[name] = rollout.timed_out(watches[name], settings.wait_timeout_minutes)
                     _report(log, name, outcomes[name])
                 break
             try:
                 payloads = ecs.describe_services(aws, cluster, pending)
             except AwsError as exc:
                 interval = _backoff(settings, interval)
-                log.info(f"reading the services failed ({exc}); trying again in "
-                         f"{interval:.1f} s (the wait goes on until its timeout)")
+                log.info(
+                    f"reading the services failed ({exc}); trying again in "
+                    f"{interval:.1f} s (the wait goes on until its timeout)"
+                )
                 continue
             anything_new = False
             failed_read = False
             for name in pending:
                 try:
-                    anything_new |= _observe(aws, cluster, name, payloads[name], watches,
-                                             outcomes, log)
+                    anything_new |= _observe(
+                        aws, cluster, name, payloads[name], watches, outcomes, log
+                    )
                 except AwsError as exc:
                     failed_read = True
-                    log.info(f"{name}: reading its stopped tasks failed ({exc}); trying "
-                             "again at the next poll")
+                    log.info(
+                        f"{name}: reading its stopped tasks failed ({exc}); trying "
+                        "again at the next poll"
+                    )
             if failed_read:
                 interval = _backoff(settings, interval)
             else:
-                interval = (settings.poll_interval if anything_new or interval == 0
-                            else min(interval * 1.5, settings.max_poll_interval))
+                interval = (
+                    settings.poll_interval
+                    if anything_new or interval == 0
+                    else min(interval * 1.5, settings.max_poll_interval)
+                )
     except Cancelled as exc:
         for name in watches:
             if name not in outcomes:
@@ -79,15 +91,21 @@ def _backoff(settings: Settings, interval: float) -> float:
     return min(max(interval * 2, settings.poll_interval), settings.max_poll_interval)
 
 
-def _observe(aws: Aws, cluster: str, name: str, payload: Mapping[str, Any],
-             watches: dict[str, WatchState], outcomes: dict[str, Outcome], log: Log) -> bool:
+def _observe(
+    aws: Aws,
+    cluster: str,
+    name: str,
+    payload: Mapping[str, Any],
+    watches: dict[str, WatchState],
+    outcomes: dict[str, Outcome],
+    log: Log,
+) -> bool:
     """Read the new stopped tasks, apply the poll; True when it showed anything new.
 
     The reads come first, so a failed one leaves the state as it was for the next poll.
     """
     state = watches[name]
-    fresh = rollout.new_task_arns(
-        state, ecs.stopped_task_arns(aws, cluster, state.deployment_id))
+    fresh = rollout.new_task_arns(state, ecs.stopped_task_arns(aws, cluster, state.deployment_id))
     tasks = ecs.describe_tasks(aws, cluster, fresh) if fresh else []
     state, observation = rollout.poll(state, payload, tasks)
     watches[name] = state

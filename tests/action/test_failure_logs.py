@@ -35,8 +35,14 @@ from tests.support.terraform import first_revision
 pytestmark = pytest.mark.stack
 __all__ = ["action", "workspace"]  # fixtures, used by name
 GROUP = f"/ecs/{SERVICE}"  # the default awslogs group of the family
-INPUTS = {"compose-file": "compose.yaml", "images": "web=example/hello:2", "cluster": CLUSTER,
-          "ecs-service": SERVICE, "aws-region": "us-east-1", "rollback-on-failure": "false"}
+INPUTS = {
+    "compose-file": "compose.yaml",
+    "images": "web=example/hello:2",
+    "cluster": CLUSTER,
+    "ecs-service": SERVICE,
+    "aws-region": "us-east-1",
+    "rollback-on-failure": "false",
+}
 
 
 def crash_loop(client: Any, **tags: str) -> None:
@@ -44,16 +50,26 @@ def crash_loop(client: Any, **tags: str) -> None:
     ecs = client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
     ecs.create_service(
-        cluster=CLUSTER, serviceName=SERVICE,
-        taskDefinition=first_revision(ecs, SERVICE, EXECUTION_ROLE), desiredCount=1,
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        taskDefinition=first_revision(ecs, SERVICE, EXECUTION_ROLE),
+        desiredCount=1,
         launchType="FARGATE",
-        tags=[{"key": k, "value": v} for k, v in {"simulator:scenario": "crash-loop",
-                                                   "simulator:exit-code": "3", **tags}.items()])
+        tags=[
+            {"key": k, "value": v}
+            for k, v in {
+                "simulator:scenario": "crash-loop",
+                "simulator:exit-code": "3",
+                **tags,
+            }.items()
+        ],
+    )
     client("logs").create_log_group(logGroupName=GROUP)
 
 
-def test_a_crash_loop_shows_the_last_lines_and_the_hint(action, stack, docker_client, aws_env,
-                                                        aws_client, workspace) -> None:
+def test_a_crash_loop_shows_the_last_lines_and_the_hint(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
     crash_loop(aws_client)
     result = run(action, stack, docker_client, workspace, **INPUTS)
     assert result.exit_code == 1, result.describe()
@@ -61,7 +77,7 @@ def test_a_crash_loop_shows_the_last_lines_and_the_hint(action, stack, docker_cl
     verdict = next(i for i, line in enumerate(lines) if line.startswith(f"{SERVICE}: failed:"))
     assert lines[verdict + 1].startswith(f"{SERVICE}: hint: container web exited with code 3")
     assert lines[verdict + 2].startswith(f"{SERVICE}: last 6 log lines of container web")
-    assert lines[verdict + 3:verdict + 9] == [f"  | {line}" for line in OUTPUTS["traceback"]]
+    assert lines[verdict + 3 : verdict + 9] == [f"  | {line}" for line in OUTPUTS["traceback"]]
 
     summary = result.summary
     assert "<details><summary>Last 6 log lines of container web, task" in summary, summary
@@ -71,8 +87,9 @@ def test_a_crash_loop_shows_the_last_lines_and_the_hint(action, stack, docker_cl
     assert "EssentialContainerExited" in error.message and "hint:" in error.message
 
 
-def test_a_secret_looking_value_the_app_prints_is_masked(action, stack, docker_client, aws_env,
-                                                         aws_client, workspace) -> None:
+def test_a_secret_looking_value_the_app_prints_is_masked(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
     value = "dev-only-token"  # tests/apps/hello's plain API_TOKEN: a secret-looking name
     assert value in (workspace / "compose.yaml").read_text()
     crash_loop(aws_client, **{"simulator:output": "prints-its-token"})
@@ -81,19 +98,30 @@ def test_a_secret_looking_value_the_app_prints_is_masked(action, stack, docker_c
     assert "  | config: API_TOKEN=***" in result.stdout, result.describe()
     assert "  | using token *** for the upstream API" in result.stdout
     assert "config: API_TOKEN=***" in result.summary
-    leaking = [line for line in result.stdout.splitlines()
-               if value in line and not line.startswith("::add-mask")]
+    leaking = [
+        line
+        for line in result.stdout.splitlines()
+        if value in line and not line.startswith("::add-mask")
+    ]
     assert leaking == [], leaking
     for where in (result.stderr, result.summary):
         assert value not in where
 
 
-def test_a_firelens_container_says_where_its_logs_went(action, stack, docker_client, aws_env,
-                                                       aws_client, workspace) -> None:
+def test_a_firelens_container_says_where_its_logs_went(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
     compose = workspace / "compose.yaml"
-    compose.write_text(compose.read_text().replace("    ports:\n", (
-        "    logging:\n      driver: awsfirelens\n      options:\n"
-        "        Name: cloudwatch\n        log_group_name: /app/firelens\n    ports:\n"), 1))
+    compose.write_text(
+        compose.read_text().replace(
+            "    ports:\n",
+            (
+                "    logging:\n      driver: awsfirelens\n      options:\n"
+                "        Name: cloudwatch\n        log_group_name: /app/firelens\n    ports:\n"
+            ),
+            1,
+        )
+    )
     crash_loop(aws_client)
     result = run(action, stack, docker_client, workspace, **INPUTS)
     assert result.exit_code == 1, result.describe()
@@ -106,38 +134,63 @@ def test_a_firelens_container_says_where_its_logs_went(action, stack, docker_cli
 @pytest.fixture
 def enforced_moto(tmp_path: Path) -> Any:
     """A moto of our own with IAM enforced after the admin's three set-up calls."""
-    with moto_server(tmp_path / "moto.log", {"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}
-                     ) as url:
-        bootstrap = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                                 aws_access_key_id="testing", aws_secret_access_key="testing")
+    with moto_server(
+        tmp_path / "moto.log", {"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}
+    ) as url:
+        bootstrap = boto3.client(
+            "iam",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         bootstrap.create_user(UserName="admin")
-        bootstrap.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        bootstrap.put_user_policy(
+            UserName="admin",
+            PolicyName="all",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+        )
         key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
-        admin = boto3.session.Session(aws_access_key_id=key["AccessKeyId"],
-                                      aws_secret_access_key=key["SecretAccessKey"],
-                                      region_name="us-east-1")
+        admin = boto3.session.Session(
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+            region_name="us-east-1",
+        )
         yield url, admin
 
 
 def test_a_role_denied_the_log_read_still_fails_with_the_reason_and_says_what_to_add(
-        action, stack, docker_client, aws_env, workspace, enforced_moto) -> None:
+    action, stack, docker_client, aws_env, workspace, enforced_moto
+) -> None:
     url, admin = enforced_moto
     crash_loop(lambda service: admin.client(service, endpoint_url=url))
-    credentials = user_with({"iam": admin.client("iam", endpoint_url=url)}, as_moto_checks_it(
-        policy("unused", without="OptionalFailedTaskLogs")))
+    credentials = user_with(
+        {"iam": admin.client("iam", endpoint_url=url)},
+        as_moto_checks_it(policy("unused", without="OptionalFailedTaskLogs")),
+    )
     result = runner.run_action(
-        action.tag, workspace, INPUTS, stack=stack, client=docker_client,
+        action.tag,
+        workspace,
+        INPUTS,
+        stack=stack,
+        client=docker_client,
         github=runner.GitHub(repository="example/hello", sha=SHA),
-        env={"AWS_ENDPOINT_URL": url, **credentials})
+        env={"AWS_ENDPOINT_URL": url, **credentials},
+    )
     assert result.exit_code == 1, result.describe()
     [error] = result.annotations("error")
     assert "EssentialContainerExited" in error.message
     assert "container web exited with code 3" in error.message
-    needed = (f"logs:GetLogEvents was denied; add logs:GetLogEvents on arn:aws:logs:us-east-1:"
-              f"123456789012:log-group:{GROUP}:* to the deploy role's policy (statement "
-              "OptionalFailedTaskLogs in docs/iam-policy.json)")
+    needed = (
+        f"logs:GetLogEvents was denied; add logs:GetLogEvents on arn:aws:logs:us-east-1:"
+        f"123456789012:log-group:{GROUP}:* to the deploy role's policy (statement "
+        "OptionalFailedTaskLogs in docs/iam-policy.json)"
+    )
     assert needed in result.stdout, result.describe()
     assert needed in result.summary
     assert "KeyError" not in result.stdout

@@ -29,8 +29,10 @@ CLUSTER = "hello-cluster"
 SERVICE = "hello"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hello/api-token-AbCdEf"
 SHA = "5e1f0c3a7b9d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
-MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json,"
-                  "application/vnd.oci.image.manifest.v1+json")
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json,"
+    "application/vnd.oci.image.manifest.v1+json"
+)
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +52,13 @@ class World:
         self.ecs.create_cluster(clusterName=CLUSTER)
         self.first_arn = first_revision(self.ecs, SERVICE, EXECUTION_ROLE)
         self.ecs.create_service(
-            cluster=CLUSTER, serviceName=SERVICE, taskDefinition=self.first_arn,
-            desiredCount=1, launchType="FARGATE",
-            tags=[{"key": "simulator:ticks", "value": "1"}])
+            cluster=CLUSTER,
+            serviceName=SERVICE,
+            taskDefinition=self.first_arn,
+            desiredCount=1,
+            launchType="FARGATE",
+            tags=[{"key": "simulator:ticks", "value": "1"}],
+        )
 
     def service(self) -> dict[str, Any]:
         return self.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
@@ -82,28 +88,46 @@ def registry_digest(stack, auth, repository: str, tag: str) -> str:
     context = ssl.create_default_context(cafile=stack.ca_path)
     token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
     request = urllib.request.Request(
-        f"https://{stack.registry_host}/v2/{repository}/manifests/{tag}", method="HEAD",
-        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPSHandler(context=context))
+        f"https://{stack.registry_host}/v2/{repository}/manifests/{tag}",
+        method="HEAD",
+        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"},
+    )
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
     with opener.open(request, timeout=30) as response:
         return str(response.headers["Docker-Content-Digest"])
 
 
 def run(action, stack, docker_client, workspace: Path, **inputs: str) -> runner.RunResult:
     return runner.run_action(
-        action.tag, workspace, inputs, stack=stack, client=docker_client,
+        action.tag,
+        workspace,
+        inputs,
+        stack=stack,
+        client=docker_client,
         github=runner.GitHub(repository="example/hello", sha=SHA),
-        env={"BASE_IMAGE": stack.base_image})  # a workflow's `env:` for the compose file
+        env={"BASE_IMAGE": stack.base_image},
+    )  # a workflow's `env:` for the compose file
 
 
-def test_the_action_deploys_hello_as_the_runner_runs_it(action, stack, docker_client, world,
-                                                         ecr_repo, registry_auth,
-                                                         workspace) -> None:
-    result = run(action, stack, docker_client, workspace,
-                 **{"compose-file": "compose.yaml", "ecr-repository": ecr_repo.name,
-                    "cluster": CLUSTER, "ecs-service": SERVICE, "aws-region": "us-east-1",
-                    "secrets": f"API_TOKEN={SECRET_ARN}"})
+def test_the_action_deploys_hello_as_the_runner_runs_it(
+    action, stack, docker_client, world, ecr_repo, registry_auth, workspace
+) -> None:
+    result = run(
+        action,
+        stack,
+        docker_client,
+        workspace,
+        **{
+            "compose-file": "compose.yaml",
+            "ecr-repository": ecr_repo.name,
+            "cluster": CLUSTER,
+            "ecs-service": SERVICE,
+            "aws-region": "us-east-1",
+            "secrets": f"API_TOKEN={SECRET_ARN}",
+        },
+    )
     assert result.exit_code == 0, result.describe()
     assert "DOCKER_HOST" not in result.env
     assert result.env["INPUT_IMAGE-TAG"] == SHA  # the default `${{ github.sha }}`
@@ -152,27 +176,44 @@ def test_the_action_deploys_hello_as_the_runner_runs_it(action, stack, docker_cl
     assert groups, result.stdout
     assert len(groups) == len([c for c in commands if c.name == "endgroup"])
     assert mask_line < groups[0].index
-    for where, text in (("stderr", result.stderr), ("summary", summary),
-                        ("outputs", repr(outputs))):
+    for where, text in (
+        ("stderr", result.stderr),
+        ("summary", summary),
+        ("outputs", repr(outputs)),
+    ):
         assert password not in text, f"the registry password appears in {where}"
 
 
 def test_a_compose_error_is_annotated_at_its_line_and_nothing_is_registered(
-        action, stack, docker_client, world, ecr_repo, workspace) -> None:
+    action, stack, docker_client, world, ecr_repo, workspace
+) -> None:
     compose = workspace / "compose.yaml"
     text = compose.read_text()
     assert "      interval: 10s\n" in text
     compose.write_text(text.replace("      interval: 10s\n", "      interval: 1s\n"))
     line = compose.read_text().splitlines().index("      interval: 1s") + 1
 
-    result = run(action, stack, docker_client, workspace,
-                 **{"compose-file": "compose.yaml", "ecr-repository": ecr_repo.name,
-                    "cluster": CLUSTER, "ecs-service": SERVICE, "aws-region": "us-east-1"})
+    result = run(
+        action,
+        stack,
+        docker_client,
+        workspace,
+        **{
+            "compose-file": "compose.yaml",
+            "ecr-repository": ecr_repo.name,
+            "cluster": CLUSTER,
+            "ecs-service": SERVICE,
+            "aws-region": "us-east-1",
+        },
+    )
     assert result.exit_code == 1, result.describe()
     errors = result.annotations("error")
-    assert any(e.properties.get("file") == "compose.yaml"
-               and e.properties.get("line") == str(line) and "interval" in e.message
-               for e in errors), result.describe()
+    assert any(
+        e.properties.get("file") == "compose.yaml"
+        and e.properties.get("line") == str(line)
+        and "interval" in e.message
+        for e in errors
+    ), result.describe()
     assert not [c for c in result.commands if c.name == "group"], "it started to build"
     assert world.revisions() == [world.first_arn]
     assert world.service()["taskDefinition"] == world.first_arn

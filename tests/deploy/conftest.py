@@ -48,32 +48,53 @@ class World:
     region: str
     workdir: Path
 
-    def service(self, name: str, containers: tuple[str, ...] = ("app",), scenario: str = "",
-                tags: dict[str, str] | None = None, circuit_breaker: bool = False,
-                controller: str = "ECS", alarms: tuple[str, ...] = (),
-                desired: int = 2) -> str:
+    def service(
+        self,
+        name: str,
+        containers: tuple[str, ...] = ("app",),
+        scenario: str = "",
+        tags: dict[str, str] | None = None,
+        circuit_breaker: bool = False,
+        controller: str = "ECS",
+        alarms: tuple[str, ...] = (),
+        desired: int = 2,
+    ) -> str:
         """Register a first revision (roles, size, an agent sidecar) and a service on it."""
-        definitions = [{"name": c, "image": f"example/{c}:0", "essential": True}
-                       for c in containers]
+        definitions = [
+            {"name": c, "image": f"example/{c}:0", "essential": True} for c in containers
+        ]
         definitions.append({"name": "agent", "image": "example/agent:7", "essential": False})
         arn = self.ecs.register_task_definition(
-            family=name, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE,
-            containerDefinitions=definitions)["taskDefinition"]["taskDefinitionArn"]
+            family=name,
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+            executionRoleArn=EXECUTION_ROLE,
+            containerDefinitions=definitions,
+        )["taskDefinition"]["taskDefinitionArn"]
         all_tags = dict(tags or {})
         if scenario:
             all_tags["simulator:scenario"] = scenario
         extra: dict[str, Any] = {}
         if circuit_breaker:
             extra["deploymentConfiguration"] = {
-                "deploymentCircuitBreaker": {"enable": True, "rollback": True}}
+                "deploymentCircuitBreaker": {"enable": True, "rollback": True}
+            }
         if alarms:
             extra["deploymentConfiguration"] = {
-                "alarms": {"alarmNames": list(alarms), "enable": True, "rollback": True}}
+                "alarms": {"alarmNames": list(alarms), "enable": True, "rollback": True}
+            }
         self.ecs.create_service(
-            cluster=CLUSTER, serviceName=name, taskDefinition=arn, desiredCount=desired,
-            launchType="FARGATE", deploymentController={"type": controller},
-            tags=[{"key": k, "value": v} for k, v in all_tags.items()], **extra)
+            cluster=CLUSTER,
+            serviceName=name,
+            taskDefinition=arn,
+            desiredCount=desired,
+            launchType="FARGATE",
+            deploymentController={"type": controller},
+            tags=[{"key": k, "value": v} for k, v in all_tags.items()],
+            **extra,
+        )
         return str(arn)
 
     def running(self, name: str) -> dict[str, Any]:
@@ -85,8 +106,12 @@ class World:
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "compose_files": (str(self.workdir / "compose.yaml"),),
-            "services": ("app",), "cluster": CLUSTER, "ecs_services": ("web",),
-            "region": self.region, "poll_interval": 0.01, "max_poll_interval": 0.05,
+            "services": ("app",),
+            "cluster": CLUSTER,
+            "ecs_services": ("web",),
+            "region": self.region,
+            "poll_interval": 0.01,
+            "max_poll_interval": 0.05,
             "wait_timeout_minutes": 1.0,
         }
         values.update(overrides)
@@ -105,8 +130,10 @@ def world(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Pat
     return World(ecs, aws_env["AWS_REGION"], tmp_path)
 
 
-MANIFEST_TYPES = ("application/vnd.docker.distribution.manifest.v2+json,"
-                  "application/vnd.oci.image.manifest.v1+json")
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json,"
+    "application/vnd.oci.image.manifest.v1+json"
+)
 
 
 def registry_get(stack: Any, auth: Any, path: str) -> tuple[dict[str, str], bytes]:
@@ -115,9 +142,11 @@ def registry_get(stack: Any, auth: Any, path: str) -> tuple[dict[str, str], byte
     token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
     request = urllib.request.Request(
         f"https://{stack.registry_host}/v2/{path}",
-        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"})
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
-                                         urllib.request.HTTPSHandler(context=context))
+        headers={"Accept": MANIFEST_TYPES, "Authorization": f"Basic {token}"},
+    )
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
     with opener.open(request, timeout=30) as response:
         return dict(response.headers), response.read()
 
@@ -134,9 +163,20 @@ def registry_contents(stack: Any, auth: Any) -> dict[str, list[str]]:
 
 def outputs_from(stdout: str) -> dict[str, str]:
     pairs = (line.partition("=") for line in stdout.splitlines() if "=" in line)
-    return {k: v for k, sep, v in pairs if k in {
-        "task-definition-arn", "task-definition-revision", "deployment-id", "changed",
-        "console-url", "image-uri", "image-digest"}}
+    return {
+        k: v
+        for k, sep, v in pairs
+        if k
+        in {
+            "task-definition-arn",
+            "task-definition-revision",
+            "deployment-id",
+            "changed",
+            "console-url",
+            "image-uri",
+            "image-digest",
+        }
+    }
 
 
 def as_json(value: str) -> Any:

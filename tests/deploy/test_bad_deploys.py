@@ -34,93 +34,192 @@ def healthcheck(value: str) -> Callable[[str], str]:
 
 
 CASES = [
-    Case("compose-file-missing", {"compose-file": "nope.yaml"},
-         (("nope.yaml", "does not exist"),)),
-    Case("compose-invalid-yaml", compose_edit=lambda t: t + "  broken: [\n",
-         expect=(("compose.yaml", "invalid YAML"),)),
-    Case("compose-unknown-key", compose_edit=lambda t: t.replace("    ports:", "    portz:"),
-         expect=(("compose.yaml:", "portz", "not allowed"),)),
-    Case("compose-required-variable",
-         compose_edit=lambda t: t.replace("GREETING_NAME: hello",
-                                          "GREETING_NAME: ${GREETING:?set GREETING}"),
-         expect=(("compose.yaml:", "set GREETING"),)),
-    Case("healthcheck-interval", compose_edit=healthcheck("1s"),
-         expect=(("compose.yaml:", "service web", "healthcheck.interval", "5-300"),)),
-    Case("port-protocol", compose_edit=lambda t: t.replace('"8080:8080"', '"8080:8080/sctp"'),
-         expect=(("ports[0]", "sctp", "tcp or udp"),)),
-    Case("fargate-privileged",
-         compose_edit=lambda t: t.replace("    ports:", "    privileged: true\n    ports:"),
-         expect=(("privileged", "Fargate"),)),
-    Case("two-problems", {"secrets": "API_TOKEN"}, compose_edit=healthcheck("1s"),
-         expect=(("--secret", "NAME=ARN"), ("healthcheck.interval",))),
-    Case("profiles-hide-service", {"profiles": "debug", "services": "tools"},
-         expect=(("--service tools", "--profile never"),)),
-    Case("secrets-init-image-malformed", {"secrets-init-image": "not an image"},
-         expect=(("--secrets-init-image", "'not an image'", "image reference"),)),
+    Case("compose-file-missing", {"compose-file": "nope.yaml"}, (("nope.yaml", "does not exist"),)),
+    Case(
+        "compose-invalid-yaml",
+        compose_edit=lambda t: t + "  broken: [\n",
+        expect=(("compose.yaml", "invalid YAML"),),
+    ),
+    Case(
+        "compose-unknown-key",
+        compose_edit=lambda t: t.replace("    ports:", "    portz:"),
+        expect=(("compose.yaml:", "portz", "not allowed"),),
+    ),
+    Case(
+        "compose-required-variable",
+        compose_edit=lambda t: t.replace(
+            "GREETING_NAME: hello", "GREETING_NAME: ${GREETING:?set GREETING}"
+        ),
+        expect=(("compose.yaml:", "set GREETING"),),
+    ),
+    Case(
+        "healthcheck-interval",
+        compose_edit=healthcheck("1s"),
+        expect=(("compose.yaml:", "service web", "healthcheck.interval", "5-300"),),
+    ),
+    Case(
+        "port-protocol",
+        compose_edit=lambda t: t.replace('"8080:8080"', '"8080:8080/sctp"'),
+        expect=(("ports[0]", "sctp", "tcp or udp"),),
+    ),
+    Case(
+        "fargate-privileged",
+        compose_edit=lambda t: t.replace("    ports:", "    privileged: true\n    ports:"),
+        expect=(("privileged", "Fargate"),),
+    ),
+    Case(
+        "two-problems",
+        {"secrets": "API_TOKEN"},
+        compose_edit=healthcheck("1s"),
+        expect=(("--secret", "NAME=ARN"), ("healthcheck.interval",)),
+    ),
+    Case(
+        "profiles-hide-service",
+        {"profiles": "debug", "services": "tools"},
+        expect=(("--service tools", "--profile never"),),
+    ),
+    Case(
+        "secrets-init-image-malformed",
+        {"secrets-init-image": "not an image"},
+        expect=(("--secrets-init-image", "'not an image'", "image reference"),),
+    ),
     Case("services-unknown", {"services": "api"}, (("--service api", "no such service"),)),
     Case("images-malformed", {"images": "web"}, (("--image 'web'", "SERVICE=URI"),)),
-    Case("images-unknown-service", {"images": "api=example/api:1"},
-         (("--image api", "not a container"),)),
-    Case("ecr-repository-malformed", {"ecr-repository": "web="},
-         (("--ecr-repository", "SERVICE=REPOSITORY"),)),
-    Case("ecr-repository-missing", {"ecr-repository": ""},
-         (("web has a build section but no ECR repository",),)),
-    Case("ecr-repository-missing-and-healthcheck", {"ecr-repository": ""},
-         compose_edit=healthcheck("1s"),
-         expect=(("web has a build section but no ECR repository",),
-                 ("healthcheck.interval", "5-300"))),
-    Case("ecr-repository-unknown", {"ecr-repository": "no-such-repository"},
-         (("ECR repository no-such-repository does not exist", "create-repository"),)),
-    Case("image-tag-invalid", {"image-tag": "feature/x"},
-         (("image tag 'feature/x' is not a valid tag", "image-tag"),)),
-    Case("build-args-malformed", {"build-args": "NOVALUE"},
-         (("--build-arg 'NOVALUE' is not KEY=VALUE",),)),
-    Case("platform-unsupported", {"platform": "windows/amd64"},
-         (("platform 'windows/amd64'", "linux/amd64 or linux/arm64"),)),
-    Case("create-repository-not-bool", {"create-repository": "maybe"},
-         (("input create-repository", "true or false"),)),
-    Case("skip-existing-image-not-bool", {"skip-existing-image": "1"},
-         (("input skip-existing-image",),)),
+    Case(
+        "images-unknown-service",
+        {"images": "api=example/api:1"},
+        (("--image api", "not a container"),),
+    ),
+    Case(
+        "ecr-repository-malformed",
+        {"ecr-repository": "web="},
+        (("--ecr-repository", "SERVICE=REPOSITORY"),),
+    ),
+    Case(
+        "ecr-repository-missing",
+        {"ecr-repository": ""},
+        (("web has a build section but no ECR repository",),),
+    ),
+    Case(
+        "ecr-repository-missing-and-healthcheck",
+        {"ecr-repository": ""},
+        compose_edit=healthcheck("1s"),
+        expect=(
+            ("web has a build section but no ECR repository",),
+            ("healthcheck.interval", "5-300"),
+        ),
+    ),
+    Case(
+        "ecr-repository-unknown",
+        {"ecr-repository": "no-such-repository"},
+        (("ECR repository no-such-repository does not exist", "create-repository"),),
+    ),
+    Case(
+        "image-tag-invalid",
+        {"image-tag": "feature/x"},
+        (("image tag 'feature/x' is not a valid tag", "image-tag"),),
+    ),
+    Case(
+        "build-args-malformed",
+        {"build-args": "NOVALUE"},
+        (("--build-arg 'NOVALUE' is not KEY=VALUE",),),
+    ),
+    Case(
+        "platform-unsupported",
+        {"platform": "windows/amd64"},
+        (("platform 'windows/amd64'", "linux/amd64 or linux/arm64"),),
+    ),
+    Case(
+        "create-repository-not-bool",
+        {"create-repository": "maybe"},
+        (("input create-repository", "true or false"),),
+    ),
+    Case(
+        "skip-existing-image-not-bool",
+        {"skip-existing-image": "1"},
+        (("input skip-existing-image",),),
+    ),
     Case("pin-digest-not-bool", {"pin-digest": "yes"}, (("input pin-digest",),)),
     Case("registry-cache-not-bool", {"registry-cache": "on"}, (("input registry-cache",),)),
     Case("secrets-malformed", {"secrets": "API_TOKEN"}, (("--secret", "NAME=ARN"),)),
-    Case("secrets-bad-arn", {"secrets": "API_TOKEN=arn:aws:secretsmanager:x"},
-         (("API_TOKEN", "neither a Secrets Manager ARN"),)),
-    Case("secrets-bad-name", {"secrets": f"API-TOKEN={ARN}"},
-         (("'API-TOKEN'", "environment variable name"),)),
-    Case("secrets-unknown-service", {"secrets": f"api.TOKEN={ARN}"},
-         (("api.TOKEN", "not a container"),)),
-    Case("secrets-two-bad-lines", {"secrets": "A\nB=x y"},
-         (("--secret", "'A'"), ("--secret", "B"))),
+    Case(
+        "secrets-bad-arn",
+        {"secrets": "API_TOKEN=arn:aws:secretsmanager:x"},
+        (("API_TOKEN", "neither a Secrets Manager ARN"),),
+    ),
+    Case(
+        "secrets-bad-name",
+        {"secrets": f"API-TOKEN={ARN}"},
+        (("'API-TOKEN'", "environment variable name"),),
+    ),
+    Case(
+        "secrets-unknown-service",
+        {"secrets": f"api.TOKEN={ARN}"},
+        (("api.TOKEN", "not a container"),),
+    ),
+    Case(
+        "secrets-two-bad-lines", {"secrets": "A\nB=x y"}, (("--secret", "'A'"), ("--secret", "B"))
+    ),
     Case("secrets-file-missing", {"secrets-file": "none.txt"}, (("none.txt", "cannot read"),)),
-    Case("secrets-file-bad-line", {"secrets-file": "s.txt"}, (("s.txt:2", "NAME=ARN"),),
-         files={"s.txt": f"API_TOKEN={ARN}\nOOPS\n"}),
-    Case("task-definition-missing", {"task-definition": "base.json"},
-         (("base.json", "cannot read"),)),
-    Case("task-definition-invalid", {"task-definition": "base.json"},
-         (("base.json", "not valid JSON or YAML"),), files={"base.json": "{\"a\": [\n"}),
-    Case("task-definition-not-object", {"task-definition": "base.json"},
-         (("base.json", "must be a JSON/YAML object"),), files={"base.json": "[]\n"}),
+    Case(
+        "secrets-file-bad-line",
+        {"secrets-file": "s.txt"},
+        (("s.txt:2", "NAME=ARN"),),
+        files={"s.txt": f"API_TOKEN={ARN}\nOOPS\n"},
+    ),
+    Case(
+        "task-definition-missing", {"task-definition": "base.json"}, (("base.json", "cannot read"),)
+    ),
+    Case(
+        "task-definition-invalid",
+        {"task-definition": "base.json"},
+        (("base.json", "not valid JSON or YAML"),),
+        files={"base.json": '{"a": [\n'},
+    ),
+    Case(
+        "task-definition-not-object",
+        {"task-definition": "base.json"},
+        (("base.json", "must be a JSON/YAML object"),),
+        files={"base.json": "[]\n"},
+    ),
     Case("family-invalid", {"family": "my family"}, (("family 'my family'",),)),
     Case("cluster-missing", {"cluster": ""}, (("no cluster given",),)),
     Case("cluster-unknown", {"cluster": "nowhere"}, (("Cluster not found",),)),
     Case("ecs-service-missing", {"ecs-service": ""}, (("no ECS service given",),)),
-    Case("ecs-service-unknown", {"ecs-service": "ghost"},
-         (("ECS service ghost was not found in cluster",),)),
-    Case("ecs-service-ambiguous", {"ecs-service": "hello\nother"},
-         (("say which compose services each runs",),)),
-    Case("aws-region-missing", {"aws-region": ""}, (("no AWS region", "aws-region"),),
-         environment={"AWS_REGION": "", "AWS_DEFAULT_REGION": ""}),
-    Case("force-new-deployment-not-bool", {"force-new-deployment": "sure"},
-         (("input force-new-deployment",),)),
-    Case("wait-not-bool", {"wait-for-service-stability": "nope"},
-         (("input wait-for-service-stability",),)),
+    Case(
+        "ecs-service-unknown",
+        {"ecs-service": "ghost"},
+        (("ECS service ghost was not found in cluster",),),
+    ),
+    Case(
+        "ecs-service-ambiguous",
+        {"ecs-service": "hello\nother"},
+        (("say which compose services each runs",),),
+    ),
+    Case(
+        "aws-region-missing",
+        {"aws-region": ""},
+        (("no AWS region", "aws-region"),),
+        environment={"AWS_REGION": "", "AWS_DEFAULT_REGION": ""},
+    ),
+    Case(
+        "force-new-deployment-not-bool",
+        {"force-new-deployment": "sure"},
+        (("input force-new-deployment",),),
+    ),
+    Case(
+        "wait-not-bool",
+        {"wait-for-service-stability": "nope"},
+        (("input wait-for-service-stability",),),
+    ),
     Case("wait-timeout-not-number", {"wait-timeout": "soon"}, (("input wait-timeout",),)),
-    Case("wait-timeout-negative", {"wait-timeout": "-5"},
-         (("wait timeout -5 must be a positive",),)),
+    Case(
+        "wait-timeout-negative", {"wait-timeout": "-5"}, (("wait timeout -5 must be a positive",),)
+    ),
     Case("rollback-not-bool", {"rollback-on-failure": "0"}, (("input rollback-on-failure",),)),
-    Case("wait-until-unknown", {"wait-until": "baked"},
-         (("wait-until 'baked'", "traffic-shifted"),)),
+    Case(
+        "wait-until-unknown", {"wait-until": "baked"}, (("wait-until 'baked'", "traffic-shifted"),)
+    ),
     Case("poll-interval-not-number", {"poll-interval": "fast"}, (("input poll-interval",),)),
     Case("poll-interval-zero", {"poll-interval": "0"}, (("poll interval 0", "positive"),)),
     Case("dry-run-not-bool", {"dry-run": "no"}, (("input dry-run",),)),
@@ -129,19 +228,39 @@ CASES = [
     Case("strict-not-bool", {"strict": "2"}, (("input strict",),)),
     Case("log-lines-not-number", {"log-lines": "all"}, (("input log-lines",),)),
     Case("log-lines-negative", {"log-lines": "-1"}, (("log lines -1 must be 0 (off) or more",),)),
-    Case("strict-secret-in-environment", {"strict": "true", "secrets": ""},
-         (("API_TOKEN looks like a secret", "strict"),)),
-    Case("run-before-unknown", {"run-before": "migrat"},
-         (("run-before migrat", "no such service"),)),
-    Case("run-before-inactive-profile", {"run-before": "tools"},
-         (("run-before tools", "profile never", "not enabled", "--profile never"),)),
+    Case(
+        "strict-secret-in-environment",
+        {"strict": "true", "secrets": ""},
+        (("API_TOKEN looks like a secret", "strict"),),
+    ),
+    Case(
+        "run-before-unknown", {"run-before": "migrat"}, (("run-before migrat", "no such service"),)
+    ),
+    Case(
+        "run-before-inactive-profile",
+        {"run-before": "tools"},
+        (("run-before tools", "profile never", "not enabled", "--profile never"),),
+    ),
     Case("run-timeout-not-number", {"run-timeout": "soon"}, (("input run-timeout",),)),
-    Case("run-timeout-zero", {"run-timeout": "0"},
-         (("run timeout 0 must be a positive number of minutes",),)),
-    Case("base-bad-field", {"task-definition": "base.json"}, (("sizeInGiB",),),
-         files={"base.json": json.dumps({
-             "family": "hello", "ephemeralStorage": {"sizeInGiB": "big"},
-             "executionRoleArn": "arn:aws:iam::123456789012:role/exec"})}),
+    Case(
+        "run-timeout-zero",
+        {"run-timeout": "0"},
+        (("run timeout 0 must be a positive number of minutes",),),
+    ),
+    Case(
+        "base-bad-field",
+        {"task-definition": "base.json"},
+        (("sizeInGiB",),),
+        files={
+            "base.json": json.dumps(
+                {
+                    "family": "hello",
+                    "ephemeralStorage": {"sizeInGiB": "big"},
+                    "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
+                }
+            )
+        },
+    ),
 ]
 
 
@@ -150,8 +269,9 @@ def workspace(world: World, hello_app: Path, tmp_path: Path, monkeypatch) -> Pat
     root = tmp_path / "workspace"
     shutil.copytree(hello_app, root)
     compose = root / "compose.yaml"
-    compose.write_text(compose.read_text() + "  tools:\n    image: busybox\n"
-                       "    profiles: [never]\n")
+    compose.write_text(
+        compose.read_text() + "  tools:\n    image: busybox\n    profiles: [never]\n"
+    )
     monkeypatch.chdir(root)
     return root
 
@@ -159,8 +279,9 @@ def workspace(world: World, hello_app: Path, tmp_path: Path, monkeypatch) -> Pat
 def state(world: World, aws_client: Any, stack: Any, auth: Any) -> dict[str, Any]:
     """What a deploy could write: repositories, revisions, deployments, registry tags."""
     return {
-        "repositories": sorted(r["repositoryName"] for r in
-                               aws_client("ecr").describe_repositories()["repositories"]),
+        "repositories": sorted(
+            r["repositoryName"] for r in aws_client("ecr").describe_repositories()["repositories"]
+        ),
         "revisions": world.revisions("hello"),
         "deployments": [d["id"] for d in world.running("hello")["deployments"]],
         "registry": registry_contents(stack, auth),
@@ -168,9 +289,17 @@ def state(world: World, aws_client: Any, stack: Any, auth: Any) -> dict[str, Any
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_writes_nothing(case: Case, world: World, workspace: Path, ecr_repo,
-                                  aws_client, stack, registry_auth, monkeypatch,
-                                  capsys) -> None:
+def test_bad_input_writes_nothing(
+    case: Case,
+    world: World,
+    workspace: Path,
+    ecr_repo,
+    aws_client,
+    stack,
+    registry_auth,
+    monkeypatch,
+    capsys,
+) -> None:
     world.service("hello", containers=("web",))
     if case.compose_edit:
         compose = workspace / "compose.yaml"
@@ -179,10 +308,17 @@ def test_bad_input_writes_nothing(case: Case, world: World, workspace: Path, ecr
         (workspace / name).write_text(text)
     for key, value in case.environment.items():
         monkeypatch.setenv(key, value)
-    inputs = {"compose-file": "compose.yaml", "services": "web", "cluster": CLUSTER,
-              "ecs-service": "hello", "ecr-repository": ecr_repo.name,
-              "aws-region": world.region, "secrets": f"API_TOKEN={ARN}",
-              "wait-timeout": "1", **case.inputs}
+    inputs = {
+        "compose-file": "compose.yaml",
+        "services": "web",
+        "cluster": CLUSTER,
+        "ecs-service": "hello",
+        "ecr-repository": ecr_repo.name,
+        "aws-region": world.region,
+        "secrets": f"API_TOKEN={ARN}",
+        "wait-timeout": "1",
+        **case.inputs,
+    }
     for name in action.INPUTS:
         monkeypatch.setenv(f"INPUT_{name.upper()}", inputs.get(name, ""))
     monkeypatch.setenv("GITHUB_SHA", "c" * 40)
@@ -217,4 +353,5 @@ def test_every_action_input_has_a_bad_case() -> None:
     covered |= {"compose-file"}
     assert set(action.INPUTS) - covered - {"additional-tags", "verify-command"} == set(), (
         "additional-tags cannot be bad: it is sanitised into valid tags; verify-command is "
-        "any shell command")
+        "any shell command"
+    )

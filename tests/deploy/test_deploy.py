@@ -28,9 +28,24 @@ IMAGE = "example/app:2"
 
 def _cli(world: World, capsys, *extra: str) -> tuple[int, str, str]:
     capsys.readouterr()
-    code = main(["deploy", "-f", str(world.workdir / "compose.yaml"), "--service", "app",
-                 "--cluster", CLUSTER, "--ecs-service", "web", "--image", f"app={IMAGE}",
-                 "--poll-interval", "0.01", *extra])
+    code = main(
+        [
+            "deploy",
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--service",
+            "app",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image",
+            f"app={IMAGE}",
+            "--poll-interval",
+            "0.01",
+            *extra,
+        ]
+    )
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -80,8 +95,9 @@ def test_unchanged_with_force_rolls_the_same_revision(world: World) -> None:
     world.service("web")
     first, _ = world.deploy(world.settings(images=(f"app={IMAGE}",)))
     current = first.result.services[0].task_definition_arn
-    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",),
-                                                  force_new_deployment=True))
+    deployment, aws = world.deploy(
+        world.settings(images=(f"app={IMAGE}",), force_new_deployment=True)
+    )
     assert aws.calls["ecs:RegisterTaskDefinition"] == 0
     assert aws.calls["ecs:UpdateService"] == 1
     result = deployment.result.services[0]
@@ -90,8 +106,11 @@ def test_unchanged_with_force_rolls_the_same_revision(world: World) -> None:
 
 
 def test_crash_loop_is_reported_and_rolled_back(world: World, capsys) -> None:
-    first = world.service("web", scenario="crash-loop",
-                          tags={"simulator:exit-code": "3", "simulator:reason": "bad config"})
+    first = world.service(
+        "web",
+        scenario="crash-loop",
+        tags={"simulator:exit-code": "3", "simulator:reason": "bad config"},
+    )
     code, _out, err = _cli(world, capsys)
     assert code == 1
     assert "container app exited with code 3 (bad config)" in err
@@ -103,8 +122,9 @@ def test_crash_loop_is_reported_and_rolled_back(world: World, capsys) -> None:
 
 def test_crash_loop_is_detected_within_two_polls(world: World) -> None:
     world.service("web", scenario="crash-loop")
-    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",),
-                                                  rollback_on_failure=False))
+    deployment, aws = world.deploy(
+        world.settings(images=(f"app={IMAGE}",), rollback_on_failure=False)
+    )
     result = deployment.result.services[0]
     assert result.outcome is not None and result.outcome.kind == "failed"
     # one DescribeServices to read the service, then two polls: a failed task each
@@ -149,10 +169,25 @@ def test_two_services_one_failing_both_reported(world: World, capsys) -> None:
     world.service("web", containers=("app",))
     world.service("jobs", containers=("worker",), scenario="crash-loop")
     capsys.readouterr()
-    code = main(["deploy", "-f", str(world.workdir / "compose.yaml"), "--cluster", CLUSTER,
-                 "--ecs-service", "web=app", "--ecs-service", "jobs=worker",
-                 "--image", f"app={IMAGE}", "--image", "worker=example/worker:2",
-                 "--poll-interval", "0.01"])
+    code = main(
+        [
+            "deploy",
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web=app",
+            "--ecs-service",
+            "jobs=worker",
+            "--image",
+            f"app={IMAGE}",
+            "--image",
+            "worker=example/worker:2",
+            "--poll-interval",
+            "0.01",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 1, out + err
     values = outputs_from(out)
@@ -182,8 +217,21 @@ def test_dry_run_writes_nothing(world: World, capsys) -> None:
 def test_diff_verb_prints_the_change(world: World, capsys) -> None:
     world.service("web")
     capsys.readouterr()
-    code = main(["diff", "-f", str(world.workdir / "compose.yaml"), "--service", "app",
-                 "--cluster", CLUSTER, "--ecs-service", "web", "--image", f"app={IMAGE}"])
+    code = main(
+        [
+            "diff",
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--service",
+            "app",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image",
+            f"app={IMAGE}",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert '-      "image": "example/app:0",' in out
@@ -199,11 +247,30 @@ def test_missing_service_is_a_clear_error(world: World, capsys) -> None:
 def test_sigterm_during_the_wait_cancels_and_names_the_deployment(world: World, aws_env) -> None:
     world.service("web", scenario="slow")
     process = subprocess.Popen(
-        [sys.executable, "-m", "compose_ecs_deploy", "deploy", "-f",
-         str(world.workdir / "compose.yaml"), "--service", "app", "--cluster", CLUSTER,
-         "--ecs-service", "web", "--image", f"app={IMAGE}", "--poll-interval", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **aws_env},
-        cwd=Path(world.workdir))
+        [
+            sys.executable,
+            "-m",
+            "compose_ecs_deploy",
+            "deploy",
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--service",
+            "app",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image",
+            f"app={IMAGE}",
+            "--poll-interval",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **aws_env},
+        cwd=Path(world.workdir),
+    )
     assert process.stdout is not None
     deadline = time.monotonic() + 60
     for line in process.stdout:
@@ -219,23 +286,44 @@ def test_sigterm_during_the_wait_cancels_and_names_the_deployment(world: World, 
     assert "cancelled by SIGTERM" in err and "ecs-svc/" in err
 
 
-def test_two_deploys_of_one_service_at_once_both_report_truthfully(world: World,
-                                                                   aws_env) -> None:
+def test_two_deploys_of_one_service_at_once_both_report_truthfully(world: World, aws_env) -> None:
     world.service("web", scenario="slow", tags={"simulator:ticks": "6"})
     runs = []
     for image in ("example/app:blue", "example/app:green"):
-        runs.append(subprocess.Popen(
-            [sys.executable, "-m", "compose_ecs_deploy", "deploy", "-f",
-             str(world.workdir / "compose.yaml"), "--service", "app", "--cluster", CLUSTER,
-             "--ecs-service", "web", "--image", f"app={image}", "--poll-interval", "0.2",
-             "--no-rollback"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, **aws_env}))
+        runs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "compose_ecs_deploy",
+                    "deploy",
+                    "-f",
+                    str(world.workdir / "compose.yaml"),
+                    "--service",
+                    "app",
+                    "--cluster",
+                    CLUSTER,
+                    "--ecs-service",
+                    "web",
+                    "--image",
+                    f"app={image}",
+                    "--poll-interval",
+                    "0.2",
+                    "--no-rollback",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, **aws_env},
+            )
+        )
     results = [run.communicate(timeout=120) for run in runs]
     codes = [run.returncode for run in runs]
     final = world.running("web")["taskDefinition"]
-    registered = {outputs_from(out)["task-definition-arn"]: (code, err)
-                  for (out, err), code in zip(results, codes, strict=True)}
+    registered = {
+        outputs_from(out)["task-definition-arn"]: (code, err)
+        for (out, err), code in zip(results, codes, strict=True)
+    }
     assert final in registered  # the service ends on one of the two revisions
     assert len(registered) == 2 and len(world.revisions("web")) == 3
     winner_code, _ = registered.pop(final)
@@ -287,11 +375,12 @@ def test_success_waits_for_the_old_deployment_to_drain(world: World, capsys, cal
     assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
 
 
-def test_crash_after_running_without_health_check_fails_fast(world: World, capsys,
-                                                             calls) -> None:
-    first = world.service("web", scenario="crash-after-running",
-                          tags={"simulator:exit-code": "3",
-                                "simulator:reason": "KeyError: 'DATABASE_URL'"})
+def test_crash_after_running_without_health_check_fails_fast(world: World, capsys, calls) -> None:
+    first = world.service(
+        "web",
+        scenario="crash-after-running",
+        tags={"simulator:exit-code": "3", "simulator:reason": "KeyError: 'DATABASE_URL'"},
+    )
     code, _out, err = _cli(world, capsys, "--no-rollback")
     assert code == 1
     [line] = [e for e in err.splitlines() if e.startswith("error:")]
@@ -307,8 +396,7 @@ def test_crash_after_running_without_health_check_fails_fast(world: World, capsy
     assert world.running("web")["taskDefinition"] != first
 
 
-def test_crash_loop_rolls_back_to_the_last_completed_revision(world: World, capsys,
-                                                              calls) -> None:
+def test_crash_loop_rolls_back_to_the_last_completed_revision(world: World, capsys, calls) -> None:
     first = world.service("web", scenario="crash-loop")
     code, _out, err = _cli(world, capsys)
     assert code == 1
@@ -317,12 +405,16 @@ def test_crash_loop_rolls_back_to_the_last_completed_revision(world: World, caps
     assert world.running("web")["taskDefinition"] == first
 
 
-@pytest.mark.parametrize(("scenario", "text"), [
-    ("missing-image", "CannotPullContainerError"),
-    ("missing-secret", "ResourceNotFoundException: Secrets Manager can't find"),
-])
-def test_a_deterministic_start_failure_fails_at_the_first_poll(world: World, capsys, calls,
-                                                               scenario, text) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "text"),
+    [
+        ("missing-image", "CannotPullContainerError"),
+        ("missing-secret", "ResourceNotFoundException: Secrets Manager can't find"),
+    ],
+)
+def test_a_deterministic_start_failure_fails_at_the_first_poll(
+    world: World, capsys, calls, scenario, text
+) -> None:
     world.service("web", scenario=scenario)
     code, _out, err = _cli(world, capsys, "--no-rollback")
     assert code == 1
@@ -368,10 +460,13 @@ def test_alarm_rollback_is_not_followed_by_ours(world: World, capsys, calls) -> 
     assert world.running("web")["taskDefinition"] == first
 
 
-def test_a_stalled_breaker_is_reported_and_rolled_back_by_us(world: World, capsys,
-                                                             calls) -> None:
-    first = world.service("web", scenario="circuit-breaker", circuit_breaker=True,
-                          tags={"simulator:created": "in-progress"})
+def test_a_stalled_breaker_is_reported_and_rolled_back_by_us(world: World, capsys, calls) -> None:
+    first = world.service(
+        "web",
+        scenario="circuit-breaker",
+        circuit_breaker=True,
+        tags={"simulator:created": "in-progress"},
+    )
     code, out, err = _cli(world, capsys)
     assert code == 1, out + err
     assert "stalled: ECS deployment circuit breaker: tasks failed to start." in err
@@ -381,21 +476,25 @@ def test_a_stalled_breaker_is_reported_and_rolled_back_by_us(world: World, capsy
 
 
 @pytest.mark.parametrize("controller", ["CODE_DEPLOY", "EXTERNAL"])
-def test_an_unsupported_controller_is_refused_before_any_write(world: World, capsys, calls,
-                                                              controller) -> None:
+def test_an_unsupported_controller_is_refused_before_any_write(
+    world: World, capsys, calls, controller
+) -> None:
     world.service("web", controller=controller)
     code, out, err = _cli(world, capsys)
     assert code == 1
     [line] = err.splitlines()
-    assert line.startswith(f"error: ECS service web uses the {controller} deployment "
-                           "controller (deploymentController.type); compose-ecs-deploy deploys "
-                           "only services with the ECS controller (rolling update)")
+    assert line.startswith(
+        f"error: ECS service web uses the {controller} deployment "
+        "controller (deploymentController.type); compose-ecs-deploy deploys "
+        "only services with the ECS controller (rolling update)"
+    )
     assert calls["ecs:RegisterTaskDefinition"] == calls["ecs:UpdateService"] == 0
     assert len(world.revisions("web")) == 1 and "registered" not in out
 
 
-def test_rerun_after_no_wait_on_a_crash_loop_watches_and_rolls_back(world: World, capsys,
-                                                                    calls) -> None:
+def test_rerun_after_no_wait_on_a_crash_loop_watches_and_rolls_back(
+    world: World, capsys, calls
+) -> None:
     first = world.service("web", scenario="crash-loop")
     assert _cli(world, capsys, "--no-wait")[0] == 0
     registered = world.revisions("web")[-1]
@@ -409,8 +508,7 @@ def test_rerun_after_no_wait_on_a_crash_loop_watches_and_rolls_back(world: World
     assert world.running("web")["taskDefinition"] == first and registered != first
 
 
-def test_rerun_after_a_cancelled_wait_follows_the_deployment(world: World, capsys,
-                                                             calls) -> None:
+def test_rerun_after_a_cancelled_wait_follows_the_deployment(world: World, capsys, calls) -> None:
     world.service("web", scenario="slow", tags={"simulator:ticks": "6"})
 
     class CancelOnFirstPoll(MemoryLog):

@@ -29,17 +29,26 @@ def small_engine(stack: Any) -> Iterator[str]:
         yield host
 
 
-def test_disk_full_during_build_says_so(small_engine: str, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_during_build_says_so(
+    small_engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "big.bin").write_bytes(os.urandom(96 * 1024 * 1024))
     (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY big.bin /big.bin\n")
     monkeypatch.setenv("DOCKER_HOST", small_engine)
-    document = {"name": "diskfull", "services": {"web": {
-        "image": "diskfull:test", "build": {"context": str(tmp_path), "network": "none"}}}}
+    document = {
+        "name": "diskfull",
+        "services": {
+            "web": {
+                "image": "diskfull:test",
+                "build": {"context": str(tmp_path), "network": "none"},
+            }
+        },
+    }
     with pytest.raises(BuildError) as failure:
         # No registry is reached: nothing is pulled or pushed, and there is no cache source.
-        compose_build.build(document, RegistryLogin("localhost", "AWS", "unused", "unused"),
-                            MemoryLog())
+        compose_build.build(
+            document, RegistryLogin("localhost", "AWS", "unused", "unused"), MemoryLog()
+        )
     message = str(failure.value)
     # Bake sends the whole context to BuildKit first, so the disk fills while it arrives;
     # without buildx, Compose's own builder fills it in the COPY step.

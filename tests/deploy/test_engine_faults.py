@@ -57,13 +57,18 @@ def restore_registry(stack) -> Any:
 
 def hello(world: World, hello_app: Path, repository: str) -> Any:
     world.service("hello", containers=("web",))
-    return world.settings(compose_files=(str(hello_app / "compose.yaml"),), services=("web",),
-                          ecs_services=("hello",), ecr_repositories=(repository,),
-                          image_tag=secrets.token_hex(20))
+    return world.settings(
+        compose_files=(str(hello_app / "compose.yaml"),),
+        services=("web",),
+        ecs_services=("hello",),
+        ecr_repositories=(repository,),
+        image_tag=secrets.token_hex(20),
+    )
 
 
-def test_registry_stopped_mid_push_then_back(world: World, hello_app, ecr_repo,
-                                             restore_registry) -> None:
+def test_registry_stopped_mid_push_then_back(
+    world: World, hello_app, ecr_repo, restore_registry
+) -> None:
     log = StopRegistryAt("Preparing", back_after=1.0)
     deployment, _ = world.deploy(hello(world, hello_app, ecr_repo.name), log)
     assert log.fired.is_set()
@@ -73,7 +78,8 @@ def test_registry_stopped_mid_push_then_back(world: World, hello_app, ecr_repo,
 
 
 def test_registry_down_for_good_fails_clearly_and_registers_nothing(
-        world: World, hello_app, ecr_repo, restore_registry) -> None:
+    world: World, hello_app, ecr_repo, restore_registry
+) -> None:
     log = StopRegistryAt("load build definition", back_after=None)
     with pytest.raises(BuildError) as failure:
         world.deploy(hello(world, hello_app, ecr_repo.name), log)
@@ -85,8 +91,9 @@ def test_registry_down_for_good_fails_clearly_and_registers_nothing(
     assert len(world.running("hello")["deployments"]) == 1
 
 
-def test_engine_socket_missing_says_how_to_reach_docker(world: World, hello_app, ecr_repo,
-                                                        tmp_path, monkeypatch) -> None:
+def test_engine_socket_missing_says_how_to_reach_docker(
+    world: World, hello_app, ecr_repo, tmp_path, monkeypatch
+) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-docker.sock")
     with pytest.raises(BuildError) as failure:
         world.deploy(hello(world, hello_app, ecr_repo.name))

@@ -41,7 +41,7 @@ def test_a_crash_loop_shows_the_containers_last_lines_and_a_hint(world: World, l
 
     text = "\n".join(log.lines)
     verdict = next(i for i, line in enumerate(log.lines) if line.startswith("web: failed:"))
-    after = log.lines[verdict + 1:]
+    after = log.lines[verdict + 1 :]
     assert after[0].startswith("web: hint: container app exited with code 3"), text
     assert after[1].startswith("web: last 6 log lines of container app"), text
     assert f"awslogs group {GROUP}, stream ecs/app/" in after[1]
@@ -87,12 +87,14 @@ def test_a_missing_log_group_is_said_in_one_line(world: World, logs) -> None:
 
 
 def test_a_value_the_app_prints_is_masked(world: World, logs) -> None:
-    (world.workdir / "compose.yaml").write_text(textwrap.dedent("""
+    (world.workdir / "compose.yaml").write_text(
+        textwrap.dedent("""
         services:
           app:
             image: example/app:1
             environment: {API_TOKEN: tok-1234-abcd-5678, GREETING: hello}
-    """))
+    """)
+    )
     crash(world, logs, **{"simulator:output": "prints-its-token"})
     log = MemoryLog()
     deployment, _ = world.deploy(world.settings(images=(f"app={IMAGE}",)), log)
@@ -105,7 +107,8 @@ def test_a_value_the_app_prints_is_masked(world: World, logs) -> None:
 
 
 def test_a_firelens_container_says_where_its_logs_went(world: World, logs) -> None:
-    (world.workdir / "compose.yaml").write_text(textwrap.dedent("""
+    (world.workdir / "compose.yaml").write_text(
+        textwrap.dedent("""
         services:
           app:
             image: example/app:1
@@ -113,14 +116,17 @@ def test_a_firelens_container_says_where_its_logs_went(world: World, logs) -> No
               driver: awsfirelens
               options: {Name: cloudwatch, region: us-east-1, log_group_name: /app/firelens,
                         auto_create_group: "true"}
-    """))
+    """)
+    )
     crash(world, logs)
     log = MemoryLog()
     deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",)), log)
     assert aws.calls["logs:GetLogEvents"] == 0
     note = next(line for line in log.lines if "its logs went to" in line)
-    assert "the awsfirelens log driver (options: Name, auto_create_group, log_group_name, " \
-           "region)" in note
+    assert (
+        "the awsfirelens log driver (options: Name, auto_create_group, log_group_name, "
+        "region)" in note
+    )
     assert "/app/firelens" not in note and "cloudwatch" not in note
     assert "its logs went to" in summary_markdown(deployment.result, {})
 

@@ -19,8 +19,9 @@ def writes(world: World) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_a_deploy_survives_thirty_percent_transient_failures(world: World, proxy: FaultProxy,
-                                                             seed: int) -> None:
+def test_a_deploy_survives_thirty_percent_transient_failures(
+    world: World, proxy: FaultProxy, seed: int
+) -> None:
     world.service("web", tags={"simulator:ticks": "2"})
     proxy.reseed(seed)
     proxy.rules["*"] = Rule(kinds=TRANSIENT, rate=0.3, delay=0.2)
@@ -32,8 +33,7 @@ def test_a_deploy_survives_thirty_percent_transient_failures(world: World, proxy
     assert len(world.revisions("web")) == 2
 
 
-def test_a_lost_answer_to_a_write_is_not_written_twice(world: World,
-                                                       proxy: FaultProxy) -> None:
+def test_a_lost_answer_to_a_write_is_not_written_twice(world: World, proxy: FaultProxy) -> None:
     world.service("web", tags={"simulator:ticks": "1"})
     proxy.rules["RegisterTaskDefinition"] = Rule(kinds=("lost",), first=1)
     proxy.rules["UpdateService"] = Rule(kinds=("lost",), first=1)
@@ -48,7 +48,8 @@ def test_a_lost_answer_to_a_write_is_not_written_twice(world: World,
 
 
 def test_aws_down_past_the_retry_budget_fails_clearly_and_a_rerun_completes(
-        world: World, proxy: FaultProxy) -> None:
+    world: World, proxy: FaultProxy
+) -> None:
     world.service("web", tags={"simulator:ticks": "1"})
     proxy.rules["RegisterTaskDefinition"] = Rule(kinds=("503",))
     with pytest.raises(AwsError) as failure:
@@ -86,7 +87,8 @@ def test_throttling_past_the_budget_moves_nothing(world: World, proxy: FaultProx
 
 
 def test_a_rerun_after_a_failed_update_reuses_the_registered_revision(
-        world: World, proxy: FaultProxy) -> None:
+    world: World, proxy: FaultProxy
+) -> None:
     world.service("web", tags={"simulator:ticks": "1"})
     proxy.rules["UpdateService"] = Rule(kinds=("503",))
     with pytest.raises(AwsError, match="UpdateService failed"):

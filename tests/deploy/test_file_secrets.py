@@ -46,21 +46,32 @@ def _by_name(containers: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def test_file_secrets_deploy_and_the_init_command_writes_them(
-        world: World, aws_client: Callable[..., Any], docker_client: Any, stack: Any,
-        run_container: Callable[..., Any], request: pytest.FixtureRequest) -> None:
+    world: World,
+    aws_client: Callable[..., Any],
+    docker_client: Any,
+    stack: Any,
+    run_container: Callable[..., Any],
+    request: pytest.FixtureRequest,
+) -> None:
     (world.workdir / "compose.yaml").write_text(textwrap.dedent(COMPOSE))
     (world.workdir / "db_password.txt").write_text("dev-only")
     (world.workdir / "tls.key").write_text("dev-only-key")
     secrets = aws_client("secretsmanager")
-    password_arn = secrets.create_secret(Name=unique_name(request.node.nodeid, "pw"),
-                                         SecretString=VALUE)["ARN"]
-    key_arn = secrets.create_secret(Name=unique_name(request.node.nodeid, "key"),
-                                    SecretString="-----KEY-----")["ARN"]
+    password_arn = secrets.create_secret(
+        Name=unique_name(request.node.nodeid, "pw"), SecretString=VALUE
+    )["ARN"]
+    key_arn = secrets.create_secret(
+        Name=unique_name(request.node.nodeid, "key"), SecretString="-----KEY-----"
+    )["ARN"]
     world.service("web")
     log = MemoryLog()
-    deployment, _ = world.deploy(world.settings(
-        secrets=(f"db_password={password_arn}", f"tls_key={key_arn}"),
-        secrets_init_image=stack.base_image), log)
+    deployment, _ = world.deploy(
+        world.settings(
+            secrets=(f"db_password={password_arn}", f"tls_key={key_arn}"),
+            secrets_init_image=stack.base_image,
+        ),
+        log,
+    )
     assert deployment.result.succeeded, log.lines
     arn = world.running("web")["taskDefinition"]
     revision = world.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
@@ -75,24 +86,39 @@ def test_file_secrets_deploy_and_the_init_command_writes_them(
     volumes = {}
     for volume in revision["volumes"]:
         volumes[volume["name"]] = docker_client.volumes.create(
-            name=unique_name(request.node.nodeid, volume["name"]))
+            name=unique_name(request.node.nodeid, volume["name"])
+        )
     try:
-        values = {s["name"]: secrets.get_secret_value(SecretId=s["valueFrom"])["SecretString"]
-                  for s in init["secrets"]}
+        values = {
+            s["name"]: secrets.get_secret_value(SecretId=s["valueFrom"])["SecretString"]
+            for s in init["secrets"]
+        }
         writer = run_container(
-            init["image"], entrypoint=init["entryPoint"], command=init["command"],
-            environment=values, network_mode="none",
-            volumes={volumes[m["sourceVolume"]].name: {"bind": m["containerPath"], "mode": "rw"}
-                     for m in init["mountPoints"]})
+            init["image"],
+            entrypoint=init["entryPoint"],
+            command=init["command"],
+            environment=values,
+            network_mode="none",
+            volumes={
+                volumes[m["sourceVolume"]].name: {"bind": m["containerPath"], "mode": "rw"}
+                for m in init["mountPoints"]
+            },
+        )
         assert writer.wait(timeout=60)["StatusCode"] == 0, writer.logs().decode()
-        mounts = {volumes[m["sourceVolume"]].name: {"bind": m["containerPath"], "mode": "ro"}
-                  for m in app["mountPoints"]}
+        mounts = {
+            volumes[m["sourceVolume"]].name: {"bind": m["containerPath"], "mode": "ro"}
+            for m in app["mountPoints"]
+        }
 
         def read(user: str, path: str) -> tuple[int, bytes]:
             reader = run_container(
-                stack.base_image, user=user, network_mode="none", volumes=mounts,
+                stack.base_image,
+                user=user,
+                network_mode="none",
+                volumes=mounts,
                 entrypoint=["sh", "-c"],
-                command=[f"stat -c '%a %u %g' {path} && cat {path}"])
+                command=[f"stat -c '%a %u %g' {path} && cat {path}"],
+            )
             status = reader.wait(timeout=60)["StatusCode"]
             return status, reader.logs(stdout=True, stderr=False)
 

@@ -35,12 +35,17 @@ SETUP_CALLS = 3  # create_user, put_user_policy, create_access_key: unauthentica
 
 def policy(repository: str, without: str | None = None) -> dict[str, Any]:
     text = (ROOT / "docs" / "iam-policy.json").read_text()
-    for placeholder, value in {"<REGION>": REGION, "<ACCOUNT_ID>": ACCOUNT,
-                               "<REPOSITORY>": repository, "<CLUSTER>": CLUSTER,
-                               "<SERVICE>": SERVICE, "<FAMILY>": SERVICE,
-                               "<LOG_GROUP>": f"/ecs/{CRASHY}",
-                               "<TASK_ROLE>": "hello-task",
-                               "<EXECUTION_ROLE>": "hello-execution"}.items():
+    for placeholder, value in {
+        "<REGION>": REGION,
+        "<ACCOUNT_ID>": ACCOUNT,
+        "<REPOSITORY>": repository,
+        "<CLUSTER>": CLUSTER,
+        "<SERVICE>": SERVICE,
+        "<FAMILY>": SERVICE,
+        "<LOG_GROUP>": f"/ecs/{CRASHY}",
+        "<TASK_ROLE>": "hello-task",
+        "<EXECUTION_ROLE>": "hello-execution",
+    }.items():
         text = text.replace(placeholder, value)
     document = json.loads(text)
     document["Statement"] = [s for s in document["Statement"] if s["Sid"] != without]
@@ -50,8 +55,10 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
 def as_moto_checks_it(document: dict[str, Any]) -> dict[str, Any]:
     """moto authorises every ECS and ECR call against the resource `*` and knows none of
     the condition keys, so it can check the actions, not the scoping: give it those."""
-    statements = [{k: v for k, v in s.items() if k != "Condition"} | {"Resource": "*"}
-                  for s in document["Statement"]]
+    statements = [
+        {k: v for k, v in s.items() if k != "Condition"} | {"Resource": "*"}
+        for s in document["Statement"]
+    ]
     return {**document, "Statement": statements}
 
 
@@ -65,11 +72,14 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
         elif statement["Sid"] == "EcsServiceDeployments":  # the service's deployments only
             assert resources == [
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}",
-                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/*"]
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/*",
+            ]
         elif statement["Sid"] == "EcsOneOffTasks":  # the one-off family's revisions, its tasks
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
-            assert resources == [f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-*",
-                                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*"]
+            assert resources == [
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-*",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*",
+            ]
         elif statement["Sid"] == "OptionalFailedTaskLogs":  # the group's streams: GROUP:*
             assert resources.startswith("arn:aws:logs:") and "*" not in resources[:-1]
         else:
@@ -82,23 +92,40 @@ def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """moto with IAM enforced after the admin's three set-up calls, and the ECS world."""
     log = tmp_path_factory.mktemp("iam") / "moto.log"
     with moto_server(log, {"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}) as url:
-        bootstrap = boto3.client("iam", endpoint_url=url, region_name=REGION,
-                                 aws_access_key_id="testing", aws_secret_access_key="testing")
+        bootstrap = boto3.client(
+            "iam",
+            endpoint_url=url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         bootstrap.create_user(UserName="admin")
-        bootstrap.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17",
-             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        bootstrap.put_user_policy(
+            UserName="admin",
+            PolicyName="all",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                }
+            ),
+        )
         key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
-        admin = boto3.session.Session(aws_access_key_id=key["AccessKeyId"],
-                                      aws_secret_access_key=key["SecretAccessKey"],
-                                      region_name=REGION)
+        admin = boto3.session.Session(
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+            region_name=REGION,
+        )
         ecs = admin.client("ecs", endpoint_url=url)
         repository = f"iam-hello-{secrets.token_hex(3)}"
         admin.client("ecr", endpoint_url=url).create_repository(repositoryName=repository)
         ecs.create_cluster(clusterName=CLUSTER)
         arn = ecs.register_task_definition(
-            family=SERVICE, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512",
+            family=SERVICE,
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
             executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
             taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-task",
             containerDefinitions=[{"name": "web", "image": "example/web:0"}],
@@ -106,26 +133,45 @@ def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
         ec2 = admin.client("ec2", endpoint_url=url)
         vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-        group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)[
-            "GroupId"]
-        ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=arn,
-                           desiredCount=1, launchType="FARGATE",
-                           networkConfiguration={"awsvpcConfiguration": {
-                               "subnets": [subnet], "securityGroups": [group]}},
-                           tags=[{"key": "simulator:ticks", "value": "1"}])
+        group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+        ecs.create_service(
+            cluster=CLUSTER,
+            serviceName=SERVICE,
+            taskDefinition=arn,
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
+            },
+            tags=[{"key": "simulator:ticks", "value": "1"}],
+        )
         crashy = ecs.register_task_definition(
-            family=CRASHY, requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-            cpu="256", memory="512",
+            family=CRASHY,
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
             executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
             containerDefinitions=[{"name": "web", "image": "example/web:0"}],
         )["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(cluster=CLUSTER, serviceName=CRASHY, taskDefinition=crashy,
-                           desiredCount=1, launchType="FARGATE",
-                           tags=[{"key": "simulator:scenario", "value": "crash-loop"},
-                                 {"key": "simulator:exit-code", "value": "3"}])
+        ecs.create_service(
+            cluster=CLUSTER,
+            serviceName=CRASHY,
+            taskDefinition=crashy,
+            desiredCount=1,
+            launchType="FARGATE",
+            tags=[
+                {"key": "simulator:scenario", "value": "crash-loop"},
+                {"key": "simulator:exit-code", "value": "3"},
+            ],
+        )
         admin.client("logs", endpoint_url=url).create_log_group(logGroupName=f"/ecs/{CRASHY}")
-        yield {"url": url, "iam": admin.client("iam", endpoint_url=url), "ecs": ecs,
-               "repository": repository}
+        yield {
+            "url": url,
+            "iam": admin.client("iam", endpoint_url=url),
+            "ecs": ecs,
+            "repository": repository,
+        }
 
 
 def user_with(enforced: dict[str, Any], document: dict[str, Any]) -> dict[str, str]:
@@ -134,27 +180,46 @@ def user_with(enforced: dict[str, Any], document: dict[str, Any]) -> dict[str, s
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="deploy", PolicyDocument=json.dumps(document))
     key = iam.create_access_key(UserName=name)["AccessKey"]
-    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    return {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
 
 
-def deploy_as(credentials: dict[str, str], enforced: dict[str, Any], workdir: Path,
-              monkeypatch, tag: str, **extra: Any) -> Any:
+def deploy_as(
+    credentials: dict[str, str],
+    enforced: dict[str, Any],
+    workdir: Path,
+    monkeypatch,
+    tag: str,
+    **extra: Any,
+) -> Any:
     monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
     for key, value in credentials.items():
         monkeypatch.setenv(key, value)
     settings = Settings(
-        compose_files=(str(workdir / "compose.yaml"),), services=("web",), cluster=CLUSTER,
-        ecs_services=(SERVICE,), region=REGION, ecr_repositories=(enforced["repository"],),
-        image_tag=tag, poll_interval=0.01, max_poll_interval=0.05, max_retries=1, **extra)
+        compose_files=(str(workdir / "compose.yaml"),),
+        services=("web",),
+        cluster=CLUSTER,
+        ecs_services=(SERVICE,),
+        region=REGION,
+        ecr_repositories=(enforced["repository"],),
+        image_tag=tag,
+        poll_interval=0.01,
+        max_poll_interval=0.05,
+        max_retries=1,
+        **extra,
+    )
     return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), ConsoleLog())
 
 
 @pytest.fixture
 def workdir(aws_env, hello_app: Path, tmp_path: Path) -> Path:
     compose = (hello_app / "compose.yaml").read_text()
-    (tmp_path / "compose.yaml").write_text(compose.replace(
-        "context: .", f"context: {hello_app}") + MIGRATE.replace("HELLO", str(hello_app)))
+    (tmp_path / "compose.yaml").write_text(
+        compose.replace("context: .", f"context: {hello_app}")
+        + MIGRATE.replace("HELLO", str(hello_app))
+    )
     return tmp_path
 
 
@@ -171,8 +236,7 @@ MIGRATE = """
 """
 
 
-def test_the_documented_policy_is_enough_for_a_full_deploy(enforced, workdir, monkeypatch
-                                                           ) -> None:
+def test_the_documented_policy_is_enough_for_a_full_deploy(enforced, workdir, monkeypatch) -> None:
     credentials = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
     deployment = deploy_as(credentials, enforced, workdir, monkeypatch, "a" * 40)
     assert deployment.result.succeeded
@@ -181,23 +245,30 @@ def test_the_documented_policy_is_enough_for_a_full_deploy(enforced, workdir, mo
     assert service["services"][0]["taskDefinition"].endswith(":2")
 
 
-def test_a_blue_green_deploy_needs_the_service_deployment_statement(enforced, workdir,
-                                                                   monkeypatch) -> None:
+def test_a_blue_green_deploy_needs_the_service_deployment_statement(
+    enforced, workdir, monkeypatch
+) -> None:
     """BLUE_GREEN, LINEAR and CANARY deployments are followed by service deployment."""
     ecs = enforced["ecs"]
-    ecs.update_service(cluster=CLUSTER, service=SERVICE, deploymentConfiguration={
-        "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1})
+    ecs.update_service(
+        cluster=CLUSTER,
+        service=SERVICE,
+        deploymentConfiguration={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1},
+    )
     try:
-        without = user_with(enforced, as_moto_checks_it(
-            policy(enforced["repository"], without="EcsServiceDeployments")))
+        without = user_with(
+            enforced,
+            as_moto_checks_it(policy(enforced["repository"], without="EcsServiceDeployments")),
+        )
         with pytest.raises(DeployError) as failure:
             deploy_as(without, enforced, workdir, monkeypatch, "c" * 40)
         assert "ecs:DescribeServiceDeployments" in str(failure.value)
         full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
         assert deploy_as(full, enforced, workdir, monkeypatch, "d" * 40).result.succeeded
     finally:
-        ecs.update_service(cluster=CLUSTER, service=SERVICE,
-                           deploymentConfiguration={"strategy": "ROLLING"})
+        ecs.update_service(
+            cluster=CLUSTER, service=SERVICE, deploymentConfiguration={"strategy": "ROLLING"}
+        )
 
 
 STATEMENTS = [s["Sid"] for s in policy("r")["Statement"]]
@@ -211,8 +282,9 @@ ENFORCED_BY_MOTO = {
 
 @pytest.mark.parametrize("statement", sorted(ENFORCED_BY_MOTO))
 def test_each_statement_is_needed(enforced, workdir, monkeypatch, statement: str) -> None:
-    credentials = user_with(enforced, as_moto_checks_it(
-        policy(enforced["repository"], without=statement)))
+    credentials = user_with(
+        enforced, as_moto_checks_it(policy(enforced["repository"], without=statement))
+    )
     with pytest.raises(DeployError) as failure:
         deploy_as(credentials, enforced, workdir, monkeypatch, "b" * 40)
     message = str(failure.value)
@@ -222,11 +294,11 @@ def test_each_statement_is_needed(enforced, workdir, monkeypatch, statement: str
 
 def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch) -> None:
     full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
-    deployment = deploy_as(full, enforced, workdir, monkeypatch, "c" * 40,
-                           run_before=("migrate",))
+    deployment = deploy_as(full, enforced, workdir, monkeypatch, "c" * 40, run_before=("migrate",))
     assert deployment.result.succeeded and deployment.result.one_offs[0].exit_code == 0
-    without = user_with(enforced, as_moto_checks_it(
-        policy(enforced["repository"], without="EcsOneOffTasks")))
+    without = user_with(
+        enforced, as_moto_checks_it(policy(enforced["repository"], without="EcsOneOffTasks"))
+    )
     with pytest.raises(DeployError, match="ecs:RunTask was denied"):
         deploy_as(without, enforced, workdir, monkeypatch, "d" * 40, run_before=("migrate",))
 
@@ -240,43 +312,62 @@ OPTIONAL = {"OptionalFailedTaskLogs"}
 
 
 def test_every_statement_is_either_tested_or_explained() -> None:
-    assert set(STATEMENTS) == (set(ENFORCED_BY_MOTO) | NOT_ENFORCED | OPTIONAL
-                               | {"EcsServiceDeployments", "EcsOneOffTasks"})
+    assert set(STATEMENTS) == (
+        set(ENFORCED_BY_MOTO)
+        | NOT_ENFORCED
+        | OPTIONAL
+        | {"EcsServiceDeployments", "EcsOneOffTasks"}
+    )
 
 
-def deploy_crashy(credentials: dict[str, str], enforced: dict[str, Any], workdir: Path,
-                  monkeypatch) -> Any:
+def deploy_crashy(
+    credentials: dict[str, str], enforced: dict[str, Any], workdir: Path, monkeypatch
+) -> Any:
     """A deploy of an existing image onto the crash-looping service (no build, no push)."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
     for key, value in credentials.items():
         monkeypatch.setenv(key, value)
     settings = Settings(
-        compose_files=(str(workdir / "compose.yaml"),), services=("web",), cluster=CLUSTER,
-        ecs_services=(CRASHY,), region=REGION, images=(f"web=example/web:{secrets.token_hex(3)}",),
-        poll_interval=0.01, max_poll_interval=0.05, max_retries=1, wait_timeout_minutes=1.0)
+        compose_files=(str(workdir / "compose.yaml"),),
+        services=("web",),
+        cluster=CLUSTER,
+        ecs_services=(CRASHY,),
+        region=REGION,
+        images=(f"web=example/web:{secrets.token_hex(3)}",),
+        poll_interval=0.01,
+        max_poll_interval=0.05,
+        max_retries=1,
+        wait_timeout_minutes=1.0,
+    )
     log = MemoryLog()
     return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), log), log
 
 
-def test_with_the_optional_statement_a_failure_shows_the_log_lines(enforced, workdir,
-                                                                   monkeypatch) -> None:
+def test_with_the_optional_statement_a_failure_shows_the_log_lines(
+    enforced, workdir, monkeypatch
+) -> None:
     credentials = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
     deployment, log = deploy_crashy(credentials, enforced, workdir, monkeypatch)
     assert not deployment.result.succeeded
     assert "  | KeyError: 'DATABASE_URL'" in log.lines, log.lines
 
 
-def test_without_the_optional_statement_a_failure_says_what_to_add(enforced, workdir,
-                                                                   monkeypatch) -> None:
-    credentials = user_with(enforced, as_moto_checks_it(
-        policy(enforced["repository"], without="OptionalFailedTaskLogs")))
+def test_without_the_optional_statement_a_failure_says_what_to_add(
+    enforced, workdir, monkeypatch
+) -> None:
+    credentials = user_with(
+        enforced,
+        as_moto_checks_it(policy(enforced["repository"], without="OptionalFailedTaskLogs")),
+    )
     deployment, log = deploy_crashy(credentials, enforced, workdir, monkeypatch)
     [error] = failure_lines(deployment.result)
     assert "EssentialContainerExited" in error and "exited with code 3" in error
     [note] = [line for line in log.lines if "could not read its log lines" in line]
-    assert ("logs:GetLogEvents was denied; add logs:GetLogEvents on "
-            f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{CRASHY}:* to the deploy role's "
-            "policy (statement OptionalFailedTaskLogs in docs/iam-policy.json)") in note
+    assert (
+        "logs:GetLogEvents was denied; add logs:GetLogEvents on "
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/{CRASHY}:* to the deploy role's "
+        "policy (statement OptionalFailedTaskLogs in docs/iam-policy.json)"
+    ) in note
     assert "KeyError" not in "\n".join(log.lines)
 
 

@@ -51,7 +51,8 @@ class Recorder:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         for retries in (True, False):
             aws.client("ecs", retries=retries).meta.events.register(
-                "provide-client-params.ecs.*", self._record)
+                "provide-client-params.ecs.*", self._record
+            )
 
     def _record(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         self.calls.append((model.name, dict(params)))
@@ -67,20 +68,37 @@ def shop(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-    network = {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group],
-                                       "assignPublicIp": "DISABLED"}}
+    network = {
+        "awsvpcConfiguration": {
+            "subnets": [subnet],
+            "securityGroups": [group],
+            "assignPublicIp": "DISABLED",
+        }
+    }
     (tmp_path / "compose.yaml").write_text(textwrap.dedent(COMPOSE))
     first = ecs.register_task_definition(
-        family="shop", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
-        cpu="256", memory="512", executionRoleArn=EXECUTION_ROLE,
+        family="shop",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        executionRoleArn=EXECUTION_ROLE,
         taskRoleArn="arn:aws:iam::123456789012:role/shop-task",
-        containerDefinitions=[{"name": "app", "image": "example/app:0"},
-                              {"name": "agent", "image": "example/agent:7",
-                               "essential": False}])["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(cluster=CLUSTER, serviceName="web", taskDefinition=first,
-                       desiredCount=1, launchType="FARGATE", platformVersion="1.4.0",
-                       networkConfiguration=network,
-                       tags=[{"key": "simulator:ticks", "value": "1"}])
+        containerDefinitions=[
+            {"name": "app", "image": "example/app:0"},
+            {"name": "agent", "image": "example/agent:7", "essential": False},
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="web",
+        taskDefinition=first,
+        desiredCount=1,
+        launchType="FARGATE",
+        platformVersion="1.4.0",
+        networkConfiguration=network,
+        tags=[{"key": "simulator:ticks", "value": "1"}],
+    )
 
     class Shop:
         client = ecs
@@ -91,12 +109,20 @@ def shop(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path
 
         def settings(self, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
             values: dict[str, Any] = {
-                "compose_files": (str(tmp_path / "compose.yaml"),), "profiles": ("tools",),
-                "services": ("app",), "cluster": CLUSTER, "ecs_services": ("web",),
+                "compose_files": (str(tmp_path / "compose.yaml"),),
+                "profiles": ("tools",),
+                "services": ("app",),
+                "cluster": CLUSTER,
+                "ecs_services": ("web",),
                 "region": self.region,
-                "images": (f"app={IMAGE}",), "run_before": ("migrate",),
-                "image_tag": "0123abcd", "poll_interval": 0.01, "max_poll_interval": 0.05,
-                "wait_timeout_minutes": 1.0, "environment": {**os.environ, **(env or {})}}
+                "images": (f"app={IMAGE}",),
+                "run_before": ("migrate",),
+                "image_tag": "0123abcd",
+                "poll_interval": 0.01,
+                "max_poll_interval": 0.05,
+                "wait_timeout_minutes": 1.0,
+                "environment": {**os.environ, **(env or {})},
+            }
             values.update(overrides)
             return Settings(**values)
 
@@ -111,8 +137,9 @@ def shop(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path
             return dict(ecs.describe_services(cluster=CLUSTER, services=["web"])["services"][0])
 
         def revisions(self, family: str) -> list[str]:
-            return list(ecs.list_task_definitions(familyPrefix=family, sort="ASC")[
-                "taskDefinitionArns"])
+            return list(
+                ecs.list_task_definitions(familyPrefix=family, sort="ASC")["taskDefinitionArns"]
+            )
 
     return Shop()
 
@@ -160,8 +187,11 @@ def test_migrate_succeeds_then_the_rollout_starts(shop) -> None:
 
     app_register = recorder.calls[registers[1]][1]
     assert [c["name"] for c in app_register["containerDefinitions"]] == ["app", "agent"]
-    states = [line.rsplit(" ", 1)[1] for line in lines if " one-off task " in line
-              and line.split(" ")[-1].isupper()]
+    states = [
+        line.rsplit(" ", 1)[1]
+        for line in lines
+        if " one-off task " in line and line.split(" ")[-1].isupper()
+    ]
     assert states == ["PROVISIONING", "PENDING", "RUNNING", "DEPROVISIONING", "STOPPED"]
     values = outputs(deployment.result, {})
     (one_off,) = deployment.result.one_offs
@@ -182,9 +212,11 @@ def test_migrate_exits_2_and_nothing_is_rolled_out(shop) -> None:
     assert shop.service()["taskDefinition"] == shop.first_arn
     (line,) = failure_lines(deployment.result)
     (one_off,) = deployment.result.one_offs
-    assert line == (f"one-off migrate: failed: task {one_off.task_arn.rsplit('/', 1)[1]}: "
-                    "container migrate exited with code 2; ECS stopped the task "
-                    "(EssentialContainerExited): Essential container in task exited")
+    assert line == (
+        f"one-off migrate: failed: task {one_off.task_arn.rsplit('/', 1)[1]}: "
+        "container migrate exited with code 2; ECS stopped the task "
+        "(EssentialContainerExited): Essential container in task exited"
+    )
     assert one_off.verdict is not None and one_off.verdict.container == "migrate"
     assert one_off.task is not None and one_off.task["lastStatus"] == "STOPPED"
     assert json.loads(outputs(deployment.result, {})["run-exit-codes"]) == {"migrate": 2}
@@ -209,8 +241,7 @@ def test_a_failing_one_off_shows_its_last_log_lines_and_a_hint(shop, aws_client)
 
 
 def test_a_timeout_stops_the_task_and_fails(shop) -> None:
-    settings = shop.settings(env={"MIGRATE_TICKS": "never"},
-                             run_timeout_minutes=0.005)
+    settings = shop.settings(env={"MIGRATE_TICKS": "never"}, run_timeout_minutes=0.005)
     deployment, recorder, _ = shop.deploy(settings)
     (one_off,) = deployment.result.one_offs
     assert one_off.kind == "timed-out"
@@ -227,8 +258,10 @@ def test_a_no_op_deploy_skips_the_one_off(shop) -> None:
     again, recorder, lines = shop.deploy(shop.settings())
     assert again.result.succeeded
     assert "RunTask" not in recorder.names() and "RegisterTaskDefinition" not in recorder.names()
-    assert ("migrate: one-off skipped: the deploy is a no-op (nothing changed, no "
-            "force-new-deployment), so it was not run") in lines
+    assert (
+        "migrate: one-off skipped: the deploy is a no-op (nothing changed, no "
+        "force-new-deployment), so it was not run"
+    ) in lines
     assert outputs(again.result, {})["run-task-arns"] == "{}"
 
 
@@ -240,18 +273,42 @@ def test_an_unchanged_one_off_reuses_its_revision(shop) -> None:
     assert recorder.names().count("RegisterTaskDefinition") == 1  # the app's only
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"run_before": ("migrat",)}, "run-before migrat: the compose project has no such "
-     "service (it has: app, migrate); check the name"),
-    ({"profiles": ()}, "run-before migrate: the compose service is in profile tools, which is "
-     "not enabled; add --profile tools (action input profiles)"),
-])
-def test_a_bad_run_before_is_one_error_and_nothing_is_written(shop, capsys, options,
-                                                              message) -> None:
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"run_before": ("migrat",)},
+            "run-before migrat: the compose project has no such "
+            "service (it has: app, migrate); check the name",
+        ),
+        (
+            {"profiles": ()},
+            "run-before migrate: the compose service is in profile tools, which is "
+            "not enabled; add --profile tools (action input profiles)",
+        ),
+    ],
+)
+def test_a_bad_run_before_is_one_error_and_nothing_is_written(
+    shop, capsys, options, message
+) -> None:
     settings = shop.settings(**options)
-    args = ["deploy", "-f", settings.compose_files[0], "--service", "app", "--cluster", CLUSTER,
-            "--ecs-service", "web", "--image", f"app={IMAGE}", "--image-tag", "abc",
-            "--run-before", settings.run_before[0]]
+    args = [
+        "deploy",
+        "-f",
+        settings.compose_files[0],
+        "--service",
+        "app",
+        "--cluster",
+        CLUSTER,
+        "--ecs-service",
+        "web",
+        "--image",
+        f"app={IMAGE}",
+        "--image-tag",
+        "abc",
+        "--run-before",
+        settings.run_before[0],
+    ]
     for profile in settings.profiles:
         args += ["--profile", profile]
     capsys.readouterr()
@@ -259,24 +316,48 @@ def test_a_bad_run_before_is_one_error_and_nothing_is_written(shop, capsys, opti
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
     assert len(errors) == 1 and errors[0].endswith(message), errors
     assert shop.revisions("shop") == [shop.first_arn] and shop.revisions("shop-migrate") == []
-    assert shop.client.list_tasks(cluster=CLUSTER, startedBy="compose-ecs-deploy/abc")[
-        "taskArns"] == []
+    assert (
+        shop.client.list_tasks(cluster=CLUSTER, startedBy="compose-ecs-deploy/abc")["taskArns"]
+        == []
+    )
 
 
 def test_the_run_verb_runs_a_command_and_exits_with_its_code(shop, capsys) -> None:
-    (shop.workdir / "compose.yaml").write_text(textwrap.dedent(COMPOSE).replace(
-        '"${MIGRATE_EXIT:-0}"', '"3"'))
+    (shop.workdir / "compose.yaml").write_text(
+        textwrap.dedent(COMPOSE).replace('"${MIGRATE_EXIT:-0}"', '"3"')
+    )
     capsys.readouterr()
-    code = main(["run", "-f", str(shop.workdir / "compose.yaml"), "--profile", "tools",
-                 "--cluster", CLUSTER, "--ecs-service", "web", "--image-tag", "feedbeef",
-                 "--poll-interval", "0.01", "migrate", "--", "npm", "run", "backfill"])
+    code = main(
+        [
+            "run",
+            "-f",
+            str(shop.workdir / "compose.yaml"),
+            "--profile",
+            "tools",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image-tag",
+            "feedbeef",
+            "--poll-interval",
+            "0.01",
+            "migrate",
+            "--",
+            "npm",
+            "run",
+            "backfill",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 3, out
-    arn = next(line.split("=", 1)[1] for line in out.out.splitlines()
-               if line.startswith("run-task-arn="))
+    arn = next(
+        line.split("=", 1)[1] for line in out.out.splitlines() if line.startswith("run-task-arn=")
+    )
     (task,) = shop.client.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"]
     assert task["overrides"]["containerOverrides"] == [
-        {"name": "migrate", "command": ["npm", "run", "backfill"]}]
+        {"name": "migrate", "command": ["npm", "run", "backfill"]}
+    ]
     assert task["startedBy"] == "compose-ecs-deploy/feedbeef"
     assert "exit-code=3" in out.out
     assert "container migrate exited with code 3" in out.err
@@ -288,10 +369,30 @@ def test_sigterm_stops_the_one_off_task(shop, aws_env) -> None:
     compose = shop.workdir / "compose.yaml"
     compose.write_text(textwrap.dedent(COMPOSE).replace('"${MIGRATE_TICKS:-4}"', '"never"'))
     process = subprocess.Popen(
-        [sys.executable, "-m", "compose_ecs_deploy", "run", "-f", str(compose), "--profile",
-         "tools", "--cluster", CLUSTER, "--ecs-service", "web", "--image-tag", "c0ffee",
-         "--poll-interval", "0.05", "migrate"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=aws_env)
+        [
+            sys.executable,
+            "-m",
+            "compose_ecs_deploy",
+            "run",
+            "-f",
+            str(compose),
+            "--profile",
+            "tools",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image-tag",
+            "c0ffee",
+            "--poll-interval",
+            "0.05",
+            "migrate",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=aws_env,
+    )
     assert process.stdout is not None
     for line in process.stdout:
         if line.rstrip().endswith(" RUNNING"):
@@ -300,14 +401,16 @@ def test_sigterm_stops_the_one_off_task(shop, aws_env) -> None:
     out, err = process.communicate(timeout=30)
     assert process.returncode == 1, out + err
     assert "cancelled by SIGTERM" in err
-    arns = shop.client.list_tasks(cluster=CLUSTER, startedBy="compose-ecs-deploy/c0ffee",
-                                  desiredStatus="STOPPED")["taskArns"]
+    arns = shop.client.list_tasks(
+        cluster=CLUSTER, startedBy="compose-ecs-deploy/c0ffee", desiredStatus="STOPPED"
+    )["taskArns"]
     (task,) = shop.client.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]
     assert task["stopCode"] == "UserInitiated"
 
 
 def test_a_one_off_with_the_app_build_runs_the_app_image(shop) -> None:
-    (shop.workdir / "compose.yaml").write_text(textwrap.dedent("""
+    (shop.workdir / "compose.yaml").write_text(
+        textwrap.dedent("""
         name: shop
         services:
           app:
@@ -317,11 +420,11 @@ def test_a_one_off_with_the_app_build_runs_the_app_image(shop) -> None:
             command: ["npm", "run", "db:migrate"]
             environment: {SIMULATOR_TICKS: "1"}
             profiles: ["tools"]
-        """))
+        """)
+    )
     deployment, recorder, _ = shop.deploy(shop.settings(images=("app=example/app:9",)))
     assert deployment.result.succeeded
-    registered = [params for name, params in recorder.calls
-                  if name == "RegisterTaskDefinition"]
+    registered = [params for name, params in recorder.calls if name == "RegisterTaskDefinition"]
     assert [r["family"] for r in registered] == ["shop-migrate", "shop"]
     assert registered[0]["containerDefinitions"][0]["image"] == "example/app:9"
 
@@ -330,8 +433,10 @@ def test_a_dry_run_says_what_it_would_run_and_runs_nothing(shop) -> None:
     deployment, recorder, lines = shop.deploy(shop.settings(dry_run=True))
     assert deployment.result.succeeded
     assert not {"RunTask", "RegisterTaskDefinition", "UpdateService"} & set(recorder.names())
-    assert ("migrate: one-off dry-run: would run as a one-off task of shop-migrate "
-            "(registering a new revision)") in lines
+    assert (
+        "migrate: one-off dry-run: would run as a one-off task of shop-migrate "
+        "(registering a new revision)"
+    ) in lines
 
 
 def test_force_new_deployment_runs_the_one_off_on_an_unchanged_deploy(shop) -> None:

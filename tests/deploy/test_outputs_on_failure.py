@@ -26,13 +26,20 @@ def _github_outputs(path: Path) -> dict[str, str]:
 
 
 def test_a_failed_register_after_the_push_keeps_the_image_outputs(
-        world: World, proxy: FaultProxy, ecr_repo, hello_app: Path, tmp_path: Path,
-        monkeypatch, capsys) -> None:
+    world: World, proxy: FaultProxy, ecr_repo, hello_app: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
     world.service("hello", containers=("web",))
     proxy.rules["RegisterTaskDefinition"] = Rule(kinds=("500",), delay=0.0)
-    inputs = {"compose-file": str(hello_app / "compose.yaml"), "services": "web",
-              "cluster": CLUSTER, "ecs-service": "hello", "ecr-repository": ecr_repo.name,
-              "aws-region": world.region, "image-tag": SHA, "max-retries": "0"}
+    inputs = {
+        "compose-file": str(hello_app / "compose.yaml"),
+        "services": "web",
+        "cluster": CLUSTER,
+        "ecs-service": "hello",
+        "ecr-repository": ecr_repo.name,
+        "aws-region": world.region,
+        "image-tag": SHA,
+        "max-retries": "0",
+    }
     for name in action.INPUTS:
         monkeypatch.setenv(f"INPUT_{name.upper()}", inputs.get(name, ""))
     output = tmp_path / "github_output"

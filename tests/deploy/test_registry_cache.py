@@ -60,8 +60,15 @@ def multi_stage_app(hello_app: Path, tmp_path: Path) -> Path:
 
 
 def test_every_stage_is_cached_in_ecr_and_reused_on_an_empty_engine(
-        world: World, stack, containerd_engine, ecr_repo, registry_auth, hello_app,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    world: World,
+    stack,
+    containerd_engine,
+    ecr_repo,
+    registry_auth,
+    hello_app,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("BASE_IMAGE", stack.base_image)
     app = multi_stage_app(hello_app, tmp_path)
     world.service("hello", containers=("web",))
@@ -72,10 +79,17 @@ def test_every_stage_is_cached_in_ecr_and_reused_on_an_empty_engine(
             containerd_engine.images.remove(image.id, force=True)
         containerd_engine.api.prune_builds(all=True)
         log = MemoryLog()
-        deployment, _ = world.deploy(world.settings(
-            compose_files=(str(app / "compose.yaml"),), services=("web",),
-            ecs_services=("hello",), ecr_repositories=(ecr_repo.name,), registry_cache=True,
-            image_tag=secrets.token_hex(20)), log)
+        deployment, _ = world.deploy(
+            world.settings(
+                compose_files=(str(app / "compose.yaml"),),
+                services=("web",),
+                ecs_services=("hello",),
+                ecr_repositories=(ecr_repo.name,),
+                registry_cache=True,
+                image_tag=secrets.token_hex(20),
+            ),
+            log,
+        )
         assert deployment.result.succeeded
         step = next(line.split()[0] for line in log.lines if "[deps 2/2] RUN" in line)
         hits.append(f"{step} CACHED" in log.lines)
@@ -89,16 +103,23 @@ def test_every_stage_is_cached_in_ecr_and_reused_on_an_empty_engine(
 
 
 def test_on_the_classic_image_store_it_is_an_error_before_anything_is_built(
-        world: World, stack, ecr_repo, hello_app, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    world: World, stack, ecr_repo, hello_app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BASE_IMAGE", stack.base_image)
     app = multi_stage_app(hello_app, tmp_path)
     world.service("hello", containers=("web",))
     log = MemoryLog()
     with pytest.raises(BuildError, match=r"registry-cache: .*containerd image store"):
-        world.deploy(world.settings(
-            compose_files=(str(app / "compose.yaml"),), services=("web",),
-            ecs_services=("hello",), ecr_repositories=(ecr_repo.name,), registry_cache=True,
-            image_tag=secrets.token_hex(20)), log)
+        world.deploy(
+            world.settings(
+                compose_files=(str(app / "compose.yaml"),),
+                services=("web",),
+                ecs_services=("hello",),
+                ecr_repositories=(ecr_repo.name,),
+                registry_cache=True,
+                image_tag=secrets.token_hex(20),
+            ),
+            log,
+        )
     assert not [line for line in log.lines if line.startswith("#")]  # nothing was built
     assert len(world.revisions("hello")) == 1

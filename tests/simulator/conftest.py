@@ -46,5 +46,3 @@ def ecs(endpoint: str) -> Any:
     )
     client.create_cluster(clusterName=CLUSTER)
     return client
-
-

@@ -22,8 +22,13 @@ from botocore.model import Shape
 from tests.support.moto_process import moto_server
 
 CLUSTER = "sim"
-NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"],
-                                   "assignPublicIp": "DISABLED"}}
+NETWORK = {
+    "awsvpcConfiguration": {
+        "subnets": ["subnet-1"],
+        "securityGroups": ["sg-1"],
+        "assignPublicIp": "DISABLED",
+    }
+}
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _MODEL = botocore.session.get_session().get_service_model("ecs")
 
@@ -34,10 +39,12 @@ def _shape_problems(value: Any, shape: Shape, path: str) -> list[str]:
     if kind == "structure":
         if not isinstance(value, dict):
             return [f"{path}: {type(value).__name__}, not an object"]
-        problems = [f"{path}.{key}: not in {shape.name}" for key in value
-                    if key not in shape.members]
-        problems += [f"{path}.{key}: required, missing" for key in shape.required_members
-                     if key not in value]
+        problems = [
+            f"{path}.{key}: not in {shape.name}" for key in value if key not in shape.members
+        ]
+        problems += [
+            f"{path}.{key}: required, missing" for key in shape.required_members if key not in value
+        ]
         for key, item in value.items():
             if key in shape.members and item is not None:
                 problems += _shape_problems(item, shape.members[key], f"{path}.{key}")
@@ -45,12 +52,22 @@ def _shape_problems(value: Any, shape: Shape, path: str) -> list[str]:
     if kind == "list":
         if not isinstance(value, list):
             return [f"{path}: not a list"]
-        return [p for i, item in enumerate(value)
-                for p in _shape_problems(item, shape.member, f"{path}[{i}]")]  # type: ignore[attr-defined]
-    expected = {"string": str, "integer": int, "long": int, "boolean": bool,
-                "timestamp": (int, float), "map": dict}.get(kind)
-    if expected and (not isinstance(value, expected) or (kind != "boolean"
-                                                         and isinstance(value, bool))):
+        return [
+            p
+            for i, item in enumerate(value)
+            for p in _shape_problems(item, shape.member, f"{path}[{i}]")
+        ]  # type: ignore[attr-defined]
+    expected = {
+        "string": str,
+        "integer": int,
+        "long": int,
+        "boolean": bool,
+        "timestamp": (int, float),
+        "map": dict,
+    }.get(kind)
+    if expected and (
+        not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool))
+    ):
         return [f"{path}: {value!r} is not a {kind}"]
     if kind == "string" and shape.enum and value not in shape.enum:
         return [f"{path}: {value!r} not in {shape.name} {shape.enum}"]
@@ -69,17 +86,24 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def ecs(endpoint: str) -> Any:
     """An ECS client on an emptied moto, with a cluster; every answer checked by its shape."""
-    with _OPENER.open(urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"",
-                                             method="POST"), timeout=10):
+    with _OPENER.open(
+        urllib.request.Request(f"{endpoint}/moto-api/reset", data=b"", method="POST"), timeout=10
+    ):
         pass
-    client = boto3.client("ecs", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing",
-                          config=Config(proxies={}, retries={"max_attempts": 1}))
+    client = boto3.client(
+        "ecs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(proxies={}, retries={"max_attempts": 1}),
+    )
 
     def check(http_response: Any, model: Any, **_: Any) -> None:
         if http_response.status_code == 200 and model.output_shape is not None:
-            problems = _shape_problems(json.loads(http_response.content or b"{}"),
-                                       model.output_shape, model.name)
+            problems = _shape_problems(
+                json.loads(http_response.content or b"{}"), model.output_shape, model.name
+            )
             assert not problems, problems
 
     client.meta.events.register("after-call.ecs.*", check)
@@ -87,25 +111,36 @@ def ecs(endpoint: str) -> Any:
     return client
 
 
-def _task_definition(ecs: Any, *, env: dict[str, str] | None = None,
-                     network_mode: str = "awsvpc") -> str:
+def _task_definition(
+    ecs: Any, *, env: dict[str, str] | None = None, network_mode: str = "awsvpc"
+) -> str:
     """A migrate container (essential) and a non-essential sidecar that exits 0."""
-    return str(ecs.register_task_definition(
-        family="app-migrate", networkMode=network_mode,
-        requiresCompatibilities=["FARGATE"] if network_mode == "awsvpc" else ["EC2"],
-        cpu="256", memory="512",
-        containerDefinitions=[
-            {"name": "migrate", "image": "app:1", "essential": True,
-             "environment": [{"name": k, "value": v} for k, v in (env or {}).items()]},
-            {"name": "sidecar", "image": "agent:1", "essential": False},
-        ])["taskDefinition"]["taskDefinitionArn"])
+    return str(
+        ecs.register_task_definition(
+            family="app-migrate",
+            networkMode=network_mode,
+            requiresCompatibilities=["FARGATE"] if network_mode == "awsvpc" else ["EC2"],
+            cpu="256",
+            memory="512",
+            containerDefinitions=[
+                {
+                    "name": "migrate",
+                    "image": "app:1",
+                    "essential": True,
+                    "environment": [{"name": k, "value": v} for k, v in (env or {}).items()],
+                },
+                {"name": "sidecar", "image": "agent:1", "essential": False},
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
+    )
 
 
 def _run(ecs: Any, task_definition: str, **extra: Any) -> dict[str, Any]:
     extra.setdefault("networkConfiguration", NETWORK)
     extra.setdefault("launchType", "FARGATE")
-    answer = ecs.run_task(cluster=CLUSTER, taskDefinition=task_definition,
-                          startedBy="compose-ecs-deploy/abc", **extra)
+    answer = ecs.run_task(
+        cluster=CLUSTER, taskDefinition=task_definition, startedBy="compose-ecs-deploy/abc", **extra
+    )
     assert answer["failures"] == []
     (task,) = answer["tasks"]
     return dict(task)
@@ -127,7 +162,12 @@ def test_a_run_task_goes_through_the_lifecycle_one_state_per_describe(ecs) -> No
     assert task["group"] == "family:app-migrate"
     states = [_describe(ecs, task["taskArn"]) for _ in range(5)]
     assert [t["lastStatus"] for t in states] == [
-        "PENDING", "RUNNING", "DEPROVISIONING", "STOPPED", "STOPPED"]
+        "PENDING",
+        "RUNNING",
+        "DEPROVISIONING",
+        "STOPPED",
+        "STOPPED",
+    ]
     assert "startedAt" not in states[0] and "startedAt" in states[1]
     assert states[2]["desiredStatus"] == "STOPPED"
     stopped = states[3]
@@ -139,8 +179,14 @@ def test_a_run_task_goes_through_the_lifecycle_one_state_per_describe(ecs) -> No
 
 
 def test_exit_code_and_reason_come_from_the_container_environment(ecs) -> None:
-    arn = _task_definition(ecs, env={"SIMULATOR_EXIT_CODE": "2", "SIMULATOR_TICKS": "1",
-                                     "SIMULATOR_REASON": "migration failed"})
+    arn = _task_definition(
+        ecs,
+        env={
+            "SIMULATOR_EXIT_CODE": "2",
+            "SIMULATOR_TICKS": "1",
+            "SIMULATOR_REASON": "migration failed",
+        },
+    )
     task = _describe(ecs, _run(ecs, arn)["taskArn"])
     assert task["lastStatus"] == "STOPPED"  # ticks=1: stopped at the first describe
     migrate = next(c for c in task["containers"] if c["name"] == "migrate")
@@ -150,17 +196,22 @@ def test_exit_code_and_reason_come_from_the_container_environment(ecs) -> None:
 
 def test_overrides_lay_over_the_environment_and_carry_the_command(ecs) -> None:
     arn = _task_definition(ecs, env={"SIMULATOR_EXIT_CODE": "2", "SIMULATOR_TICKS": "1"})
-    overrides = {"containerOverrides": [{
-        "name": "migrate", "command": ["npm", "run", "backfill"],
-        "environment": [{"name": "SIMULATOR_EXIT_CODE", "value": "5"}]}]}
+    overrides = {
+        "containerOverrides": [
+            {
+                "name": "migrate",
+                "command": ["npm", "run", "backfill"],
+                "environment": [{"name": "SIMULATOR_EXIT_CODE", "value": "5"}],
+            }
+        ]
+    }
     task = _describe(ecs, _run(ecs, arn, overrides=overrides)["taskArn"])
     assert _exit_codes(task)["migrate"] == 5
     assert task["overrides"]["containerOverrides"][0]["command"] == ["npm", "run", "backfill"]
 
 
 def test_tags_choose_the_exit_code_when_the_environment_does_not(ecs) -> None:
-    tags = [{"key": "simulator:exit-code", "value": "3"}, {"key": "simulator:ticks",
-                                                           "value": "2"}]
+    tags = [{"key": "simulator:exit-code", "value": "3"}, {"key": "simulator:ticks", "value": "2"}]
     task = _run(ecs, _task_definition(ecs), tags=tags)
     assert _describe(ecs, task["taskArn"])["lastStatus"] == "DEPROVISIONING"
     stopped = _describe(ecs, task["taskArn"])

@@ -33,8 +33,9 @@ def test_crash_after_running_keeps_failed_tasks_at_zero(ecs) -> None:
     first, second, third = _poll(ecs), _poll(ecs), _poll(ecs)
     assert (_primary(first)["pendingCount"], _primary(second)["runningCount"]) == (2, 2)
     assert [_primary(s)["failedTasks"] for s in (first, second, third)] == [0, 0, 0]
-    stopped = ecs.list_tasks(cluster=CLUSTER, startedBy=deployment_id,
-                             desiredStatus="STOPPED")["taskArns"]
+    stopped = ecs.list_tasks(cluster=CLUSTER, startedBy=deployment_id, desiredStatus="STOPPED")[
+        "taskArns"
+    ]
     tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=stopped)["tasks"]
     assert len(tasks) == 2
     for task in tasks:
@@ -51,8 +52,9 @@ def test_crash_after_running_never_trips_the_breaker(ecs) -> None:
         ["taskDefinitionArn"], desiredCount=2,
         deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
         tags=[{"key": "simulator:scenario", "value": "crash-after-running"}])  # fmt: skip
-    new = ecs.register_task_definition(family="web", containerDefinitions=[
-        {"name": "app", "image": "app:3", "memory": 64}])["taskDefinition"]["taskDefinitionArn"]
+    new = ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "app", "image": "app:3", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
     ecs.update_service(cluster=CLUSTER, service="breaker", taskDefinition=new)
     for _ in range(12):
         service = _poll(ecs, "breaker")
@@ -81,16 +83,20 @@ def test_capacity_keeps_tasks_provisioning(ecs) -> None:
         p = _primary(_poll(ecs))
         assert (p["runningCount"], p["pendingCount"], p["failedTasks"]) == (0, 0, 0)
     arns = ecs.list_tasks(cluster=CLUSTER, startedBy=deployment_id)["taskArns"]
-    assert {t["lastStatus"] for t in ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]} \
-        == {"PROVISIONING"}
+    assert {t["lastStatus"] for t in ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]} == {
+        "PROVISIONING"
+    }
     assert _primary(_poll(ecs))["runningCount"] == 2
     assert _primary(_poll(ecs))["rolloutState"] == "COMPLETED"
 
 
-@pytest.mark.parametrize(("scenario", "text"), [
-    ("missing-image", "CannotPullContainerError"),
-    ("missing-secret", "ResourceNotFoundException"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "text"),
+    [
+        ("missing-image", "CannotPullContainerError"),
+        ("missing-secret", "ResourceNotFoundException"),
+    ],
+)
 def test_tasks_that_cannot_start_count_as_failed(ecs, scenario, text) -> None:
     _, new, _ = _create(ecs, scenario=scenario)
     _deploy(ecs, new)
@@ -113,14 +119,21 @@ def test_a_breaker_without_a_completed_deployment_stalls(ecs) -> None:
 
 
 def test_alarm_fails_and_rolls_back(ecs) -> None:
-    old = ecs.register_task_definition(family="web", containerDefinitions=[
-        {"name": "app", "image": "app:1", "memory": 64}])["taskDefinition"]["taskDefinitionArn"]
-    new = ecs.register_task_definition(family="web", containerDefinitions=[
-        {"name": "app", "image": "app:2", "memory": 64}])["taskDefinition"]["taskDefinitionArn"]
+    old = ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "app", "image": "app:1", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
+    new = ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "app", "image": "app:2", "memory": 64}]
+    )["taskDefinition"]["taskDefinitionArn"]
     alarms = {"alarmNames": ["web-5xx"], "enable": True, "rollback": True}
-    ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=old, desiredCount=2,
-                       deploymentConfiguration={"alarms": alarms},
-                       tags=[{"key": "simulator:scenario", "value": "alarm"}])
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        taskDefinition=old,
+        desiredCount=2,
+        deploymentConfiguration={"alarms": alarms},
+        tags=[{"key": "simulator:scenario", "value": "alarm"}],
+    )
     failed_id = _primary(_deploy(ecs, new))["id"]
     _poll(ecs), _poll(ecs)
     fired = _poll(ecs)
@@ -141,11 +154,19 @@ def test_other_controllers_refuse_a_task_definition_change(ecs, controller) -> N
 
 
 def _create_with_controller(ecs: Any, controller: str) -> tuple[str, str]:
-    arns = [ecs.register_task_definition(family="web", containerDefinitions=[
-        {"name": "app", "image": f"app:{n}", "memory": 64}])["taskDefinition"]["taskDefinitionArn"]
-        for n in (1, 2)]
-    ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=arns[0],
-                       desiredCount=1, deploymentController={"type": controller})
+    arns = [
+        ecs.register_task_definition(
+            family="web", containerDefinitions=[{"name": "app", "image": f"app:{n}", "memory": 64}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        for n in (1, 2)
+    ]
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        taskDefinition=arns[0],
+        desiredCount=1,
+        deploymentController={"type": controller},
+    )
     return arns[0], arns[1]
 
 
@@ -156,8 +177,13 @@ def test_list_tasks_pages(ecs) -> None:
         _poll(ecs)
     pages, token = [], None
     while True:
-        page = ecs.list_tasks(cluster=CLUSTER, startedBy=deployment_id, desiredStatus="STOPPED",
-                              maxResults=2, **({"nextToken": token} if token else {}))
+        page = ecs.list_tasks(
+            cluster=CLUSTER,
+            startedBy=deployment_id,
+            desiredStatus="STOPPED",
+            maxResults=2,
+            **({"nextToken": token} if token else {}),
+        )
         pages.append(page["taskArns"])
         token = page.get("nextToken")
         if not token:
@@ -177,11 +203,18 @@ def _problems(value: Any, shape: Shape, path: str = "") -> list[str]:
 
 def _enum_problems(value: Any, shape: Shape, path: str) -> list[str]:
     if shape.type_name == "structure" and isinstance(value, dict):
-        return [p for key, item in value.items() if key in shape.members
-                for p in _enum_problems(item, shape.members[key], f"{path}.{key}")]
+        return [
+            p
+            for key, item in value.items()
+            if key in shape.members
+            for p in _enum_problems(item, shape.members[key], f"{path}.{key}")
+        ]
     if shape.type_name == "list" and isinstance(value, list):
-        return [p for i, item in enumerate(value)
-                for p in _enum_problems(item, shape.member, f"{path}[{i}]")]
+        return [
+            p
+            for i, item in enumerate(value)
+            for p in _enum_problems(item, shape.member, f"{path}[{i}]")
+        ]
     if shape.type_name == "string" and shape.enum and value not in shape.enum:
         return [f"{path}: {value!r} is not one of {shape.enum}"]
     return []
@@ -201,14 +234,16 @@ def test_every_payload_matches_botocores_output_shape(ecs, scenario) -> None:
     for _ in range(6):
         _poll(ecs)
         for status in ("STOPPED", "RUNNING"):
-            arns = ecs.list_tasks(cluster=CLUSTER, startedBy=deployment_id,
-                                  desiredStatus=status, maxResults=3)["taskArns"]
+            arns = ecs.list_tasks(
+                cluster=CLUSTER, startedBy=deployment_id, desiredStatus=status, maxResults=3
+            )["taskArns"]
             if arns:
                 ecs.describe_tasks(cluster=CLUSTER, tasks=arns)
     _deploy(ecs, old)
     _poll(ecs)
     operations = {model.name for model, _ in bodies}
     assert {"CreateService", "UpdateService", "DescribeServices", "ListTasks"} <= operations
-    problems = [f"{model.name}: {p}" for model, body in bodies
-                for p in _problems(body, model.output_shape)]
+    problems = [
+        f"{model.name}: {p}" for model, body in bodies for p in _problems(body, model.output_shape)
+    ]
     assert problems == []

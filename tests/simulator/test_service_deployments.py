@@ -20,18 +20,28 @@ from tests.support.moto_process import moto_server
 CLUSTER = "sim"
 SERVICE = "web"
 MODEL = botocore.session.get_session().get_service_model("ecs")
-PAUSE = {"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
-         "timeoutConfiguration": {"timeoutInMinutes": 2, "action": "CONTINUE"}}
+PAUSE = {
+    "targetType": "PAUSE",
+    "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+    "timeoutConfiguration": {"timeoutInMinutes": 2, "action": "CONTINUE"},
+}
 
 
 def _enum_errors(shape: Any, value: Any, path: str) -> list[str]:
     """ParamValidator does not check enums; walk the shape for them."""
     if shape.type_name == "structure" and isinstance(value, dict):
-        return [e for key, member in shape.members.items() if key in value
-                for e in _enum_errors(member, value[key], f"{path}.{key}")]
+        return [
+            e
+            for key, member in shape.members.items()
+            if key in value
+            for e in _enum_errors(member, value[key], f"{path}.{key}")
+        ]
     if shape.type_name == "list" and isinstance(value, list):
-        return [e for i, item in enumerate(value)
-                for e in _enum_errors(shape.member, item, f"{path}[{i}]")]
+        return [
+            e
+            for i, item in enumerate(value)
+            for e in _enum_errors(shape.member, item, f"{path}[{i}]")
+        ]
     if getattr(shape, "enum", None) and value not in shape.enum:
         return [f"{path}: {value!r} not in {shape.enum}"]
     return []
@@ -56,32 +66,49 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def ecs(endpoint: str) -> Any:
     _post(f"{endpoint}/moto-api/reset")
-    client = boto3.client("ecs", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing",
-                          config=Config(proxies={}, retries={"max_attempts": 1}))
+    client = boto3.client(
+        "ecs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(proxies={}, retries={"max_attempts": 1}),
+    )
     client.create_cluster(clusterName=CLUSTER)
     return client
 
 
 def deploy(ecs: Any, tags: dict[str, str] | None = None, **config: Any) -> tuple[str, str, str]:
     """A steady service on revision 1 with `config`, updated to revision 2: (old, new, ARN)."""
-    old, new = (ecs.register_task_definition(family=SERVICE, containerDefinitions=[
-        {"name": "app", "image": f"app:{n}", "memory": 256}])["taskDefinition"][
-        "taskDefinitionArn"] for n in (1, 2))
-    ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=old, desiredCount=2,
-                       deploymentConfiguration=config,
-                       tags=[{"key": k, "value": v} for k, v in (tags or {}).items()])
-    service = valid("UpdateService", ecs.update_service(
-        cluster=CLUSTER, service=SERVICE, taskDefinition=new))["service"]
+    old, new = (
+        ecs.register_task_definition(
+            family=SERVICE,
+            containerDefinitions=[{"name": "app", "image": f"app:{n}", "memory": 256}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        for n in (1, 2)
+    )
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        taskDefinition=old,
+        desiredCount=2,
+        deploymentConfiguration=config,
+        tags=[{"key": k, "value": v} for k, v in (tags or {}).items()],
+    )
+    service = valid(
+        "UpdateService", ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=new)
+    )["service"]
     return old, new, service.get("currentServiceDeployment", "")
 
 
 def poll(ecs: Any, arn: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """One tick (DescribeServices), then the service deployment: both validated."""
-    service = valid("DescribeServices", ecs.describe_services(
-        cluster=CLUSTER, services=[SERVICE]))["services"][0]
-    (found,) = valid("DescribeServiceDeployments", ecs.describe_service_deployments(
-        serviceDeploymentArns=[arn]))["serviceDeployments"]
+    service = valid("DescribeServices", ecs.describe_services(cluster=CLUSTER, services=[SERVICE]))[
+        "services"
+    ][0]
+    (found,) = valid(
+        "DescribeServiceDeployments", ecs.describe_service_deployments(serviceDeploymentArns=[arn])
+    )["serviceDeployments"]
     return service, found
 
 
@@ -97,16 +124,25 @@ def run(ecs: Any, arn: str, limit: int = 60) -> list[dict[str, Any]]:
 
 def test_blue_green_goes_through_the_stages_in_order_and_completes(ecs) -> None:
     _, new, arn = deploy(ecs, strategy="BLUE_GREEN", bakeTimeInMinutes=2)
-    assert arn.startswith(f"arn:aws:ecs:us-east-1:123456789012:service-deployment/{CLUSTER}/"
-                          f"{SERVICE}/")
-    (listed,) = valid("ListServiceDeployments", ecs.list_service_deployments(
-        cluster=CLUSTER, service=SERVICE))["serviceDeployments"]
+    assert arn.startswith(
+        f"arn:aws:ecs:us-east-1:123456789012:service-deployment/{CLUSTER}/{SERVICE}/"
+    )
+    (listed,) = valid(
+        "ListServiceDeployments", ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)
+    )["serviceDeployments"]
     assert (listed["serviceDeploymentArn"], listed["status"]) == (arn, "PENDING")
     seen = run(ecs, arn)
     assert list(dict.fromkeys(s["lifecycleStage"] for s in seen)) == [
-        "PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT",
-        "POST_TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT",
-        "BAKE_TIME", "CLEAN_UP"]
+        "PRE_SCALE_UP",
+        "SCALE_UP",
+        "POST_SCALE_UP",
+        "TEST_TRAFFIC_SHIFT",
+        "POST_TEST_TRAFFIC_SHIFT",
+        "PRODUCTION_TRAFFIC_SHIFT",
+        "POST_PRODUCTION_TRAFFIC_SHIFT",
+        "BAKE_TIME",
+        "CLEAN_UP",
+    ]
     assert [s["lifecycleStage"] for s in seen].count("BAKE_TIME") == 2  # two simulated minutes
     last = seen[-1]
     assert last["status"] == "SUCCESSFUL" and "finishedAt" in last
@@ -115,7 +151,8 @@ def test_blue_green_goes_through_the_stages_in_order_and_completes(ecs) -> None:
     service = poll(ecs, arn)[0]
     assert service["taskDefinition"] == new
     assert [(d["taskDefinition"], d["rolloutState"]) for d in service["deployments"]] == [
-        (new, "COMPLETED")]
+        (new, "COMPLETED")
+    ]
     with pytest.raises(ClientError, match="ConflictException"):
         ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
 
@@ -125,38 +162,64 @@ def test_while_it_runs_both_revisions_serve_and_the_service_is_not_rolled(ecs) -
     for _ in range(4):
         service, found = poll(ecs, arn)
     assert found["lifecycleStage"] == "TEST_TRAFFIC_SHIFT"
-    assert [(d["taskDefinition"], d["status"], d["runningCount"])
-            for d in service["deployments"]] == [(new, "PRIMARY", 2), (old, "ACTIVE", 2)]
+    assert [
+        (d["taskDefinition"], d["status"], d["runningCount"]) for d in service["deployments"]
+    ] == [(new, "PRIMARY", 2), (old, "ACTIVE", 2)]
     assert service["runningCount"] == 4
 
 
 def test_linear_and_canary_weights(ecs) -> None:
-    _, _, arn = deploy(ecs, strategy="LINEAR",
-                       linearConfiguration={"stepPercent": 30.0, "stepBakeTimeInMinutes": 2})
-    weights = [s["targetServiceRevision"]["requestedProductionTrafficWeight"]
-               for s in run(ecs, arn) if s["lifecycleStage"] == "PRODUCTION_TRAFFIC_SHIFT"]
+    _, _, arn = deploy(
+        ecs,
+        strategy="LINEAR",
+        linearConfiguration={"stepPercent": 30.0, "stepBakeTimeInMinutes": 2},
+    )
+    weights = [
+        s["targetServiceRevision"]["requestedProductionTrafficWeight"]
+        for s in run(ecs, arn)
+        if s["lifecycleStage"] == "PRODUCTION_TRAFFIC_SHIFT"
+    ]
     assert weights == [0.0, 30.0, 30.0, 60.0, 60.0, 90.0, 90.0, 100.0]
 
 
 def test_canary_weights(ecs) -> None:
-    _, _, arn = deploy(ecs, strategy="CANARY",
-                       canaryConfiguration={"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3})
+    _, _, arn = deploy(
+        ecs,
+        strategy="CANARY",
+        canaryConfiguration={"canaryPercent": 5.0, "canaryBakeTimeInMinutes": 3},
+    )
     seen = [s for s in run(ecs, arn) if s["lifecycleStage"] == "PRODUCTION_TRAFFIC_SHIFT"]
     assert [s["targetServiceRevision"]["requestedProductionTrafficWeight"] for s in seen] == [
-        0.0, 5.0, 5.0, 5.0, 100.0]
-    assert [s["sourceServiceRevisions"][0]["requestedProductionTrafficWeight"]
-            for s in seen][-2:] == [95.0, 0.0]
+        0.0,
+        5.0,
+        5.0,
+        5.0,
+        100.0,
+    ]
+    assert [s["sourceServiceRevisions"][0]["requestedProductionTrafficWeight"] for s in seen][
+        -2:
+    ] == [95.0, 0.0]
 
 
 def test_alarm_with_rollback_goes_back_to_the_source(ecs) -> None:
-    old, _, arn = deploy(ecs, tags={"simulator:native-scenario": "alarm"}, strategy="CANARY",
-                         alarms={"alarmNames": ["web-5xx"], "enable": True, "rollback": True})
+    old, _, arn = deploy(
+        ecs,
+        tags={"simulator:native-scenario": "alarm"},
+        strategy="CANARY",
+        alarms={"alarmNames": ["web-5xx"], "enable": True, "rollback": True},
+    )
     seen = run(ecs, arn)
     assert [s["status"] for s in seen][-3:] == [
-        "ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]
+        "ROLLBACK_REQUESTED",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_SUCCESSFUL",
+    ]
     last = seen[-1]
-    assert last["alarms"] == {"status": "TRIGGERED", "alarmNames": ["web-5xx"],
-                              "triggeredAlarmNames": ["web-5xx"]}
+    assert last["alarms"] == {
+        "status": "TRIGGERED",
+        "alarmNames": ["web-5xx"],
+        "triggeredAlarmNames": ["web-5xx"],
+    }
     assert last["rollback"]["serviceRevisionArn"] == last["sourceServiceRevisions"][0]["arn"]
     assert "web-5xx" in last["rollback"]["reason"]
     service = poll(ecs, arn)[0]
@@ -165,30 +228,48 @@ def test_alarm_with_rollback_goes_back_to_the_source(ecs) -> None:
 
 
 def test_circuit_breaker_without_rollback_stops(ecs) -> None:
-    _, _, arn = deploy(ecs, tags={"simulator:native-scenario": "circuit-breaker"},
-                         strategy="BLUE_GREEN",
-                         deploymentCircuitBreaker={"enable": True, "rollback": False})
+    _, _, arn = deploy(
+        ecs,
+        tags={"simulator:native-scenario": "circuit-breaker"},
+        strategy="BLUE_GREEN",
+        deploymentCircuitBreaker={"enable": True, "rollback": False},
+    )
     last = run(ecs, arn)[-1]
     assert (last["status"], last["lifecycleStage"]) == ("STOPPED", "SCALE_UP")
-    assert last["deploymentCircuitBreaker"] == {"status": "TRIGGERED", "failureCount": 3,
-                                                "threshold": 3}
+    assert last["deploymentCircuitBreaker"] == {
+        "status": "TRIGGERED",
+        "failureCount": 3,
+        "threshold": 3,
+    }
     assert "stoppedAt" in last and "rollback" not in last
 
 
 def test_pause_hook_waits_until_continued(ecs) -> None:
-    _, _, arn = deploy(ecs, strategy="BLUE_GREEN", lifecycleHooks=[
-        {**PAUSE, "timeoutConfiguration": {"timeoutInMinutes": 100, "action": "ROLLBACK"}}])
+    _, _, arn = deploy(
+        ecs,
+        strategy="BLUE_GREEN",
+        lifecycleHooks=[
+            {**PAUSE, "timeoutConfiguration": {"timeoutInMinutes": 100, "action": "ROLLBACK"}}
+        ],
+    )
     for _ in range(8):
         _, found = poll(ecs, arn)
     (hook,) = found["lifecycleHookDetails"]
-    assert (found["lifecycleStage"], hook["status"], hook["targetType"],
-            hook["timeoutAction"]) == ("POST_TEST_TRAFFIC_SHIFT", "AWAITING_ACTION", "PAUSE",
-                                       "ROLLBACK")
+    assert (found["lifecycleStage"], hook["status"], hook["targetType"], hook["timeoutAction"]) == (
+        "POST_TEST_TRAFFIC_SHIFT",
+        "AWAITING_ACTION",
+        "PAUSE",
+        "ROLLBACK",
+    )
     assert hook["hookId"].startswith("ecs-pause-") and "expiresAt" in hook
     with pytest.raises(ClientError, match="InvalidParameterException"):
         ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId="ecs-pause-nope")
-    valid("ContinueServiceDeployment", ecs.continue_service_deployment(
-        serviceDeploymentArn=arn, hookId=hook["hookId"], action="CONTINUE"))
+    valid(
+        "ContinueServiceDeployment",
+        ecs.continue_service_deployment(
+            serviceDeploymentArn=arn, hookId=hook["hookId"], action="CONTINUE"
+        ),
+    )
     _, found = poll(ecs, arn)
     assert found["lifecycleStage"] == "PRODUCTION_TRAFFIC_SHIFT"
     assert found["lifecycleHookDetails"][0]["status"] == "SUCCEEDED"
@@ -207,24 +288,31 @@ def test_stop_with_rollback_reverses_a_running_deployment(ecs) -> None:
     for _ in range(10):
         _, found = poll(ecs, arn)
     assert found["lifecycleStage"] == "BAKE_TIME"
-    assert valid("StopServiceDeployment", ecs.stop_service_deployment(
-        serviceDeploymentArn=arn, stopType="ROLLBACK")) == {"serviceDeploymentArn": arn}
+    assert valid(
+        "StopServiceDeployment",
+        ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK"),
+    ) == {"serviceDeploymentArn": arn}
     again = ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
     assert again["serviceDeploymentArn"] == arn  # rolling back already: nothing changes
-    assert [s["status"] for s in run(ecs, arn)] == ["ROLLBACK_IN_PROGRESS",
-                                                    "ROLLBACK_SUCCESSFUL"]
+    assert [s["status"] for s in run(ecs, arn)] == ["ROLLBACK_IN_PROGRESS", "ROLLBACK_SUCCESSFUL"]
     assert poll(ecs, arn)[0]["taskDefinition"] == old
 
 
 def test_unknown_arns_are_failures_and_lists_filter(ecs) -> None:
     _, _, arn = deploy(ecs, strategy="BLUE_GREEN")
     missing = arn[:-3] + "zzz"
-    answer = valid("DescribeServiceDeployments", ecs.describe_service_deployments(
-        serviceDeploymentArns=[arn, missing]))
+    answer = valid(
+        "DescribeServiceDeployments",
+        ecs.describe_service_deployments(serviceDeploymentArns=[arn, missing]),
+    )
     assert [d["serviceDeploymentArn"] for d in answer["serviceDeployments"]] == [arn]
     assert answer["failures"] == [{"arn": missing, "reason": "MISSING"}]
-    assert ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE,
-                                        status=["SUCCESSFUL"])["serviceDeployments"] == []
+    assert (
+        ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE, status=["SUCCESSFUL"])[
+            "serviceDeployments"
+        ]
+        == []
+    )
     with pytest.raises(ClientError, match="ServiceDeploymentNotFoundException"):
         ecs.stop_service_deployment(serviceDeploymentArn=missing)
 
@@ -232,8 +320,9 @@ def test_unknown_arns_are_failures_and_lists_filter(ecs) -> None:
 def test_a_rolling_service_gets_no_service_deployment(ecs) -> None:
     _, _, arn = deploy(ecs)
     assert arn == ""
-    assert ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)[
-        "serviceDeployments"] == []
+    assert (
+        ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"] == []
+    )
 
 
 def test_unknown_scenario_is_rejected(ecs) -> None:

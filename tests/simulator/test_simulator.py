@@ -26,6 +26,8 @@ DEPLOYMENT_KEYS = {
     "id", "status", "taskDefinition", "desiredCount", "pendingCount", "runningCount",
     "failedTasks", "createdAt", "updatedAt", "launchType", "rolloutState", "rolloutStateReason",
 }  # fmt: skip
+
+
 def _task_definition(ecs: Any, image: str) -> str:
     """A revision with a non-essential sidecar first, so 'the essential container' matters."""
     response = ecs.register_task_definition(
@@ -152,7 +154,8 @@ def test_succeed_rolls_out_in_three_polls(ecs) -> None:
     # The old deployment drains (deregistration delay) before it leaves the list.
     assert (draining["id"], draining["status"], draining["runningCount"]) == (old_id, "ACTIVE", 0)
     assert _messages(third)[0] == (
-        f"(service {SERVICE}) (deployment {p['id']}) deployment completed.")
+        f"(service {SERVICE}) (deployment {p['id']}) deployment completed."
+    )
 
     fourth = _poll(ecs)
     (only,) = fourth["deployments"]

@@ -40,8 +40,9 @@ def _push(docker_client: Any, repository: str, tag: str, auth: dict[str, str]) -
     """Push and return the digest the engine reported; fail on any error event."""
     digest = ""
     errors = []
-    for event in docker_client.api.push(repository, tag=tag, stream=True, decode=True,
-                                        auth_config=auth):
+    for event in docker_client.api.push(
+        repository, tag=tag, stream=True, decode=True, auth_config=auth
+    ):
         if "error" in event:
             errors.append(event["error"])
         aux = event.get("aux") or {}
@@ -64,8 +65,10 @@ def test_build_login_push_and_read_manifest_back(
     assert hello_image.tag(ecr_repo.uri, sha)
 
     login = docker_client.login(
-        username=registry_auth.username, password=registry_auth.password,
-        registry=registry_auth.registry_url, reauth=True,
+        username=registry_auth.username,
+        password=registry_auth.password,
+        registry=registry_auth.registry_url,
+        reauth=True,
     )
     assert login["Status"] == "Login Succeeded"
     digest = _push(docker_client, ecr_repo.uri, sha, registry_auth.docker_auth_config())
@@ -89,26 +92,39 @@ def test_build_login_push_and_read_manifest_back(
 def test_registry_refuses_a_wrong_password(stack, docker_client, registry_auth):
     session = _registry_session()
     url = f"{stack.registry_url}/v2/"
-    good = session.get(url, auth=(registry_auth.username, registry_auth.password),
-                       verify=stack.ca_path, timeout=10)
+    good = session.get(
+        url, auth=(registry_auth.username, registry_auth.password), verify=stack.ca_path, timeout=10
+    )
     assert good.status_code == 200  # the control: right password, same request
-    wrong = session.get(url, auth=(registry_auth.username, registry_auth.password + "x"),
-                        verify=stack.ca_path, timeout=10)
+    wrong = session.get(
+        url,
+        auth=(registry_auth.username, registry_auth.password + "x"),
+        verify=stack.ca_path,
+        timeout=10,
+    )
     assert wrong.status_code == 401
     assert "Basic" in wrong.headers.get("WWW-Authenticate", "")
     anonymous = session.get(url, verify=stack.ca_path, timeout=10)
     assert anonymous.status_code == 401
 
     with pytest.raises(docker.errors.APIError) as info:
-        docker_client.login(username=registry_auth.username,
-                            password=registry_auth.password + "x",
-                            registry=registry_auth.registry_url, reauth=True)
+        docker_client.login(
+            username=registry_auth.username,
+            password=registry_auth.password + "x",
+            registry=registry_auth.registry_url,
+            reauth=True,
+        )
     refused = str(info.value).lower()
     # Docker 28 takes a registry on 127.0.0.0/8 for an insecure one: after https answered
     # 401 it tries plain http, where nothing listens, and reports that instead.
-    assert "unauthorized" in refused or "401" in refused or (
-        stack.engine_version.startswith("28.") and "127.0.0.1:80: connect: connection refused"
-        in refused), refused
+    assert (
+        "unauthorized" in refused
+        or "401" in refused
+        or (
+            stack.engine_version.startswith("28.")
+            and "127.0.0.1:80: connect: connection refused" in refused
+        )
+    ), refused
 
 
 def test_registry_tls_is_verified_with_our_ca_only(stack):
@@ -146,7 +162,8 @@ def test_built_image_runs_and_is_healthy(docker_client, hello_image, run_contain
         time.sleep(0.2)
     assert status == 200, f"no 200 from {health_url}; logs:\n{container.logs().decode()}"
     assert _get(f"http://127.0.0.1:{unused_port}/") == (
-        200, "hello from stack-test (API_TOKEN unset)\n"
+        200,
+        "hello from stack-test (API_TOKEN unset)\n",
     )
     assert _get(f"http://127.0.0.1:{unused_port}/nope")[0] == 404
 
@@ -242,11 +259,14 @@ def _guarded_call(endpoint: str, environ: dict[str, str], sent: list[str]) -> No
     botocore.endpoint.Endpoint._send = spy  # type: ignore[method-assign]
     try:
         client = boto3.client(
-            "sts", endpoint_url=endpoint, region_name="us-east-1",
+            "sts",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
             aws_access_key_id=environ["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=environ["AWS_SECRET_ACCESS_KEY"],
-            config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=2,
-                          proxies={}),
+            config=Config(
+                retries={"max_attempts": 1}, connect_timeout=2, read_timeout=2, proxies={}
+            ),
         )
         with contextlib.suppress(Exception):
             client.get_caller_identity()
@@ -269,8 +289,11 @@ def test_guard_refuses_a_non_loopback_endpoint(fake_dns, monkeypatch):
     fake_dns.update({REGISTRY: "127.0.0.1", API: "127.0.0.1"})
     connects: list[object] = []
     real_connect = socket.socket.connect
-    monkeypatch.setattr(socket.socket, "connect",
-                        lambda self, addr: connects.append(addr) or real_connect(self, addr))
+    monkeypatch.setattr(
+        socket.socket,
+        "connect",
+        lambda self, addr: connects.append(addr) or real_connect(self, addr),
+    )
     environ = {"AWS_PROFILE": "prod"}
     sent: list[str] = []
     with pytest.raises(guard.GuardError) as info:
@@ -295,8 +318,11 @@ def test_guard_refuses_a_registry_host_that_resolves_elsewhere(listener, fake_dn
 
 def test_guard_refuses_an_aws_host_or_endpoint_name_that_resolves_elsewhere(listener, fake_dns):
     fake_dns.update({REGISTRY: "127.0.0.1", API: "52.94.0.1"})
-    with pytest.raises(guard.GuardError, match=r"AWS host ecs\.us-east-1\.amazonaws\.com "
-                                               r"resolves to 52\.94\.0\.1"):
+    with pytest.raises(
+        guard.GuardError,
+        match=r"AWS host ecs\.us-east-1\.amazonaws\.com "
+        r"resolves to 52\.94\.0\.1",
+    ):
         _guarded_call(f"http://127.0.0.1:{listener.port}", {}, [])
     fake_dns.update({API: "127.0.0.1", "moto.internal": "198.51.100.4"})
     with pytest.raises(guard.GuardError, match=r"moto\.internal resolves to 198\.51\.100\.4"):
@@ -308,8 +334,12 @@ def test_guard_refuses_an_aws_host_or_endpoint_name_that_resolves_elsewhere(list
 def test_guard_refuses_service_endpoints_and_a_missing_endpoint(fake_dns):
     fake_dns.update({REGISTRY: "127.0.0.1", API: "127.0.0.1"})
     with pytest.raises(guard.GuardError, match="AWS_ENDPOINT_URL_ECS"):
-        guard.check("http://127.0.0.1:1", registry_hosts=[REGISTRY], api_hosts=[API],
-                    environ={"AWS_ENDPOINT_URL_ECS": "https://10.1.2.3"})
+        guard.check(
+            "http://127.0.0.1:1",
+            registry_hosts=[REGISTRY],
+            api_hosts=[API],
+            environ={"AWS_ENDPOINT_URL_ECS": "https://10.1.2.3"},
+        )
     with pytest.raises(guard.GuardError, match="AWS_ENDPOINT_URL is not set"):
         guard.check(None, registry_hosts=[REGISTRY], api_hosts=[API], environ={})
 
@@ -317,8 +347,15 @@ def test_guard_refuses_service_endpoints_and_a_missing_endpoint(fake_dns):
 def test_guard_command_line_refuses_with_one_line():
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["AWS_ENDPOINT_URL"] = "http://10.0.0.1:5000"
-    res = subprocess.run([sys.executable, "-m", "tests.support.guard"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "tests.support.guard"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == guard.EXIT_REFUSED
     assert res.stdout == ""
     assert res.stderr.count("\n") == 1 and "10.0.0.1" in res.stderr
@@ -327,8 +364,15 @@ def test_guard_command_line_refuses_with_one_line():
 def test_guard_command_line_passes_on_the_stack(stack):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(stack.env())
-    res = subprocess.run([sys.executable, "-m", "tests.support.guard"], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [sys.executable, "-m", "tests.support.guard"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith(f"guard: OK endpoint={stack.endpoint_url} ")
 

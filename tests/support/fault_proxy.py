@@ -117,8 +117,12 @@ class FaultProxy:
             if kind in _ERRORS:
                 status, code, message = _ERRORS[kind]
                 payload = json.dumps({"__type": code, "message": message}).encode()
-                _answer(handler, status, {"Content-Type": "application/x-amz-json-1.1",
-                                          "x-amzn-ErrorType": code}, payload)
+                _answer(
+                    handler,
+                    status,
+                    {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code},
+                    payload,
+                )
                 return
             if kind == "reset":
                 _drop(handler)
@@ -133,19 +137,24 @@ class FaultProxy:
             return
         _answer(handler, status, headers, answer)
 
-    def forward(self, handler: BaseHTTPRequestHandler, body: bytes
-                ) -> tuple[int, dict[str, str], bytes]:
+    def forward(
+        self, handler: BaseHTTPRequestHandler, body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         target = urllib.parse.urlsplit(self.upstream)
-        connection = http.client.HTTPConnection(target.hostname or "127.0.0.1",
-                                                target.port or 80, timeout=60)
+        connection = http.client.HTTPConnection(
+            target.hostname or "127.0.0.1", target.port or 80, timeout=60
+        )
         try:
             headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
             headers["Host"] = target.netloc
             connection.request(handler.command, handler.path, body=body, headers=headers)
             response = connection.getresponse()
             answer = response.read()
-            kept = {k: v for k, v in response.getheaders()
-                    if k.lower() not in ("transfer-encoding", "connection", "content-length")}
+            kept = {
+                k: v
+                for k, v in response.getheaders()
+                if k.lower() not in ("transfer-encoding", "connection", "content-length")
+            }
             return response.status, kept, answer
         finally:
             connection.close()
@@ -160,8 +169,9 @@ def api_action(headers: dict[str, str], body: bytes) -> str:
     return query.get("Action", ["other"])[0]
 
 
-def _answer(handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str],
-            payload: bytes) -> None:
+def _answer(
+    handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], payload: bytes
+) -> None:
     handler.send_response(status)
     for key, value in headers.items():
         handler.send_header(key, value)

@@ -37,10 +37,17 @@ class Job:
 def run_all(jobs: list[Job]) -> list[subprocess.CompletedProcess[str]]:
     """Run every job in a forked child of one pre-imported interpreter."""
     answer = subprocess.run(
-        [sys.executable, "-m", "tests.support.forker"], cwd=ROOT, check=True,
-        input=json.dumps([asdict(job) for job in jobs]), capture_output=True, text=True)
-    return [subprocess.CompletedProcess(job.argv, r["code"], r["stdout"], r["stderr"])
-            for job, r in zip(jobs, json.loads(answer.stdout), strict=True)]
+        [sys.executable, "-m", "tests.support.forker"],
+        cwd=ROOT,
+        check=True,
+        input=json.dumps([asdict(job) for job in jobs]),
+        capture_output=True,
+        text=True,
+    )
+    return [
+        subprocess.CompletedProcess(job.argv, r["code"], r["stdout"], r["stderr"])
+        for job, r in zip(jobs, json.loads(answer.stdout), strict=True)
+    ]
 
 
 def _child(job: Job, out: str, err: str) -> int:
@@ -103,10 +110,14 @@ def _fork_each(jobs: list[Job], scratch: Path) -> list[dict[str, object]]:
     while running:
         pid, status = os.wait()
         codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
-    return [{"code": codes[index],
-             "stdout": (scratch / f"{index}.out").read_text(errors="replace"),
-             "stderr": (scratch / f"{index}.err").read_text(errors="replace")}
-            for index in range(len(jobs))]
+    return [
+        {
+            "code": codes[index],
+            "stdout": (scratch / f"{index}.out").read_text(errors="replace"),
+            "stderr": (scratch / f"{index}.err").read_text(errors="replace"),
+        }
+        for index in range(len(jobs))
+    ]
 
 
 if __name__ == "__main__":

@@ -33,7 +33,12 @@ from tests.support import names
 
 EXIT_REFUSED = 2
 PROXY_VARIABLES = (
-    "http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
 )
 
 
@@ -151,9 +156,16 @@ def apply_env(
     env = os.environ if environ is None else environ
     for key in PROXY_VARIABLES:  # a proxy would carry loopback requests off this machine
         env.pop(key, None)
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+    for key in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    ):
         env.pop(key, None)
     env["AWS_ACCESS_KEY_ID"] = names.FAKE_ACCESS_KEY_ID
     env["AWS_SECRET_ACCESS_KEY"] = names.FAKE_SECRET_ACCESS_KEY

@@ -30,8 +30,12 @@ def moto_server(log: Path, environment: Mapping[str, str] | None = None) -> Iter
     env = {**os.environ, **(environment or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.moto_server", "-H", "127.0.0.1", "-p",
-             str(port)], cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
+            [sys.executable, "-m", "tests.support.moto_server", "-H", "127.0.0.1", "-p", str(port)],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -43,8 +47,9 @@ def moto_server(log: Path, environment: Mapping[str, str] | None = None) -> Iter
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"moto did not answer on {url}:\n{log.read_text()}"
-                                       ) from None
+                    raise RuntimeError(
+                        f"moto did not answer on {url}:\n{log.read_text()}"
+                    ) from None
                 time.sleep(0.1)
         yield url
     finally:

@@ -71,8 +71,12 @@ class RegistryAuth:
 def run_stack_cli(*args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
     """scripts/stack <args>, output captured (the stack's daemons log to files, not to us)."""
     return subprocess.run(
-        [str(STACK_SCRIPT), *args], capture_output=True, text=True, timeout=timeout,
-        cwd=REPO_ROOT, check=False,
+        [str(STACK_SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+        check=False,
     )
 
 
@@ -97,11 +101,22 @@ def _moto_only_info(endpoint_url: str, settings: stack_mod.Settings) -> stack_mo
     """A StackInfo with only moto behind it: no engine, no registry (STACK_MOTO_ONLY=1)."""
     port = int(endpoint_url.rsplit(":", 1)[1])
     return stack_mod.StackInfo(
-        state_dir=str(settings.state_dir), docker_host="unix:///nonexistent/moto-only.sock",
-        docker_socket="/nonexistent/moto-only.sock", endpoint_url=endpoint_url, moto_port=port,
-        region=settings.region, regions=settings.regions, account_id=ACCOUNT_ID,
-        registry_host="", registry_hosts=(), registry_url="", registry_user="", ca_path="",
-        base_image=settings.base_image, storage_driver="")
+        state_dir=str(settings.state_dir),
+        docker_host="unix:///nonexistent/moto-only.sock",
+        docker_socket="/nonexistent/moto-only.sock",
+        endpoint_url=endpoint_url,
+        moto_port=port,
+        region=settings.region,
+        regions=settings.regions,
+        account_id=ACCOUNT_ID,
+        registry_host="",
+        registry_hosts=(),
+        registry_url="",
+        registry_user="",
+        ca_path="",
+        base_image=settings.base_image,
+        storage_driver="",
+    )
 
 
 _ENGINES: set[str] = set()
@@ -140,8 +155,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[stack_mod.StackI
             )
     info = stack_mod.StackInfo.load(settings.state_dir)
     if info is None:
-        pytest.fail(f"the local stack reports up but {settings.state_dir}/stack.json is missing",
-                    pytrace=False)
+        pytest.fail(
+            f"the local stack reports up but {settings.state_dir}/stack.json is missing",
+            pytrace=False,
+        )
     try:
         guard.check(info.endpoint_url, registry_hosts=info.registry_hosts, environ={})
     except guard.GuardError as exc:
@@ -162,8 +179,12 @@ def aws_env(stack: stack_mod.StackInfo, monkeypatch: pytest.MonkeyPatch) -> dict
         del wanted[key]
     wanted.update(stack.env())
     try:
-        guard.guard(stack.endpoint_url, region=stack.region,
-                    registry_hosts=stack.registry_hosts, environ=wanted)
+        guard.guard(
+            stack.endpoint_url,
+            region=stack.region,
+            registry_hosts=stack.registry_hosts,
+            environ=wanted,
+        )
     except guard.GuardError as exc:
         pytest.fail(str(exc), pytrace=False)
     for key in set(os.environ) - set(wanted):
@@ -194,8 +215,12 @@ def ecr_repo(
 ) -> EcrRepo:
     name = unique_name(request.node.nodeid)
     repo = aws_client("ecr").create_repository(repositoryName=name)["repository"]
-    return EcrRepo(name=name, uri=f"{stack.registry_host}/{name}", arn=repo["repositoryArn"],
-                   registry_host=stack.registry_host)
+    return EcrRepo(
+        name=name,
+        uri=f"{stack.registry_host}/{name}",
+        arn=repo["repositoryArn"],
+        registry_host=stack.registry_host,
+    )
 
 
 @pytest.fixture
@@ -204,8 +229,12 @@ def registry_auth(stack: stack_mod.StackInfo, aws_client: Callable[..., Any]) ->
     user, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
     url = data["proxyEndpoint"]
     guard.check_url(url, what="ECR proxyEndpoint")
-    return RegistryAuth(username=user, password=password, registry_url=url,
-                        registry_host=url.removeprefix("https://"))
+    return RegistryAuth(
+        username=user,
+        password=password,
+        registry_url=url,
+        registry_host=url.removeprefix("https://"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -229,13 +258,23 @@ def hello_image(stack: stack_mod.StackInfo, docker_client: Any, hello_app: Path)
     from compose_ecs_deploy.adapters.compose_cli import find_compose
 
     built = subprocess.run(
-        [*find_compose().argv, "--file", str(hello_app / "compose.yaml"), "--project-name",
-         "hello-stack-test", "--progress", "plain", "build"],
-        capture_output=True, text=True, check=False,
-        env={**os.environ, **stack.env(), "BASE_IMAGE": stack.base_image})
+        [
+            *find_compose().argv,
+            "--file",
+            str(hello_app / "compose.yaml"),
+            "--project-name",
+            "hello-stack-test",
+            "--progress",
+            "plain",
+            "build",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **stack.env(), "BASE_IMAGE": stack.base_image},
+    )
     if built.returncode != 0:
-        pytest.fail(f"building {hello_app} failed:\n{built.stdout}{built.stderr}",
-                    pytrace=False)
+        pytest.fail(f"building {hello_app} failed:\n{built.stdout}{built.stderr}", pytrace=False)
     return docker_client.images.get("hello-stack-test-web")
 
 

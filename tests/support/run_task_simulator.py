@@ -79,8 +79,7 @@ _ORIGINALS: dict[str, Callable[..., Any]] = {}
 def _environment(definition: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, str]:
     """The container's environment: the task definition's, the override's laid over it."""
     env = {str(e.get("name")): str(e.get("value")) for e in definition.get("environment") or []}
-    env.update({str(e.get("name")): str(e.get("value"))
-                for e in override.get("environment") or []})
+    env.update({str(e.get("name")): str(e.get("value")) for e in override.get("environment") or []})
     return env
 
 
@@ -94,8 +93,13 @@ def _integer(value: str, what: str) -> int:
 class OneOffContainer(BaseModel):
     """A container of a one-off task, with the attributes of ECS's Container shape."""
 
-    def __init__(self, task: OneOffTask, definition: Mapping[str, Any],
-                 override: Mapping[str, Any], tags: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        task: OneOffTask,
+        definition: Mapping[str, Any],
+        override: Mapping[str, Any],
+        tags: Mapping[str, str],
+    ) -> None:
         self.container_arn = (
             f"arn:{get_partition(task.region_name)}:ecs:{task.region_name}:{task.account_id}"
             f":container/{task.cluster_name}/{task.id}/{uuid.uuid4()}"
@@ -117,8 +121,9 @@ class OneOffContainer(BaseModel):
         )
         self.essential: bool = definition.get("essential", True) is not False
         env = _environment(definition, override)
-        self.planned_exit = _integer(env.get(EXIT_CODE_ENV, tags.get(EXIT_CODE_TAG, "0")),
-                                     EXIT_CODE_ENV)
+        self.planned_exit = _integer(
+            env.get(EXIT_CODE_ENV, tags.get(EXIT_CODE_TAG, "0")), EXIT_CODE_ENV
+        )
         self.planned_reason = env.get(REASON_ENV, tags.get(REASON_TAG)) or None
         self.planned_ticks = env.get(TICKS_ENV, tags.get(TICKS_TAG))
 
@@ -131,11 +136,20 @@ class OneOffTask(BaseModel):
     desired_status, last_status, stopped_reason, advance) plus ECS's Task shape.
     """
 
-    def __init__(self, backend: EC2ContainerServiceBackend, cluster: Cluster,
-                 task_definition: TaskDefinition, *, started_by: str, group: str,
-                 overrides: Mapping[str, Any], tags: list[dict[str, str]],
-                 launch_type: str | None, capacity_provider: str | None,
-                 platform_version: str | None) -> None:
+    def __init__(
+        self,
+        backend: EC2ContainerServiceBackend,
+        cluster: Cluster,
+        task_definition: TaskDefinition,
+        *,
+        started_by: str,
+        group: str,
+        overrides: Mapping[str, Any],
+        tags: list[dict[str, str]],
+        launch_type: str | None,
+        capacity_provider: str | None,
+        platform_version: str | None,
+    ) -> None:
         self.id = uuid.uuid4().hex
         self._backend = backend
         self.region_name = backend.region_name
@@ -156,8 +170,10 @@ class OneOffTask(BaseModel):
         self.cpu = task_definition.cpu
         self.memory = task_definition.memory
         self.tags = tags
-        self.overrides = {"containerOverrides": list(overrides.get("containerOverrides") or []),
-                          "inferenceAcceleratorOverrides": []}
+        self.overrides = {
+            "containerOverrides": list(overrides.get("containerOverrides") or []),
+            "inferenceAcceleratorOverrides": [],
+        }
         self.attachments: list[dict[str, Any]] = []
         self.attributes: list[dict[str, Any]] = []
         self.enable_execute_command = False
@@ -180,9 +196,10 @@ class OneOffTask(BaseModel):
         self.health_status = "UNKNOWN"
         by_name = {str(o.get("name")): o for o in self.overrides["containerOverrides"]}
         tag_values = {t.get("key", ""): t.get("value", "") for t in tags}
-        self.containers = [OneOffContainer(self, c, by_name.get(str(c.get("name")), {}),
-                                           tag_values)
-                           for c in task_definition.container_definitions]
+        self.containers = [
+            OneOffContainer(self, c, by_name.get(str(c.get("name")), {}), tag_values)
+            for c in task_definition.container_definitions
+        ]
         first = self.essential_container
         planned = first.planned_ticks if first.planned_ticks is not None else str(DEFAULT_TICKS)
         self.ticks = None if planned == NEVER else _integer(planned, TICKS_ENV)
@@ -272,34 +289,53 @@ class OneOffTask(BaseModel):
             self.version += 1
 
 
-def _run_task(self: EC2ContainerServiceBackend, cluster_str: str, task_definition_str: str,
-              count: int, overrides: dict[str, Any] | None, started_by: str,
-              tags: list[dict[str, str]] | None, launch_type: str | None,
-              networking_configuration: dict[str, Any] | None = None,
-              group: str | None = None, platform_version: str | None = None,
-              capacity_provider_strategy: list[dict[str, Any]] | None = None) -> list[Any]:
+def _run_task(
+    self: EC2ContainerServiceBackend,
+    cluster_str: str,
+    task_definition_str: str,
+    count: int,
+    overrides: dict[str, Any] | None,
+    started_by: str,
+    tags: list[dict[str, str]] | None,
+    launch_type: str | None,
+    networking_configuration: dict[str, Any] | None = None,
+    group: str | None = None,
+    platform_version: str | None = None,
+    capacity_provider_strategy: list[dict[str, Any]] | None = None,
+) -> list[Any]:
     """RunTask: simulated one-off tasks, validated as ECS validates the request."""
     with _LOCK:
         if launch_type and capacity_provider_strategy:  # RunTask: launchType
             raise InvalidParameterException(
-                "Specify either Launch Type or Capacity Provider Strategy, but not both.")
+                "Specify either Launch Type or Capacity Provider Strategy, but not both."
+            )
         cluster = self._get_cluster(cluster_str)
         task_definition = self.describe_task_definition(task_definition_str)
-        if task_definition.network_mode == "awsvpc" and not (
-                networking_configuration or {}).get("awsvpcConfiguration"):
+        if task_definition.network_mode == "awsvpc" and not (networking_configuration or {}).get(
+            "awsvpcConfiguration"
+        ):
             # RunTask: networkConfiguration "is required for task definitions that use the
             # awsvpc network mode"
             raise InvalidParameterException(
-                "Network Configuration must be provided when networkMode 'awsvpc' is "
-                "specified.")
+                "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+            )
         provider = (capacity_provider_strategy or [{}])[0].get("capacityProvider")
         cluster_tasks: dict[str, Any] = self.tasks.setdefault(cluster.name, {})
-        tasks = [OneOffTask(self, cluster, task_definition, started_by=started_by or "",
-                            group=group or f"family:{task_definition.family}",
-                            overrides=overrides or {}, tags=tags or [],
-                            launch_type=launch_type, capacity_provider=provider,
-                            platform_version=platform_version)
-                 for _ in range(max(1, count))]
+        tasks = [
+            OneOffTask(
+                self,
+                cluster,
+                task_definition,
+                started_by=started_by or "",
+                group=group or f"family:{task_definition.family}",
+                overrides=overrides or {},
+                tags=tags or [],
+                launch_type=launch_type,
+                capacity_provider=provider,
+                platform_version=platform_version,
+            )
+            for _ in range(max(1, count))
+        ]
         for task in tasks:
             cluster_tasks[task.task_arn] = task
         return tasks
@@ -319,8 +355,9 @@ def _response_run_task(self: EC2ContainerServiceResponse) -> Any:
         return result
 
 
-def _stop_task(self: EC2ContainerServiceBackend, cluster_str: str, task_str: str,
-               reason: str) -> Any:
+def _stop_task(
+    self: EC2ContainerServiceBackend, cluster_str: str, task_str: str, reason: str
+) -> Any:
     """StopTask on a one-off task: SIGTERM, stopped at the next tick; others as moto does."""
     with _LOCK:
         cluster = self._get_cluster(cluster_str)

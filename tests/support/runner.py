@@ -55,9 +55,16 @@ CONTAINER_FILE_COMMANDS = "/github/file_commands"
 DOCKER_SOCKET = "/var/run/docker.sock"
 HOST_WORK = "/home/runner/work"  # the runner's host paths, as it passes them (RUNNER_TEMP…)
 LABEL = "compose-ecs-deploy.runner-harness"
-AWS_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                 "AWS_DEFAULT_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-                 "AWS_EC2_METADATA_DISABLED")
+AWS_VARIABLES = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_EC2_METADATA_DISABLED",
+)
 DEFAULT_SHA = "3f2c1a9b8e7d6c5b4a39281706f5e4d3c2b1a098"
 
 OnLine = Callable[[str, str], None]
@@ -101,12 +108,21 @@ class GitHub:
     def expression_values(self) -> dict[str, str]:
         """What `${{ github.<name> }}` resolves to in an input's default."""
         return {
-            "sha": self.sha, "ref": self.ref, "ref_name": self.ref_name,
-            "repository": self.repository, "repository_owner": self.owner,
-            "event_name": self.event_name, "actor": self.actor, "workflow": self.workflow,
-            "job": self.job, "run_id": self.run_id, "run_number": self.run_number,
-            "run_attempt": self.run_attempt, "server_url": self.server_url,
-            "workspace": CONTAINER_WORKSPACE, "action": self.action,
+            "sha": self.sha,
+            "ref": self.ref,
+            "ref_name": self.ref_name,
+            "repository": self.repository,
+            "repository_owner": self.owner,
+            "event_name": self.event_name,
+            "actor": self.actor,
+            "workflow": self.workflow,
+            "job": self.job,
+            "run_id": self.run_id,
+            "run_number": self.run_number,
+            "run_attempt": self.run_attempt,
+            "server_url": self.server_url,
+            "workspace": CONTAINER_WORKSPACE,
+            "action": self.action,
         }
 
 
@@ -137,8 +153,9 @@ def action_inputs(action_yml: Path = REPO_ROOT / "action.yml") -> dict[str, dict
     return {str(k): dict(v or {}) for k, v in (data.get("inputs") or {}).items()}
 
 
-def input_env(given: Mapping[str, str], github: GitHub,
-              action_yml: Path = REPO_ROOT / "action.yml") -> dict[str, str]:
+def input_env(
+    given: Mapping[str, str], github: GitHub, action_yml: Path = REPO_ROOT / "action.yml"
+) -> dict[str, str]:
     """Every input as the runner passes it: the given value, else the (resolved) default.
 
     An input action.yml does not declare is refused (the runner only warns; a typo in a
@@ -215,7 +232,7 @@ def runner_env(github: GitHub, files: FileCommands, machine: str = "X64") -> dic
         "GITHUB_TRIGGERING_ACTOR": github.actor,
         "GITHUB_WORKFLOW": github.workflow,
         "GITHUB_WORKFLOW_REF": f"{github.repository}/.github/workflows/"
-                               f"{github.workflow}.yml@{github.ref}",
+        f"{github.workflow}.yml@{github.ref}",
         "GITHUB_WORKFLOW_SHA": github.sha,
         "GITHUB_HEAD_REF": "",
         "GITHUB_BASE_REF": "",
@@ -240,10 +257,16 @@ def runner_env(github: GitHub, files: FileCommands, machine: str = "X64") -> dic
 
 
 def _event(github: GitHub) -> dict[str, Any]:
-    return {"ref": github.ref, "after": github.sha, "repository": {
-        "full_name": github.repository, "name": github.repository.split("/", 1)[-1],
-        "html_url": f"{github.server_url}/{github.repository}"},
-        "sender": {"login": github.actor}}
+    return {
+        "ref": github.ref,
+        "after": github.sha,
+        "repository": {
+            "full_name": github.repository,
+            "name": github.repository.split("/", 1)[-1],
+            "html_url": f"{github.server_url}/{github.repository}",
+        },
+        "sender": {"login": github.actor},
+    }
 
 
 # --------------------------------------------------------------------------- results
@@ -311,8 +334,9 @@ def workflow_commands(stdout: str) -> list[Command]:
             key, sep, value = item.partition("=")
             if sep:
                 props[key.strip()] = _unescape(value, prop=True)
-        commands.append(Command(match.group(1), props, _unescape(match.group(3), prop=False),
-                                index))
+        commands.append(
+            Command(match.group(1), props, _unescape(match.group(3), prop=False), index)
+        )
     return commands
 
 
@@ -343,9 +367,11 @@ class RunResult:
 
     def describe(self) -> str:
         """Everything a failed assertion needs to say what the action did."""
-        return (f"exit {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
-                f"\n--- outputs\n{json.dumps(self.outputs, indent=2)}\n--- summary\n"
-                f"{self.summary}")
+        return (
+            f"exit {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+            f"\n--- outputs\n{json.dumps(self.outputs, indent=2)}\n--- summary\n"
+            f"{self.summary}"
+        )
 
 
 # --------------------------------------------------------------------------- running
@@ -356,10 +382,12 @@ class _Streams:
     on_line: OnLine | None
     started: float
     first: float | None = None
-    data: dict[str, bytearray] = field(default_factory=lambda: {"stdout": bytearray(),
-                                                                "stderr": bytearray()})
-    pending: dict[str, bytearray] = field(default_factory=lambda: {"stdout": bytearray(),
-                                                                   "stderr": bytearray()})
+    data: dict[str, bytearray] = field(
+        default_factory=lambda: {"stdout": bytearray(), "stderr": bytearray()}
+    )
+    pending: dict[str, bytearray] = field(
+        default_factory=lambda: {"stdout": bytearray(), "stderr": bytearray()}
+    )
 
     def feed(self, stream: str, chunk: bytes | None) -> None:
         if not chunk:
@@ -400,11 +428,20 @@ def stack_aws_env(info: stack_mod.StackInfo) -> dict[str, str]:
     return {k: env[k] for k in AWS_VARIABLES if k in env}
 
 
-def run_action(image: str, workspace: Path, inputs: Mapping[str, str], *,
-               stack: stack_mod.StackInfo, client: Any = None, temp: Path | None = None,
-               github: GitHub | None = None, env: Mapping[str, str] | None = None,
-               args: tuple[str, ...] = (), on_line: OnLine | None = None,
-               timeout: float = 900.0) -> RunResult:
+def run_action(
+    image: str,
+    workspace: Path,
+    inputs: Mapping[str, str],
+    *,
+    stack: stack_mod.StackInfo,
+    client: Any = None,
+    temp: Path | None = None,
+    github: GitHub | None = None,
+    env: Mapping[str, str] | None = None,
+    args: tuple[str, ...] = (),
+    on_line: OnLine | None = None,
+    timeout: float = 900.0,
+) -> RunResult:
     """Run the action image on `workspace` the way the runner does; see the module doc.
 
     `env` is the step's extra environment (a workflow's `env:`), after the runner's own.
@@ -418,8 +455,12 @@ def run_action(image: str, workspace: Path, inputs: Mapping[str, str], *,
     temp = temp or workspace.parent / "_temp"
     workspace, temp = workspace.resolve(), temp.resolve()
     files = prepare_dirs(workspace, temp, github)
-    environment = {**runner_env(github, files), **stack_aws_env(stack), **(env or {}),
-                   **input_env(inputs, github)}
+    environment = {
+        **runner_env(github, files),
+        **stack_aws_env(stack),
+        **(env or {}),
+        **input_env(inputs, github),
+    }
     environment.pop("DOCKER_HOST", None)
     guard.check(stack.endpoint_url, registry_hosts=stack.registry_hosts, environ=environment)
     volumes = {
@@ -437,10 +478,18 @@ def run_action(image: str, workspace: Path, inputs: Mapping[str, str], *,
     killed, finished = threading.Event(), threading.Event()
     try:
         container = client.containers.create(
-            image, list(args) or None, working_dir=CONTAINER_WORKSPACE, environment=environment,
-            volumes=volumes, network_mode="host", labels={LABEL: "1"}, detach=True)
-        output = client.api.attach(container.id, stdout=True, stderr=True, stream=True,
-                                   logs=True, demux=True)
+            image,
+            list(args) or None,
+            working_dir=CONTAINER_WORKSPACE,
+            environment=environment,
+            volumes=volumes,
+            network_mode="host",
+            labels={LABEL: "1"},
+            detach=True,
+        )
+        output = client.api.attach(
+            container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True
+        )
 
         def watchdog() -> None:
             if not finished.wait(timeout):
@@ -466,16 +515,30 @@ def run_action(image: str, workspace: Path, inputs: Mapping[str, str], *,
             client.close()
     seconds = time.monotonic() - started
     return RunResult(
-        exit_code=exit_code, stdout=streams.text("stdout"), stderr=streams.text("stderr"),
+        exit_code=exit_code,
+        stdout=streams.text("stdout"),
+        stderr=streams.text("stderr"),
         outputs=parse_file_command(files.read("GITHUB_OUTPUT")),
-        summary=files.read("GITHUB_STEP_SUMMARY"), env=environment, workspace=workspace,
-        temp=temp, seconds=seconds, first_line_seconds=streams.first,
-        container_id=container.id if container is not None else "")
+        summary=files.read("GITHUB_STEP_SUMMARY"),
+        env=environment,
+        workspace=workspace,
+        temp=temp,
+        seconds=seconds,
+        first_line_seconds=streams.first,
+        container_id=container.id if container is not None else "",
+    )
 
 
-def time_to_first_line(image: str, workspace: Path, inputs: Mapping[str, str], *,
-                       stack: stack_mod.StackInfo, runs: int = 5, client: Any = None,
-                       **kwargs: Any) -> list[float]:
+def time_to_first_line(
+    image: str,
+    workspace: Path,
+    inputs: Mapping[str, str],
+    *,
+    stack: stack_mod.StackInfo,
+    runs: int = 5,
+    client: Any = None,
+    **kwargs: Any,
+) -> list[float]:
     """Seconds from `docker run` to the action's first output line, for each of `runs` runs.
 
     For the benchmark: give inputs that make the action print early and finish quickly

@@ -133,8 +133,9 @@ class ConflictException(ServiceException):
 
 class ServiceDeploymentNotFoundException(ServiceException):
     def __init__(self, arn: str) -> None:
-        super().__init__("ServiceDeploymentNotFoundException",
-                         f"The service deployment {arn} does not exist.")
+        super().__init__(
+            "ServiceDeploymentNotFoundException", f"The service deployment {arn} does not exist."
+        )
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,8 @@ class NativeScenario:
         name = values.get(SCENARIO_TAG, "succeed")
         if name not in SCENARIOS:
             raise InvalidParameterException(
-                f"{SCENARIO_TAG}={name!r} is not a scenario; use one of {', '.join(SCENARIOS)}")
+                f"{SCENARIO_TAG}={name!r} is not a scenario; use one of {', '.join(SCENARIOS)}"
+            )
         fail_at = values.get(FAIL_AT_TAG, DEFAULT_FAIL_AT.get(name, ""))
         if name != "succeed" and fail_at not in STAGES:
             raise InvalidParameterException(f"{FAIL_AT_TAG}={fail_at!r} is not a stage")
@@ -233,16 +235,23 @@ def _revision_arn(service: Service, task_definition: str | None) -> str:
         partition = get_partition(service.region_name)
         revisions[task_definition] = (
             f"arn:{partition}:ecs:{service.region_name}:{_account(service)}:service-revision/"
-            f"{service.cluster_name}/{service.name}/{uuid.uuid4().int % 10**19}")
+            f"{service.cluster_name}/{service.name}/{uuid.uuid4().int % 10**19}"
+        )
     service.native_revisions = revisions  # type: ignore[attr-defined]
     return revisions[task_definition]
 
 
-def _summary(arn: str, requested: int, running: int, production: float, test: float
-             ) -> dict[str, Any]:
-    return {"arn": arn, "requestedTaskCount": requested, "runningTaskCount": running,
-            "pendingTaskCount": max(0, requested - running),
-            "requestedTestTrafficWeight": test, "requestedProductionTrafficWeight": production}
+def _summary(
+    arn: str, requested: int, running: int, production: float, test: float
+) -> dict[str, Any]:
+    return {
+        "arn": arn,
+        "requestedTaskCount": requested,
+        "runningTaskCount": running,
+        "pendingTaskCount": max(0, requested - running),
+        "requestedTestTrafficWeight": test,
+        "requestedProductionTrafficWeight": production,
+    }
 
 
 def _monitors(config: dict[str, Any], desired: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -250,15 +259,21 @@ def _monitors(config: dict[str, Any], desired: int) -> tuple[dict[str, Any], dic
     alarms_config = config.get("alarms") or {}
     alarms: dict[str, Any] = {"status": "DISABLED"}
     if alarms_config.get("enable"):
-        alarms = {"status": "MONITORING", "alarmNames": list(alarms_config.get("alarmNames", [])),
-                  "triggeredAlarmNames": []}
+        alarms = {
+            "status": "MONITORING",
+            "alarmNames": list(alarms_config.get("alarmNames", [])),
+            "triggeredAlarmNames": [],
+        }
     breaker_config = config.get("deploymentCircuitBreaker") or {}
     breaker: dict[str, Any] = {"status": "DISABLED", "failureCount": 0, "threshold": 0}
     if breaker_config.get("enable"):
         # "the threshold is 50% of the desired count, at least 3 and at most 200"
         # (developerguide/deployment-circuit-breaker.html)
-        breaker = {"status": "MONITORING", "failureCount": 0,
-                   "threshold": max(3, min(200, math.ceil(desired / 2)))}
+        breaker = {
+            "status": "MONITORING",
+            "failureCount": 0,
+            "threshold": max(3, min(200, math.ceil(desired / 2))),
+        }
     return alarms, breaker
 
 
@@ -311,20 +326,23 @@ def _set_production(native: NativeDeployment, weight: float) -> None:
 
 
 def _deployment_dict(service: Service, deployment_id: str | None) -> dict[str, Any] | None:
-    return next((d for d in ecs_simulator._deployments(service) if d["id"] == deployment_id),
-                None)
+    return next((d for d in ecs_simulator._deployments(service) if d["id"] == deployment_id), None)
 
 
 def _sync_service(service: Service, native: NativeDeployment) -> None:
     """DescribeServices' deployments follow the revisions' task counts."""
     target = _deployment_dict(service, native.deployment_id)
     if target is not None:
-        ecs_simulator._touch(target, runningCount=_target(native)["runningTaskCount"],
-                             pendingCount=_target(native)["pendingTaskCount"])
+        ecs_simulator._touch(
+            target,
+            runningCount=_target(native)["runningTaskCount"],
+            pendingCount=_target(native)["pendingTaskCount"],
+        )
     source = _deployment_dict(service, native.source_deployment_id)
     if source is not None and _sources(native):
-        ecs_simulator._touch(source, runningCount=_sources(native)[0]["runningTaskCount"],
-                             pendingCount=0)
+        ecs_simulator._touch(
+            source, runningCount=_sources(native)[0]["runningTaskCount"], pendingCount=0
+        )
     deployments = ecs_simulator._deployments(service)
     service.running_count = sum(int(d["runningCount"]) for d in deployments)
     service.pending_count = sum(int(d["pendingCount"]) for d in deployments)
@@ -342,12 +360,25 @@ def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] 
     now = utcnow()
     partition = get_partition(service.region_name)
     prefix = f"arn:{partition}:ecs:{service.region_name}:{_account(service)}"
-    arn = f"{prefix}:service-deployment/{service.cluster_name}/{service.name}/" + (
-        uuid.uuid4().hex[:21])
+    arn = (
+        f"{prefix}:service-deployment/{service.cluster_name}/{service.name}/"
+        + (uuid.uuid4().hex[:21])
+    )
     alarms, breaker = _monitors(config, desired)
     source_td = source["taskDefinition"] if source else None
-    sources = ([_summary(_revision_arn(service, source_td), desired,
-                         int(source.get("runningCount", 0)), 100.0, 100.0)] if source else [])
+    sources = (
+        [
+            _summary(
+                _revision_arn(service, source_td),
+                desired,
+                int(source.get("runningCount", 0)),
+                100.0,
+                100.0,
+            )
+        ]
+        if source
+        else []
+    )
     payload: dict[str, Any] = {
         "serviceDeploymentArn": arn,
         "serviceArn": service.arn,
@@ -356,16 +387,22 @@ def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] 
         "updatedAt": now,
         "sourceServiceRevisions": sources,
         "targetServiceRevision": _summary(
-            _revision_arn(service, deployment["taskDefinition"]), 0, 0, 0.0, 0.0),
+            _revision_arn(service, deployment["taskDefinition"]), 0, 0, 0.0, 0.0
+        ),
         "status": "PENDING",
         "deploymentConfiguration": config,
         "alarms": alarms,
         "deploymentCircuitBreaker": breaker,
     }
     native = NativeDeployment(
-        payload=payload, config=config, scenario=scenario, deployment_id=deployment["id"],
-        source_deployment_id=source["id"] if source else None, source_task_definition=source_td,
-        desired=desired)
+        payload=payload,
+        config=config,
+        scenario=scenario,
+        deployment_id=deployment["id"],
+        source_deployment_id=source["id"] if source else None,
+        source_task_definition=source_td,
+        desired=desired,
+    )
     with _LOCK:
         _state(service).insert(0, native)
         service.current_service_deployment = arn  # type: ignore[attr-defined]
@@ -383,14 +420,20 @@ def _enter(native: NativeDeployment, index: int) -> None:
         minutes = int(timeout.get("timeoutInMinutes", 1440))
         detail: dict[str, Any] = {"targetType": hook.get("targetType", "AWS_LAMBDA")}
         if detail["targetType"] == "PAUSE":
-            detail.update(hookId=f"ecs-pause-{uuid.uuid4().hex}", status="AWAITING_ACTION",
-                          expiresAt=utcnow() + timedelta(minutes=minutes),
-                          timeoutAction=timeout.get("action", "ROLLBACK"))
+            detail.update(
+                hookId=f"ecs-pause-{uuid.uuid4().hex}",
+                status="AWAITING_ACTION",
+                expiresAt=utcnow() + timedelta(minutes=minutes),
+                timeoutAction=timeout.get("action", "ROLLBACK"),
+            )
         else:
-            detail.update(hookId=f"ecs-hook-{uuid.uuid4().hex}", status="IN_PROGRESS",
-                          targetArn=hook.get("hookTargetArn", ""),
-                          expiresAt=utcnow() + timedelta(minutes=minutes),
-                          timeoutAction=timeout.get("action", "ROLLBACK"))
+            detail.update(
+                hookId=f"ecs-hook-{uuid.uuid4().hex}",
+                status="IN_PROGRESS",
+                targetArn=hook.get("hookTargetArn", ""),
+                expiresAt=utcnow() + timedelta(minutes=minutes),
+                timeoutAction=timeout.get("action", "ROLLBACK"),
+            )
         native.hooks.append(PendingHook(detail=detail, ticks_left=minutes))
         native.payload.setdefault("lifecycleHookDetails", []).append(detail)
 
@@ -445,8 +488,11 @@ def _hooks_hold(native: NativeDeployment) -> bool:
             detail["status"] = "TIMED_OUT"
             if detail.get("timeoutAction") == "ROLLBACK":
                 native.hooks.remove(pending)
-                _roll_back(native, f"lifecycle hook {detail['hookId']} timed out at "
-                                   f"{native.stage}; its timeout action is ROLLBACK")
+                _roll_back(
+                    native,
+                    f"lifecycle hook {detail['hookId']} timed out at "
+                    f"{native.stage}; its timeout action is ROLLBACK",
+                )
                 return True
         native.hooks.remove(pending)
     return holding
@@ -480,33 +526,48 @@ def _fail(native: NativeDeployment) -> bool:
 def _roll_back(native: NativeDeployment, reason: str) -> None:
     """ROLLBACK_REQUESTED; the next ticks take it to ROLLBACK_SUCCESSFUL."""
     source = _sources(native)[0]["arn"] if _sources(native) else _target(native)["arn"]
-    _touch(native, status="ROLLBACK_REQUESTED", statusReason=reason,
-           rollback={"reason": reason, "startedAt": utcnow(), "serviceRevisionArn": source})
+    _touch(
+        native,
+        status="ROLLBACK_REQUESTED",
+        statusReason=reason,
+        rollback={"reason": reason, "startedAt": utcnow(), "serviceRevisionArn": source},
+    )
 
 
 def _finish(service: Service, native: NativeDeployment) -> None:
     """SUCCESSFUL: the target's deployment is COMPLETED and alone in DescribeServices."""
     now = utcnow()
-    _touch(native, status="SUCCESSFUL", finishedAt=now,
-           statusReason="Service deployment completed successfully.")
+    _touch(
+        native,
+        status="SUCCESSFUL",
+        finishedAt=now,
+        statusReason="Service deployment completed successfully.",
+    )
     for monitor in ("alarms", "deploymentCircuitBreaker"):
         if native.payload[monitor]["status"] == "MONITORING":
             native.payload[monitor]["status"] = "MONITORING_COMPLETE"
     target = _deployment_dict(service, native.deployment_id)
     if target is not None:
         service.deployments = [target]
-        ecs_simulator._touch(target, rolloutState="COMPLETED",
-                             rolloutStateReason=f"ECS deployment {target['id']} completed.")
-        ecs_simulator._event(service, f"(deployment {target['id']}) deployment completed.",
-                             "has reached a steady state.")
+        ecs_simulator._touch(
+            target,
+            rolloutState="COMPLETED",
+            rolloutStateReason=f"ECS deployment {target['id']} completed.",
+        )
+        ecs_simulator._event(
+            service,
+            f"(deployment {target['id']}) deployment completed.",
+            "has reached a steady state.",
+        )
 
 
 def _finish_rollback(service: Service, native: NativeDeployment) -> None:
     """ROLLBACK_SUCCESSFUL: the source's deployment is PRIMARY again, the target's gone."""
     _target(native).update(runningTaskCount=0, pendingTaskCount=0)
     for source in _sources(native):
-        source.update(requestedTaskCount=native.desired, runningTaskCount=native.desired,
-                      pendingTaskCount=0)
+        source.update(
+            requestedTaskCount=native.desired, runningTaskCount=native.desired, pendingTaskCount=0
+        )
     now = utcnow()
     _touch(native, status="ROLLBACK_SUCCESSFUL", finishedAt=now)
     source = _deployment_dict(service, native.source_deployment_id)
@@ -514,8 +575,10 @@ def _finish_rollback(service: Service, native: NativeDeployment) -> None:
         service.deployments = [source]
         ecs_simulator._touch(source, status="PRIMARY", rolloutState="COMPLETED")
         service.task_definition = native.source_task_definition
-        ecs_simulator._event(service, f"(service-deployment {native.arn}) rolled back to "
-                                      f"{native.source_task_definition}.")
+        ecs_simulator._event(
+            service,
+            f"(service-deployment {native.arn}) rolled back to {native.source_task_definition}.",
+        )
 
 
 def _advance(service: Service, native: NativeDeployment) -> None:
@@ -558,8 +621,9 @@ def _tick(backend: EC2ContainerServiceBackend, service: Service) -> None:
     _ORIGINALS["tick"](backend, service)
 
 
-def _update_service(self: EC2ContainerServiceBackend, service_properties: dict[str, Any]
-                    ) -> Service:
+def _update_service(
+    self: EC2ContainerServiceBackend, service_properties: dict[str, Any]
+) -> Service:
     """The rollout simulator's UpdateService; on a native-strategy service, a deployment it
     starts is also a service deployment."""
     cluster = service_properties.get("cluster", "default")
@@ -568,8 +632,11 @@ def _update_service(self: EC2ContainerServiceBackend, service_properties: dict[s
     primary = ecs_simulator._primary(before)
     service: Service = _ORIGINALS["update_service"](self, service_properties)
     new_primary = ecs_simulator._primary(service)
-    if (new_primary is not None and new_primary is not primary
-            and _strategy(service) in NATIVE_STRATEGIES):
+    if (
+        new_primary is not None
+        and new_primary is not primary
+        and _strategy(service) in NATIVE_STRATEGIES
+    ):
         _start(service, new_primary, primary)
     return service
 
@@ -589,8 +656,9 @@ def _find(backend: EC2ContainerServiceBackend, arn: str) -> tuple[Service, Nativ
 def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult:
     """ListServiceDeployments: newest first, filtered by status and createdAt, paginated."""
     backend = self.ecs_backend
-    service = backend._get_service(self._get_param("cluster", "default"),
-                                   str(self._get_param("service", "")).split("/")[-1])
+    service = backend._get_service(
+        self._get_param("cluster", "default"), str(self._get_param("service", "")).split("/")[-1]
+    )
     statuses = self._get_param("status") or []
     created = self._get_param("createdAt") or {}
     limit = min(100, int(self._get_param("maxResults") or 20))
@@ -603,11 +671,24 @@ def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult
                 continue
             if not _created_within(payload["createdAt"], created):
                 continue
-            found.append({key: payload[key] for key in (
-                "serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt",
-                "finishedAt", "status", "statusReason") if key in payload}
-                | {"targetServiceRevisionArn": payload["targetServiceRevision"]["arn"]})
-    page: dict[str, Any] = {"serviceDeployments": found[start:start + limit]}
+            found.append(
+                {
+                    key: payload[key]
+                    for key in (
+                        "serviceDeploymentArn",
+                        "serviceArn",
+                        "clusterArn",
+                        "startedAt",
+                        "createdAt",
+                        "finishedAt",
+                        "status",
+                        "statusReason",
+                    )
+                    if key in payload
+                }
+                | {"targetServiceRevisionArn": payload["targetServiceRevision"]["arn"]}
+            )
+    page: dict[str, Any] = {"serviceDeployments": found[start : start + limit]}
     if start + limit < len(found):
         page["nextToken"] = str(start + limit)
     return ActionResult(page)
@@ -642,14 +723,19 @@ def _stop_service_deployment(self: EC2ContainerServiceResponse) -> ActionResult:
     with _LOCK:
         _, native = _find(self.ecs_backend, arn)
         if native.status in FINISHED:
-            raise ConflictException(f"The service deployment is {native.status}; only a "
-                                    "deployment in progress can be stopped.")
+            raise ConflictException(
+                f"The service deployment is {native.status}; only a "
+                "deployment in progress can be stopped."
+            )
         if native.status in ("PENDING", "IN_PROGRESS"):
             if stop_type == "ROLLBACK":
                 _roll_back(native, "Service deployment rolled back by StopServiceDeployment.")
             else:
-                _touch(native, status="STOP_REQUESTED",
-                       statusReason="Service deployment stopped by StopServiceDeployment.")
+                _touch(
+                    native,
+                    status="STOP_REQUESTED",
+                    statusReason="Service deployment stopped by StopServiceDeployment.",
+                )
     return ActionResult({"serviceDeploymentArn": arn})
 
 
@@ -660,10 +746,14 @@ def _continue_service_deployment(self: EC2ContainerServiceResponse) -> ActionRes
     with _LOCK:
         _, native = _find(self.ecs_backend, arn)
         pending = next((p for p in native.hooks if p.detail["hookId"] == hook_id), None)
-        if (native.status != "IN_PROGRESS" or pending is None
-                or pending.detail["status"] != "AWAITING_ACTION"):
+        if (
+            native.status != "IN_PROGRESS"
+            or pending is None
+            or pending.detail["status"] != "AWAITING_ACTION"
+        ):
             raise InvalidParameterException(
-                f"Hook {hook_id} is not awaiting action on an IN_PROGRESS service deployment.")
+                f"Hook {hook_id} is not awaiting action on an IN_PROGRESS service deployment."
+            )
         native.hooks.remove(pending)
         if action == "ROLLBACK":
             pending.detail["status"] = "FAILED"

@@ -68,9 +68,14 @@ def _printed(lines: tuple[str, ...], environment: Mapping[str, str]) -> list[str
     return [_ENV.sub(lambda m: environment.get(m.group(1), ""), line) for line in lines]
 
 
-def container_stopped(account_id: str, region: str, task_id: str,
-                      definition: Mapping[str, Any], tags: Mapping[str, str],
-                      exit_code: int | None) -> None:
+def container_stopped(
+    account_id: str,
+    region: str,
+    task_id: str,
+    definition: Mapping[str, Any],
+    tags: Mapping[str, str],
+    exit_code: int | None,
+) -> None:
     """Write what the container of `definition` printed, if it logs with awslogs."""
     config = definition.get("logConfiguration") or {}
     options = config.get("options") or {}
@@ -86,12 +91,12 @@ def container_stopped(account_id: str, region: str, task_id: str,
     stream = f"{prefix}/{definition.get('name')}/{task_id}"
     if stream not in backend.groups[group].streams:
         backend.create_log_stream(group, stream)
-    environment = {str(e.get("name")): str(e.get("value", ""))
-                   for e in definition.get("environment", [])}
+    environment = {
+        str(e.get("name")): str(e.get("value", "")) for e in definition.get("environment", [])
+    }
     lines = _printed(output_for(tags, exit_code), environment)
     now = int(time.time() * 1000)
-    events = [{"timestamp": now - len(lines) + i, "message": line}
-              for i, line in enumerate(lines)]
+    events = [{"timestamp": now - len(lines) + i, "message": line} for i, line in enumerate(lines)]
     backend.put_log_events(group, stream, events)
 
 
@@ -99,12 +104,14 @@ def task_stopped(backend: Any, task: Any, container: str, exit_code: int | None)
     """The simulator's hook: `task` (a simulated task of `backend`, moto's ECS backend)
     stopped because `container` exited; its tags are its service's and its own."""
     revision = backend.describe_task_definition(task.task_definition_arn)
-    definition = next((c for c in revision.container_definitions
-                       if c.get("name") == container), None)
+    definition = next(
+        (c for c in revision.container_definitions if c.get("name") == container), None
+    )
     if definition is None:
         return
     group = str(task.group or "")
     service = backend.services.get(f"{task.cluster_name}:{group.removeprefix('service:')}")
-    tags = {t["key"]: t["value"] for t in [*(getattr(service, "tags", None) or []),
-                                            *(task.tags or [])]}
+    tags = {
+        t["key"]: t["value"] for t in [*(getattr(service, "tags", None) or []), *(task.tags or [])]
+    }
     container_stopped(task.account_id, task.region_name, task.id, definition, tags, exit_code)

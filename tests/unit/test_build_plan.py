@@ -23,28 +23,51 @@ from compose_ecs_deploy.build import (
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import InputError
 
-PROJECT = Project(name="p", services={
-    "web": {"build": {"context": "/src", "dockerfile": "Dockerfile", "target": "runner",
-                      "args": {"A": "1", "UNSET": None}, "cache_from": ["repo:cache",
-                                                                       "type=gha"]}},
-    "worker": {"build": {"context": "/src", "dockerfile": "Dockerfile", "target": "runner",
-                         "args": {"A": "1", "UNSET": None},
-                         "cache_from": ["repo:cache", "type=gha"]}},
-    "db": {"image": "postgres"},
-})
+PROJECT = Project(
+    name="p",
+    services={
+        "web": {
+            "build": {
+                "context": "/src",
+                "dockerfile": "Dockerfile",
+                "target": "runner",
+                "args": {"A": "1", "UNSET": None},
+                "cache_from": ["repo:cache", "type=gha"],
+            }
+        },
+        "worker": {
+            "build": {
+                "context": "/src",
+                "dockerfile": "Dockerfile",
+                "target": "runner",
+                "args": {"A": "1", "UNSET": None},
+                "cache_from": ["repo:cache", "type=gha"],
+            }
+        },
+        "db": {"image": "postgres"},
+    },
+)
 
 
-@pytest.mark.parametrize(("branch", "tag"), [
-    ("feature/login", "feature-login"), ("main", "main"), ("v1.2.3", "v1.2.3"),
-    ("-x", "x"), ("a" * 200, "a" * 128), ("...", "latest"), ("ünï", "n-")])
+@pytest.mark.parametrize(
+    ("branch", "tag"),
+    [
+        ("feature/login", "feature-login"),
+        ("main", "main"),
+        ("v1.2.3", "v1.2.3"),
+        ("-x", "x"),
+        ("a" * 200, "a" * 128),
+        ("...", "latest"),
+        ("ünï", "n-"),
+    ],
+)
 def test_sanitise_tag(branch, tag) -> None:
     assert sanitise_tag(branch) == tag
 
 
 def test_repository_map() -> None:
     assert repository_map(["app"], ["web"]) == {"web": "app"}
-    assert repository_map(["web=a", "worker=b"], ["web", "worker"]) == {"web": "a",
-                                                                        "worker": "b"}
+    assert repository_map(["web=a", "worker=b"], ["web", "worker"]) == {"web": "a", "worker": "b"}
     with pytest.raises(InputError, match="give SERVICE=REPOSITORY for each"):
         repository_map(["app"], ["web", "worker"])
     with pytest.raises(InputError, match="not SERVICE=REPOSITORY"):
@@ -52,21 +75,34 @@ def test_repository_map() -> None:
 
 
 def test_build_jobs_follow_compose_and_skip_given_images() -> None:
-    jobs = build_jobs(PROJECT, ["web", "worker", "db"], {"worker": "x:1"}, ["web=app"],
-                      {"B": "2"}, oci_labels("abc", "https://github.com/o/r"), None)
+    jobs = build_jobs(
+        PROJECT,
+        ["web", "worker", "db"],
+        {"worker": "x:1"},
+        ["web=app"],
+        {"B": "2"},
+        oci_labels("abc", "https://github.com/o/r"),
+        None,
+    )
     assert [job.service for job in jobs] == ["web"]
     section = jobs[0].section
     assert section["target"] == "runner"
     assert section["args"] == {"A": "1", "UNSET": None, "B": "2"}
     assert section["cache_from"] == ["repo:cache", "type=gha"]
-    assert section["labels"] == {"org.opencontainers.image.revision": "abc",
-                                 "org.opencontainers.image.source": "https://github.com/o/r"}
+    assert section["labels"] == {
+        "org.opencontainers.image.revision": "abc",
+        "org.opencontainers.image.source": "https://github.com/o/r",
+    }
     assert jobs[0].platform is None
 
 
 def test_the_platform_option_wins_over_the_build_sections_first_platform() -> None:
-    project = Project(name="p", services={"web": {"build": {
-        "context": "/src", "platforms": ["linux/arm64", "linux/amd64"]}}})
+    project = Project(
+        name="p",
+        services={
+            "web": {"build": {"context": "/src", "platforms": ["linux/arm64", "linux/amd64"]}}
+        },
+    )
     chosen = build_jobs(project, ["web"], {}, ["app"], {}, {}, None)[0]
     given = build_jobs(project, ["web"], {}, ["app"], {}, {}, "linux/amd64")[0]
     assert (chosen.platform, given.platform) == ("linux/arm64", "linux/amd64")
@@ -95,16 +131,27 @@ def test_cache_sources_are_the_running_image_then_latest_of_the_same_repository(
 
 
 def test_build_file_builds_each_group_once_under_all_its_tags() -> None:
-    project = Project(name="p", services={
-        **PROJECT.services,
-        "api": {"build": {"context": "/api", "tags": ["mine:dev"], "cache_to": ["type=gha"],
-                          "secrets": [{"source": "npmrc", "target": "npmrc"}]}}},
-        secrets={"npmrc": {"file": "/home/u/.npmrc"}, "unused": {"file": "/x"}})
-    web, worker, api = build_jobs(project, ["web", "worker", "api"], {}, ["web=a", "worker=b",
-                                                                          "api=c"], {}, {},
-                                  "linux/amd64")
-    twins = BuildGroup((web, worker), ("r/a:sha", "r/a:latest", "r/b:sha", "r/b:latest"),
-                       ("r/a:old",))
+    project = Project(
+        name="p",
+        services={
+            **PROJECT.services,
+            "api": {
+                "build": {
+                    "context": "/api",
+                    "tags": ["mine:dev"],
+                    "cache_to": ["type=gha"],
+                    "secrets": [{"source": "npmrc", "target": "npmrc"}],
+                }
+            },
+        },
+        secrets={"npmrc": {"file": "/home/u/.npmrc"}, "unused": {"file": "/x"}},
+    )
+    web, worker, api = build_jobs(
+        project, ["web", "worker", "api"], {}, ["web=a", "worker=b", "api=c"], {}, {}, "linux/amd64"
+    )
+    twins = BuildGroup(
+        (web, worker), ("r/a:sha", "r/a:latest", "r/b:sha", "r/b:latest"), ("r/a:old",)
+    )
     alone = BuildGroup((api,), ("r/c:sha",), ())
     document = build_file("p", [twins, alone], project.secrets)
     assert list(document["services"]) == ["web", "api"]
@@ -122,9 +169,13 @@ def test_build_file_builds_each_group_once_under_all_its_tags() -> None:
 
 def test_docker_config_adds_the_registry_login_and_keeps_the_users_other_settings() -> None:
     login = RegistryLogin("1.dkr.ecr.r.amazonaws.com", "AWS", "pass", "token")
-    existing = {"auths": {"ghcr.io": {"auth": "x"}}, "credsStore": "desktop",
-                "credHelpers": {"1.dkr.ecr.r.amazonaws.com": "ecr-login", "gcr.io": "gcloud"},
-                "currentContext": "colima", "proxies": {"default": {"noProxy": "x"}}}
+    existing = {
+        "auths": {"ghcr.io": {"auth": "x"}},
+        "credsStore": "desktop",
+        "credHelpers": {"1.dkr.ecr.r.amazonaws.com": "ecr-login", "gcr.io": "gcloud"},
+        "currentContext": "colima",
+        "proxies": {"default": {"noProxy": "x"}},
+    }
     config = docker_config(login, existing)
     assert "currentContext" not in config
     assert config["proxies"] == existing["proxies"]
@@ -132,8 +183,7 @@ def test_docker_config_adds_the_registry_login_and_keeps_the_users_other_setting
     assert config["auths"]["ghcr.io"] == {"auth": "x"}
     assert config["credHelpers"] == {"gcr.io": "gcloud"}
     assert config["credsStore"] == "desktop"
-    assert "credHelpers" not in docker_config(
-        login, {"credHelpers": {login.registry: "ecr-login"}})
+    assert "credHelpers" not in docker_config(login, {"credHelpers": {login.registry: "ecr-login"}})
     assert existing["credHelpers"]["1.dkr.ecr.r.amazonaws.com"] == "ecr-login"
 
 
@@ -147,7 +197,8 @@ def test_docker_config_keeps_the_users_plugin_folder_visible(tmp_path: Path) -> 
 
 
 def test_compose_always_builds_through_bake_with_the_default_builder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BUILDX_BUILDER", "a-builder-of-another-job")
     monkeypatch.setenv("COMPOSE_BAKE", "false")
     environment = build_environment(tmp_path)
@@ -156,19 +207,31 @@ def test_compose_always_builds_through_bake_with_the_default_builder(
     assert "BUILDX_BUILDER" not in environment
 
 
-def test_registry_cache_writes_every_stage_to_repo_buildcache_unless_the_section_has_its_own(
-        ) -> None:
+def test_registry_cache_writes_every_stage_to_repo_buildcache_unless_the_section_has_its_own() -> (
+    None
+):
     uri = "1.dkr.ecr.r.amazonaws.com/app"
     cache_from, cache_to = registry_cache(uri)
     assert cache_from == f"type=registry,ref={uri}:buildcache"
-    assert cache_to == (f"type=registry,ref={uri}:buildcache,mode=max,image-manifest=true,"
-                        "oci-mediatypes=true")
-    project = Project(name="p", services={
-        "web": {"build": {"context": "/web"}},
-        "api": {"build": {"context": "/api", "cache_to": ["type=local,dest=/c"]}}})
+    assert cache_to == (
+        f"type=registry,ref={uri}:buildcache,mode=max,image-manifest=true,oci-mediatypes=true"
+    )
+    project = Project(
+        name="p",
+        services={
+            "web": {"build": {"context": "/web"}},
+            "api": {"build": {"context": "/api", "cache_to": ["type=local,dest=/c"]}},
+        },
+    )
     web, api = build_jobs(project, ["web", "api"], {}, ["web=a", "api=b"], {}, {}, None)
-    document = build_file("p", [BuildGroup((web,), (f"{uri}:sha",), (cache_from,), (cache_to,)),
-                                BuildGroup((api,), ("b:sha",), (), (cache_to,))], {})
+    document = build_file(
+        "p",
+        [
+            BuildGroup((web,), (f"{uri}:sha",), (cache_from,), (cache_to,)),
+            BuildGroup((api,), ("b:sha",), (), (cache_to,)),
+        ],
+        {},
+    )
     assert document["services"]["web"]["build"]["cache_from"] == [cache_from]
     assert document["services"]["web"]["build"]["cache_to"] == [cache_to]
     assert document["services"]["api"]["build"]["cache_to"] == ["type=local,dest=/c"]

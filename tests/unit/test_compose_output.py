@@ -21,11 +21,19 @@ HERE = Path(__file__).resolve().parent / "compose_config"
 
 
 def test_config_format_yaml_prints_what_the_loader_expects() -> None:
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith("COMPOSE_") or key == "COMPOSE_ECS_DEPLOY_COMPOSE"}
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("COMPOSE_") or key == "COMPOSE_ECS_DEPLOY_COMPOSE"
+    }
     completed = subprocess.run(
         [*find_compose().argv, "--profile", "local", "config", "--format", "yaml"],
-        cwd=HERE, env=environment, capture_output=True, text=True, check=False)
+        cwd=HERE,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     expected = (HERE / "expected.yaml").read_text().replace("{root}", str(HERE))
     assert yaml.safe_load(completed.stdout) == yaml.safe_load(expected)

@@ -25,16 +25,25 @@ def test_eleven_containers_are_rejected_ten_are_not(compose) -> None:
 
 
 def test_base_containers_count_towards_the_limit(compose, tmp_path) -> None:
-    (tmp_path / "base.json").write_text(json.dumps({
-        "family": "f", "executionRoleArn": ROLE, "containerDefinitions": [
-            {"name": "log_router", "image": "fluent-bit", "essential": True}]}))
+    (tmp_path / "base.json").write_text(
+        json.dumps(
+            {
+                "family": "f",
+                "executionRoleArn": ROLE,
+                "containerDefinitions": [
+                    {"name": "log_router", "image": "fluent-bit", "essential": True}
+                ],
+            }
+        )
+    )
     result = compose(_services(10), args=(*_args(10), "--task-definition", "base.json"))
     assert result.code == 1
     assert any("11 containers" in e and "1 from the base" in e for e in result.errors)
 
 
 def test_one_shot_services_are_not_essential_unless_x_ecs_says_so(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web: {image: web, restart: "no"}
           migrate: {image: web, command: ["rails", "db:migrate"], restart: "no"}
@@ -44,19 +53,37 @@ def test_one_shot_services_are_not_essential_unless_x_ecs_says_so(compose) -> No
             restart: "no"
             x-ecs: {essential: true}
           always: {image: web, restart: always}
-    """, args=("--service", "web", "--service", "migrate", "--service", "seed",
-               "--service", "keeper", "--service", "always"))
+    """,
+        args=(
+            "--service",
+            "web",
+            "--service",
+            "migrate",
+            "--service",
+            "seed",
+            "--service",
+            "keeper",
+            "--service",
+            "always",
+        ),
+    )
     assert result.code == 0, result.err
     essential = {c["name"]: c["essential"] for c in result.request["containerDefinitions"]}
-    assert essential == {"web": True, "migrate": False, "seed": False, "keeper": True,
-                         "always": True}
+    assert essential == {
+        "web": True,
+        "migrate": False,
+        "seed": False,
+        "keeper": True,
+        "always": True,
+    }
     one_shot = [n for n in result.notices if "runs once" in n]
     assert len(one_shot) == 2  # migrate and seed; keeper's x-ecs decided, so no notice
     assert all("one-off task" in n for n in one_shot)
 
 
 def test_dev_only_networking_is_dropped_with_a_notice(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
@@ -67,26 +94,35 @@ def test_dev_only_networking_is_dropped_with_a_notice(compose) -> None:
           sidecar:
             image: side
             network_mode: service:web
-    """, args=("--service", "web", "--service", "sidecar"))
+    """,
+        args=("--service", "web", "--service", "sidecar"),
+    )
     assert result.code == 0, result.err
     web = result.container("web")
     for key in ("hostname", "extraHosts", "dnsSearchDomains"):
         assert key not in web
     assert web["portMappings"] == [{"containerPort": 80, "protocol": "tcp"}]
     codes = " ".join(result.notices)
-    for words in ("hostname web1 dropped", "published port 8080 dropped",
-                  "host.docker.internal (host-gateway", "empty dns_search dropped",
-                  "network_mode service:web dropped"):
+    for words in (
+        "hostname web1 dropped",
+        "published port 8080 dropped",
+        "host.docker.internal (host-gateway",
+        "empty dns_search dropped",
+        "network_mode service:web dropped",
+    ):
         assert words in codes, words
 
 
 def test_other_extra_hosts_stay_an_error_under_awsvpc(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
             extra_hosts: ["host.docker.internal:host-gateway", "db:10.0.0.5"]
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     assert result.code == 1
     assert len(result.errors) == 1 and "db" in result.errors[0]
     assert "host.docker.internal" not in result.errors[0]
@@ -105,50 +141,73 @@ def test_local_logging_drivers_give_way_to_the_base_or_the_default(compose, tmp_
     result = compose(text, args=("--service", "web", "--service", "worker", "--family", "f"))
     assert result.code == 0, result.err
     assert result.container("web")["logConfiguration"]["options"]["awslogs-group"] == "/ecs/f"
-    assert sum("dropped: it keeps logs on the developer's disk" in n
-               for n in result.notices) == 2
-    base_logs = {"logDriver": "awslogs", "options": {
-        "awslogs-group": "/aws/ecs/shop/web", "awslogs-region": "eu-west-1",
-        "awslogs-stream-prefix": "web"}}
-    (tmp_path / "base.json").write_text(json.dumps({
-        "family": "shop", "executionRoleArn": ROLE, "containerDefinitions": [
-            {"name": "web", "image": "x", "logConfiguration": base_logs}]}))
-    over_base = compose(text, args=("--service", "web", "--service", "worker",
-                                    "--task-definition", "base.json"))
+    assert sum("dropped: it keeps logs on the developer's disk" in n for n in result.notices) == 2
+    base_logs = {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": "/aws/ecs/shop/web",
+            "awslogs-region": "eu-west-1",
+            "awslogs-stream-prefix": "web",
+        },
+    }
+    (tmp_path / "base.json").write_text(
+        json.dumps(
+            {
+                "family": "shop",
+                "executionRoleArn": ROLE,
+                "containerDefinitions": [
+                    {"name": "web", "image": "x", "logConfiguration": base_logs}
+                ],
+            }
+        )
+    )
+    over_base = compose(
+        text, args=("--service", "web", "--service", "worker", "--task-definition", "base.json")
+    )
     assert over_base.container("web")["logConfiguration"] == base_logs
 
 
 def test_shipping_log_drivers_stay_errors_on_fargate(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web: {image: web, logging: {driver: gelf}}
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     assert result.code == 1 and "gelf" in result.errors[0]
 
 
 def test_a_port_clash_advises_a_port_no_container_uses(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web: {image: web, ports: ["8080:80"]}
           admin: {image: admin, ports: ["8081:80"]}
           api: {image: api, expose: ["81"]}
-    """, args=("--service", "web", "--service", "admin", "--service", "api"))
+    """,
+        args=("--service", "web", "--service", "admin", "--service", "api"),
+    )
     assert result.code == 1
     assert len(result.errors) == 1
     clash = result.errors[0]
     assert "port 80/tcp is also used by container web" in clash and "service admin" in clash
     assert "e.g. 82" in clash  # 81 is api's: advising it would lead to a second clash
-    fixed = compose("""
+    fixed = compose(
+        """
         services:
           web: {image: web, ports: ["8080:80"]}
           admin: {image: admin, ports: ["8081:82"]}
           api: {image: api, expose: ["81"]}
-    """, args=("--service", "web", "--service", "admin", "--service", "api"))
+    """,
+        args=("--service", "web", "--service", "admin", "--service", "api"),
+    )
     assert fixed.code == 0, fixed.err
 
 
 def test_host_name_notice_only_where_a_value_is_a_host(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
@@ -163,15 +222,21 @@ def test_host_name_notice_only_where_a_value_is_a_host(compose) -> None:
               DB_NAME: db
           db: {image: postgres}
           cache: {image: redis}
-    """, args=("--service", "web", "--service", "db", "--service", "cache"))
+    """,
+        args=("--service", "web", "--service", "db", "--service", "cache"),
+    )
     assert result.code == 0, result.err
     hosts = [n for n in result.notices if "as a host name" in n]
     assert sorted(n.split("field environment.")[1].split(":")[0] for n in hosts) == [
-        "CACHE", "DATABASE_URL", "DB_HOST"]
+        "CACHE",
+        "DATABASE_URL",
+        "DB_HOST",
+    ]
 
 
 def test_secret_looking_warning_skips_flags_empties_and_file_paths(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
@@ -181,27 +246,45 @@ def test_secret_looking_warning_skips_flags_empties_and_file_paths(compose) -> N
               DB_PASSWORD: ""
               SECRET_KEY_FILE: /run/secrets/key
               API_KEY: sk_live_123
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     warnings = [line for line in result.err.splitlines() if line.startswith("warning:")]
     assert len(warnings) == 1 and "API_KEY" in warnings[0]
 
 
 def test_messages_name_the_env_file_and_the_base_file(compose, tmp_path) -> None:
     (tmp_path / "app.env").write_text("# settings\nLOG_LEVEL=info\nSTRIPE_TOKEN=sk_test_1\n")
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
             env_file: [app.env]
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     warning = next(line for line in result.err.splitlines() if line.startswith("warning:"))
     assert "app.env:3:" in warning and "STRIPE_TOKEN" in warning
-    (tmp_path / "base.json").write_text(json.dumps({
-        "family": "f", "executionRoleArn": ROLE, "containerDefinitions": [
-            {"name": "web", "image": "x",
-             "environment": [{"name": "GITHUB_TOKEN", "value": "ghp_1"}]}]}))
-    inherited = compose("services:\n  web: {image: web}\n",
-                        args=("--service", "web", "--task-definition", "base.json"))
+    (tmp_path / "base.json").write_text(
+        json.dumps(
+            {
+                "family": "f",
+                "executionRoleArn": ROLE,
+                "containerDefinitions": [
+                    {
+                        "name": "web",
+                        "image": "x",
+                        "environment": [{"name": "GITHUB_TOKEN", "value": "ghp_1"}],
+                    }
+                ],
+            }
+        )
+    )
+    inherited = compose(
+        "services:\n  web: {image: web}\n",
+        args=("--service", "web", "--task-definition", "base.json"),
+    )
     warning = next(line for line in inherited.err.splitlines() if line.startswith("warning:"))
     assert "base.json:" in warning and "GITHUB_TOKEN" in warning
     assert "compose.yaml" not in warning
@@ -213,28 +296,36 @@ def test_execution_role_error_gives_only_the_reason_that_applies(compose) -> Non
     error = next(e for e in result.errors if "execution role" in e)
     assert "awslogs" in error and "secrets" not in error and "registry" not in error
     assert "x-ecs.executionRoleArn" in error and "--task-definition" in error
-    with_secret = compose("""
+    with_secret = compose(
+        """
         services:
           web:
             image: web
             logging: {driver: splunk, options: {splunk-url: "https://s"}}
-    """, args=("--service", "web", "--secret", "TOKEN=/prod/token"), role=False)
+    """,
+        args=("--service", "web", "--secret", "TOKEN=/prod/token"),
+        role=False,
+    )
     error = next(e for e in with_secret.errors if "execution role" in e)
     assert "secrets (container web)" in error and "awslogs" not in error
 
 
 def test_a_service_behind_a_profile_names_the_profile(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web: {image: web}
           worker: {image: web, profiles: [jobs]}
-    """, args=("--service", "web", "--service", "worker"))
+    """,
+        args=("--service", "web", "--service", "worker"),
+    )
     assert result.code == 1
     assert any("--profile jobs" in e and "worker" in e for e in result.errors)
 
 
 def test_volumes_say_what_task_storage_means_and_drop_nothing_silently(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
@@ -257,10 +348,15 @@ def test_volumes_say_what_task_storage_means_and_drop_nothing_silently(compose) 
             driver_opts: {type: nfs, o: "addr=10.0.0.1,rw", device: ":/export"}
           efs:
             x-ecs: {efsVolumeConfiguration: {fileSystemId: fs-1}}
-    """, args=("--service", "web", "--service", "worker"))
+    """,
+        args=("--service", "web", "--service", "worker"),
+    )
     assert result.code == 0, result.err
     assert [m["containerPort"] for m in result.container("web")["portMappings"]] == [
-        8000, 8001, 8002]
+        8000,
+        8001,
+        8002,
+    ]
     text = "\n".join(result.notices)
     assert "named volume data is task storage" in text
     assert "volume shared is external" in text

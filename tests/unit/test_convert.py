@@ -6,18 +6,24 @@ import pytest
 
 
 def test_image_from_compose_and_override(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: nginx:1.27
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     assert result.code == 0, result.err
     assert result.container("web")["image"] == "nginx:1.27"
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: nginx:1.27
-    """, args=("--service", "web", "--image", "web=repo/web:abc"))
+    """,
+        args=("--service", "web", "--image", "web=repo/web:abc"),
+    )
     assert result.container("web")["image"] == "repo/web:abc"
 
 
@@ -44,29 +50,36 @@ def test_default_services_are_the_built_ones_by_name(compose) -> None:
 
 
 def test_service_order_is_the_order_asked(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           b: {image: b}
           a: {image: a}
-    """, args=("--service", "b", "--service", "a"))
+    """,
+        args=("--service", "b", "--service", "a"),
+    )
     assert [c["name"] for c in result.request["containerDefinitions"]] == ["b", "a"]
 
 
 def test_command_and_entrypoint(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
             command: npm run "start prod"
             entrypoint: ["/bin/sh", "-c"]
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     app = result.container("app")
     assert app["command"] == ["npm", "run", "start prod"]
     assert app["entryPoint"] == ["/bin/sh", "-c"]
 
 
 def test_environment_values_verbatim_and_list_form_split_at_first_equals(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -74,7 +87,9 @@ def test_environment_values_verbatim_and_list_form_split_at_first_equals(compose
               - URL=postgres://u:p@h/db?a=b
               - EMPTY=
               - UNSET
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     env = {e["name"]: e["value"] for e in result.container("app")["environment"]}
     assert env == {"URL": "postgres://u:p@h/db?a=b", "EMPTY": ""}
     assert any("UNSET has no value" in n for n in result.notices)
@@ -82,13 +97,16 @@ def test_environment_values_verbatim_and_list_form_split_at_first_equals(compose
 
 def test_env_file_is_read_by_compose(compose, tmp_path) -> None:
     (tmp_path / "app.env").write_text("FROM_FILE=x=y\n")
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
             env_file: [app.env]
             environment: {INLINE: "1"}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     env = {e["name"]: e["value"] for e in result.container("app")["environment"]}
     assert env == {"FROM_FILE": "x=y", "INLINE": "1"}
 
@@ -96,19 +114,23 @@ def test_env_file_is_read_by_compose(compose, tmp_path) -> None:
 def test_interpolation_uses_environment_and_dotenv(compose, tmp_path, monkeypatch) -> None:
     (tmp_path / ".env").write_text("TAG=from-dotenv\n")
     monkeypatch.setenv("REGISTRY", "example.com")
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: ${REGISTRY}/app:${TAG}
             environment: {LEVEL: "${LEVEL:-info}"}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     app = result.container("app")
     assert app["image"] == "example.com/app:from-dotenv"
     assert app["environment"] == [{"name": "LEVEL", "value": "info"}]
 
 
 def test_override_files_reset_override_and_extends(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           base:
             image: base
@@ -117,14 +139,17 @@ def test_override_files_reset_override_and_extends(compose) -> None:
           app:
             extends: base
             ports: ["8080:8080"]
-    """, """
+    """,
+        """
         services:
           app:
             command: !reset null
             ports: !override ["9090:9090"]
             environment:
               B: "3"
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     app = result.container("app")
     assert "command" not in app
     assert app["portMappings"] == [{"containerPort": 9090, "protocol": "tcp"}]
@@ -145,34 +170,52 @@ def test_profiles_enable_services(compose) -> None:
 
 def test_secrets_bind_to_primary_and_named_service_and_replace_environment(compose) -> None:
     arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
             environment: {DATABASE_URL: "postgres://dev", KEEP: "1"}
           worker.v2:
             image: worker
-    """, args=(
-        "--service", "web", "--service", "worker.v2",
-        "--secret", f"DATABASE_URL={arn}",
-        "--secret", f"worker.v2.TOKEN={arn}:token::",
-        "--secret", "SSM_PARAM=/prod/app/param",
-    ))
+    """,
+        args=(
+            "--service",
+            "web",
+            "--service",
+            "worker.v2",
+            "--secret",
+            f"DATABASE_URL={arn}",
+            "--secret",
+            f"worker.v2.TOKEN={arn}:token::",
+            "--secret",
+            "SSM_PARAM=/prod/app/param",
+        ),
+    )
     assert result.code == 1  # worker.v2 is not a valid ECS container name
     assert any("worker.v2" in e and "container name" in e for e in result.errors)
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
             environment: {DATABASE_URL: "postgres://dev", KEEP: "1"}
           worker:
             image: worker
-    """, args=(
-        "--service", "web", "--service", "worker",
-        "--secret", f"DATABASE_URL={arn}",
-        "--secret", f"worker.TOKEN={arn}:token::",
-        "--secret", "SSM_PARAM=/prod/app/param",
-    ))
+    """,
+        args=(
+            "--service",
+            "web",
+            "--service",
+            "worker",
+            "--secret",
+            f"DATABASE_URL={arn}",
+            "--secret",
+            f"worker.TOKEN={arn}:token::",
+            "--secret",
+            "SSM_PARAM=/prod/app/param",
+        ),
+    )
     assert result.code == 0, result.err
     web, worker = result.container("web"), result.container("worker")
     assert web["environment"] == [{"name": "KEEP", "value": "1"}]
@@ -194,13 +237,16 @@ def test_secret_key_splits_at_last_dot(compose) -> None:
 
 
 def test_ports_tcp_udp_host_ip_and_expose(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           dns:
             image: dns
             ports: ["127.0.0.1:8080:8080", "53:53/udp", "9000"]
             expose: ["7000", "8080"]
-    """, args=("--service", "dns"))
+    """,
+        args=("--service", "dns"),
+    )
     assert result.code == 0, result.err
     assert result.container("dns")["portMappings"] == [
         {"containerPort": 8080, "protocol": "tcp"},
@@ -212,21 +258,24 @@ def test_ports_tcp_udp_host_ip_and_expose(compose) -> None:
 
 
 def test_published_port_differing_from_target_is_dropped_with_a_notice(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
             ports: ["80:8080"]
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     assert result.code == 0, result.err
-    assert result.container("web")["portMappings"] == [
-        {"containerPort": 8080, "protocol": "tcp"}]
+    assert result.container("web")["portMappings"] == [{"containerPort": 8080, "protocol": "tcp"}]
     notice = next(n for n in result.notices if "published port 80 dropped" in n)
     assert "compose.yaml:" in notice and "listens on 8080" in notice
 
 
 def test_ports_under_bridge_mode_keep_host_port(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
@@ -235,19 +284,29 @@ def test_ports_under_bridge_mode_keep_host_port(compose) -> None:
         x-ecs:
           requiresCompatibilities: [EC2]
           networkMode: bridge
-    """, args=("--service", "web"))
+    """,
+        args=("--service", "web"),
+    )
     assert result.code == 0, result.err
     assert result.container("web")["portMappings"] == [
-        {"containerPort": 8080, "hostPort": 80, "protocol": "tcp"}]
+        {"containerPort": 8080, "hostPort": 80, "protocol": "tcp"}
+    ]
 
 
-@pytest.mark.parametrize(("test", "expected"), [
-    ('["CMD", "curl", "-f", "http://localhost"]', ["CMD", "curl", "-f", "http://localhost"]),
-    ('["CMD-SHELL", "curl -f localhost || exit 1"]', ["CMD-SHELL", "curl -f localhost || exit 1"]),
-    ("curl -f localhost", ["CMD-SHELL", "curl -f localhost"]),
-])
+@pytest.mark.parametrize(
+    ("test", "expected"),
+    [
+        ('["CMD", "curl", "-f", "http://localhost"]', ["CMD", "curl", "-f", "http://localhost"]),
+        (
+            '["CMD-SHELL", "curl -f localhost || exit 1"]',
+            ["CMD-SHELL", "curl -f localhost || exit 1"],
+        ),
+        ("curl -f localhost", ["CMD-SHELL", "curl -f localhost"]),
+    ],
+)
 def test_healthcheck_forms(compose, test, expected) -> None:
-    result = compose(f"""
+    result = compose(
+        f"""
         services:
           app:
             image: app
@@ -257,11 +316,14 @@ def test_healthcheck_forms(compose, test, expected) -> None:
               timeout: 500ms
               retries: 4
               start_period: 0s
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     # 500ms rounds up to 1 s, below ECS's timeout minimum of 2: an error, never a clamp
     assert result.code == 1
     assert any("timeout is 1 seconds; ECS accepts 2-60" in e for e in result.errors)
-    fixed = compose(f"""
+    fixed = compose(
+        f"""
         services:
           app:
             image: app
@@ -271,37 +333,51 @@ def test_healthcheck_forms(compose, test, expected) -> None:
               timeout: 2500ms
               retries: 4
               start_period: 0s
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert fixed.code == 0, fixed.err
     assert fixed.container("app")["healthCheck"] == {
-        "command": expected, "interval": 90, "timeout": 3, "retries": 4, "startPeriod": 0}
+        "command": expected,
+        "interval": 90,
+        "timeout": 3,
+        "retries": 4,
+        "startPeriod": 0,
+    }
 
 
 @pytest.mark.parametrize("spec", ['test: ["NONE"]', "disable: true"])
 def test_healthcheck_none_and_disable(compose, spec) -> None:
-    result = compose(f"""
+    result = compose(
+        f"""
         services:
           app:
             image: app
             healthcheck:
               {spec}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     assert "healthCheck" not in result.container("app")
 
 
 def test_healthcheck_unset_fields_stay_unset(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
             healthcheck: {test: "true"}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.container("app")["healthCheck"] == {"command": ["CMD-SHELL", "true"]}
 
 
 def test_resources_cpus_and_memory(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -318,10 +394,13 @@ def test_resources_cpus_and_memory(compose) -> None:
           executionRoleArn: arn:aws:iam::123456789012:role/x
           cpu: "1024"
           memory: "4096"
-    """, args=("--service", "app", "--service", "side"))
+    """,
+        args=("--service", "app", "--service", "side"),
+    )
     assert result.code == 1  # reservation 1536 MiB above the 512 MiB limit
     assert any("reservation 1536 MiB exceeds the limit 512 MiB" in e for e in result.errors)
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -334,7 +413,9 @@ def test_resources_cpus_and_memory(compose) -> None:
             cpus: 0.3
             mem_limit: 100m
             mem_reservation: 50m
-    """, args=("--service", "app", "--service", "side"))
+    """,
+        args=("--service", "app", "--service", "side"),
+    )
     assert result.code == 0, result.err
     app, side = result.container("app"), result.container("side")
     assert (app["cpu"], app["memory"], app["memoryReservation"]) == (512, 1536, 512)
@@ -345,27 +426,34 @@ def test_resources_cpus_and_memory(compose) -> None:
 
 
 def test_fargate_size_default_is_smallest_pair(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app: {image: app}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert (result.request["cpu"], result.request["memory"]) == ("256", "512")
 
 
 def test_task_size_in_vcpu_and_gb_units_is_normalised(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app: {image: app}
         x-ecs:
           executionRoleArn: arn:aws:iam::123456789012:role/x
           cpu: 1 vCPU
           memory: 2 GB
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert (result.request["cpu"], result.request["memory"]) == ("1024", "2048")
 
 
 def test_depends_on_conditions(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -380,8 +468,18 @@ def test_depends_on_conditions(compose) -> None:
             healthcheck: {test: ["CMD", "true"]}
           proxy: {image: p}
           db: {image: postgres}
-    """, args=("--service", "app", "--service", "migrate", "--service", "cache",
-               "--service", "proxy"))
+    """,
+        args=(
+            "--service",
+            "app",
+            "--service",
+            "migrate",
+            "--service",
+            "cache",
+            "--service",
+            "proxy",
+        ),
+    )
     assert result.code == 0, result.err
     assert result.container("app")["dependsOn"] == [
         {"containerName": "cache", "condition": "HEALTHY"},
@@ -394,7 +492,8 @@ def test_depends_on_conditions(compose) -> None:
 
 
 def test_logging_passthrough_and_default(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -402,13 +501,21 @@ def test_logging_passthrough_and_default(compose) -> None:
               driver: awsfirelens
               options: {Name: cloudwatch, retries: 2}
           other: {image: o}
-    """, args=("--service", "app", "--service", "other", "--family", "fam"))
+    """,
+        args=("--service", "app", "--service", "other", "--family", "fam"),
+    )
     assert result.container("app")["logConfiguration"] == {
-        "logDriver": "awsfirelens", "options": {"Name": "cloudwatch", "retries": "2"}}
+        "logDriver": "awsfirelens",
+        "options": {"Name": "cloudwatch", "retries": "2"},
+    }
     assert result.container("other")["logConfiguration"] == {
         "logDriver": "awslogs",
-        "options": {"awslogs-group": "/ecs/fam", "awslogs-region": "us-east-1",
-                    "awslogs-stream-prefix": "ecs"}}
+        "options": {
+            "awslogs-group": "/ecs/fam",
+            "awslogs-region": "us-east-1",
+            "awslogs-stream-prefix": "ecs",
+        },
+    }
 
 
 def test_region_comes_from_environment(compose, monkeypatch) -> None:
@@ -422,7 +529,8 @@ def test_region_comes_from_environment(compose, monkeypatch) -> None:
 
 
 def test_ulimits_capabilities_init_and_linux_parameters(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -431,7 +539,9 @@ def test_ulimits_capabilities_init_and_linux_parameters(compose) -> None:
             cap_add: [SYS_PTRACE]
             cap_drop: [NET_RAW]
             init: true
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     app = result.container("app")
     assert app["ulimits"] == [{"name": "nofile", "softLimit": 1024, "hardLimit": 4096}]
@@ -442,7 +552,8 @@ def test_ulimits_capabilities_init_and_linux_parameters(compose) -> None:
 
 
 def test_ec2_only_fields_map_on_ec2(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -457,7 +568,9 @@ def test_ec2_only_fields_map_on_ec2(compose) -> None:
         x-ecs:
           requiresCompatibilities: [EC2]
           networkMode: bridge
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     app = result.container("app")
     assert app["linuxParameters"]["tmpfs"] == [{"containerPath": "/run", "size": 64}]
@@ -470,7 +583,8 @@ def test_ec2_only_fields_map_on_ec2(compose) -> None:
 
 
 def test_simple_container_fields(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -480,7 +594,9 @@ def test_simple_container_fields(compose) -> None:
             stop_grace_period: 1m30s
             labels: ["com.example.team=payments=core", "tier=web"]
             sysctls: {net.core.somaxconn: 1024}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     app = result.container("app")
     assert app["user"] == "1000:1000"
@@ -492,7 +608,8 @@ def test_simple_container_fields(compose) -> None:
 
 
 def test_named_volumes_shared_become_task_volumes(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -505,14 +622,17 @@ def test_named_volumes_shared_become_task_volumes(compose) -> None:
           cache:
             x-ecs:
               efsVolumeConfiguration: {fileSystemId: fs-1234}
-    """, args=("--service", "app", "--service", "side"))
+    """,
+        args=("--service", "app", "--service", "side"),
+    )
     assert result.code == 0, result.err
     assert result.container("app")["mountPoints"] == [
         {"sourceVolume": "data", "containerPath": "/data", "readOnly": False},
         {"sourceVolume": "cache", "containerPath": "/cache", "readOnly": False},
     ]
     assert result.container("side")["mountPoints"] == [
-        {"sourceVolume": "data", "containerPath": "/data", "readOnly": True}]
+        {"sourceVolume": "data", "containerPath": "/data", "readOnly": True}
+    ]
     assert result.request["volumes"] == [
         {"name": "data"},
         {"name": "cache", "efsVolumeConfiguration": {"fileSystemId": "fs-1234"}},
@@ -522,7 +642,8 @@ def test_named_volumes_shared_become_task_volumes(compose) -> None:
 
 
 def test_x_ecs_volumes_list_configures_volume(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -534,23 +655,32 @@ def test_x_ecs_volumes_list_configures_volume(compose) -> None:
           volumes:
             - name: data
               efsVolumeConfiguration: {fileSystemId: fs-9}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     assert result.request["volumes"] == [
-        {"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-9"}}]
+        {"name": "data", "efsVolumeConfiguration": {"fileSystemId": "fs-9"}}
+    ]
 
 
 def test_platform_becomes_runtime_platform(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app: {image: app, platform: linux/arm64}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.request["runtimePlatform"] == {
-        "cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+        "cpuArchitecture": "ARM64",
+        "operatingSystemFamily": "LINUX",
+    }
 
 
 def test_service_x_ecs_is_merged_last(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -559,15 +689,21 @@ def test_service_x_ecs_is_merged_last(compose) -> None:
               logConfiguration: {logDriver: splunk, options: {splunk-url: "https://s"}}
           sidecar:
             image: s
-    """, args=("--service", "app", "--service", "sidecar"))
+    """,
+        args=("--service", "app", "--service", "sidecar"),
+    )
     assert result.code == 0, result.err
     app = result.container("app")
     assert app["essential"] is False
-    assert app["logConfiguration"] == {"logDriver": "splunk", "options": {"splunk-url": "https://s"}}
+    assert app["logConfiguration"] == {
+        "logDriver": "splunk",
+        "options": {"splunk-url": "https://s"},
+    }
 
 
 def test_ignored_fields_each_get_a_notice(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -579,45 +715,70 @@ def test_ignored_fields_each_get_a_notice(compose) -> None:
             stop_signal: SIGINT
         networks:
           backend: {}
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     for field in ("restart", "container_name", "tty", "stdin_open", "networks", "stop_signal"):
         assert any(f"field {field}:" in n for n in result.notices), field
 
 
 def test_sibling_host_name_in_environment_gets_a_notice(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: web
             environment: {API: "http://backend:8000/v1"}
           backend: {image: b}
-    """, args=("--service", "web", "--service", "backend"))
+    """,
+        args=("--service", "web", "--service", "backend"),
+    )
     assert any("'backend' as a host name" in n and "localhost" in n for n in result.notices)
 
 
 def test_base_task_definition_is_laid_under_compose(compose, tmp_path) -> None:
     import json
 
-    (tmp_path / "base.json").write_text(json.dumps({"taskDefinition": {
-        "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/base:7",
-        "revision": 7, "status": "ACTIVE", "compatibilities": ["EC2", "FARGATE"],
-        "family": "base", "cpu": "512", "memory": "1024",
-        "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
-        "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
-        "containerDefinitions": [
-            {"name": "app", "image": "old", "essential": True,
-             "environment": [{"name": "OLD", "value": "1"}],
-             "firelensConfiguration": {"type": "fluentbit"}},
-            {"name": "datadog-agent", "image": "datadog/agent", "essential": False},
-        ],
-    }}))
-    result = compose("""
+    (tmp_path / "base.json").write_text(
+        json.dumps(
+            {
+                "taskDefinition": {
+                    "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:"
+                    "task-definition/base:7",
+                    "revision": 7,
+                    "status": "ACTIVE",
+                    "compatibilities": ["EC2", "FARGATE"],
+                    "family": "base",
+                    "cpu": "512",
+                    "memory": "1024",
+                    "executionRoleArn": "arn:aws:iam::123456789012:role/exec",
+                    "requiresCompatibilities": ["FARGATE"],
+                    "networkMode": "awsvpc",
+                    "containerDefinitions": [
+                        {
+                            "name": "app",
+                            "image": "old",
+                            "essential": True,
+                            "environment": [{"name": "OLD", "value": "1"}],
+                            "firelensConfiguration": {"type": "fluentbit"},
+                        },
+                        {"name": "datadog-agent", "image": "datadog/agent", "essential": False},
+                    ],
+                }
+            }
+        )
+    )
+    result = compose(
+        """
         services:
           app:
             image: new
             environment: {NEW: "1"}
-    """, args=("--service", "app", "--task-definition", "base.json"), role=False)
+    """,
+        args=("--service", "app", "--task-definition", "base.json"),
+        role=False,
+    )
     assert result.code == 0, result.err
     request = result.request
     assert "revision" not in request and "taskDefinitionArn" not in request
@@ -627,7 +788,10 @@ def test_base_task_definition_is_laid_under_compose(compose, tmp_path) -> None:
     assert app["environment"] == [{"name": "NEW", "value": "1"}]
     assert app["firelensConfiguration"] == {"type": "fluentbit"}
     assert result.container("datadog-agent") == {
-        "name": "datadog-agent", "image": "datadog/agent", "essential": False}
+        "name": "datadog-agent",
+        "image": "datadog/agent",
+        "essential": False,
+    }
 
 
 def test_family_precedence(compose) -> None:
@@ -662,8 +826,16 @@ def test_secret_looking_plain_environment_is_a_warning_or_a_strict_error(compose
     assert any("DB_PASSWORD" in w and "compose.yaml:5" in w for w in warnings)
     strict = compose(text, args=("--service", "app", "--strict"))
     assert strict.code == 1 and len(strict.errors) == 2
-    bound = compose(text, args=(
-        "--service", "app", "--strict",
-        "--secret", "DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-Ab",
-        "--secret", "STRIPE_API_KEY=/prod/stripe"))
+    bound = compose(
+        text,
+        args=(
+            "--service",
+            "app",
+            "--strict",
+            "--secret",
+            "DB_PASSWORD=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-Ab",
+            "--secret",
+            "STRIPE_API_KEY=/prod/stripe",
+        ),
+    )
     assert bound.code == 0, bound.err

@@ -25,8 +25,9 @@ def test_the_corpus_has_the_real_world_shapes() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_fixture_renders_to_its_golden_files(case: str, tmp_path: Path, run_cli,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fixture_renders_to_its_golden_files(
+    case: str, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for variable in ("COMPOSE_FILE", "COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME"):
         monkeypatch.delenv(variable, raising=False)
     copy = tmp_path / case

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 def test_doubled_dollars_reach_the_container_as_one(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           cache:
             image: redis
@@ -20,7 +21,9 @@ def test_doubled_dollars_reach_the_container_as_one(compose) -> None:
               test: ["CMD-SHELL", "redis-cli -a $$REDIS_PASSWORD ping"]
             x-ecs:
               dockerLabels: {from-x-ecs: "a$$b"}
-    """, args=("--service", "cache"))
+    """,
+        args=("--service", "cache"),
+    )
     assert result.code == 0, result.err
     cache = result.container("cache")
     assert cache["command"] == ["sh", "-c", "redis-server --requirepass $REDIS_PASSWORD"]
@@ -32,7 +35,8 @@ def test_doubled_dollars_reach_the_container_as_one(compose) -> None:
 
 
 def test_doubled_dollars_in_labels_and_top_level_x_ecs(compose) -> None:
-    result = compose("""
+    result = compose(
+        """
         services:
           app:
             image: app
@@ -41,7 +45,9 @@ def test_doubled_dollars_in_labels_and_top_level_x_ecs(compose) -> None:
           executionRoleArn: arn:aws:iam::123456789012:role/x
           family: "fam"
           tags: [{key: cost, value: "$$0"}]
-    """, args=("--service", "app"))
+    """,
+        args=("--service", "app"),
+    )
     assert result.code == 0, result.err
     assert result.container("app")["dockerLabels"] == {"price": "5$"}
     assert result.request["tags"] == [{"key": "cost", "value": "$0"}]

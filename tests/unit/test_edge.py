@@ -33,40 +33,59 @@ PLANT = textwrap.dedent("""
 """)
 
 
-def _run(code: str, *args: str, env: dict[str, str] | None = None,
-         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", PLANT + code, *args], capture_output=True,
-                          text=True, check=False, cwd=cwd,
-                          env={**os.environ, "AWS_REGION": "us-east-1", **(env or {})})
+def _run(
+    code: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PLANT + code, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "AWS_REGION": "us-east-1", **(env or {})},
+    )
 
 
 CLI = "from compose_ecs_deploy.cli import main\nsys.exit(main(sys.argv[1:]))\n"
 ACTION = "from compose_ecs_deploy.action import main\nsys.exit(main())\n"
 
 
-@pytest.mark.parametrize("debug", [(), ("--debug", "render"), ("render", "--debug")],
-                         ids=["plain", "debug-before-verb", "debug-after-verb"])
+@pytest.mark.parametrize(
+    "debug",
+    [(), ("--debug", "render"), ("render", "--debug")],
+    ids=["plain", "debug-before-verb", "debug-after-verb"],
+)
 def test_cli_internal_error_is_one_line_and_a_traceback_only_with_debug(debug) -> None:
     verb = () if debug else ("render",)
     result = _run(CLI, *verb, *debug, "-f", "compose.yaml")
     assert result.returncode == 1, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert errors == ["error: internal error (ValueError: planted bug); please report it "
-                      "with the output of --debug"]
+    assert errors == [
+        "error: internal error (ValueError: planted bug); please report it "
+        "with the output of --debug"
+    ]
     assert ("Traceback (most recent call last)" in result.stderr) == bool(debug)
 
 
 @pytest.mark.parametrize("runner_debug", ["", "1"])
 def test_action_internal_error_is_an_annotation_and_a_traceback_only_with_runner_debug(
-        runner_debug: str, tmp_path: Path) -> None:
+    runner_debug: str, tmp_path: Path
+) -> None:
     summary = tmp_path / "summary.md"
     summary.touch()
-    result = _run(ACTION, env={"RUNNER_DEBUG": runner_debug, "INPUT_CLUSTER": "c",
-                               "GITHUB_STEP_SUMMARY": str(summary)})
+    result = _run(
+        ACTION,
+        env={
+            "RUNNER_DEBUG": runner_debug,
+            "INPUT_CLUSTER": "c",
+            "GITHUB_STEP_SUMMARY": str(summary),
+        },
+    )
     assert result.returncode == 1, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(
-        "error: internal error (ValueError: planted bug)")
+        "error: internal error (ValueError: planted bug)"
+    )
     assert "RUNNER_DEBUG=1" in errors[0]
     assert result.stdout.count("::error") == 1 and "planted bug" in result.stdout
     assert ("Traceback (most recent call last)" in result.stderr) == (runner_debug == "1")
@@ -75,11 +94,13 @@ def test_action_internal_error_is_an_annotation_and_a_traceback_only_with_runner
 
 def _signalled(face: Terminal, *, started: str | None) -> int:
     """A verb that gets SIGTERM from its own process: no sleep, no race."""
+
     def body() -> ExitCode:
         if started:
             face.outputs({"deployment-id": started})
         os.kill(os.getpid(), signal.SIGTERM)
         return EXIT_OK
+
     return edge.run(face, body, debug=False)
 
 

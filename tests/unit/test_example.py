@@ -17,8 +17,19 @@ IMAGE = (
     "3f2c1a9b8e7d6c5b4a39281706f5e4d3c2b1a098"
 )
 ARGS = [
-    "render", "-f", "docker-compose.yml", "-f", "docker-compose.prod.yml", "--service", "app",
-    "--image", f"app={IMAGE}", "--secrets-file", "secrets.txt", "--region", "ap-northeast-1",
+    "render",
+    "-f",
+    "docker-compose.yml",
+    "-f",
+    "docker-compose.prod.yml",
+    "--service",
+    "app",
+    "--image",
+    f"app={IMAGE}",
+    "--secrets-file",
+    "secrets.txt",
+    "--region",
+    "ap-northeast-1",
 ]
 
 
@@ -42,7 +53,10 @@ def example(tmp_path: Path) -> Path:
 def _run(example: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "compose_ecs_deploy", *ARGS],
-        cwd=example, capture_output=True, text=True, check=False,
+        cwd=example,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"PATH": "/usr/bin:/bin"},
     )
 

@@ -10,10 +10,19 @@ NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef"
 
 
-def _stopped(*containers: dict[str, Any], stop_code: str = "EssentialContainerExited",
-             reason: str = "Essential container in task exited") -> dict[str, Any]:
-    return {"taskArn": ARN, "lastStatus": "STOPPED", "desiredStatus": "STOPPED",
-            "stopCode": stop_code, "stoppedReason": reason, "containers": list(containers)}
+def _stopped(
+    *containers: dict[str, Any],
+    stop_code: str = "EssentialContainerExited",
+    reason: str = "Essential container in task exited",
+) -> dict[str, Any]:
+    return {
+        "taskArn": ARN,
+        "lastStatus": "STOPPED",
+        "desiredStatus": "STOPPED",
+        "stopCode": stop_code,
+        "stoppedReason": reason,
+        "containers": list(containers),
+    }
 
 
 def test_started_by_names_the_tool_and_the_commit_within_ecs_limits() -> None:
@@ -29,27 +38,52 @@ def test_one_off_family_is_family_dash_service() -> None:
 
 
 def test_run_task_request_copies_the_service_network_and_launch_type() -> None:
-    service = {"networkConfiguration": NETWORK, "launchType": "FARGATE",
-               "platformVersion": "1.4.0", "capacityProviderStrategy": []}
-    request = oneoff.run_task_request(cluster="prod", task_definition="app-migrate:3",
-                                      service=service, started="compose-ecs-deploy/abc",
-                                      client_token="t" * 80, container="migrate")
-    assert request == {"cluster": "prod", "taskDefinition": "app-migrate:3", "count": 1,
-                       "startedBy": "compose-ecs-deploy/abc", "clientToken": "t" * 64,
-                       "networkConfiguration": NETWORK, "launchType": "FARGATE",
-                       "platformVersion": "1.4.0"}
+    service = {
+        "networkConfiguration": NETWORK,
+        "launchType": "FARGATE",
+        "platformVersion": "1.4.0",
+        "capacityProviderStrategy": [],
+    }
+    request = oneoff.run_task_request(
+        cluster="prod",
+        task_definition="app-migrate:3",
+        service=service,
+        started="compose-ecs-deploy/abc",
+        client_token="t" * 80,
+        container="migrate",
+    )
+    assert request == {
+        "cluster": "prod",
+        "taskDefinition": "app-migrate:3",
+        "count": 1,
+        "startedBy": "compose-ecs-deploy/abc",
+        "clientToken": "t" * 64,
+        "networkConfiguration": NETWORK,
+        "launchType": "FARGATE",
+        "platformVersion": "1.4.0",
+    }
 
 
 def test_a_capacity_provider_strategy_replaces_the_launch_type() -> None:
     strategy = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
-    service = {"networkConfiguration": NETWORK, "launchType": "FARGATE",
-               "capacityProviderStrategy": strategy}
-    request = oneoff.run_task_request(cluster="c", task_definition="td", service=service,
-                                      started="s", client_token="t", container="migrate",
-                                      command=["npm", "run", "backfill"])
+    service = {
+        "networkConfiguration": NETWORK,
+        "launchType": "FARGATE",
+        "capacityProviderStrategy": strategy,
+    }
+    request = oneoff.run_task_request(
+        cluster="c",
+        task_definition="td",
+        service=service,
+        started="s",
+        client_token="t",
+        container="migrate",
+        command=["npm", "run", "backfill"],
+    )
     assert request["capacityProviderStrategy"] == strategy and "launchType" not in request
-    assert request["overrides"] == {"containerOverrides": [
-        {"name": "migrate", "command": ["npm", "run", "backfill"]}]}
+    assert request["overrides"] == {
+        "containerOverrides": [{"name": "migrate", "command": ["npm", "run", "backfill"]}]
+    }
 
 
 def test_exit_zero_of_every_essential_container_succeeds() -> None:
@@ -57,47 +91,65 @@ def test_exit_zero_of_every_essential_container_succeeds() -> None:
     verdict = oneoff.verdict(task, essential=("migrate",))
     assert verdict.succeeded
     assert (verdict.container, verdict.exit_code, verdict.task_id) == (
-        "migrate", 0, "0123456789abcdef")
+        "migrate",
+        0,
+        "0123456789abcdef",
+    )
 
 
 def test_a_non_zero_essential_container_fails_and_is_named() -> None:
-    task = _stopped({"name": "agent", "exitCode": 0},
-                    {"name": "migrate", "exitCode": 2, "reason": "migration 0042 failed"})
+    task = _stopped(
+        {"name": "agent", "exitCode": 0},
+        {"name": "migrate", "exitCode": 2, "reason": "migration 0042 failed"},
+    )
     verdict = oneoff.verdict(task, essential=("agent", "migrate"))
     assert not verdict.succeeded
     assert (verdict.container, verdict.exit_code) == ("migrate", 2)
     assert verdict.describe() == (
         "task 0123456789abcdef: container migrate exited with code 2 (migration 0042 "
         "failed); ECS stopped the task (EssentialContainerExited): Essential container in "
-        "task exited")
+        "task exited"
+    )
 
 
 def test_a_container_that_never_ran_fails_with_the_reason() -> None:
-    task = _stopped({"name": "migrate", "reason": "CannotPullContainerError: not found"},
-                    stop_code="TaskFailedToStart", reason="CannotPullContainerError")
+    task = _stopped(
+        {"name": "migrate", "reason": "CannotPullContainerError: not found"},
+        stop_code="TaskFailedToStart",
+        reason="CannotPullContainerError",
+    )
     verdict = oneoff.verdict(task, essential=("migrate",))
     assert not verdict.succeeded and verdict.exit_code is None
     assert "did not run to an exit code (CannotPullContainerError: not found)" in (
-        verdict.describe())
+        verdict.describe()
+    )
     assert "(TaskFailedToStart): CannotPullContainerError" in verdict.describe()
 
 
 def test_essential_containers_default_to_true() -> None:
-    request = {"containerDefinitions": [{"name": "a"}, {"name": "b", "essential": False},
-                                        {"name": "c", "essential": True}]}
+    request = {
+        "containerDefinitions": [
+            {"name": "a"},
+            {"name": "b", "essential": False},
+            {"name": "c", "essential": True},
+        ]
+    }
     assert oneoff.essential_containers(request) == ("a", "c")
 
 
 def test_state_shows_a_task_being_stopped() -> None:
     assert oneoff.state_of({"lastStatus": "PENDING", "desiredStatus": "RUNNING"}) == "PENDING"
     assert oneoff.state_of({"lastStatus": "RUNNING", "desiredStatus": "STOPPED"}) == (
-        "RUNNING (stopping)")
+        "RUNNING (stopping)"
+    )
     assert oneoff.state_of({"lastStatus": "DEPROVISIONING", "desiredStatus": "STOPPED"}) == (
-        "DEPROVISIONING")
+        "DEPROVISIONING"
+    )
     assert oneoff.state_of(_stopped()) == "STOPPED"
     assert oneoff.is_stopped(_stopped()) and not oneoff.is_stopped({"lastStatus": "RUNNING"})
     assert oneoff.format_state("migrate", ARN, "RUNNING") == (
-        "migrate: one-off task 0123456789abcdef RUNNING")
+        "migrate: one-off task 0123456789abcdef RUNNING"
+    )
 
 
 def test_the_reusable_workflow_passes_run_before_on() -> None:

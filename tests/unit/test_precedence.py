@@ -15,38 +15,75 @@ FIRELENS = {
 }
 WORKER_LOGS = {
     "logDriver": "awslogs",
-    "options": {"awslogs-group": "/aws/ecs/shop-prod/worker", "awslogs-region": "eu-west-1",
-                "awslogs-stream-prefix": "worker"},
+    "options": {
+        "awslogs-group": "/aws/ecs/shop-prod/worker",
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "worker",
+    },
 }
 LOG_ROUTER = {
-    "name": "log_router", "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
-    "essential": True, "firelensConfiguration": {"type": "fluentbit"},
-    "logConfiguration": {"logDriver": "awslogs", "options": {
-        "awslogs-group": "/aws/ecs/shop-prod/firelens", "awslogs-region": "eu-west-1",
-        "awslogs-stream-prefix": "firelens"}},
+    "name": "log_router",
+    "image": "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+    "essential": True,
+    "firelensConfiguration": {"type": "fluentbit"},
+    "logConfiguration": {
+        "logDriver": "awslogs",
+        "options": {
+            "awslogs-group": "/aws/ecs/shop-prod/firelens",
+            "awslogs-region": "eu-west-1",
+            "awslogs-stream-prefix": "firelens",
+        },
+    },
 }
 
 
 def _terraform_base(path: Path) -> None:
     """A DescribeTaskDefinition answer shaped as aws_ecs_task_definition writes one."""
-    path.write_text(json.dumps({"taskDefinition": {
-        "taskDefinitionArn": "arn:aws:ecs:eu-west-1:123456789012:task-definition/shop-prod:12",
-        "revision": 12, "status": "ACTIVE", "family": "shop-prod",
-        "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
-        "cpu": "1024", "memory": "2048", "executionRoleArn": ROLE, "taskRoleArn": TASK_ROLE,
-        "runtimePlatform": {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"},
-        "containerDefinitions": [
-            {"name": "web", "image": "old/web:1", "essential": True,
-             "logConfiguration": FIRELENS,
-             "dependsOn": [{"containerName": "log_router", "condition": "START"}],
-             "environment": [{"name": "RAILS_ENV", "value": "production"},
-                             {"name": "DD_SERVICE", "value": "shop"}]},
-            {"name": "worker", "image": "old/worker:1", "essential": True,
-             "logConfiguration": WORKER_LOGS,
-             "linuxParameters": {"initProcessEnabled": True}},
-            LOG_ROUTER,
-        ],
-    }, "tags": [{"key": "team", "value": "shop"}, {"key": "env", "value": "prod"}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "taskDefinition": {
+                    "taskDefinitionArn": "arn:aws:ecs:eu-west-1:123456789012:"
+                    "task-definition/shop-prod:12",
+                    "revision": 12,
+                    "status": "ACTIVE",
+                    "family": "shop-prod",
+                    "requiresCompatibilities": ["FARGATE"],
+                    "networkMode": "awsvpc",
+                    "cpu": "1024",
+                    "memory": "2048",
+                    "executionRoleArn": ROLE,
+                    "taskRoleArn": TASK_ROLE,
+                    "runtimePlatform": {
+                        "cpuArchitecture": "ARM64",
+                        "operatingSystemFamily": "LINUX",
+                    },
+                    "containerDefinitions": [
+                        {
+                            "name": "web",
+                            "image": "old/web:1",
+                            "essential": True,
+                            "logConfiguration": FIRELENS,
+                            "dependsOn": [{"containerName": "log_router", "condition": "START"}],
+                            "environment": [
+                                {"name": "RAILS_ENV", "value": "production"},
+                                {"name": "DD_SERVICE", "value": "shop"},
+                            ],
+                        },
+                        {
+                            "name": "worker",
+                            "image": "old/worker:1",
+                            "essential": True,
+                            "logConfiguration": WORKER_LOGS,
+                            "linuxParameters": {"initProcessEnabled": True},
+                        },
+                        LOG_ROUTER,
+                    ],
+                },
+                "tags": [{"key": "team", "value": "shop"}, {"key": "env", "value": "prod"}],
+            }
+        )
+    )
 
 
 COMPOSE = """
@@ -63,9 +100,12 @@ COMPOSE = """
 
 def test_platform_settings_of_the_base_survive_where_compose_is_silent(compose, tmp_path) -> None:
     _terraform_base(tmp_path / "base.json")
-    result = compose(COMPOSE, args=(
-        "--service", "web", "--service", "worker", "--task-definition", "base.json"),
-        role=False, region=None)
+    result = compose(
+        COMPOSE,
+        args=("--service", "web", "--service", "worker", "--task-definition", "base.json"),
+        role=False,
+        region=None,
+    )
     assert result.code == 0, result.err
     request = result.request
     assert (request["family"], request["cpu"], request["memory"]) == ("shop-prod", "1024", "2048")
@@ -87,9 +127,12 @@ def test_compose_environment_replaces_the_base_and_names_each_entry_dropped(
     compose, tmp_path
 ) -> None:
     _terraform_base(tmp_path / "base.json")
-    result = compose(COMPOSE, args=(
-        "--service", "web", "--service", "worker", "--task-definition", "base.json"),
-        role=False, region=None)
+    result = compose(
+        COMPOSE,
+        args=("--service", "web", "--service", "worker", "--task-definition", "base.json"),
+        role=False,
+        region=None,
+    )
     env = {e["name"]: e["value"] for e in result.container("web")["environment"]}
     assert env == {"RAILS_ENV": "production", "PORT": "3000"}
     dropped = [n for n in result.notices if "of the base revision is not deployed" in n]
@@ -99,7 +142,8 @@ def test_compose_environment_replaces_the_base_and_names_each_entry_dropped(
 
 def test_compose_and_x_ecs_win_over_the_base_key_by_key(compose, tmp_path) -> None:
     _terraform_base(tmp_path / "base.json")
-    result = compose("""
+    result = compose(
+        """
         services:
           web:
             image: shop/web:2
@@ -111,8 +155,11 @@ def test_compose_and_x_ecs_win_over_the_base_key_by_key(compose, tmp_path) -> No
             image: shop/web:2
             x-ecs:
               logConfiguration: {logDriver: splunk, options: {splunk-url: "https://s"}}
-    """, args=("--service", "web", "--service", "worker", "--task-definition", "base.json"),
-        role=False, region=None)
+    """,
+        args=("--service", "web", "--service", "worker", "--task-definition", "base.json"),
+        role=False,
+        region=None,
+    )
     assert result.code == 0, result.err
     assert result.container("web")["logConfiguration"]["options"]["awslogs-group"] == "/custom"
     assert result.container("worker")["logConfiguration"]["logDriver"] == "splunk"
@@ -120,24 +167,42 @@ def test_compose_and_x_ecs_win_over_the_base_key_by_key(compose, tmp_path) -> No
 
 
 def test_defaults_fill_only_what_the_base_leaves_unset(compose, tmp_path) -> None:
-    (tmp_path / "base.json").write_text(json.dumps({
-        "family": "plain", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
-        "cpu": "256", "memory": "512", "executionRoleArn": ROLE,
-        "containerDefinitions": [{"name": "app", "image": "x", "essential": False}]}))
-    result = compose("""
+    (tmp_path / "base.json").write_text(
+        json.dumps(
+            {
+                "family": "plain",
+                "requiresCompatibilities": ["FARGATE"],
+                "networkMode": "awsvpc",
+                "cpu": "256",
+                "memory": "512",
+                "executionRoleArn": ROLE,
+                "containerDefinitions": [{"name": "app", "image": "x", "essential": False}],
+            }
+        )
+    )
+    result = compose(
+        """
         services:
           app: {image: app}
           side: {image: side}
-    """, args=("--service", "app", "--service", "side", "--task-definition", "base.json"),
-        role=False)
+    """,
+        args=("--service", "app", "--service", "side", "--task-definition", "base.json"),
+        role=False,
+    )
     assert result.code == 0, result.err
     app, side = result.container("app"), result.container("side")
     assert app["essential"] is False  # the base's, not our default
     assert side["essential"] is True
-    default_group = {"awslogs-group": "/ecs/plain", "awslogs-region": "us-east-1",
-                     "awslogs-stream-prefix": "ecs"}
-    assert app["logConfiguration"] == side["logConfiguration"] == {
-        "logDriver": "awslogs", "options": default_group}
+    default_group = {
+        "awslogs-group": "/ecs/plain",
+        "awslogs-region": "us-east-1",
+        "awslogs-stream-prefix": "ecs",
+    }
+    assert (
+        app["logConfiguration"]
+        == side["logConfiguration"]
+        == {"logDriver": "awslogs", "options": default_group}
+    )
 
 
 def test_the_diff_says_which_layer_wins() -> None:

@@ -11,8 +11,11 @@ from tests.support import stack as stack_mod
 
 
 def test_the_pin_keeps_every_forky_package_below_debian_12s_own() -> None:
-    lines = dict(line.split(": ", 1) for line in stack_mod.apt_pin_text().splitlines()
-                 if ": " in line and not line.startswith("#"))
+    lines = dict(
+        line.split(": ", 1)
+        for line in stack_mod.apt_pin_text().splitlines()
+        if ": " in line and not line.startswith("#")
+    )
     assert lines == {"Package": "*", "Pin": "release n=forky", "Pin-Priority": "100"}
     assert int(lines["Pin-Priority"]) < 500  # Debian 12's own suite
     source = stack_mod.apt_source_text("http://deb.debian.org/debian")
@@ -31,24 +34,36 @@ def apt_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pa
 
 
 def test_installs_exactly_the_two_packages_from_forky_never_the_whole_suite(
-        apt_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    apt_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     commands: list[list[str]] = []
     monkeypatch.setattr(stack_mod, "_run", lambda argv, **_: commands.append(argv) or "")
-    monkeypatch.setattr(stack_mod, "forky_engine_installed",
-                        lambda: any("install" in c for c in commands))
+    monkeypatch.setattr(
+        stack_mod, "forky_engine_installed", lambda: any("install" in c for c in commands)
+    )
     stack_mod.install_forky_engine(lambda _: None, stack_mod.Paths(tmp_path), "http://mirror")
-    assert commands == [["apt-get", "install", "-y", "--no-install-recommends",
-                         "docker.io/forky", "docker-buildx/forky"]]
+    assert commands == [
+        [
+            "apt-get",
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "docker.io/forky",
+            "docker-buildx/forky",
+        ]
+    ]
     assert all("-t" not in c for c in commands)
     assert apt_files[0].read_text() == stack_mod.apt_source_text("http://mirror")
     assert apt_files[1].read_text() == stack_mod.apt_pin_text()
 
 
 def test_when_forky_cannot_be_had_it_says_so_removes_its_source_and_falls_back(
-        apt_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    apt_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_forky(argv: list[str], **_: object) -> str:
-        raise stack_mod.StackError("apt-get install failed (exit 100): E: Release 'forky' "
-                                   "for 'docker.io' was not found")
+        raise stack_mod.StackError(
+            "apt-get install failed (exit 100): E: Release 'forky' for 'docker.io' was not found"
+        )
 
     monkeypatch.setattr(stack_mod, "_run", no_forky)
     said: list[str] = []
@@ -58,13 +73,16 @@ def test_when_forky_cannot_be_had_it_says_so_removes_its_source_and_falls_back(
     assert [line for line in said if line.startswith("engine: ")] == [
         "engine: Docker from forky could not be installed (apt-get install failed (exit 100): "
         "E: Release 'forky' for 'docker.io' was not found); falling back to "
-        f"{stack_mod._host_codename()}'s docker.io"]
+        f"{stack_mod._host_codename()}'s docker.io"
+    ]
 
 
 def test_stack_engine_debian_leaves_the_packages_alone(
-        apt_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    apt_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(stack_mod, "_run", lambda argv, **_: pytest.fail(f"ran {argv}"))
-    settings = stack_mod.Settings.from_env({"STACK_STATE_DIR": str(tmp_path),
-                                            "STACK_ENGINE": "debian"})
+    settings = stack_mod.Settings.from_env(
+        {"STACK_STATE_DIR": str(tmp_path), "STACK_ENGINE": "debian"}
+    )
     stack_mod.ensure_engine(lambda _: None, settings, stack_mod.Paths(tmp_path))
     assert not apt_files[0].exists()

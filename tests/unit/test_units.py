@@ -19,10 +19,23 @@ from compose_ecs_deploy.core.units import (
 )
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("1m30s", 90), ("500ms", 1), ("30s", 30), ("1h", 3600), ("1m0s", 60), ("0s", 0),
-    ("1.5s", 2), ("2m0.001s", 121), ("10", 10), (5, 5), ("1h1m1s", 3661), ("999us", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("1m30s", 90),
+        ("500ms", 1),
+        ("30s", 30),
+        ("1h", 3600),
+        ("1m0s", 60),
+        ("0s", 0),
+        ("1.5s", 2),
+        ("2m0.001s", 121),
+        ("10", 10),
+        (5, 5),
+        ("1h1m1s", 3661),
+        ("999us", 1),
+    ],
+)
 def test_durations_round_up_to_whole_seconds(text, seconds) -> None:
     assert duration_to_whole_seconds(text) == seconds
 
@@ -33,8 +46,12 @@ def test_bad_durations_are_refused(text) -> None:
         parse_duration_seconds(text)
 
 
-@given(hours=st.integers(0, 100), minutes=st.integers(0, 59), seconds=st.integers(0, 59),
-       millis=st.integers(0, 999))
+@given(
+    hours=st.integers(0, 100),
+    minutes=st.integers(0, 59),
+    seconds=st.integers(0, 59),
+    millis=st.integers(0, 999),
+)
 def test_duration_parts_add_up(hours, minutes, seconds, millis) -> None:
     text = f"{hours}h{minutes}m{seconds}s{millis}ms"
     exact = Decimal(hours * 3600 + minutes * 60 + seconds) + Decimal(millis) / 1000
@@ -48,10 +65,21 @@ def test_whole_seconds_never_undercount(ms) -> None:
     assert duration_to_whole_seconds(f"{ms}ms") * 1000 < ms + 1000
 
 
-@pytest.mark.parametrize(("text", "mib"), [
-    ("512M", 512), ("512m", 512), ("1.5g", 1536), ("1g", 1024), ("104857600", 100),
-    ("1024k", 1), ("1025k", 2), ("1gb", 1024), (268435456, 256), ("1b", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "mib"),
+    [
+        ("512M", 512),
+        ("512m", 512),
+        ("1.5g", 1536),
+        ("1g", 1024),
+        ("104857600", 100),
+        ("1024k", 1),
+        ("1025k", 2),
+        ("1gb", 1024),
+        (268435456, 256),
+        ("1b", 1),
+    ],
+)
 def test_sizes_to_mib_rounded_up(text, mib) -> None:
     assert bytes_to_mib(parse_bytes(text)) == mib
 
@@ -75,8 +103,10 @@ def test_mib_never_undercounts(size) -> None:
     assert mib * 1024**2 >= size > (mib - 1) * 1024**2 or size == mib == 0
 
 
-@pytest.mark.parametrize(("cpus", "units"), [("0.5", 512), (0.25, 256), ("1", 1024),
-                                              ("0.3", 308), (2, 2048), ("0.001", 2)])
+@pytest.mark.parametrize(
+    ("cpus", "units"),
+    [("0.5", 512), (0.25, 256), ("1", 1024), ("0.3", 308), (2, 2048), ("0.001", 2)],
+)
 def test_cpus_to_units(cpus, units) -> None:
     assert cpus_to_units(cpus) == units
 

@@ -22,8 +22,24 @@ from compose_ecs_deploy.render import Inputs, build_request
 from compose_ecs_deploy.settings import Settings
 
 ROLE = "arn:aws:iam::123456789012:role/exec"
-WRONG = ["abc", 5, -1, 0, 1.5, True, None, [], {}, ["x"], [1], [None], "", {"a": "b"},
-         [{"a": 1}], 10**12]
+WRONG = [
+    "abc",
+    5,
+    -1,
+    0,
+    1.5,
+    True,
+    None,
+    [],
+    {},
+    ["x"],
+    [1],
+    [None],
+    "",
+    {"a": "b"},
+    [{"a": 1}],
+    10**12,
+]
 SETTINGS = Settings(compose_files=("compose.yaml",), services=("app",), region="us-east-1")
 
 
@@ -36,8 +52,13 @@ def sample(shape: Shape, depth: int = 0) -> Any:
     if isinstance(shape, MapShape):
         return {"k": sample(shape.value, depth + 1)}
     enum = shape.metadata.get("enum")
-    return {"string": enum[0] if enum else "x", "boolean": True, "integer": 1, "long": 1,
-            "double": 1.0}.get(shape.type_name, "x")
+    return {
+        "string": enum[0] if enum else "x",
+        "boolean": True,
+        "integer": 1,
+        "long": 1,
+        "double": 1.0,
+    }.get(shape.type_name, "x")
 
 
 def variants(shape: StructureShape, skip: frozenset[str]) -> Iterator[dict[str, Any]]:
@@ -66,15 +87,17 @@ def _project(task: dict[str, Any], container: dict[str, Any] | None) -> Project:
     service: dict[str, Any] = {"image": "app"}
     if container is not None:
         service["x-ecs"] = container
-    return Project(name="p", services={"app": service, "db": {"image": "db"}},
-                   extensions={"x-ecs": {"executionRoleArn": ROLE, **task}})
+    return Project(
+        name="p",
+        services={"app": service, "db": {"image": "db"}},
+        extensions={"x-ecs": {"executionRoleArn": ROLE, **task}},
+    )
 
 
 @pytest.mark.parametrize("level", ["task", "container"])
 def test_no_x_ecs_value_crashes_the_render(level: str) -> None:
     checked = converted = 0
-    shape = shape_of("RegisterTaskDefinitionRequest" if level == "task"
-                     else "ContainerDefinition")
+    shape = shape_of("RegisterTaskDefinitionRequest" if level == "task" else "ContainerDefinition")
     assert isinstance(shape, StructureShape)
     skip = frozenset({"containerDefinitions"} if level == "task" else {"name"})
     for variant in variants(shape, skip):

@@ -11,8 +11,12 @@ from compose_ecs_deploy.verify import TAIL_LINES, run_verify
 
 def test_exit_code_and_output_in_order_in_the_given_directory(tmp_path: Path) -> None:
     (tmp_path / "marker").write_text("here\n")
-    result = run_verify('cat marker; echo "to stderr $STAGE" >&2; exit 3',
-                        {**os.environ, "STAGE": "POST_TEST_TRAFFIC_SHIFT"}, str(tmp_path), 30)
+    result = run_verify(
+        'cat marker; echo "to stderr $STAGE" >&2; exit 3',
+        {**os.environ, "STAGE": "POST_TEST_TRAFFIC_SHIFT"},
+        str(tmp_path),
+        30,
+    )
     assert (result.exit_code, result.passed) == (3, False)
     assert result.output == ("here", "to stderr POST_TEST_TRAFFIC_SHIFT")
 

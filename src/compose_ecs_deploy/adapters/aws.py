@@ -50,10 +50,14 @@ class Aws:
                 self._session = boto3.session.Session(region_name=self.region)
             session = self._session
             attempts = self.max_retries + 1 if retries else 1
-            config = Config(retries={"mode": "standard", "total_max_attempts": attempts},
-                            connect_timeout=10, read_timeout=60)
+            config = Config(
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                connect_timeout=10,
+                read_timeout=60,
+            )
             client = session.client(  # type: ignore[call-overload]
-                service, config=config, region_name=key[2] or self.region)
+                service, config=config, region_name=key[2] or self.region
+            )
             client.meta.events.register("before-call.*.*", self._count)
             self._clients[key] = client
         return self._clients[key]
@@ -76,21 +80,42 @@ def describe_client_error(action: str, error: ClientError) -> str:
         denied and (code == "403" or status == 403)
     ):
         needed = denied.group(1) if denied else action
-        return (f"{action} was denied: the credentials are not allowed {needed}; add it to "
-                "the deploy role's policy (see docs/iam-policy.json)")
-    if code in ("ExpiredTokenException", "UnrecognizedClientException",
-                "InvalidClientTokenId", "InvalidSignatureException"):
-        return (f"{action} failed: the AWS credentials are invalid or expired ({code}); "
-                "check the role assumption step")
-    if code in ("ThrottlingException", "Throttling", "TooManyRequestsException",
-                "RequestLimitExceeded"):
-        return (f"{action} was throttled by AWS and retries ran out ({message}); re-run the "
-                "job, or raise max-retries")
+        return (
+            f"{action} was denied: the credentials are not allowed {needed}; add it to "
+            "the deploy role's policy (see docs/iam-policy.json)"
+        )
+    if code in (
+        "ExpiredTokenException",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+    ):
+        return (
+            f"{action} failed: the AWS credentials are invalid or expired ({code}); "
+            "check the role assumption step"
+        )
+    if code in (
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+    ):
+        return (
+            f"{action} was throttled by AWS and retries ran out ({message}); re-run the "
+            "job, or raise max-retries"
+        )
     return f"{action} failed: {code}: {message}" if message else f"{action} failed: {code}"
 
 
-_THROTTLING = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException",
-                         "RequestLimitExceeded", "ProvisionedThroughputExceededException"})
+_THROTTLING = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "ProvisionedThroughputExceededException",
+    }
+)
 
 
 def is_transient(error: ClientError) -> bool:
@@ -108,17 +133,25 @@ def translated(action: str) -> Iterator[None]:
     except ClientError as exc:
         raise AwsError(describe_client_error(action, exc), transient=is_transient(exc)) from exc
     except NoCredentialsError as exc:
-        raise AwsError(f"{action} failed: no AWS credentials found; configure them (e.g. "
-                       "aws-actions/configure-aws-credentials) before this step") from exc
+        raise AwsError(
+            f"{action} failed: no AWS credentials found; configure them (e.g. "
+            "aws-actions/configure-aws-credentials) before this step"
+        ) from exc
     except NoRegionError as exc:
-        raise AwsError(f"{action} failed: no AWS region; pass --region (action input "
-                       "aws-region) or set AWS_REGION") from exc
+        raise AwsError(
+            f"{action} failed: no AWS region; pass --region (action input "
+            "aws-region) or set AWS_REGION"
+        ) from exc
     except EndpointConnectionError as exc:
-        raise AwsError(f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; "
-                       "check the network and the region", transient=True) from exc
+        raise AwsError(
+            f"{action} failed: cannot reach {exc.kwargs.get('endpoint_url')}; "
+            "check the network and the region",
+            transient=True,
+        ) from exc
     except (ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError) as exc:
-        raise AwsError(f"{action} failed: the connection to AWS broke ({exc})",
-                       transient=True) from exc
+        raise AwsError(
+            f"{action} failed: the connection to AWS broke ({exc})", transient=True
+        ) from exc
     except BotoCoreError as exc:
         raise AwsError(f"{action} failed: {exc}") from exc
 

@@ -126,9 +126,14 @@ def _walk(value: Any, shape: Shape, path: KeyPath) -> Iterator[ShapeProblem]:
         yield from _scalar(value, shape, path)
 
 
-def _structure(value: Any, shape: StructureShape, path: KeyPath, *,
-               skip: frozenset[str] = frozenset(), required: bool = True
-               ) -> Iterator[ShapeProblem]:
+def _structure(
+    value: Any,
+    shape: StructureShape,
+    path: KeyPath,
+    *,
+    skip: frozenset[str] = frozenset(),
+    required: bool = True,
+) -> Iterator[ShapeProblem]:
     if not isinstance(value, Mapping):
         yield ShapeProblem(path, f"{_show(value)} is not {_expected(shape)}")
         return
@@ -140,8 +145,10 @@ def _structure(value: Any, shape: StructureShape, path: KeyPath, *,
             continue
         member = shape.members.get(key) if isinstance(key, str) else None
         if member is None:
-            yield ShapeProblem((*path, str(key)), f"{_show(key)} is not a field of "
-                               f"{shape.name} (fields: {', '.join(shape.members)})")
+            yield ShapeProblem(
+                (*path, str(key)),
+                f"{_show(key)} is not a field of {shape.name} (fields: {', '.join(shape.members)})",
+            )
         else:
             yield from _walk(item, member, (*path, key))
 
@@ -160,9 +167,14 @@ def _scalar(value: Any, shape: Shape, path: KeyPath) -> Iterator[ShapeProblem]:
         yield ShapeProblem(path, f"{_show(value)} is not {_expected(shape)}")
 
 
-def check_value(value: Any, shape_name: str, *, skip: frozenset[str] = frozenset(),
-                unknown_at_root: bool = True, root_required: bool = False
-                ) -> list[ShapeProblem]:
+def check_value(
+    value: Any,
+    shape_name: str,
+    *,
+    skip: frozenset[str] = frozenset(),
+    unknown_at_root: bool = True,
+    root_required: bool = False,
+) -> list[ShapeProblem]:
     """Every way `value` does not fit the shape, all at once.
 
     At the root, `skip` keys (and, without `unknown_at_root`, keys the shape does not have)
@@ -185,5 +197,6 @@ def check_register_request(request: Mapping[str, Any]) -> list[ShapeProblem]:
     if report.has_errors():
         lines = report.generate_report().splitlines()
         return [ShapeProblem((), line.strip()) for line in lines[1:] if line.strip()] or [
-            ShapeProblem((), "\n".join(lines))]
+            ShapeProblem((), "\n".join(lines))
+        ]
     return check_value(request, "RegisterTaskDefinitionRequest", root_required=True)

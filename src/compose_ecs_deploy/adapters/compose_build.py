@@ -33,19 +33,25 @@ from compose_ecs_deploy.errors import BuildError, disk_full_hint
 
 _STEP = re.compile(r"^#(?P<number>\d+) \[(?P<name>[^\]]+)\] (?P<what>.*)$")
 _STEP_ERROR = re.compile(r"^#(?P<number>\d+) ERROR: (?P<error>.*)$")
-_FAILED = re.compile(r"(failed to solve|failed to build|error during connect|"
-                     r"Cannot connect to the Docker daemon)", re.IGNORECASE)
+_FAILED = re.compile(
+    r"(failed to solve|failed to build|error during connect|"
+    r"Cannot connect to the Docker daemon)",
+    re.IGNORECASE,
+)
 _STEP_OUTPUT = re.compile(r"^#(?P<number>\d+) \d+\.\d+ (?P<text>.*)$")
 # Compose 2.x says this when the buildx plugin is missing, and falls back to its internal
 # builder (Compose v5 has none): said once, in our words.
 _NO_BUILDX = re.compile(r"configured to build using Bake, but buildx isn't installed")
-NO_BUILDX_WARNING = ("warning: the docker-buildx plugin was not found, so Docker Compose "
-                     "builds with its internal builder, which Compose v5 no longer has; "
-                     "install the buildx plugin (docker-buildx) next to Docker")
+NO_BUILDX_WARNING = (
+    "warning: the docker-buildx plugin was not found, so Docker Compose "
+    "builds with its internal builder, which Compose v5 no longer has; "
+    "install the buildx plugin (docker-buildx) next to Docker"
+)
 
 
-def docker_config(credentials: RegistryLogin, existing: Mapping[str, Any],
-                  plugins_dir: Path | None = None) -> dict[str, Any]:
+def docker_config(
+    credentials: RegistryLogin, existing: Mapping[str, Any], plugins_dir: Path | None = None
+) -> dict[str, Any]:
     """The user's docker config with the ECR login added. A credential helper named for the
     registry would take precedence over it, so it goes; a `credsStore` (Docker Desktop) is
     kept, since the user's base images may need it (the cache import then uses the ECR
@@ -59,8 +65,11 @@ def docker_config(credentials: RegistryLogin, existing: Mapping[str, Any],
         config["cliPluginsExtraDirs"] = [*extra, str(plugins_dir)]
     auth = base64.b64encode(f"{credentials.username}:{credentials.password}".encode()).decode()
     config["auths"] = {**(config.get("auths") or {}), credentials.registry: {"auth": auth}}
-    helpers = {host: helper for host, helper in (config.get("credHelpers") or {}).items()
-               if host != credentials.registry}
+    helpers = {
+        host: helper
+        for host, helper in (config.get("credHelpers") or {}).items()
+        if host != credentials.registry
+    }
     if helpers:
         config["credHelpers"] = helpers
     else:
@@ -98,13 +107,30 @@ def build(document: Mapping[str, Any], credentials: RegistryLogin, log: Any) -> 
         config_path = config_dir / "config.json"
         config_path.touch(mode=0o600)
         plugins = _user_docker_folder() / "cli-plugins"
-        config_path.write_text(json.dumps(docker_config(
-            credentials, _user_docker_config(), plugins if plugins.is_dir() else None)))
-        argv = [*command.argv, "--file", str(compose_file), "--progress", "plain", "build",
-                *document["services"]]
+        config_path.write_text(
+            json.dumps(
+                docker_config(
+                    credentials, _user_docker_config(), plugins if plugins.is_dir() else None
+                )
+            )
+        )
+        argv = [
+            *command.argv,
+            "--file",
+            str(compose_file),
+            "--progress",
+            "plain",
+            "build",
+            *document["services"],
+        ]
         try:
-            process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       text=True, env=build_environment(config_dir))
+            process = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=build_environment(config_dir),
+            )
         except OSError as exc:
             raise BuildError(f"could not run {command}: {exc}") from exc
         output = _Output()
@@ -137,8 +163,11 @@ class _Output:
             self.printed.setdefault(match["number"], deque(maxlen=5)).append(match["text"])
         elif match := _STEP_ERROR.match(line):
             # A cache source that is not there yet is reported as an error, and ignored.
-            if not self.steps.get(match["number"], "").split("] ", 1)[-1].startswith(
-                    "importing cache manifest"):
+            if (
+                not self.steps.get(match["number"], "")
+                .split("] ", 1)[-1]
+                .startswith("importing cache manifest")
+            ):
                 self.errors.append((match["number"], match["error"]))
         elif _FAILED.search(line):
             self.final = line.strip()
@@ -147,13 +176,16 @@ class _Output:
         number, error = self.errors[-1] if self.errors else ("", "")
         step = self.steps.get(number, "the build")
         services = list(document["services"])
-        service = next((name for name in services
-                        if step.startswith((f"[{name} ", f"[{name}]"))), services[0])
+        service = next(
+            (name for name in services if step.startswith((f"[{name} ", f"[{name}]"))), services[0]
+        )
         section = document["services"][service]["build"]
         reason = error or self.final or "docker compose build failed"
-        message = (f"building {service} ({section.get('context', '.')}, "
-                   f"{section.get('dockerfile') or 'Dockerfile'}) failed at {step}: "
-                   f"{reason.strip()}")
+        message = (
+            f"building {service} ({section.get('context', '.')}, "
+            f"{section.get('dockerfile') or 'Dockerfile'}) failed at {step}: "
+            f"{reason.strip()}"
+        )
         printed = " | ".join(line.strip() for line in self.printed.get(number, ()))
         if printed:
             message += f"; its last output: {printed}"

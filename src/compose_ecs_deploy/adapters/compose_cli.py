@@ -78,13 +78,15 @@ def find_compose() -> ComposeCommand:
 # compose-go's cli.DefaultFileNames and DefaultOverrideFileNames, in its order of preference
 # (checked against the 2.40.3 binary: tests/unit/test_file_lookup.py).
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
-OVERRIDE_FILE_NAMES = ("compose.override.yml", "compose.override.yaml",
-                       "docker-compose.override.yml", "docker-compose.override.yaml")
+OVERRIDE_FILE_NAMES = (
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+)
 
 
-def default_files(
-    cwd: Path, env: Mapping[str, str]
-) -> tuple[list[str], list[Diagnostic]]:
+def default_files(cwd: Path, env: Mapping[str, str]) -> tuple[list[str], list[Diagnostic]]:
     """The files `docker compose` reads when none is named, and notices where it would warn.
 
     `COMPOSE_FILE` (split at `COMPOSE_PATH_SEPARATOR`) if set; else the first of
@@ -101,16 +103,20 @@ def default_files(
         overrides = [name for name in OVERRIDE_FILE_NAMES if (directory / name).is_file()]
         chosen = [os.path.relpath(directory / name, cwd) for name in found[:1] + overrides[:1]]
         notices = [
-            Diagnostic.notice("compose-file-several",
-                              f"several {kind} files here ({', '.join(names)}); using "
-                              f"{names[0]}, as docker compose does", file=chosen[index])
+            Diagnostic.notice(
+                "compose-file-several",
+                f"several {kind} files here ({', '.join(names)}); using "
+                f"{names[0]}, as docker compose does",
+                file=chosen[index],
+            )
             for index, (kind, names) in enumerate((("compose", found), ("override", overrides)))
             if len(names) > 1
         ]
         return chosen, notices
     raise InputError(
         f"no compose file given and none found in {cwd} or its parents (looked for "
-        f"{', '.join(COMPOSE_FILE_NAMES)}); pass -f FILE (action input: compose-file)")
+        f"{', '.join(COMPOSE_FILE_NAMES)}); pass -f FILE (action input: compose-file)"
+    )
 
 
 _WARNING_LINE = re.compile(r'level=warning msg="(?P<msg>(?:[^"\\]|\\.)*)"')
@@ -131,10 +137,17 @@ def load_project(
         files, lookup_notices = default_files(Path.cwd(), os.environ if env is None else env)
     for file in files:
         if not Path(file).is_file():
-            raise InputError(f"compose file {file} does not exist", [Diagnostic.error(
-                "compose-file-missing",
-                "the compose file does not exist; check the path (relative paths start at the "
-                "working directory)", file=file)])
+            raise InputError(
+                f"compose file {file} does not exist",
+                [
+                    Diagnostic.error(
+                        "compose-file-missing",
+                        "the compose file does not exist; check the path (relative paths start at "
+                        "the working directory)",
+                        file=file,
+                    )
+                ],
+            )
     command = find_compose()
     argv = list(command.argv)
     for file in files:
@@ -144,7 +157,10 @@ def load_project(
     argv += ["config", "--format", "yaml"]
     try:
         completed = subprocess.run(
-            argv, capture_output=True, text=True, check=False,
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
             env=dict(env) if env is not None else None,
         )
     except OSError as exc:
@@ -162,8 +178,9 @@ def load_project(
     project = Project(
         name=str(loaded.get("name") or ""),
         services=services,
-        behind_profiles={name: profiles for name, profiles in _profiles(files).items()
-                         if name not in services},
+        behind_profiles={
+            name: profiles for name, profiles in _profiles(files).items() if name not in services
+        },
         volumes={k: v or {} for k, v in (loaded.get("volumes") or {}).items()},
         secrets={k: v or {} for k, v in (loaded.get("secrets") or {}).items()},
         extensions={k: v for k, v in loaded.items() if k.startswith("x-")},
@@ -257,8 +274,7 @@ def _positions(files: Sequence[str]) -> dict[str, Position]:
             for env_file in _scalars(_mapping(service).get("env_file")):
                 path = os.path.normpath(Path(file).parent / env_file)
                 for variable, line in _env_file_lines(path):
-                    positions.setdefault(f"services.{name}.environment.{variable}",
-                                         (path, line))
+                    positions.setdefault(f"services.{name}.environment.{variable}", (path, line))
     return positions
 
 
@@ -278,8 +294,7 @@ def _env_file_lines(path: str) -> list[tuple[str, int]]:
 
 
 _VALIDATING = re.compile(r"validating (?P<file>.+?): (?P<path>[\w.\-\[\]]+) (?P<msg>.*)")
-_INTERPOLATING = re.compile(
-    r"error while interpolating (?P<path>[\w.\-\[\]]+): (?P<msg>.*)")
+_INTERPOLATING = re.compile(r"error while interpolating (?P<path>[\w.\-\[\]]+): (?P<msg>.*)")
 _SERVICE_QUOTED = re.compile(r'service "(?P<service>[^"]+)" (?P<msg>.*)')
 _SERVICE_PREFIX = re.compile(r"services\.(?P<service>[\w.\-]+?): (?P<msg>.*)")
 _OPEN = re.compile(r"open (?P<file>.+?): (?P<msg>.*)")
@@ -289,22 +304,36 @@ def _loader_errors(
     stderr: str, files: Sequence[str], positions: Mapping[str, Position]
 ) -> list[Diagnostic]:
     """One error per message of Compose's, with the file (and line) it is about."""
-    message = " ".join(
-        line.strip() for line in stderr.splitlines()
-        if line.strip() and "level=warning" not in line
-    ) or "docker compose config failed without a message"
+    message = (
+        " ".join(
+            line.strip()
+            for line in stderr.splitlines()
+            if line.strip() and "level=warning" not in line
+        )
+        or "docker compose config failed without a message"
+    )
     yaml_problem = _first_yaml_problem(files)
     if message.startswith("yaml:") and yaml_problem is not None:
         return [yaml_problem]
     project = Project(name="", services={}, positions=positions)
 
-    def at(path: str, code: str, text: str, service: str | None = None,
-           file: str | None = None) -> list[Diagnostic]:
+    def at(
+        path: str, code: str, text: str, service: str | None = None, file: str | None = None
+    ) -> list[Diagnostic]:
         found = project.position_of(path)
         where_file = found[0] if found else (file or ", ".join(files))
         field = path.split(".", 2)[2] if service and path.count(".") >= 2 else None
-        return [Diagnostic("error", code, text, service=service, field=field,
-                           file=where_file, line=found[1] if found else None)]
+        return [
+            Diagnostic(
+                "error",
+                code,
+                text,
+                service=service,
+                field=field,
+                file=where_file,
+                line=found[1] if found else None,
+            )
+        ]
 
     if match := _VALIDATING.match(message):
         path, text = match.group("path"), match.group("msg")
@@ -313,26 +342,38 @@ def _loader_errors(
             path = f"{path}.{extra.group(1)}"
             text = f"{text}: remove it or check its spelling (see the Compose specification)"
         service = path.split(".")[1] if path.startswith("services.") else None
-        return at(path, "compose-schema", f"{path}: {text}", service,
-                  _display_file(match.group("file"), files))
+        return at(
+            path,
+            "compose-schema",
+            f"{path}: {text}",
+            service,
+            _display_file(match.group("file"), files),
+        )
     if match := _INTERPOLATING.match(message):
         path = match.group("path")
         service = path.split(".")[1] if path.startswith("services.") else None
-        return at(path, "compose-interpolation",
-                  f"{path}: {match.group('msg')} (set the variable in the environment or .env)",
-                  service)
+        return at(
+            path,
+            "compose-interpolation",
+            f"{path}: {match.group('msg')} (set the variable in the environment or .env)",
+            service,
+        )
     if match := _SERVICE_QUOTED.match(message):
         service = match.group("service")
         text = match.group("msg").removesuffix(": invalid compose project")
-        return at(f"services.{service}", "compose-invalid", f"service {service} {text}",
-                  None)
+        return at(f"services.{service}", "compose-invalid", f"service {service} {text}", None)
     if match := _SERVICE_PREFIX.match(message):
         service = match.group("service")
         text = match.group("msg").removesuffix(": invalid compose project")
         return at(f"services.{service}", "compose-invalid", f"service {service}: {text}")
     if match := _OPEN.match(message):
-        return [Diagnostic.error("compose-open", f"cannot read it: {match.group('msg')}",
-                                 file=_display_file(match.group("file"), files))]
+        return [
+            Diagnostic.error(
+                "compose-open",
+                f"cannot read it: {match.group('msg')}",
+                file=_display_file(match.group("file"), files),
+            )
+        ]
     if yaml_problem is not None:
         return [yaml_problem]
     return [Diagnostic.error("compose-error", message, file=", ".join(files))]
@@ -353,8 +394,11 @@ def _first_yaml_problem(files: Sequence[str]) -> Diagnostic | None:
         except yaml.MarkedYAMLError as exc:
             problem = exc.problem or exc.context or "cannot be parsed"
             return Diagnostic.error(
-                "compose-yaml", f"invalid YAML: {problem}; fix the syntax at this line",
-                file=file, line=yaml_error_line(exc))
+                "compose-yaml",
+                f"invalid YAML: {problem}; fix the syntax at this line",
+                file=file,
+                line=yaml_error_line(exc),
+            )
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             return Diagnostic.error("compose-yaml", f"cannot be read: {exc}", file=file)
     return None
@@ -376,4 +420,3 @@ def locate(diagnostic: Diagnostic, project: Project) -> Diagnostic:
     if found is None:
         return diagnostic
     return diagnostic.located(found[0], found[1])
-

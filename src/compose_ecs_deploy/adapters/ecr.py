@@ -38,11 +38,17 @@ def find_repository(aws: Aws, name: str) -> Repository | None:
     return Repository(repository["repositoryName"], repository["repositoryUri"])
 
 
-def create_repository(aws: Aws, name: str, *, scan_on_push: bool,
-                      immutable_tags: bool) -> Repository:
-    answer = call(aws, "ecr", "create_repository", repositoryName=name,
-                  imageScanningConfiguration={"scanOnPush": scan_on_push},
-                  imageTagMutability="IMMUTABLE" if immutable_tags else "MUTABLE")
+def create_repository(
+    aws: Aws, name: str, *, scan_on_push: bool, immutable_tags: bool
+) -> Repository:
+    answer = call(
+        aws,
+        "ecr",
+        "create_repository",
+        repositoryName=name,
+        imageScanningConfiguration={"scanOnPush": scan_on_push},
+        imageTagMutability="IMMUTABLE" if immutable_tags else "MUTABLE",
+    )
     repository = answer["repository"]
     return Repository(repository["repositoryName"], repository["repositoryUri"])
 
@@ -56,5 +62,6 @@ def login(aws: Aws) -> RegistryLogin:
     token = str(data[0]["authorizationToken"])
     username, _, password = base64.b64decode(token).decode().partition(":")
     registry = str(data[0]["proxyEndpoint"]).removeprefix("https://").removeprefix("http://")
-    return RegistryLogin(registry=registry.rstrip("/"), username=username, password=password,
-                         token=token)
+    return RegistryLogin(
+        registry=registry.rstrip("/"), username=username, password=password, token=token
+    )

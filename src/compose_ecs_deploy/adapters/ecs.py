@@ -14,13 +14,20 @@ def describe_services(aws: Aws, cluster: str, services: Sequence[str]) -> dict[s
     """Each named service's description; a missing or inactive service is an error."""
     found: dict[str, Any] = {}
     for start in range(0, len(services), 10):  # the API takes ten names a call
-        answer = call(aws, "ecs", "describe_services", cluster=cluster,
-                      services=list(services[start:start + 10]))
+        answer = call(
+            aws,
+            "ecs",
+            "describe_services",
+            cluster=cluster,
+            services=list(services[start : start + 10]),
+        )
         for failure in answer.get("failures", []):
             name = last_part(str(failure.get("arn", "")))
-            raise AwsError(f"ECS service {name} was not found in cluster {cluster} "
-                           f"({failure.get('reason')}); check ecs-service and cluster, or "
-                           "create the service first (e.g. with Terraform)")
+            raise AwsError(
+                f"ECS service {name} was not found in cluster {cluster} "
+                f"({failure.get('reason')}); check ecs-service and cluster, or "
+                "create the service first (e.g. with Terraform)"
+            )
         for service in answer.get("services", []):
             found[service["serviceName"]] = service
     for name in services:
@@ -28,15 +35,18 @@ def describe_services(aws: Aws, cluster: str, services: Sequence[str]) -> dict[s
         if service is None:
             raise AwsError(f"ECS service {name} was not found in cluster {cluster}")
         if service.get("status") != "ACTIVE":
-            raise AwsError(f"ECS service {name} in cluster {cluster} is "
-                           f"{service.get('status')}, not ACTIVE; it cannot be deployed to")
+            raise AwsError(
+                f"ECS service {name} in cluster {cluster} is "
+                f"{service.get('status')}, not ACTIVE; it cannot be deployed to"
+            )
     return found
 
 
 def describe_task_definition(aws: Aws, task_definition: str) -> dict[str, Any]:
     """The revision as DescribeTaskDefinition returns it, with its tags beside it."""
-    answer = call(aws, "ecs", "describe_task_definition", taskDefinition=task_definition,
-                  include=["TAGS"])
+    answer = call(
+        aws, "ecs", "describe_task_definition", taskDefinition=task_definition, include=["TAGS"]
+    )
     result = dict(answer["taskDefinition"])
     if answer.get("tags"):
         result["tags"] = answer["tags"]
@@ -54,11 +64,19 @@ def latest_task_definition(aws: Aws, family: str) -> dict[str, Any]:
     return describe_task_definition(aws, family)
 
 
-def update_service(aws: Aws, cluster: str, service: str, task_definition: str,
-                   *, force_new_deployment: bool) -> dict[str, Any]:
+def update_service(
+    aws: Aws, cluster: str, service: str, task_definition: str, *, force_new_deployment: bool
+) -> dict[str, Any]:
     """One attempt: a blind retry after a lost answer would start a second deployment."""
-    answer = call_once(aws, "ecs", "update_service", cluster=cluster, service=service,
-                       taskDefinition=task_definition, forceNewDeployment=force_new_deployment)
+    answer = call_once(
+        aws,
+        "ecs",
+        "update_service",
+        cluster=cluster,
+        service=service,
+        taskDefinition=task_definition,
+        forceNewDeployment=force_new_deployment,
+    )
     return dict(answer["service"])
 
 
@@ -69,8 +87,15 @@ def stopped_task_arns(aws: Aws, cluster: str, deployment_id: str) -> list[str]:
     arns: list[str] = []
     token: str | None = None
     while True:
-        page = call(aws, "ecs", "list_tasks", cluster=cluster, startedBy=deployment_id,
-                    desiredStatus="STOPPED", **({"nextToken": token} if token else {}))
+        page = call(
+            aws,
+            "ecs",
+            "list_tasks",
+            cluster=cluster,
+            startedBy=deployment_id,
+            desiredStatus="STOPPED",
+            **({"nextToken": token} if token else {}),
+        )
         arns += page.get("taskArns", [])
         token = page.get("nextToken")
         if not token:
@@ -81,7 +106,8 @@ def describe_tasks(aws: Aws, cluster: str, arns: Sequence[str]) -> list[dict[str
     """The tasks as DescribeTasks returns them, a hundred ARNs a call (its limit)."""
     tasks: list[dict[str, Any]] = []
     for start in range(0, len(arns), 100):
-        answer = call(aws, "ecs", "describe_tasks", cluster=cluster,
-                      tasks=list(arns[start:start + 100]))
+        answer = call(
+            aws, "ecs", "describe_tasks", cluster=cluster, tasks=list(arns[start : start + 100])
+        )
         tasks += answer.get("tasks", [])
     return tasks

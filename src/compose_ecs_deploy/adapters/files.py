@@ -42,10 +42,15 @@ def _text(path: str, what: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else (
-            f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
-        raise InputError(f"cannot read {path}", [Diagnostic.error(
-            "file-unreadable", f"cannot read the {what}: {reason}", file=path)]) from exc
+        reason = (
+            exc.strerror
+            if isinstance(exc, OSError)
+            else (f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        )
+        raise InputError(
+            f"cannot read {path}",
+            [Diagnostic.error("file-unreadable", f"cannot read the {what}: {reason}", file=path)],
+        ) from exc
 
 
 def read_document(path: str, what: str) -> Document:
@@ -55,12 +60,26 @@ def read_document(path: str, what: str) -> Document:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        raise InputError(f"{path} is not valid JSON/YAML", [Diagnostic.error(
-            "file-syntax", f"the {what} is not valid JSON or YAML: {exc.problem or exc.context}",
-            file=path, line=yaml_error_line(exc))]) from exc
+        raise InputError(
+            f"{path} is not valid JSON/YAML",
+            [
+                Diagnostic.error(
+                    "file-syntax",
+                    f"the {what} is not valid JSON or YAML: {exc.problem or exc.context}",
+                    file=path,
+                    line=yaml_error_line(exc),
+                )
+            ],
+        ) from exc
     except yaml.YAMLError as exc:
-        raise InputError(f"{path} is not valid JSON/YAML", [Diagnostic.error(
-            "file-syntax", f"the {what} is not valid JSON or YAML: {exc}", file=path)]) from exc
+        raise InputError(
+            f"{path} is not valid JSON/YAML",
+            [
+                Diagnostic.error(
+                    "file-syntax", f"the {what} is not valid JSON or YAML: {exc}", file=path
+                )
+            ],
+        ) from exc
     positions: dict[str, Position] = {}
     if root is not None:
         key_positions(root, "", path, positions)
@@ -94,8 +113,7 @@ def merged_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
     return merged + explicit
 
 
-def key_positions(node: yaml.Node, path: str, file: str,
-                  positions: dict[str, Position]) -> None:
+def key_positions(node: yaml.Node, path: str, file: str, positions: dict[str, Position]) -> None:
     """Dotted key path (`a.b[0].c`) → (file, line) for every key and list item under node.
 
     A key that comes from a YAML merge key is at its line in the anchor; a list-form
@@ -113,7 +131,9 @@ def key_positions(node: yaml.Node, path: str, file: str,
             positions[child] = (file, item.start_mark.line + 1)
             if path.endswith((".environment", ".labels")) and isinstance(item, yaml.ScalarNode):
                 positions[f"{path}.{str(item.value).partition('=')[0]}"] = (
-                    file, item.start_mark.line + 1)
+                    file,
+                    item.start_mark.line + 1,
+                )
             key_positions(item, child, file, positions)
 
 

@@ -29,8 +29,7 @@ def connect() -> docker.DockerClient:
         client = docker.from_env(timeout=300)
         client.ping()
     except DockerException as exc:
-        raise BuildError(f"cannot reach the Docker engine ({_short(exc)}); {_SOCKET_HINT}"
-                         ) from exc
+        raise BuildError(f"cannot reach the Docker engine ({_short(exc)}); {_SOCKET_HINT}") from exc
     return client
 
 
@@ -58,12 +57,18 @@ def auth_config(credentials: RegistryLogin) -> dict[str, str]:
 
 def login(client: docker.DockerClient, credentials: RegistryLogin) -> None:
     try:
-        client.login(username=credentials.username, password=credentials.password,
-                     registry=credentials.registry, reauth=True)
+        client.login(
+            username=credentials.username,
+            password=credentials.password,
+            registry=credentials.registry,
+            reauth=True,
+        )
     except APIError as exc:
-        raise BuildError(f"docker login to {credentials.registry} was refused: "
-                         f"{_short(exc)}; check the ECR permissions of the deploy role "
-                         "(ecr:GetAuthorizationToken)") from exc
+        raise BuildError(
+            f"docker login to {credentials.registry} was refused: "
+            f"{_short(exc)}; check the ECR permissions of the deploy role "
+            "(ecr:GetAuthorizationToken)"
+        ) from exc
 
 
 def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin) -> bool:
@@ -76,19 +81,30 @@ def pull(client: docker.DockerClient, reference: str, credentials: RegistryLogin
     except APIError as exc:
         if exc.status_code in (404, 500) and "not found" in str(exc).lower():
             return False
-        raise BuildError(f"pulling {reference} for the build cache failed: {_short(exc)}"
-                         f"{disk_full_hint(str(exc))}") from exc
+        raise BuildError(
+            f"pulling {reference} for the build cache failed: {_short(exc)}"
+            f"{disk_full_hint(str(exc))}"
+        ) from exc
     return True
 
 
 _TRANSIENT_PUSH = re.compile(
     r"connection refused|connection reset|broken pipe|EOF|timeout|i/o timeout|"
-    r"502|503|504|no such host|server misbehaving|TLS handshake", re.IGNORECASE)
+    r"502|503|504|no such host|server misbehaving|TLS handshake",
+    re.IGNORECASE,
+)
 PUSH_ATTEMPTS = 4
 
 
-def push(client: docker.DockerClient, repository: str, tag_name: str,
-         credentials: RegistryLogin, log: Any, *, backoff: float = 1.0) -> str:
+def push(
+    client: docker.DockerClient,
+    repository: str,
+    tag_name: str,
+    credentials: RegistryLogin,
+    log: Any,
+    *,
+    backoff: float = 1.0,
+) -> str:
     """Push one tag, retrying with backoff while the registry is unreachable; return the
     manifest digest the registry answered with."""
     attempt = 1
@@ -99,24 +115,32 @@ def push(client: docker.DockerClient, repository: str, tag_name: str,
             if not _TRANSIENT_PUSH.search(str(exc)):
                 raise
             if attempt >= PUSH_ATTEMPTS:
-                raise BuildError(f"{exc} (after {attempt} attempts; the registry did not "
-                                 "come back)") from exc
+                raise BuildError(
+                    f"{exc} (after {attempt} attempts; the registry did not come back)"
+                ) from exc
             delay = backoff * 2 ** (attempt - 1)
             attempt += 1
             log.info(f"{exc}; retrying in {delay:g} s (attempt {attempt} of {PUSH_ATTEMPTS})")
             time.sleep(delay)
 
 
-def _push_once(client: docker.DockerClient, repository: str, tag_name: str,
-               credentials: RegistryLogin, log: Any) -> str:
+def _push_once(
+    client: docker.DockerClient,
+    repository: str,
+    tag_name: str,
+    credentials: RegistryLogin,
+    log: Any,
+) -> str:
     digest: str | None = None
     reported: set[tuple[str, str]] = set()
     try:
-        for item in client.api.push(repository, tag=tag_name, stream=True, decode=True,
-                                    auth_config=auth_config(credentials)):
+        for item in client.api.push(
+            repository, tag=tag_name, stream=True, decode=True, auth_config=auth_config(credentials)
+        ):
             if "error" in item:
-                raise BuildError(f"pushing {repository}:{tag_name} failed: "
-                                 f"{str(item['error']).strip()}")
+                raise BuildError(
+                    f"pushing {repository}:{tag_name} failed: {str(item['error']).strip()}"
+                )
             status = str(item.get("status", ""))
             layer = str(item.get("id", ""))
             if status and "progress" not in item and (layer, status) not in reported:
@@ -132,13 +156,15 @@ def _push_once(client: docker.DockerClient, repository: str, tag_name: str,
         # registry what it now serves under the tag, which is the digest to pin anyway.
         digest = registry_digest(client, f"{repository}:{tag_name}", credentials)
     if digest is None:
-        raise BuildError(f"pushing {repository}:{tag_name} ended without a digest from the "
-                         "registry")
+        raise BuildError(
+            f"pushing {repository}:{tag_name} ended without a digest from the registry"
+        )
     return digest
 
 
-def registry_digest(client: docker.DockerClient, reference: str,
-                    credentials: RegistryLogin) -> str | None:
+def registry_digest(
+    client: docker.DockerClient, reference: str, credentials: RegistryLogin
+) -> str | None:
     """The manifest digest the registry serves for `reference`, or None when it has none.
 
     The registry, not ECR's DescribeImages, is asked: it is what the tasks will pull, and
@@ -152,9 +178,7 @@ def registry_digest(client: docker.DockerClient, reference: str,
         text = str(exc).lower()
         if "manifest unknown" in text or "not found" in text or exc.status_code == 404:
             return None
-        raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
-                         ) from exc
+        raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}") from exc
     except DockerException as exc:
-        raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}"
-                         ) from exc
+        raise BuildError(f"reading {reference} from the registry failed: {_short(exc)}") from exc
     return str(data.id)

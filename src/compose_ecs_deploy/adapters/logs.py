@@ -38,16 +38,20 @@ def last_lines(aws: Aws, *, group: str, stream: str, region: str, limit: int) ->
     returned as a problem, never raised."""
     try:
         answer = aws.client("logs", region=region).get_log_events(
-            logGroupName=group, logStreamName=stream, startFromHead=False,
-            limit=min(limit, MAX_EVENTS))
+            logGroupName=group,
+            logStreamName=stream,
+            startFromHead=False,
+            limit=min(limit, MAX_EVENTS),
+        )
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         detail = describe_client_error(ACTION, exc)
         if code in _DENIED_CODES or "was denied" in detail:
             return LogRead(problem="denied", detail=detail)
         if code == "ResourceNotFoundException":
-            return LogRead(problem="missing", detail=str(
-                exc.response.get("Error", {}).get("Message") or code))
+            return LogRead(
+                problem="missing", detail=str(exc.response.get("Error", {}).get("Message") or code)
+            )
         return LogRead(problem="failed", detail=detail)
     except BotoCoreError as exc:
         return LogRead(problem="failed", detail=f"{ACTION} failed: {exc}")

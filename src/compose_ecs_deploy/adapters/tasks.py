@@ -16,8 +16,9 @@ def latest_revision(aws: Aws, family: str) -> dict[str, Any] | None:
     answers ClientException "Unable to describe task definition")."""
     with translated("ecs:DescribeTaskDefinition"):
         try:
-            answer = aws.client("ecs").describe_task_definition(taskDefinition=family,
-                                                                include=["TAGS"])
+            answer = aws.client("ecs").describe_task_definition(
+                taskDefinition=family, include=["TAGS"]
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ClientException":
                 return None
@@ -34,8 +35,13 @@ def run_task(aws: Aws, request: Mapping[str, Any]) -> dict[str, Any]:
     failures = answer.get("failures") or []
     tasks = answer.get("tasks") or []
     if failures or not tasks:
-        why = "; ".join(f"{f.get('reason')}{': ' + f['detail'] if f.get('detail') else ''}"
-                        for f in failures) or "no task was started"
+        why = (
+            "; ".join(
+                f"{f.get('reason')}{': ' + f['detail'] if f.get('detail') else ''}"
+                for f in failures
+            )
+            or "no task was started"
+        )
         raise AwsError(f"ecs:RunTask did not start {request.get('taskDefinition')}: {why}")
     return dict(tasks[0])
 

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from compose_ecs_deploy.core.context import Context
 
 
-def apply_secrets(containers: list[dict[str, Any]], context: Context,
-                  files: FileSecrets) -> None:
+def apply_secrets(containers: list[dict[str, Any]], context: Context, files: FileSecrets) -> None:
     """Bind each secret to its container; mount the file secrets' volumes."""
     if not context.services:
         return  # the selection error says why there is no container to bind to
@@ -28,7 +27,8 @@ def apply_secrets(containers: list[dict[str, Any]], context: Context,
         container["mountPoints"] = [*container.get("mountPoints", []), *mounts]
         container["dependsOn"] = [
             *container.get("dependsOn", []),
-            {"containerName": INIT_CONTAINER, "condition": "SUCCESS"}]
+            {"containerName": INIT_CONTAINER, "condition": "SUCCESS"},
+        ]
     primary = context.services[0]
     for binding in context.options.secrets:
         if binding.key in files.used_bindings:
@@ -54,12 +54,14 @@ def apply_secrets(containers: list[dict[str, Any]], context: Context,
 
 
 def _file_secret_names(context: Context, service: str) -> str:
-    return ", ".join(str(spec.get("source"))
-                     for spec in context.project.services[service].get("secrets") or [])
+    return ", ".join(
+        str(spec.get("source")) for spec in context.project.services[service].get("secrets") or []
+    )
 
 
-def _bind_environment_secret(container: dict[str, Any], name: str, value_from: str,
-                             context: Context) -> None:
+def _bind_environment_secret(
+    container: dict[str, Any], name: str, value_from: str, context: Context
+) -> None:
     environment = container.get("environment") or []
     if any(entry.get("name") == name for entry in environment):
         context.diagnostics.notice(

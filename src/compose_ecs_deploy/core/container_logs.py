@@ -47,16 +47,19 @@ class LogPlace:
         if self.readable:
             return f"awslogs group {self.group}, stream {self.stream} ({self.region})"
         if self.driver == "awslogs":
-            return (f"awslogs group {self.group or '(no awslogs-group)'} ({self.region}); with no "
-                    "awslogs-stream-prefix the stream is named by the Docker container ID")
+            return (
+                f"awslogs group {self.group or '(no awslogs-group)'} ({self.region}); with no "
+                "awslogs-stream-prefix the stream is named by the Docker container ID"
+            )
         if not self.driver:
             return "no logConfiguration: ECS kept none of its output"
         names = f" (options: {', '.join(self.option_names)})" if self.option_names else ""
-        return (f"the {self.driver} log driver{names}: read them where that driver sends them")
+        return f"the {self.driver} log driver{names}: read them where that driver sends them"
 
 
-def log_place(revision: Mapping[str, Any], container: str, task_id: str,
-              default_region: str) -> LogPlace:
+def log_place(
+    revision: Mapping[str, Any], container: str, task_id: str, default_region: str
+) -> LogPlace:
     """The container's log destination in this revision, for the task `task_id`."""
     config = container_definition(revision, container).get("logConfiguration") or {}
     driver = str(config.get("logDriver") or "")
@@ -64,28 +67,37 @@ def log_place(revision: Mapping[str, Any], container: str, task_id: str,
     if driver != "awslogs":
         return LogPlace(container, driver, option_names=tuple(sorted(options)))
     prefix = str(options.get("awslogs-stream-prefix") or "")
-    return LogPlace(container, driver, group=str(options.get("awslogs-group") or ""),
-                    region=str(options.get("awslogs-region") or default_region),
-                    stream=f"{prefix}/{container}/{task_id}" if prefix else "")
+    return LogPlace(
+        container,
+        driver,
+        group=str(options.get("awslogs-group") or ""),
+        region=str(options.get("awslogs-region") or default_region),
+        stream=f"{prefix}/{container}/{task_id}" if prefix else "",
+    )
 
 
 # NAME=value, NAME: value, "NAME": "value" where NAME looks secret; the value ends at a space,
 # quote, comma, semicolon, ampersand or closing brace.
 _NAMED_VALUE = re.compile(
     r"(?P<name>[\w.-]*(?:" + SECRET_LOOKING_NAME.pattern + r")[\w.-]*)(?P<sep>[\"']?\s*[=:]\s*"
-    r"[\"']?)(?P<value>[^\s\"',;&}]+)", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(?P<tail>@)",
-                           re.IGNORECASE)
+    r"[\"']?)(?P<value>[^\s\"',;&}]+)",
+    re.IGNORECASE,
+)
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(?P<tail>@)", re.IGNORECASE
+)
 
 
 def mask_line(line: str, values: Iterable[str]) -> str:
     """The line with every known secret value and every secret-looking `NAME=value` masked."""
-    for value in sorted({v for v in values if len(v) >= MIN_MASKED_LENGTH}, key=len,
-                        reverse=True):
+    for value in sorted({v for v in values if len(v) >= MIN_MASKED_LENGTH}, key=len, reverse=True):
         line = line.replace(value, MASK)
     line = _NAMED_VALUE.sub(
-        lambda m: m.group(0) if m.group("value") == MASK
-        else f"{m.group('name')}{m.group('sep')}{MASK}", line)
+        lambda m: (
+            m.group(0) if m.group("value") == MASK else f"{m.group('name')}{m.group('sep')}{MASK}"
+        ),
+        line,
+    )
     return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}{m.group('tail')}", line)
 
 

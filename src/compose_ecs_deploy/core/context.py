@@ -38,7 +38,6 @@ class ConversionOptions:
     secrets_init_image: str = DEFAULT_SECRETS_INIT_IMAGE
 
 
-
 @dataclass
 class Context:
     project: Project
@@ -69,8 +68,10 @@ class Context:
     def secret_bound(self, service: str, name: str) -> bool:
         """Whether a `--secret` gives this service's variable its value."""
         primary = self.services[0] if self.services else None
-        return any(binding.name == name and (binding.service or primary) == service
-                   for binding in self.options.secrets)
+        return any(
+            binding.name == name and (binding.service or primary) == service
+            for binding in self.options.secrets
+        )
 
     def container(self, service: str) -> dict[str, Any]:
         """What compose says about the service's container, and nothing else (no defaults)."""
@@ -83,8 +84,9 @@ class Context:
                 continue  # extensions: x-ecs is laid over the container later, the rest is yours
             rule = BY_NAME.get(key)
             if rule is None:
-                self.notice(service, key, "field-unsupported",
-                            f"{key} has no ECS equivalent; ignored")
+                self.notice(
+                    service, key, "field-unsupported", f"{key} has no ECS equivalent; ignored"
+                )
             elif rule.convert is not None:
                 rule.convert(self, service, value, container, linux)
             elif rule.handling == "ignored":
@@ -100,18 +102,26 @@ class Context:
         if spec.get("image"):
             return str(spec["image"])
         placeholder = f"{self.project.name}-{service}:latest"
-        self.notice(service, "image", "image-placeholder",
-                    f"no image given; using the placeholder {placeholder} "
-                    f"(pass --image {service}=URI, or deploy to build and push it)")
+        self.notice(
+            service,
+            "image",
+            "image-placeholder",
+            f"no image given; using the placeholder {placeholder} "
+            f"(pass --image {service}=URI, or deploy to build and push it)",
+        )
         return placeholder
 
     def default_logging(self, service: str) -> dict[str, Any]:
         """Ours, used only where neither the base, compose nor x-ecs configures logging."""
         region = self.options.region
         if not region:
-            self.error(service, "logging", "region-missing",
-                       "the default awslogs configuration needs a region; pass --region "
-                       "(action input aws-region) or set AWS_REGION, or give a logging block")
+            self.error(
+                service,
+                "logging",
+                "region-missing",
+                "the default awslogs configuration needs a region; pass --region "
+                "(action input aws-region) or set AWS_REGION, or give a logging block",
+            )
             region = ""
         return {
             "logDriver": "awslogs",
@@ -134,13 +144,21 @@ class Context:
                 continue
             protocol = str(port.get("protocol") or "tcp")
             if protocol not in ("tcp", "udp"):
-                self.error(service, where, "port-protocol",
-                           f"protocol {protocol!r} is not supported by ECS; use tcp or udp")
+                self.error(
+                    service,
+                    where,
+                    "port-protocol",
+                    f"protocol {protocol!r} is not supported by ECS; use tcp or udp",
+                )
                 continue
             if port.get("host_ip"):
-                self.notice(service, where, "port-host-ip",
-                            f"host_ip {port['host_ip']} ignored: ECS binds the task's own "
-                            "network interface")
+                self.notice(
+                    service,
+                    where,
+                    "port-host-ip",
+                    f"host_ip {port['host_ip']} ignored: ECS binds the task's own "
+                    "network interface",
+                )
             host_port = None
             if port.get("published") not in (None, ""):
                 try:
@@ -149,10 +167,14 @@ class Context:
                     self.error(service, where, "port-invalid", str(exc))
                     continue
                 if self.awsvpc and published != range(target.start, target.start + 1):
-                    self.notice(service, where, "port-published-dropped",
-                                f"published port {port['published']} dropped: under awsvpc "
-                                f"the task listens on {port['target']} itself (a load "
-                                "balancer's listener maps outside ports)")
+                    self.notice(
+                        service,
+                        where,
+                        "port-published-dropped",
+                        f"published port {port['published']} dropped: under awsvpc "
+                        f"the task listens on {port['target']} itself (a load "
+                        "balancer's listener maps outside ports)",
+                    )
                 if not self.awsvpc:
                     host_port = published.start
             mapping: dict[str, Any] = {"containerPort": target.start, "protocol": protocol}
@@ -177,8 +199,7 @@ class Context:
                 key = (port_number, protocol or "tcp")
                 if key not in seen:
                     seen.add(key)
-                    mappings.append({"containerPort": port_number,
-                                     "protocol": protocol or "tcp"})
+                    mappings.append({"containerPort": port_number, "protocol": protocol or "tcp"})
         if mappings:
             container["portMappings"] = mappings
 
@@ -192,8 +213,10 @@ class Context:
                 isinstance(v, Mapping) and v.get("name") for v in x_ecs_volumes
             ):
                 self.diagnostics.error(
-                    "x-ecs-volumes", "must be a list of ECS volumes, each with a name",
-                    field="x-ecs.volumes")
+                    "x-ecs-volumes",
+                    "must be a list of ECS volumes, each with a name",
+                    field="x-ecs.volumes",
+                )
             else:
                 configured = {str(v["name"]): dict(v) for v in x_ecs_volumes}
         for name, spec in self.project.volumes.items():
@@ -215,21 +238,26 @@ class Context:
         spec = self.project.volumes.get(name) or {}
         options = spec.get("driver_opts") or {}
         if spec.get("external"):
-            what = (f"volume {name} is external (made outside compose); ECS has no such "
-                    "volume, so it is task storage")
+            what = (
+                f"volume {name} is external (made outside compose); ECS has no such "
+                "volume, so it is task storage"
+            )
         elif options.get("type") == "nfs":
-            what = (f"volume {name} is an NFS mount (driver_opts); ECS mounts network "
-                    "storage as EFS, so until x-ecs.volumes gives it efsVolumeConfiguration "
-                    "it is task storage")
+            what = (
+                f"volume {name} is an NFS mount (driver_opts); ECS mounts network "
+                "storage as EFS, so until x-ecs.volumes gives it efsVolumeConfiguration "
+                "it is task storage"
+            )
         elif spec.get("driver") not in (None, "local") or options:
-            what = (f"volume {name}'s driver and driver_opts are dropped; it is task storage")
+            what = f"volume {name}'s driver and driver_opts are dropped; it is task storage"
         else:
             what = f"named volume {name} is task storage"
         self.diagnostics.notice(
             "volume-task-storage",
             f"{what}: its data does not persist when the task stops, unless x-ecs.volumes "
             "gives it EFS (efsVolumeConfiguration)",
-            field=f"volumes.{name}")
+            field=f"volumes.{name}",
+        )
 
     def runtime_platform(self) -> dict[str, str] | None:
         architectures = sorted(set(self.platforms.values()))

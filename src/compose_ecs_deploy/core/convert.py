@@ -127,11 +127,15 @@ def to_task_definition(
         for service in services
     ]
     environment_from_base = frozenset(
-        container["name"] for container in containers
-        if "environment" in container and container["environment"] is base_containers.get(
-            container["name"], {}).get("environment"))
-    files = file_secrets(project, services, options.secrets, options.secrets_init_image,
-                         diagnostics)
+        container["name"]
+        for container in containers
+        if "environment" in container
+        and container["environment"]
+        is base_containers.get(container["name"], {}).get("environment")
+    )
+    files = file_secrets(
+        project, services, options.secrets, options.secrets_init_image, diagnostics
+    )
     if files.init_container is not None:
         containers.append(files.init_container)
     containers.extend(
@@ -140,14 +144,16 @@ def to_task_definition(
     apply_secrets(containers, context, files)
     _mark_success_targets(containers, project, services)
     _notice_sibling_hosts(containers, services, diagnostics)
-    _flag_secret_looking_environment(containers, services, options, environment_from_base,
-                                     diagnostics)
+    _flag_secret_looking_environment(
+        containers, services, options, environment_from_base, diagnostics
+    )
     _check_container_limit(containers, services, diagnostics)
     task["containerDefinitions"] = containers
 
     volumes = context.task_volumes(base.get("volumes", []), x_ecs.get("volumes"))
-    volumes += [volume for volume in files.volumes
-                if volume["name"] not in {v.get("name") for v in volumes}]
+    volumes += [
+        volume for volume in files.volumes if volume["name"] not in {v.get("name") for v in volumes}
+    ]
     if volumes:
         task["volumes"] = volumes
     else:
@@ -229,8 +235,9 @@ def _check_x_ecs_task_keys(x_ecs: Mapping[str, Any], diagnostics: Diagnostics) -
 def _service_x_ecs(project: Project, service: str, diagnostics: Diagnostics) -> dict[str, Any]:
     block = project.services[service].get("x-ecs") or {}
     if not isinstance(block, Mapping):
-        diagnostics.error("x-ecs-type", "must be a mapping of container fields",
-                          service=service, field="x-ecs")
+        diagnostics.error(
+            "x-ecs-type", "must be a mapping of container fields", service=service, field="x-ecs"
+        )
         return {}
     for key in block:
         if key not in CONTAINER_KEYS or key == "name":
@@ -256,9 +263,7 @@ def _mark_success_targets(
     }
     for container in containers:
         name = container["name"]
-        explicit = name in services and "essential" in (
-            project.services[name].get("x-ecs") or {}
-        )
+        explicit = name in services and "essential" in (project.services[name].get("x-ecs") or {})
         if name in targets and not explicit:
             container["essential"] = False
 
@@ -292,8 +297,7 @@ def _notice_sibling_hosts(
         return
     for container in containers:
         for entry in container.get("environment", []):
-            host = referenced_host(str(entry.get("name")), str(entry.get("value", "")),
-                                   services)
+            host = referenced_host(str(entry.get("name")), str(entry.get("value", "")), services)
             if host is not None and host != container["name"]:
                 diagnostics.notice(
                     "sibling-hostname",
@@ -305,8 +309,11 @@ def _notice_sibling_hosts(
 
 
 def _flag_secret_looking_environment(
-    containers: list[dict[str, Any]], services: Sequence[str], options: ConversionOptions,
-    from_base: frozenset[str], diagnostics: Diagnostics,
+    containers: list[dict[str, Any]],
+    services: Sequence[str],
+    options: ConversionOptions,
+    from_base: frozenset[str],
+    diagnostics: Diagnostics,
 ) -> None:
     """A plain value under a secret's name ends up readable in the task definition.
 
@@ -323,18 +330,29 @@ def _flag_secret_looking_environment(
             inherited = container["name"] in from_base
             where = ""
             if inherited:
-                where = (" (set in the base task definition)" if options.base_label
-                         else " (set in the running revision)")
-            message = (f"{name} looks like a secret but is a plain environment value{where}, "
-                       "readable by anyone who can describe the task definition; bind it "
-                       f"with --secret {name}=ARN (action input: secrets)")
+                where = (
+                    " (set in the base task definition)"
+                    if options.base_label
+                    else " (set in the running revision)"
+                )
+            message = (
+                f"{name} looks like a secret but is a plain environment value{where}, "
+                "readable by anyone who can describe the task definition; bind it "
+                f"with --secret {name}=ARN (action input: secrets)"
+            )
             severity: Severity = "warning"
             if options.strict:
                 severity, message = "error", message + " (strict mode)"
-            diagnostics.add(Diagnostic(
-                severity, "secret-in-environment", message, service=container["name"],
-                field=f"environment.{name}",
-                file=options.base_label if inherited else None))
+            diagnostics.add(
+                Diagnostic(
+                    severity,
+                    "secret-in-environment",
+                    message,
+                    service=container["name"],
+                    field=f"environment.{name}",
+                    file=options.base_label if inherited else None,
+                )
+            )
 
 
 _NOT_SECRET_VALUES = frozenset({"", "0", "1", "true", "false"})
@@ -343,9 +361,12 @@ _NOT_SECRET_VALUES = frozenset({"", "0", "1", "true", "false"})
 def _looks_secret(name: str, value: str) -> bool:
     """A secret's name with a value that could be one: not a flag, not a secret file's path
     (a `*_FILE` variable, or a value under /run/secrets/ as file secrets are read)."""
-    return (bool(SECRET_LOOKING_NAME.search(name)) and not name.upper().endswith("_FILE")
-            and not value.startswith("/run/secrets/")
-            and value.strip().lower() not in _NOT_SECRET_VALUES)
+    return (
+        bool(SECRET_LOOKING_NAME.search(name))
+        and not name.upper().endswith("_FILE")
+        and not value.startswith("/run/secrets/")
+        and value.strip().lower() not in _NOT_SECRET_VALUES
+    )
 
 
 def _fit_fargate_size(
@@ -385,7 +406,10 @@ def _fit_fargate_size(
     diagnostics.notice(
         "task-size-picked",
         f"task size cpu {pair[0]} / memory {pair[1]} MiB picked: the smallest Fargate pair "
-        + (f"that fits the containers' limits (cpu {cpu_needed}, memory {memory_needed} MiB)"
-           if cpu_needed or memory_needed else "(no container sets a cpu or memory limit)")
+        + (
+            f"that fits the containers' limits (cpu {cpu_needed}, memory {memory_needed} MiB)"
+            if cpu_needed or memory_needed
+            else "(no container sets a cpu or memory limit)"
+        )
         + "; set x-ecs.cpu and x-ecs.memory to choose",
     )

@@ -65,8 +65,14 @@ class FieldRule:
     convert: Handler | None = None
 
 
-def parsed(ctx: FieldContext, service: str, field_name: str, value: Any,
-           parse: Callable[[Any], int], code: str) -> int | None:
+def parsed(
+    ctx: FieldContext,
+    service: str,
+    field_name: str,
+    value: Any,
+    parse: Callable[[Any], int],
+    code: str,
+) -> int | None:
     """The parsed value, or None with an error naming the field (never a traceback)."""
     try:
         return parse(value)
@@ -76,13 +82,13 @@ def parsed(ctx: FieldContext, service: str, field_name: str, value: Any,
 
 
 def duration(ctx: FieldContext, service: str, field_name: str, value: Any) -> int | None:
-    return parsed(ctx, service, field_name, value, duration_to_whole_seconds,
-                  "duration-invalid")
+    return parsed(ctx, service, field_name, value, duration_to_whole_seconds, "duration-invalid")
 
 
 def size_mib(ctx: FieldContext, service: str, field_name: str, value: Any) -> int | None:
-    return parsed(ctx, service, field_name, value, lambda v: bytes_to_mib(parse_bytes(v)),
-                  "memory-invalid")
+    return parsed(
+        ctx, service, field_name, value, lambda v: bytes_to_mib(parse_bytes(v)), "memory-invalid"
+    )
 
 
 def cpu_units(ctx: FieldContext, service: str, field_name: str, value: Any) -> int | None:
@@ -91,8 +97,11 @@ def cpu_units(ctx: FieldContext, service: str, field_name: str, value: Any) -> i
 
 def copy(ecs_key: str, convert: Callable[[Any], Any] = str) -> Handler:
     """A handler that sets `ecs_key` to the value, converted."""
-    def handler(ctx: FieldContext, service: str, value: Any, c: dict[str, Any],
-                linux: dict[str, Any]) -> None:
+
+    def handler(
+        ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
+    ) -> None:
         if value is not None:
             c[ecs_key] = convert(value)
+
     return handler

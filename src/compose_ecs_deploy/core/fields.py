@@ -14,50 +14,55 @@ from compose_ecs_deploy.core import dev_only, linux_fields, service_fields
 from compose_ecs_deploy.core.field_context import FieldRule
 
 _ELSEWHERE: tuple[FieldRule, ...] = (
-    FieldRule('image', 'mapped', 'image',
-              'a built service gets the pushed image; `--image` overrides'),
-    FieldRule('build', 'mapped', '(the build stage)',
-              'used by the build stage, not by the task definition'),
-    FieldRule('env_file', 'mapped', 'environment',
-              'read and merged by Docker Compose'),
-    FieldRule('ports', 'mapped', 'portMappings',
-              'tcp/udp; `host_ip` ignored; under awsvpc a published port that differs from '
-              'the target is dropped with a notice (the task listens on the target)'),
-    FieldRule('expose', 'mapped', 'portMappings',
-              'tcp; a range maps every port of it'),
-    FieldRule('secrets', 'mapped', 'init container + mountPoints',
-              'file secrets: a non-essential init container gets each through ECS secrets '
-              '(`--secret NAME=ARN`) and writes it to a task volume with its mode/uid/gid; '
-              'the service mounts it read-only and waits for it (dependsOn SUCCESS)'),
+    FieldRule(
+        "image", "mapped", "image", "a built service gets the pushed image; `--image` overrides"
+    ),
+    FieldRule(
+        "build",
+        "mapped",
+        "(the build stage)",
+        "used by the build stage, not by the task definition",
+    ),
+    FieldRule("env_file", "mapped", "environment", "read and merged by Docker Compose"),
+    FieldRule(
+        "ports",
+        "mapped",
+        "portMappings",
+        "tcp/udp; `host_ip` ignored; under awsvpc a published port that differs from "
+        "the target is dropped with a notice (the task listens on the target)",
+    ),
+    FieldRule("expose", "mapped", "portMappings", "tcp; a range maps every port of it"),
+    FieldRule(
+        "secrets",
+        "mapped",
+        "init container + mountPoints",
+        "file secrets: a non-essential init container gets each through ECS secrets "
+        "(`--secret NAME=ARN`) and writes it to a task volume with its mode/uid/gid; "
+        "the service mounts it read-only and waits for it (dependsOn SUCCESS)",
+    ),
     FieldRule("extends", "mapped", "-", "resolved by Docker Compose"),
 )
 _IGNORED: tuple[FieldRule, ...] = (
-    FieldRule('x-ecs', 'mapped', '(any container field)',
-              'merged last into the container, ECS API names'),
-    FieldRule('container_name', 'ignored', '-',
-              'the container is named after the service'),
-    FieldRule('tty', 'ignored', '-',
-              'development only'),
-    FieldRule('stdin_open', 'ignored', '-',
-              'development only'),
-    FieldRule('profiles', 'ignored', '-',
-              'selects services at load time'),
-    FieldRule('pull_policy', 'ignored', '-',
-              'ECS always pulls the image'),
-    FieldRule('develop', 'ignored', '-',
-              'compose watch is development only'),
-    FieldRule('stop_signal', 'ignored', '-',
-              'ECS always sends SIGTERM'),
-    FieldRule('links', 'ignored', '-',
-              'in an awsvpc task containers reach each other on localhost'),
-    FieldRule('external_links', 'ignored', '-',
-              'development only'),
-    FieldRule('scale', 'ignored', '-',
-              "set the ECS service's desired count"),
+    FieldRule(
+        "x-ecs", "mapped", "(any container field)", "merged last into the container, ECS API names"
+    ),
+    FieldRule("container_name", "ignored", "-", "the container is named after the service"),
+    FieldRule("tty", "ignored", "-", "development only"),
+    FieldRule("stdin_open", "ignored", "-", "development only"),
+    FieldRule("profiles", "ignored", "-", "selects services at load time"),
+    FieldRule("pull_policy", "ignored", "-", "ECS always pulls the image"),
+    FieldRule("develop", "ignored", "-", "compose watch is development only"),
+    FieldRule("stop_signal", "ignored", "-", "ECS always sends SIGTERM"),
+    FieldRule(
+        "links", "ignored", "-", "in an awsvpc task containers reach each other on localhost"
+    ),
+    FieldRule("external_links", "ignored", "-", "development only"),
+    FieldRule("scale", "ignored", "-", "set the ECS service's desired count"),
 )
 
 RULES: tuple[FieldRule, ...] = (
-    _ELSEWHERE + service_fields.RULES + linux_fields.RULES + dev_only.RULES + _IGNORED)
+    _ELSEWHERE + service_fields.RULES + linux_fields.RULES + dev_only.RULES + _IGNORED
+)
 BY_NAME: dict[str, FieldRule] = {rule.compose: rule for rule in RULES}
 
 

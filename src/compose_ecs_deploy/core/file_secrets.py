@@ -58,17 +58,21 @@ class FileSecrets:
     used_bindings: set[str] = field(default_factory=set)
 
 
-_IMAGE_REFERENCE = re.compile(r"[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9._-]+)*"
-                              r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?")
+_IMAGE_REFERENCE = re.compile(
+    r"[a-z0-9][a-z0-9._-]*(:[0-9]+)?(/[a-z0-9._-]+)*"
+    r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?"
+)
 
 
 def check_init_image(image: str, diagnostics: Diagnostics) -> None:
     """The option is checked whether or not a file secret uses it: a typo must not wait."""
     if not _IMAGE_REFERENCE.fullmatch(image):
-        diagnostics.error("secrets-init-image",
-                          f"--secrets-init-image {image!r} is not an image reference "
-                          "(REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]; action input "
-                          "secrets-init-image)")
+        diagnostics.error(
+            "secrets-init-image",
+            f"--secrets-init-image {image!r} is not an image reference "
+            "(REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]; action input "
+            "secrets-init-image)",
+        )
 
 
 def file_secrets(
@@ -90,9 +94,12 @@ def file_secrets(
     if not files:
         return result
     if INIT_CONTAINER in services:
-        diagnostics.error("file-secrets-name", f"the service name {INIT_CONTAINER} is the one "
-                          "the file secrets' init container needs; rename the service",
-                          service=INIT_CONTAINER)
+        diagnostics.error(
+            "file-secrets-name",
+            f"the service name {INIT_CONTAINER} is the one "
+            "the file secrets' init container needs; rename the service",
+            service=INIT_CONTAINER,
+        )
         return result
     volume_of: dict[tuple[str, str], str] = {}
     for secret in files:
@@ -103,20 +110,28 @@ def file_secrets(
         volume_of[key] = volume
         result.volumes.append({"name": volume})
         result.mounts.setdefault(secret.service, []).append(
-            {"sourceVolume": volume, "containerPath": secret.directory, "readOnly": True})
+            {"sourceVolume": volume, "containerPath": secret.directory, "readOnly": True}
+        )
         if secret.directory != "/run/secrets":
             diagnostics.notice(
                 "file-secret-directory",
                 f"{secret.directory} is mounted from the secrets' volume: it holds only the "
                 "secret files, and hides what the image has there",
-                service=secret.service, field="secrets")
+                service=secret.service,
+                field="secrets",
+            )
     result.init_container = _init_container(files, volume_of, init_image)
     return result
 
 
 def _secret_file(
-    project: Project, service: str, index: int, spec: Mapping[str, Any],
-    bindings: Sequence[SecretBinding], diagnostics: Diagnostics, result: FileSecrets,
+    project: Project,
+    service: str,
+    index: int,
+    spec: Mapping[str, Any],
+    bindings: Sequence[SecretBinding],
+    diagnostics: Diagnostics,
+    result: FileSecrets,
 ) -> SecretFile | None:
     name = str(spec.get("source"))
     where = f"secrets[{index}]"
@@ -130,28 +145,38 @@ def _secret_file(
             f"file secret {name} (read at {target}) needs the ARN of the secret that holds "
             f"it: pass --secret {name}=ARN, or --secret {service}.{name}=ARN for this "
             "service alone (action input: secrets)",
-            service=service, field=where)
+            service=service,
+            field=where,
+        )
         return None
     result.used_bindings.add(binding.key)
     if target.rpartition("/")[0] == "":
-        diagnostics.error("file-secret-target",
-                          f"target {target} is at the root; ECS mounts a volume as a directory: "
-                          f"put it in a directory, e.g. /run/secrets/{target.rpartition('/')[2]}",
-                          service=service, field=f"{where}.target")
+        diagnostics.error(
+            "file-secret-target",
+            f"target {target} is at the root; ECS mounts a volume as a directory: "
+            f"put it in a directory, e.g. /run/secrets/{target.rpartition('/')[2]}",
+            service=service,
+            field=f"{where}.target",
+        )
         return None
     mode = _mode(spec.get("mode"))
     owner = [str(spec.get(key) or "0") for key in ("uid", "gid")]
     if mode is None or not all(part.isdigit() for part in owner):
-        diagnostics.error("file-secret-owner",
-                          f"file secret {name}: mode must be octal (e.g. 0440) and uid/gid "
-                          f"numbers, not mode {spec.get('mode')!r}, uid {owner[0]!r}, "
-                          f"gid {owner[1]!r}", service=service, field=where)
+        diagnostics.error(
+            "file-secret-owner",
+            f"file secret {name}: mode must be octal (e.g. 0440) and uid/gid "
+            f"numbers, not mode {spec.get('mode')!r}, uid {owner[0]!r}, "
+            f"gid {owner[1]!r}",
+            service=service,
+            field=where,
+        )
         return None
     return SecretFile(service, name, target, mode, owner[0], owner[1], binding.value_from)
 
 
-def _binding_for(service: str, name: str,
-                 bindings: Sequence[SecretBinding]) -> SecretBinding | None:
+def _binding_for(
+    service: str, name: str, bindings: Sequence[SecretBinding]
+) -> SecretBinding | None:
     """`SERVICE.NAME=ARN` for this service, else a plain `NAME=ARN`."""
     own = [b for b in bindings if b.name == name and b.service == service]
     plain = [b for b in bindings if b.name == name and b.service is None]
@@ -183,15 +208,17 @@ def _quote(word: str) -> str:
     return "'" + word.replace("'", "'\"'\"'") + "'"
 
 
-def _init_container(files: Sequence[SecretFile], volume_of: Mapping[tuple[str, str], str],
-                    image: str) -> dict[str, Any]:
+def _init_container(
+    files: Sequence[SecretFile], volume_of: Mapping[tuple[str, str], str], image: str
+) -> dict[str, Any]:
     """Writes each file with printf (exact bytes, no trailing newline), then owner and mode."""
     lines = ["set -eu"]
     for volume in dict.fromkeys(volume_of.values()):
         lines.append(f"chmod 0755 {_quote(f'{_INIT_ROOT}/{volume}')}")
     for index, secret in enumerate(files):
-        path = _quote(f"{_INIT_ROOT}/{volume_of[(secret.service, secret.directory)]}/"
-                      f"{secret.file_name}")
+        path = _quote(
+            f"{_INIT_ROOT}/{volume_of[(secret.service, secret.directory)]}/{secret.file_name}"
+        )
         lines += [
             f'printf %s "${secret_variable(index)}" > {path}',
             f"chown {secret.uid}:{secret.gid} {path}",
@@ -203,11 +230,12 @@ def _init_container(files: Sequence[SecretFile], volume_of: Mapping[tuple[str, s
         "essential": False,
         "entryPoint": ["sh", "-c"],
         "command": ["\n".join(lines)],
-        "secrets": [{"name": secret_variable(index), "valueFrom": secret.value_from}
-                    for index, secret in enumerate(files)],
+        "secrets": [
+            {"name": secret_variable(index), "valueFrom": secret.value_from}
+            for index, secret in enumerate(files)
+        ],
         "mountPoints": [
-            {"sourceVolume": volume, "containerPath": f"{_INIT_ROOT}/{volume}",
-             "readOnly": False}
+            {"sourceVolume": volume, "containerPath": f"{_INIT_ROOT}/{volume}", "readOnly": False}
             for volume in dict.fromkeys(volume_of.values())
         ],
     }

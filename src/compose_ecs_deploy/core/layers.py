@@ -37,7 +37,9 @@ def layered_container(
 
 
 def _notice_dropped_environment(
-    base: Mapping[str, Any], merged: Mapping[str, Any], service: str,
+    base: Mapping[str, Any],
+    merged: Mapping[str, Any],
+    service: str,
     diagnostics: Diagnostics,
 ) -> None:
     """Name (never the value of) each base entry that the new environment no longer has."""
@@ -49,4 +51,6 @@ def _notice_dropped_environment(
                 "base-environment-dropped",
                 f"{name} of the base revision is not deployed: the compose environment "
                 "replaces the base's whole; add it to the compose environment to keep it",
-                service=service, field="environment")
+                service=service,
+                field="environment",
+            )

@@ -97,8 +97,13 @@ class NativeObservation:
     outcome: Outcome | None = None
 
 
-def start(service: str, task_definition: str, payload: Mapping[str, Any],
-          wait_until: str, before: Mapping[str, Any] | None = None) -> NativeState:
+def start(
+    service: str,
+    task_definition: str,
+    payload: Mapping[str, Any],
+    wait_until: str,
+    before: Mapping[str, Any] | None = None,
+) -> NativeState:
     """The state right after UpdateService, from its answer: its service deployment ARN
     (`currentServiceDeployment`, or later from DescribeServices) and its configuration.
 
@@ -108,10 +113,14 @@ def start(service: str, task_definition: str, payload: Mapping[str, Any],
     config = payload.get("deploymentConfiguration") or {}
     bake = config.get("bakeTimeInMinutes")
     state = NativeState(
-        service=service, task_definition=task_definition, strategy=strategy(payload),
-        wait_until=wait_until, bake_minutes=None if bake is None else int(bake),
+        service=service,
+        task_definition=task_definition,
+        strategy=strategy(payload),
+        wait_until=wait_until,
+        bake_minutes=None if bake is None else int(bake),
         previous_arn=str((before or {}).get("currentServiceDeployment") or ""),
-        seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])))
+        seen_events=frozenset(str(e.get("id")) for e in payload.get("events", [])),
+    )
     return with_arn(state, str(payload.get("currentServiceDeployment") or ""))
 
 
@@ -127,8 +136,10 @@ def adopt(state: NativeState, service: Mapping[str, Any]) -> tuple[NativeState, 
     """Take what a DescribeServices answer adds: the deployment ARN if still unknown, and the
     service events not seen yet (oldest first)."""
     fresh = [e for e in service.get("events", []) if str(e.get("id")) not in state.seen_events]
-    events = tuple(Event(str(e.get("id")), _clock_time(e.get("createdAt")),
-                         str(e.get("message", ""))) for e in reversed(fresh))
+    events = tuple(
+        Event(str(e.get("id")), _clock_time(e.get("createdAt")), str(e.get("message", "")))
+        for e in reversed(fresh)
+    )
     state = with_arn(state, str(service.get("currentServiceDeployment") or ""))
     return replace(state, seen_events=state.seen_events | {e.id for e in events}), events
 
@@ -147,7 +158,8 @@ def traffic_shifted(payload: Mapping[str, Any]) -> bool:
     """Production traffic is all on the new revision: the stage is past
     PRODUCTION_TRAFFIC_SHIFT and the target revision has a weight of 100."""
     past = _stage_index(str(payload.get("lifecycleStage", ""))) > STAGES.index(
-        "PRODUCTION_TRAFFIC_SHIFT")
+        "PRODUCTION_TRAFFIC_SHIFT"
+    )
     weight = (payload.get("targetServiceRevision") or {}).get("requestedProductionTrafficWeight")
     return past and payload.get("status") == "IN_PROGRESS" and (weight is None or weight >= 100)
 
@@ -157,20 +169,27 @@ def _snapshot(payload: Mapping[str, Any]) -> Snapshot:
     production = target.get("requestedProductionTrafficWeight")
     test = target.get("requestedTestTrafficWeight")
     return Snapshot(
-        status=str(payload.get("status", "")), stage=str(payload.get("lifecycleStage", "")),
+        status=str(payload.get("status", "")),
+        stage=str(payload.get("lifecycleStage", "")),
         production=None if production is None else float(production),
         test=None if test is None else float(test),
         running=int(target.get("runningTaskCount", 0)),
-        requested=int(target.get("requestedTaskCount", 0)))
+        requested=int(target.get("requestedTaskCount", 0)),
+    )
 
 
 def awaiting_hooks(payload: Mapping[str, Any]) -> tuple[Hook, ...]:
     """PAUSE hooks in AWAITING_ACTION (the only hooks ContinueServiceDeployment acts on)."""
     return tuple(
-        Hook(hook_id=str(h.get("hookId")), stage=str(payload.get("lifecycleStage", "")),
-             expires_at=_iso(h.get("expiresAt")), timeout_action=str(h.get("timeoutAction", "")))
+        Hook(
+            hook_id=str(h.get("hookId")),
+            stage=str(payload.get("lifecycleStage", "")),
+            expires_at=_iso(h.get("expiresAt")),
+            timeout_action=str(h.get("timeoutAction", "")),
+        )
         for h in payload.get("lifecycleHookDetails", [])
-        if h.get("status") == "AWAITING_ACTION" and h.get("targetType", "PAUSE") == "PAUSE")
+        if h.get("status") == "AWAITING_ACTION" and h.get("targetType", "PAUSE") == "PAUSE"
+    )
 
 
 def _iso(value: Any) -> str:
@@ -186,13 +205,14 @@ def failure_details(payload: Mapping[str, Any]) -> str:
     parts = []
     breaker = payload.get("deploymentCircuitBreaker") or {}
     if breaker.get("status") == "TRIGGERED" or int(breaker.get("failureCount") or 0):
-        parts.append(f"circuit breaker {breaker.get('status', '').lower()}: "
-                     f"{breaker.get('failureCount', 0)} failed tasks (threshold "
-                     f"{breaker.get('threshold', '?')})")
+        parts.append(
+            f"circuit breaker {breaker.get('status', '').lower()}: "
+            f"{breaker.get('failureCount', 0)} failed tasks (threshold "
+            f"{breaker.get('threshold', '?')})"
+        )
     triggered = (payload.get("alarms") or {}).get("triggeredAlarmNames") or []
     if triggered:
-        parts.append(f"alarm{'s' if len(triggered) > 1 else ''} in ALARM: "
-                     f"{', '.join(triggered)}")
+        parts.append(f"alarm{'s' if len(triggered) > 1 else ''} in ALARM: {', '.join(triggered)}")
     return "; ".join(parts)
 
 
@@ -203,8 +223,7 @@ def _reason(payload: Mapping[str, Any]) -> str:
     return "; ".join(p for p in (text.rstrip("."), details) if p)
 
 
-def step(state: NativeState, payload: Mapping[str, Any]
-         ) -> tuple[NativeState, NativeObservation]:
+def step(state: NativeState, payload: Mapping[str, Any]) -> tuple[NativeState, NativeObservation]:
     """Advance by one DescribeServiceDeployments answer for this service's deployment."""
     snapshot = _snapshot(payload)
     lines = []
@@ -212,10 +231,15 @@ def step(state: NativeState, payload: Mapping[str, Any]
         lines.append(format_progress(state, snapshot))
     hooks = tuple(h for h in awaiting_hooks(payload) if h.hook_id not in state.seen_hooks)
     revision = str((payload.get("targetServiceRevision") or {}).get("arn", ""))
-    next_state = replace(state, snapshot=snapshot, service_revision=revision,
-                         seen_hooks=state.seen_hooks | {h.hook_id for h in hooks})
-    return next_state, NativeObservation(lines=tuple(lines), awaiting=hooks,
-                                         outcome=_verdict(next_state, payload))
+    next_state = replace(
+        state,
+        snapshot=snapshot,
+        service_revision=revision,
+        seen_hooks=state.seen_hooks | {h.hook_id for h in hooks},
+    )
+    return next_state, NativeObservation(
+        lines=tuple(lines), awaiting=hooks, outcome=_verdict(next_state, payload)
+    )
 
 
 def _verdict(state: NativeState, payload: Mapping[str, Any]) -> Outcome | None:
@@ -224,29 +248,40 @@ def _verdict(state: NativeState, payload: Mapping[str, Any]) -> Outcome | None:
     reason = _reason(payload)
     gate = f"{state.gate_failure}; " if state.gate_failure else ""
     if status == "SUCCESSFUL":
-        return Outcome("completed", f"{name} succeeded: {state.task_definition} serves all "
-                                    "production traffic")
+        return Outcome(
+            "completed", f"{name} succeeded: {state.task_definition} serves all production traffic"
+        )
     if status == "STOPPED":
         return Outcome("failed", f"{gate}{name} stopped" + (f": {reason}" if reason else ""))
     if status == "ROLLBACK_SUCCESSFUL":
         target = (payload.get("rollback") or {}).get("serviceRevisionArn")
         back = f" to {target}" if target else ""
-        return Outcome("rolled-back", f"{gate}ECS rolled {name} back{back}"
-                                      + (f": {reason}" if reason else ""))
+        return Outcome(
+            "rolled-back", f"{gate}ECS rolled {name} back{back}" + (f": {reason}" if reason else "")
+        )
     if status == "ROLLBACK_FAILED":
-        return Outcome("failed", f"{gate}{name} failed and so did its rollback"
-                                 + (f": {reason}" if reason else "") + "; check the service "
-                                 "in the console before deploying again")
+        return Outcome(
+            "failed",
+            f"{gate}{name} failed and so did its rollback"
+            + (f": {reason}" if reason else "")
+            + "; check the service "
+            "in the console before deploying again",
+        )
     if state.wait_until == "traffic-shifted" and traffic_shifted(payload):
-        return Outcome("completed", f"{name}: production traffic is all on "
-                                    f"{state.task_definition}; {bake_notice(state)}")
+        return Outcome(
+            "completed",
+            f"{name}: production traffic is all on {state.task_definition}; {bake_notice(state)}",
+        )
     return None
 
 
 def bake_notice(state: NativeState) -> str:
     """What is left to ECS after `wait-until traffic-shifted` ends the wait."""
-    bake = (f"the bake time ({state.bake_minutes} minutes)" if state.bake_minutes is not None
-            else "the bake time")
+    bake = (
+        f"the bake time ({state.bake_minutes} minutes)"
+        if state.bake_minutes is not None
+        else "the bake time"
+    )
     return f"ECS finishes {bake} and the clean-up on its own (wait-until traffic-shifted)"
 
 
@@ -257,14 +292,19 @@ def completion_note(state: NativeState) -> str:
     return bake_notice(state) if unfinished else ""
 
 
-def gate_failed(state: NativeState, hook: Hook, command: str, exit_code: int | None,
-                tail: Sequence[str]) -> NativeState:
+def gate_failed(
+    state: NativeState, hook: Hook, command: str, exit_code: int | None, tail: Sequence[str]
+) -> NativeState:
     """Our verify-command failed at a hook: remember why for the outcome of the rollback."""
     how = "timed out" if exit_code is None else f"exited with {exit_code}"
     last = " | ".join(tail[-5:]) if tail else "no output"
-    return replace(state, gate_failure=(
-        f"verify-command {command!r} {how} at {hook.stage} (hook {hook.hook_id}); rolled back "
-        f"with ContinueServiceDeployment ROLLBACK; its last output: {last}"))
+    return replace(
+        state,
+        gate_failure=(
+            f"verify-command {command!r} {how} at {hook.stage} (hook {hook.hook_id}); rolled back "
+            f"with ContinueServiceDeployment ROLLBACK; its last output: {last}"
+        ),
+    )
 
 
 def left_to_ecs(state: NativeState) -> str:
@@ -273,16 +313,24 @@ def left_to_ecs(state: NativeState) -> str:
     if snap is None:
         return f"service deployment {state.deployment_id} has not been seen yet"
     at = f" at {snap.stage}" if snap.stage else ""
-    traffic = (f", {snap.production:g}% of production traffic on the new revision"
-               if snap.production is not None else "")
+    traffic = (
+        f", {snap.production:g}% of production traffic on the new revision"
+        if snap.production is not None
+        else ""
+    )
     return f"service deployment {state.deployment_id} is {snap.status}{at}{traffic}"
 
 
 def timed_out(state: NativeState, minutes: float, rolling_back: bool) -> Outcome:
-    tail = ("; asked ECS to roll it back (StopServiceDeployment ROLLBACK), ECS carries on with "
-            "the rollback" if rolling_back else "; ECS carries on with it")
-    return Outcome("timed-out", f"did not finish within {minutes:g} minutes: "
-                                f"{left_to_ecs(state)}{tail}")
+    tail = (
+        "; asked ECS to roll it back (StopServiceDeployment ROLLBACK), ECS carries on with "
+        "the rollback"
+        if rolling_back
+        else "; ECS carries on with it"
+    )
+    return Outcome(
+        "timed-out", f"did not finish within {minutes:g} minutes: {left_to_ecs(state)}{tail}"
+    )
 
 
 def should_stop(state: NativeState) -> bool:
@@ -299,8 +347,10 @@ def format_progress(state: NativeState, snap: Snapshot) -> str:
     if snap.test is not None:
         parts.append(f"test traffic {snap.test:g}%")
     parts.append(f"{snap.running} of {snap.requested} new tasks running")
-    return (f"{state.service}: {state.strategy} {state.deployment_id} {snap.status}{at}: "
-            f"{', '.join(parts)}")
+    return (
+        f"{state.service}: {state.strategy} {state.deployment_id} {snap.status}{at}: "
+        f"{', '.join(parts)}"
+    )
 
 
 def format_hook(state: NativeState, hook: Hook, region: str | None) -> tuple[str, ...]:

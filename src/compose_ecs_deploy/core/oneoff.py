@@ -38,7 +38,7 @@ _STARTED_BY_INVALID = re.compile(r"[^A-Za-z0-9_/-]")
 
 def started_by(commit: str | None) -> str:
     """`compose-ecs-deploy/<commit>`: which tool started the task, and for which commit."""
-    suffix = _STARTED_BY_INVALID.sub("-", commit or "")[:128 - len(TOOL) - 1]
+    suffix = _STARTED_BY_INVALID.sub("-", commit or "")[: 128 - len(TOOL) - 1]
     return f"{TOOL}/{suffix}" if suffix else TOOL
 
 
@@ -75,8 +75,9 @@ def run_task_request(
     if service.get("platformVersion"):
         request["platformVersion"] = service["platformVersion"]
     if command:
-        request["overrides"] = {"containerOverrides": [
-            {"name": container, "command": list(command)}]}
+        request["overrides"] = {
+            "containerOverrides": [{"name": container, "command": list(command)}]
+        }
     return request
 
 
@@ -122,8 +123,10 @@ class Verdict:
         if self.container_reason:
             what += f" ({self.container_reason})"
         stop = f" ({self.stop_code})" if self.stop_code else ""
-        return (f"task {self.task_id}: {what}; ECS stopped the task{stop}: "
-                f"{self.stopped_reason or 'no reason given'}")
+        return (
+            f"task {self.task_id}: {what}; ECS stopped the task{stop}: "
+            f"{self.stopped_reason or 'no reason given'}"
+        )
 
 
 def verdict(task: Mapping[str, Any], essential: Sequence[str]) -> Verdict:
@@ -157,8 +160,11 @@ def verdict(task: Mapping[str, Any], essential: Sequence[str]) -> Verdict:
 
 def essential_containers(request: Mapping[str, Any]) -> tuple[str, ...]:
     """Containers whose exit stops the task: `essential` defaults to true."""
-    return tuple(str(c["name"]) for c in request.get("containerDefinitions", [])
-                 if c.get("essential", True) is not False)
+    return tuple(
+        str(c["name"])
+        for c in request.get("containerDefinitions", [])
+        if c.get("essential", True) is not False
+    )
 
 
 def state_of(task: Mapping[str, Any]) -> str:
@@ -181,5 +187,7 @@ def format_state(service: str, task_arn: str, state: str) -> str:
 def console_task_url(region: str | None, cluster: str, task_arn: str) -> str:
     region = region or "us-east-1"
     task_id = last_part(task_arn)
-    return (f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/"
-            f"{task_id}/configuration?region={region}")
+    return (
+        f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/tasks/"
+        f"{task_id}/configuration?region={region}"
+    )

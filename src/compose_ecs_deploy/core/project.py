@@ -29,9 +29,10 @@ class Project:
 
     def display_path(self, path: str) -> str:
         """A path Compose made absolute, shown relative to the project as the user wrote it."""
-        if self.directory and (path == self.directory
-                               or path.startswith(self.directory.rstrip("/") + "/")):
-            return path[len(self.directory):].lstrip("/") or "."
+        if self.directory and (
+            path == self.directory or path.startswith(self.directory.rstrip("/") + "/")
+        ):
+            return path[len(self.directory) :].lstrip("/") or "."
         return path
 
     def position_of(self, path: str) -> Position | None:

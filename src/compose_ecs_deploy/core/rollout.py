@@ -20,8 +20,9 @@ from typing import Any, Literal
 
 from compose_ecs_deploy.core.stopped_tasks import StoppedTask, describe, stopped_task
 
-OutcomeKind = Literal["completed", "failed", "stalled", "rolled-back", "superseded",
-                      "timed-out", "cancelled"]
+OutcomeKind = Literal[
+    "completed", "failed", "stalled", "rolled-back", "superseded", "timed-out", "cancelled"
+]
 # done: nothing to do; fail: report the failure; roll-back: report it and point the service
 # back at its last COMPLETED revision ourselves; ecs-rolls-back: ECS is doing that already.
 Action = Literal["done", "fail", "roll-back", "ecs-rolls-back"]
@@ -84,10 +85,12 @@ class Policy:
         config = service.get("deploymentConfiguration") or {}
         breaker = config.get("deploymentCircuitBreaker") or {}
         alarms = config.get("alarms") or {}
-        return cls(breaker=bool(breaker.get("enable")),
-                   breaker_rollback=bool(breaker.get("rollback")),
-                   alarms=bool(alarms.get("enable")) and bool(alarms.get("alarmNames")),
-                   alarms_rollback=bool(alarms.get("rollback")))
+        return cls(
+            breaker=bool(breaker.get("enable")),
+            breaker_rollback=bool(breaker.get("rollback")),
+            alarms=bool(alarms.get("enable")) and bool(alarms.get("alarmNames")),
+            alarms_rollback=bool(alarms.get("rollback")),
+        )
 
 
 @dataclass(frozen=True)
@@ -120,8 +123,7 @@ class Observation:
 
 def primary_deployment(payload: Mapping[str, Any]) -> Mapping[str, Any]:
     """The service's PRIMARY deployment (the one ECS rolls towards), or {} if none."""
-    return next(
-        (d for d in payload.get("deployments", []) if d.get("status") == "PRIMARY"), {})
+    return next((d for d in payload.get("deployments", []) if d.get("status") == "PRIMARY"), {})
 
 
 def controller(payload: Mapping[str, Any]) -> str:
@@ -138,12 +140,16 @@ def controller_problem(name: str, payload: Mapping[str, Any]) -> str | None:
     kind = controller(payload)
     if kind in SUPPORTED_CONTROLLERS:
         return None
-    how = ("start a CodeDeploy deployment (or recreate the service with the ECS controller)"
-           if kind == "CODE_DEPLOY" else
-           "create a task set for it (or recreate the service with the ECS controller)")
-    return (f"ECS service {name} uses the {kind} deployment controller "
-            f"(deploymentController.type); compose-ecs-deploy deploys only services with the "
-            f"ECS controller (rolling update); {how}")
+    how = (
+        "start a CodeDeploy deployment (or recreate the service with the ECS controller)"
+        if kind == "CODE_DEPLOY"
+        else "create a task set for it (or recreate the service with the ECS controller)"
+    )
+    return (
+        f"ECS service {name} uses the {kind} deployment controller "
+        f"(deploymentController.type); compose-ecs-deploy deploys only services with the "
+        f"ECS controller (rolling update); {how}"
+    )
 
 
 def completed(deployment: Mapping[str, Any], deployments: int) -> bool:
@@ -155,7 +161,8 @@ def completed(deployment: Mapping[str, Any], deployments: int) -> bool:
     if state:
         return state == "COMPLETED" and alone
     return alone and int(deployment.get("runningCount", 0)) == int(
-        deployment.get("desiredCount", 0))
+        deployment.get("desiredCount", 0)
+    )
 
 
 def unfinished_deployment(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -166,8 +173,9 @@ def unfinished_deployment(payload: Mapping[str, Any]) -> Mapping[str, Any] | Non
     if not primary:
         return None
     state = str(primary.get("rolloutState") or "")
-    if state == "COMPLETED" or (not state and completed(
-            primary, len(payload.get("deployments", [])))):
+    if state == "COMPLETED" or (
+        not state and completed(primary, len(payload.get("deployments", [])))
+    ):
         return None
     return primary
 
@@ -184,6 +192,7 @@ def last_completed_revision(payload: Mapping[str, Any]) -> str | None:
 
 # --------------------------------------------------------------------------- stopped tasks
 
+
 def new_task_arns(state: WatchState, arns: Iterable[str]) -> list[str]:
     """The ListTasks ARNs not described before: DescribeTasks is asked only about these."""
     return [arn for arn in dict.fromkeys(arns) if arn not in state.seen_tasks]
@@ -198,9 +207,15 @@ def failure_threshold(desired: int) -> int:
 # --------------------------------------------------------------------------- the verdicts
 
 
-def start(service: str, task_definition: str, payload: Mapping[str, Any], *,
-          essential: Iterable[str] = (), rollback_on_failure: bool = False,
-          deployment_id: str | None = None) -> WatchState:
+def start(
+    service: str,
+    task_definition: str,
+    payload: Mapping[str, Any],
+    *,
+    essential: Iterable[str] = (),
+    rollback_on_failure: bool = False,
+    deployment_id: str | None = None,
+) -> WatchState:
     """The state right after UpdateService (its answer: events there are not news), or, with
     `deployment_id`, of an unfinished deployment an earlier run started (watched to its end).
     """
@@ -235,15 +250,19 @@ def _failure_action(state: WatchState) -> Action:
     return "roll-back" if state.rollback_on_failure else "fail"
 
 
-def poll(state: WatchState, payload: Mapping[str, Any],
-         new_tasks: Sequence[Mapping[str, Any]] = ()) -> tuple[WatchState, Observation]:
+def poll(
+    state: WatchState, payload: Mapping[str, Any], new_tasks: Sequence[Mapping[str, Any]] = ()
+) -> tuple[WatchState, Observation]:
     """Advance by one DescribeServices answer and the new stopped tasks of our deployment."""
     new_events = _events(payload, state.seen_events)
     deployments: Sequence[Mapping[str, Any]] = payload.get("deployments", [])
     ours = next((d for d in deployments if d.get("id") == state.deployment_id), None)
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-    stopped = tuple(stopped_task(t, state.essential) for t in new_tasks
-                    if t.get("taskDefinitionArn") in (None, state.task_definition))
+    stopped = tuple(
+        stopped_task(t, state.essential)
+        for t in new_tasks
+        if t.get("taskDefinitionArn") in (None, state.task_definition)
+    )
     state = replace(
         state,
         policy=Policy.of(payload) if payload.get("deploymentConfiguration") else state.policy,
@@ -253,8 +272,9 @@ def poll(state: WatchState, payload: Mapping[str, Any],
         polls=state.polls + 1,
     )
     if ours is None:
-        observation = Observation(new_events=new_events, stopped=stopped,
-                                  outcome=_gone(state, primary))
+        observation = Observation(
+            new_events=new_events, stopped=stopped, outcome=_gone(state, primary)
+        )
         return state, observation
 
     progress = Progress(
@@ -270,23 +290,33 @@ def poll(state: WatchState, payload: Mapping[str, Any],
     warnings: tuple[str, ...] = ()
     if outcome is None:
         state, outcome, warnings = _task_verdict(state, stopped, progress.desired)
-    return state, Observation(progress=changed, new_events=new_events, warnings=warnings,
-                              stopped=stopped, outcome=outcome)
+    return state, Observation(
+        progress=changed, new_events=new_events, warnings=warnings, stopped=stopped, outcome=outcome
+    )
 
 
 def _gone(state: WatchState, primary: Mapping[str, Any] | None) -> Outcome:
     other = primary.get("id") if primary else "none"
     if primary and primary.get("taskDefinition") != state.task_definition:
-        return Outcome("superseded",
-                       f"deployment {state.deployment_id} is gone; the service now runs "
-                       f"deployment {other} of {primary.get('taskDefinition')} (another "
-                       "deploy or a rollback replaced it)", "fail", state.failures)
-    return Outcome("superseded", f"deployment {state.deployment_id} is gone; deployment "
-                   f"{other} replaced it", "fail", state.failures)
+        return Outcome(
+            "superseded",
+            f"deployment {state.deployment_id} is gone; the service now runs "
+            f"deployment {other} of {primary.get('taskDefinition')} (another "
+            "deploy or a rollback replaced it)",
+            "fail",
+            state.failures,
+        )
+    return Outcome(
+        "superseded",
+        f"deployment {state.deployment_id} is gone; deployment {other} replaced it",
+        "fail",
+        state.failures,
+    )
 
 
-def _ecs_verdict(state: WatchState, ours: Mapping[str, Any],
-                 primary: Mapping[str, Any] | None, count: int) -> Outcome | None:
+def _ecs_verdict(
+    state: WatchState, ours: Mapping[str, Any], primary: Mapping[str, Any] | None, count: int
+) -> Outcome | None:
     """What ECS's own answer says: FAILED (by the circuit breaker or an alarm), replaced,
     or COMPLETED and alone (API_Deployment rolloutState, status)."""
     rollout_state = str(ours.get("rolloutState", ""))
@@ -295,31 +325,44 @@ def _ecs_verdict(state: WatchState, ours: Mapping[str, Any],
         if primary is not None and primary.get("id") != state.deployment_id:
             # With rollback on, ECS starts a deployment of the last COMPLETED revision
             # (API_DeploymentCircuitBreaker rollback, API_DeploymentAlarms rollback).
-            return Outcome("rolled-back",
-                           f"{reason} ECS rolled the service back to "
-                           f"{primary.get('taskDefinition')} (deployment {primary.get('id')})",
-                           "ecs-rolls-back", state.failures)
+            return Outcome(
+                "rolled-back",
+                f"{reason} ECS rolled the service back to "
+                f"{primary.get('taskDefinition')} (deployment {primary.get('id')})",
+                "ecs-rolls-back",
+                state.failures,
+            )
         if state.policy.ecs_rolls_back:
-            return Outcome("stalled",
-                           f"{reason} ECS did not roll back: the service has no COMPLETED "
-                           "deployment to return to, so the failed deployment stays",
-                           _failure_action(state), state.failures)
+            return Outcome(
+                "stalled",
+                f"{reason} ECS did not roll back: the service has no COMPLETED "
+                "deployment to return to, so the failed deployment stays",
+                _failure_action(state),
+                state.failures,
+            )
         return Outcome("failed", reason, _failure_action(state), state.failures)
     if ours.get("status") != "PRIMARY":
-        return Outcome("superseded",
-                       f"deployment {state.deployment_id} is no longer the primary one; "
-                       f"deployment {primary.get('id') if primary else 'none'} replaced it",
-                       "fail", state.failures)
+        return Outcome(
+            "superseded",
+            f"deployment {state.deployment_id} is no longer the primary one; "
+            f"deployment {primary.get('id') if primary else 'none'} replaced it",
+            "fail",
+            state.failures,
+        )
     if completed(ours, count):
-        return Outcome("completed",
-                       f"deployment {state.deployment_id} completed: "
-                       f"{int(ours.get('runningCount', 0))} of {int(ours.get('desiredCount', 0))}"
-                       f" tasks running {state.task_definition}", "done")
+        return Outcome(
+            "completed",
+            f"deployment {state.deployment_id} completed: "
+            f"{int(ours.get('runningCount', 0))} of {int(ours.get('desiredCount', 0))}"
+            f" tasks running {state.task_definition}",
+            "done",
+        )
     return None
 
 
-def _task_verdict(state: WatchState, stopped: Sequence[StoppedTask],
-                  desired: int) -> tuple[WatchState, Outcome | None, tuple[str, ...]]:
+def _task_verdict(
+    state: WatchState, stopped: Sequence[StoppedTask], desired: int
+) -> tuple[WatchState, Outcome | None, tuple[str, ...]]:
     """Our rule for stopped tasks. With a breaker or alarms, ECS decides and these are only
     reported. failedTasks cannot be the signal: it counts only tasks that never launched,
     never reached RUNNING or failed a health check, and resets once tasks run
@@ -334,14 +377,15 @@ def _task_verdict(state: WatchState, stopped: Sequence[StoppedTask],
             warnings.append(f"{describe(task)} ({who} decides whether the rollout fails)")
             continue
         if task.cause == "deterministic":
-            return (replace(state, failures=(*failures, task)),
-                    Outcome("failed", describe(task), _failure_action(state), (task,)),
-                    tuple(warnings))
+            return (
+                replace(state, failures=(*failures, task)),
+                Outcome("failed", describe(task), _failure_action(state), (task,)),
+                tuple(warnings),
+            )
         if task.cause == "failed":
             failures = (*failures, task)
         elif task.cause == "transient":
-            warnings.append(f"{describe(task)} (transient; ECS starts another task, still "
-                            "waiting)")
+            warnings.append(f"{describe(task)} (transient; ECS starts another task, still waiting)")
         else:
             warnings.append(f"{describe(task)} (ECS starts another task, still waiting)")
     state = replace(state, failures=failures)
@@ -357,23 +401,33 @@ def _task_verdict(state: WatchState, stopped: Sequence[StoppedTask],
 def timed_out(state: WatchState, minutes: float) -> Outcome:
     """The wait ran out: ECS has not decided, so with rollback-on-failure we roll back."""
     last = "; ".join(e.message for e in state.recent_events[-3:])
-    return Outcome("timed-out", f"deployment {state.deployment_id} did not finish within "
-                   f"{minutes:g} minutes" + (f"; last events: {last}" if last else ""),
-                   _failure_action(state), state.failures)
+    return Outcome(
+        "timed-out",
+        f"deployment {state.deployment_id} did not finish within "
+        f"{minutes:g} minutes" + (f"; last events: {last}" if last else ""),
+        _failure_action(state),
+        state.failures,
+    )
 
 
 def cancelled(state: WatchState, why: str) -> Outcome:
     """A cancel stops our wait, not ECS's rollout: nothing is rolled back."""
-    return Outcome("cancelled", f"{why}: stopped waiting for deployment "
-                   f"{state.deployment_id} of {state.service}; ECS carries on with it", "fail")
+    return Outcome(
+        "cancelled",
+        f"{why}: stopped waiting for deployment "
+        f"{state.deployment_id} of {state.service}; ECS carries on with it",
+        "fail",
+    )
 
 
 def format_progress(service: str, deployment_id: str, progress: Progress) -> str:
     state = progress.rollout_state or "no rollout state"
     others = progress.deployments - 1
     tail = f", {others} older deployment{'s' if others != 1 else ''} draining" if others else ""
-    return (f"{service}: {deployment_id} {state}: running {progress.running}, pending "
-            f"{progress.pending}, desired {progress.desired}{tail}")
+    return (
+        f"{service}: {deployment_id} {state}: running {progress.running}, pending "
+        f"{progress.pending}, desired {progress.desired}{tail}"
+    )
 
 
 def format_event(service: str, event: Event) -> str:

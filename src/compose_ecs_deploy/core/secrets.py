@@ -47,29 +47,35 @@ def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> Secre
     key, sep, value_from = text.partition("=")
     key, value_from = key.strip(), value_from.strip()
     if not sep or not key or not value_from:
-        diagnostics.add(Diagnostic.error(
-            "secret-syntax",
-            f"{origin}: {text.strip()!r} is not NAME=ARN (or SERVICE.NAME=ARN); "
-            "write e.g. DATABASE_URL=arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
-        ))
+        diagnostics.add(
+            Diagnostic.error(
+                "secret-syntax",
+                f"{origin}: {text.strip()!r} is not NAME=ARN (or SERVICE.NAME=ARN); "
+                "write e.g. DATABASE_URL=arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+            )
+        )
         return None
     service, dot, name = key.rpartition(".")
     if not dot:
         service, name = "", key
     if not SECRET_NAME.fullmatch(name):
-        diagnostics.add(Diagnostic.error(
-            "secret-name",
-            f"{origin}: {name!r} is neither a valid environment variable name (letters, "
-            "digits and _; not starting with a digit) nor a compose secret's name",
-        ))
+        diagnostics.add(
+            Diagnostic.error(
+                "secret-name",
+                f"{origin}: {name!r} is neither a valid environment variable name (letters, "
+                "digits and _; not starting with a digit) nor a compose secret's name",
+            )
+        )
         return None
     if not is_secret_reference(value_from):
-        diagnostics.add(Diagnostic.error(
-            "secret-arn",
-            f"{origin}: {name}: {value_from!r} is neither a Secrets Manager ARN "
-            "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME[:json-key::]) nor an SSM "
-            "parameter ARN or name",
-        ))
+        diagnostics.add(
+            Diagnostic.error(
+                "secret-arn",
+                f"{origin}: {name}: {value_from!r} is neither a Secrets Manager ARN "
+                "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME[:json-key::]) nor an SSM "
+                "parameter ARN or name",
+            )
+        )
         return None
     return SecretBinding(name=name, value_from=value_from, service=service or None, origin=origin)
 
@@ -87,11 +93,13 @@ def parse_secret_lines(
         if binding is None:
             continue
         if binding.key in seen and seen[binding.key].value_from != binding.value_from:
-            diagnostics.add(Diagnostic.error(
-                "secret-duplicate",
-                f"{origin}: {binding.key} is bound twice (also at {seen[binding.key].origin}) "
-                "with different values; keep one",
-            ))
+            diagnostics.add(
+                Diagnostic.error(
+                    "secret-duplicate",
+                    f"{origin}: {binding.key} is bound twice (also at {seen[binding.key].origin}) "
+                    "with different values; keep one",
+                )
+            )
             continue
         seen[binding.key] = binding
         bindings.append(binding)

@@ -55,12 +55,14 @@ _DETERMINISTIC = re.compile(
     r"|ResourceInitializationError.*(ResourceNotFoundException|ParameterNotFound|"
     r"AccessDeniedException|not authorized|InvalidParameter|does not exist|can't find)"
     r"|unable to retrieve secret.*(ResourceNotFoundException|AccessDenied)",
-    re.IGNORECASE | re.DOTALL)
+    re.IGNORECASE | re.DOTALL,
+)
 _TRANSIENT = re.compile(
     r"i/o timeout|context deadline exceeded|timed? ?out|RequestCanceled|connection reset|"
     r"TLS handshake timeout|Capacity is unavailable|RESOURCE:|insufficient capacity|"
     r"Timeout waiting for network interface",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _HEALTH = re.compile(r"failed (container|ELB) health checks", re.IGNORECASE)
 # Docker's exit codes of a container killed by the agent when its task stops (SIGKILL,
 # SIGTERM): a sidecar's 137/143 is a result of the stop, not its reason.
@@ -77,8 +79,10 @@ def stopped_task(payload: Mapping[str, Any], essential: frozenset[str]) -> Stopp
             essential=not essential or str(c.get("name", "")) in essential,
             exit_code=c.get("exitCode") if isinstance(c.get("exitCode"), int) else None,
             reason=str(c.get("reason") or ""),
-            health_status=str(c.get("healthStatus") or ""))
-        for c in payload.get("containers", []))
+            health_status=str(c.get("healthStatus") or ""),
+        )
+        for c in payload.get("containers", [])
+    )
     stop_code = str(payload.get("stopCode") or "")
     reason = str(payload.get("stoppedReason") or "")
     text = " ".join([reason, *(c.reason for c in containers)])
@@ -87,14 +91,19 @@ def stopped_task(payload: Mapping[str, Any], essential: frozenset[str]) -> Stopp
     return StoppedTask(
         task_arn=str(payload.get("taskArn", "")),
         task_definition=str(payload.get("taskDefinitionArn", "")),
-        stop_code=stop_code, stopped_reason=reason,
+        stop_code=stop_code,
+        stopped_reason=reason,
         reached_running=payload.get("startedAt") is not None,
-        containers=containers, cause=cause, culprit=culprit)
+        containers=containers,
+        cause=cause,
+        culprit=culprit,
+    )
 
 
 def _culprit(containers: Sequence[StoppedContainer]) -> StoppedContainer | None:
     """The container that explains the stop: an essential one that failed, before a sidecar
     killed with 137/143 as the task stopped, before anything else that says something."""
+
     def failed(c: StoppedContainer) -> bool:
         return (c.exit_code not in (None, 0)) or bool(c.reason) or c.health_status == "UNHEALTHY"
 
@@ -134,9 +143,14 @@ def describe(task: StoppedTask) -> str:
         head += f" ({task.stop_code})"
     parts = [f"{head}: {task.stopped_reason or 'no reason given'}"]
     shown = [task.culprit] if task.culprit else []
-    shown += [c for c in task.containers if c is not task.culprit and c.essential
-              and (c.exit_code not in (None, 0) or c.reason)
-              and not (task.culprit and task.culprit.essential and c.exit_code in _KILLED)]
+    shown += [
+        c
+        for c in task.containers
+        if c is not task.culprit
+        and c.essential
+        and (c.exit_code not in (None, 0) or c.reason)
+        and not (task.culprit and task.culprit.essential and c.exit_code in _KILLED)
+    ]
     for container in shown:
         line = f"container {container.name}"
         if container.exit_code is not None:

@@ -81,17 +81,19 @@ CONTAINER_KEYS: tuple[str, ...] = (
 )
 
 # Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses.
-READ_ONLY_TASK_KEYS: frozenset[str] = frozenset({
-    "taskDefinitionArn",
-    "revision",
-    "status",
-    "requiresAttributes",
-    "compatibilities",
-    "registeredAt",
-    "registeredBy",
-    "deregisteredAt",
-    "deleteRequestedAt",
-})
+READ_ONLY_TASK_KEYS: frozenset[str] = frozenset(
+    {
+        "taskDefinitionArn",
+        "revision",
+        "status",
+        "requiresAttributes",
+        "compatibilities",
+        "registeredAt",
+        "registeredBy",
+        "deregisteredAt",
+        "deleteRequestedAt",
+    }
+)
 
 
 def strip_read_only(task_definition: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,11 +168,13 @@ def _normalise_container(container: Mapping[str, Any], awsvpc: bool) -> dict[str
                 normal.pop("hostPort", None)
             mappings.append(normal)
         result["portMappings"] = sorted(
-            mappings, key=lambda m: (int(m.get("containerPort", 0)), str(m["protocol"])))
+            mappings, key=lambda m: (int(m.get("containerPort", 0)), str(m["protocol"]))
+        )
     if "mountPoints" in result:
         result["mountPoints"] = sorted(
             ({"readOnly": False, **m} for m in result["mountPoints"]),
-            key=lambda m: str(m.get("containerPath")))
+            key=lambda m: str(m.get("containerPath")),
+        )
     return result
 
 
@@ -190,7 +194,8 @@ def normalise(request: Mapping[str, Any]) -> dict[str, Any]:
                 task[key] = str(task[key])
     task["containerDefinitions"] = sorted(
         (_normalise_container(c, awsvpc) for c in task.get("containerDefinitions", [])),
-        key=lambda c: str(c.get("name")))
+        key=lambda c: str(c.get("name")),
+    )
     if "volumes" in task:
         task["volumes"] = sorted(task["volumes"], key=lambda v: str(v.get("name")))
     if "tags" in task:
@@ -207,7 +212,8 @@ def redact(request: Mapping[str, Any]) -> dict[str, Any]:
         if "environment" in copy:
             copy["environment"] = [
                 {**entry, "value": REDACTED}
-                if SECRET_LOOKING_NAME.search(str(entry.get("name"))) else entry
+                if SECRET_LOOKING_NAME.search(str(entry.get("name")))
+                else entry
                 for entry in copy["environment"]
             ]
         containers.append(copy)
@@ -222,8 +228,9 @@ DIFF_PRECEDENCE = (
 )
 
 
-def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any], *,
-         old_label: str, new_label: str) -> list[str]:
+def diff(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any], *, old_label: str, new_label: str
+) -> list[str]:
     """A unified diff of the two normalised, redacted requests; empty when they are equal.
 
     Its last line says which layer wins, so that a key kept from the running revision

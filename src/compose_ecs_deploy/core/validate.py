@@ -59,46 +59,65 @@ def validate(
 
     family = str(request.get("family") or "")
     if not NAME_PATTERN.fullmatch(family):
-        checker.task_error("family", "family-invalid",
-                           f"family {family!r} must be 1-255 letters, digits, - or _")
+        checker.task_error(
+            "family", "family-invalid", f"family {family!r} must be 1-255 letters, digits, - or _"
+        )
     for key in ("executionRoleArn", "taskRoleArn"):
         value = request.get(key)
         if value is not None and not ROLE_ARN.fullmatch(str(value)):
-            checker.task_error(key, "role-arn",
-                               f"{key} {value!r} is not an IAM role ARN "
-                               "(arn:aws:iam::ACCOUNT:role/NAME)")
+            checker.task_error(
+                key,
+                "role-arn",
+                f"{key} {value!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+            )
     if fargate_task and request.get("networkMode", "awsvpc") != "awsvpc":
-        checker.task_error("networkMode", "fargate-network-mode",
-                           f"Fargate tasks need networkMode awsvpc, not "
-                           f"{request.get('networkMode')!r}")
+        checker.task_error(
+            "networkMode",
+            "fargate-network-mode",
+            f"Fargate tasks need networkMode awsvpc, not {request.get('networkMode')!r}",
+        )
 
     containers: list[Mapping[str, Any]] = list(request.get("containerDefinitions") or [])
     if not containers:
-        checker.task_error("containerDefinitions", "no-containers",
-                           "the task has no containers; name services with --service")
+        checker.task_error(
+            "containerDefinitions",
+            "no-containers",
+            "the task has no containers; name services with --service",
+        )
     task_cpu, task_memory = _task_sizes(request, checker, fargate_task)
 
     names = Counter(str(c.get("name")) for c in containers)
     for name, count in names.items():
         if count > 1:
-            checker.task_error("containerDefinitions", "container-duplicate",
-                               f"container name {name!r} is used {count} times")
+            checker.task_error(
+                "containerDefinitions",
+                "container-duplicate",
+                f"container name {name!r} is used {count} times",
+            )
     if containers and not any(c.get("essential", True) for c in containers):
-        checker.task_error("containerDefinitions", "no-essential",
-                           "at least one container must be essential; set x-ecs.essential: "
-                           "true on the main service")
+        checker.task_error(
+            "containerDefinitions",
+            "no-essential",
+            "at least one container must be essential; set x-ecs.essential: "
+            "true on the main service",
+        )
 
     by_name = {str(c.get("name")): c for c in containers}
     ports: dict[tuple[int, str], str] = {}
-    taken = {int(m.get("containerPort", 0)) for c in containers
-             for m in c.get("portMappings") or []}
+    taken = {
+        int(m.get("containerPort", 0)) for c in containers for m in c.get("portMappings") or []
+    }
     needs_execution_role: dict[str, list[str]] = {}  # reason -> containers it applies to
     for container in containers:
         name = str(container.get("name"))
         if not NAME_PATTERN.fullmatch(name):
-            checker.error(name, "name", "container-name",
-                          f"container name {name!r} must be 1-255 letters, digits, - or _; "
-                          "rename the compose service")
+            checker.error(
+                name,
+                "name",
+                "container-name",
+                f"container name {name!r} must be 1-255 letters, digits, - or _; "
+                "rename the compose service",
+            )
         if not container.get("image"):
             checker.error(name, "image", "image-missing", "the container has no image")
         _check_health(checker, name, container.get("healthCheck"))
@@ -107,9 +126,12 @@ def validate(
         _check_memory(checker, name, container, task_memory, fargate_task)
         _check_ulimits(checker, name, container.get("ulimits") or [])
         if int(container.get("cpu") or 0) < 0:
-            checker.error(name, checker.origin(name, "cpu", "deploy.resources.limits.cpus"),
-                          "cpu-negative",
-                          f"cpu {container.get('cpu')} units is negative; give 0 or more")
+            checker.error(
+                name,
+                checker.origin(name, "cpu", "deploy.resources.limits.cpus"),
+                "cpu-negative",
+                f"cpu {container.get('cpu')} units is negative; give 0 or more",
+            )
         logging = container.get("logConfiguration") or {}
         for reason, applies in (
             ("secrets", _check_secrets(checker, name, container.get("secrets") or [])),
@@ -126,60 +148,93 @@ def validate(
             for key in ("containerPort", "hostPort"):
                 number = mapping.get(key)
                 if number is not None and not 0 <= int(number) <= 65535:
-                    checker.error(name, ports_field, "port-range",
-                                  f"{key} {number} is not a port: ECS accepts 0-65535")
+                    checker.error(
+                        name,
+                        ports_field,
+                        "port-range",
+                        f"{key} {number} is not a port: ECS accepts 0-65535",
+                    )
             if awsvpc and mapping.get("hostPort") not in (None, port):
-                checker.error(name, ports_field, "port-host-differs",
-                              f"hostPort {mapping.get('hostPort')} must equal containerPort "
-                              f"{port} under awsvpc")
+                checker.error(
+                    name,
+                    ports_field,
+                    "port-host-differs",
+                    f"hostPort {mapping.get('hostPort')} must equal containerPort "
+                    f"{port} under awsvpc",
+                )
             owner = ports.get((port, protocol))
             if owner is not None and awsvpc:
                 free = next(p for p in range(port + 1, 65536) if p not in taken)
                 taken.add(free)
-                checker.error(name, ports_field, "port-conflict",
-                              f"port {port}/{protocol} is also used by container {owner}; "
-                              "containers of one awsvpc task share one network interface: "
-                              f"make {name} listen on another port (e.g. {free}, which no "
-                              "container of this task uses) or deploy it as its own ECS "
-                              "service")
+                checker.error(
+                    name,
+                    ports_field,
+                    "port-conflict",
+                    f"port {port}/{protocol} is also used by container {owner}; "
+                    "containers of one awsvpc task share one network interface: "
+                    f"make {name} listen on another port (e.g. {free}, which no "
+                    "container of this task uses) or deploy it as its own ECS "
+                    "service",
+                )
             ports.setdefault((port, protocol), name)
         if fargate_task:
             _check_fargate_container(checker, name, container)
         elif task_memory is None and not (
             container.get("memory") or container.get("memoryReservation")
         ):
-            checker.error(name, "deploy.resources.limits.memory", "memory-missing",
-                          "on EC2 without a task memory size, each container needs memory or "
-                          "a memory reservation: set deploy.resources.limits.memory")
+            checker.error(
+                name,
+                "deploy.resources.limits.memory",
+                "memory-missing",
+                "on EC2 without a task memory size, each container needs memory or "
+                "a memory reservation: set deploy.resources.limits.memory",
+            )
 
     if task_cpu is not None:
         total_cpu = sum(int(c.get("cpu") or 0) for c in containers)
         if total_cpu > task_cpu:
-            checker.task_error("cpu", "cpu-exceeds-task",
-                               f"the containers' cpu adds up to {total_cpu} units, more than "
-                               f"the task's {task_cpu}; raise x-ecs.cpu or lower the limits")
+            checker.task_error(
+                "cpu",
+                "cpu-exceeds-task",
+                f"the containers' cpu adds up to {total_cpu} units, more than "
+                f"the task's {task_cpu}; raise x-ecs.cpu or lower the limits",
+            )
     if task_memory is not None:
         total_memory = sum(
-            int(c.get("memory") or c.get("memoryReservation") or 0) for c in containers)
+            int(c.get("memory") or c.get("memoryReservation") or 0) for c in containers
+        )
         if total_memory > task_memory:
-            checker.task_error("memory", "memory-exceeds-task",
-                               f"the containers' memory adds up to {total_memory} MiB, more "
-                               f"than the task's {task_memory} MiB; raise x-ecs.memory or "
-                               "lower the limits")
+            checker.task_error(
+                "memory",
+                "memory-exceeds-task",
+                f"the containers' memory adds up to {total_memory} MiB, more "
+                f"than the task's {task_memory} MiB; raise x-ecs.memory or "
+                "lower the limits",
+            )
     if needs_execution_role and not request.get("executionRoleArn"):
-        shown = "; ".join(f"{reason} (container{'s' if len(names) > 1 else ''} "
-                          f"{', '.join(names)})" for reason, names in needs_execution_role.items())
-        checker.task_error("executionRoleArn", "execution-role-missing",
-                           f"{shown} need{'s' if len(needs_execution_role) == 1 else ''} "
-                           "a task execution role; set x-ecs.executionRoleArn, or give a "
-                           "base that has one (--task-definition FILE, or deploy onto the "
-                           "ECS service, whose running revision has one)")
+        shown = "; ".join(
+            f"{reason} (container{'s' if len(names) > 1 else ''} {', '.join(names)})"
+            for reason, names in needs_execution_role.items()
+        )
+        checker.task_error(
+            "executionRoleArn",
+            "execution-role-missing",
+            f"{shown} need{'s' if len(needs_execution_role) == 1 else ''} "
+            "a task execution role; set x-ecs.executionRoleArn, or give a "
+            "base that has one (--task-definition FILE, or deploy onto the "
+            "ECS service, whose running revision has one)",
+        )
 
 
 class _Checker:
-    def __init__(self, diagnostics: Diagnostics, compose_services: frozenset[str],
-                 origins: Mapping[tuple[str, str], str], x_ecs_keys: frozenset[str],
-                 base_file: BaseFile | None) -> None:
+    def __init__(
+        self,
+        diagnostics: Diagnostics,
+        compose_services: frozenset[str],
+        origins: Mapping[tuple[str, str], str],
+        x_ecs_keys: frozenset[str],
+        base_file: BaseFile | None,
+    ) -> None:
         self.diagnostics = diagnostics
         self.compose_services = compose_services
         self.origins = origins
@@ -204,18 +259,29 @@ class _Checker:
         if container in self.compose_services:
             self.diagnostics.error(code, message, service=container, field=field)
         elif self.base_file is not None:
-            self.diagnostics.add(Diagnostic.error(
-                code, f"container {container}: {message}", file=self.base_file.file,
-                line=self.base_file.container_lines.get(container)))
+            self.diagnostics.add(
+                Diagnostic.error(
+                    code,
+                    f"container {container}: {message}",
+                    file=self.base_file.file,
+                    line=self.base_file.container_lines.get(container),
+                )
+            )
         else:
-            self.diagnostics.error(code, f"container {container} (from the base task "
-                                   f"definition): {message}", field=None)
+            self.diagnostics.error(
+                code,
+                f"container {container} (from the base task definition): {message}",
+                field=None,
+            )
 
     def task_error(self, key: str, code: str, message: str) -> None:
         base = self.base_file
         if base is not None and key not in self.x_ecs_keys and key in base.task_lines:
-            self.diagnostics.add(Diagnostic.error(code, message, field=key, file=base.file,
-                                                  line=base.task_lines[key]))
+            self.diagnostics.add(
+                Diagnostic.error(
+                    code, message, field=key, file=base.file, line=base.task_lines[key]
+                )
+            )
         else:
             self.diagnostics.error(code, message, field=f"x-ecs.{key}")
 
@@ -237,13 +303,18 @@ def _task_sizes(
     cpu, memory = sizes
     if fargate_task:
         if cpu is None or memory is None:
-            checker.task_error("cpu", "fargate-size-missing",
-                               "Fargate tasks need both cpu and memory; set x-ecs.cpu and "
-                               "x-ecs.memory")
+            checker.task_error(
+                "cpu",
+                "fargate-size-missing",
+                "Fargate tasks need both cpu and memory; set x-ecs.cpu and x-ecs.memory",
+            )
         elif not fargate.is_valid_pair(cpu, memory):
-            checker.task_error("memory", "fargate-size-pair",
-                               f"cpu {cpu} / memory {memory} is not a Fargate size: "
-                               f"{fargate.describe_valid_memory(cpu)}")
+            checker.task_error(
+                "memory",
+                "fargate-size-pair",
+                f"cpu {cpu} / memory {memory} is not a Fargate size: "
+                f"{fargate.describe_valid_memory(cpu)}",
+            )
     return cpu, memory
 
 
@@ -252,17 +323,24 @@ def _check_health(checker: _Checker, name: str, check: Mapping[str, Any] | None)
         return
     command = check.get("command") or []
     if not command or command[0] not in ("CMD", "CMD-SHELL") or len(command) < 2:
-        checker.error(name, "healthcheck.test", "healthcheck-command",
-                      "the health check command must be CMD or CMD-SHELL followed by the "
-                      "command")
+        checker.error(
+            name,
+            "healthcheck.test",
+            "healthcheck-command",
+            "the health check command must be CMD or CMD-SHELL followed by the command",
+        )
     for ecs_key, compose_key, low, high in HEALTH_RANGES:
         value = check.get(ecs_key)
         if value is not None and not low <= int(value) <= high:
             unit = "" if ecs_key == "retries" else " seconds"
             field = checker.field(name, "healthCheck", f"healthcheck.{compose_key}", ecs_key)
-            checker.error(name, field, "healthcheck-range",
-                          f"{field.rsplit('.', 1)[-1]} is {value}{unit}; ECS accepts "
-                          f"{low}-{high}{unit}: set {field} within that range")
+            checker.error(
+                name,
+                field,
+                "healthcheck-range",
+                f"{field.rsplit('.', 1)[-1]} is {value}{unit}; ECS accepts "
+                f"{low}-{high}{unit}: set {field} within that range",
+            )
 
 
 def _check_stop_timeout(checker: _Checker, name: str, value: Any, fargate_task: bool) -> None:
@@ -271,9 +349,13 @@ def _check_stop_timeout(checker: _Checker, name: str, value: Any, fargate_task: 
     low, high = (2, 120) if fargate_task else (0, 2**31 - 1)
     if not low <= int(value) <= high:
         field = checker.field(name, "stopTimeout", "stop_grace_period")
-        checker.error(name, field, "stop-timeout-range",
-                      f"{field} is {value} seconds; {'Fargate' if fargate_task else 'ECS'} "
-                      f"accepts {low}-{high}: set it within that range")
+        checker.error(
+            name,
+            field,
+            "stop-timeout-range",
+            f"{field} is {value} seconds; {'Fargate' if fargate_task else 'ECS'} "
+            f"accepts {low}-{high}: set it within that range",
+        )
 
 
 def _check_dependencies(
@@ -287,33 +369,52 @@ def _check_dependencies(
         condition = dependency.get("condition")
         where = checker.field(name, "dependsOn", f"depends_on.{target}")
         if condition not in _CONDITIONS:
-            checker.error(name, where, "depends-on-condition",
-                          f"condition {condition!r} must be one of {', '.join(_CONDITIONS)}")
+            checker.error(
+                name,
+                where,
+                "depends-on-condition",
+                f"condition {condition!r} must be one of {', '.join(_CONDITIONS)}",
+            )
         if target == name:
             checker.error(name, where, "depends-on-self", "a container cannot depend on itself")
             continue
         if target not in by_name:
-            checker.error(name, where, "depends-on-missing",
-                          f"depends on {target}, which is not a container of the task")
+            checker.error(
+                name,
+                where,
+                "depends-on-missing",
+                f"depends on {target}, which is not a container of the task",
+            )
             continue
         target_spec = by_name[target]
         if condition == "HEALTHY" and not target_spec.get("healthCheck"):
-            checker.error(name, where, "depends-on-healthy-without-check",
-                          f"waits for {target} to be healthy, but {target} has no health "
-                          f"check; add a healthcheck to {target} or use service_started")
+            checker.error(
+                name,
+                where,
+                "depends-on-healthy-without-check",
+                f"waits for {target} to be healthy, but {target} has no health "
+                f"check; add a healthcheck to {target} or use service_started",
+            )
         if condition in ("SUCCESS", "COMPLETE") and target_spec.get("essential", True):
-            checker.error(name, where, "depends-on-essential",
-                          f"waits for {target} to exit, but {target} is essential (its exit "
-                          f"would stop the task); set x-ecs.essential: false on {target}")
+            checker.error(
+                name,
+                where,
+                "depends-on-essential",
+                f"waits for {target} to exit, but {target} is essential (its exit "
+                f"would stop the task); set x-ecs.essential: false on {target}",
+            )
 
 
 def _check_secrets(checker: _Checker, name: str, secrets: list[Mapping[str, Any]]) -> bool:
     for secret in secrets:
         value_from = str(secret.get("valueFrom") or "")
         if not is_secret_reference(value_from):
-            checker.error(name, f"secrets.{secret.get('name')}", "secret-arn",
-                          f"{value_from!r} is neither a Secrets Manager ARN nor an SSM "
-                          "parameter ARN or name")
+            checker.error(
+                name,
+                f"secrets.{secret.get('name')}",
+                "secret-arn",
+                f"{value_from!r} is neither a Secrets Manager ARN nor an SSM parameter ARN or name",
+            )
     return bool(secrets)
 
 
@@ -322,10 +423,13 @@ def _check_ulimits(checker: _Checker, name: str, ulimits: list[Mapping[str, Any]
     for ulimit in ulimits:
         soft, hard = int(ulimit.get("softLimit", 0)), int(ulimit.get("hardLimit", 0))
         if soft > hard:
-            checker.error(name, checker.field(name, "ulimits", f"ulimits.{ulimit.get('name')}"),
-                          "ulimit-soft-above-hard",
-                          f"{ulimit.get('name')} soft limit {soft} is above its hard limit "
-                          f"{hard}; the soft limit must not exceed the hard one")
+            checker.error(
+                name,
+                checker.field(name, "ulimits", f"ulimits.{ulimit.get('name')}"),
+                "ulimit-soft-above-hard",
+                f"{ulimit.get('name')} soft limit {soft} is above its hard limit "
+                f"{hard}; the soft limit must not exceed the hard one",
+            )
 
 
 def _check_memory(
@@ -338,25 +442,38 @@ def _check_memory(
     memory, reservation = container.get("memory"), container.get("memoryReservation")
     memory_field = checker.origin(name, "memory", "deploy.resources.limits.memory")
     if memory is not None and int(memory) < 6:
-        checker.error(name, memory_field, "memory-too-small",
-                      f"memory {memory} MiB is below ECS's minimum of 6 MiB")
+        checker.error(
+            name,
+            memory_field,
+            "memory-too-small",
+            f"memory {memory} MiB is below ECS's minimum of 6 MiB",
+        )
     if memory is not None and reservation is not None and int(reservation) > int(memory):
-        checker.error(name, checker.origin(name, "memoryReservation",
-                                           "deploy.resources.reservations.memory"),
-                      "memory-reservation",
-                      f"reservation {reservation} MiB exceeds the limit {memory} MiB")
+        checker.error(
+            name,
+            checker.origin(name, "memoryReservation", "deploy.resources.reservations.memory"),
+            "memory-reservation",
+            f"reservation {reservation} MiB exceeds the limit {memory} MiB",
+        )
     if task_memory is not None and memory is not None and int(memory) > task_memory:
-        checker.error(name, memory_field, "memory-exceeds-task",
-                      f"memory {memory} MiB exceeds the task's {task_memory} MiB")
+        checker.error(
+            name,
+            memory_field,
+            "memory-exceeds-task",
+            f"memory {memory} MiB exceeds the task's {task_memory} MiB",
+        )
 
 
 def _check_fargate_container(checker: _Checker, name: str, c: Mapping[str, Any]) -> None:
     """The same launch-type rules the converter enforces, for values from x-ecs or the base."""
-    problems = [(field, what) for field, (what, asks) in FARGATE_UNSUPPORTED.items()
-                if asks(c)]
+    problems = [(field, what) for field, (what, asks) in FARGATE_UNSUPPORTED.items() if asks(c)]
     driver = (c.get("logConfiguration") or {}).get("logDriver")
     if driver and driver not in FARGATE_LOG_DRIVERS:
         problems.append(("logging.driver", f"the {driver} log driver"))
     for field, what in problems:
-        checker.error(name, field, "fargate-unsupported",
-                      f"Fargate does not support {what}; remove it or use the EC2 launch type")
+        checker.error(
+            name,
+            field,
+            "fargate-unsupported",
+            f"Fargate does not support {what}; remove it or use the EC2 launch type",
+        )
