@@ -538,3 +538,17 @@ def test_the_wait_survives_failing_reads(world: World, proxy: FaultProxy) -> Non
     assert sum("reading its stopped tasks failed" in line for line in log.lines) == 4
     assert proxy.forwarded["UpdateService"] == 1
     assert aws.calls["ecs:ListTasks"] == 4 + proxy.forwarded["ListTasks"]
+
+
+def test_the_wait_survives_failing_service_reads(world: World, proxy: FaultProxy) -> None:
+    world.service("web")
+    plan_reads = 1  # the plan's DescribeServices, spared: only the wait's reads fail
+    proxy.rules["DescribeServices"] = Rule(
+        kinds=("throttle", "503"), first=3, delay=0.01, after=plan_reads
+    )
+    log = MemoryLog()
+    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0), log)
+    assert deployment.result.succeeded, log.lines
+    assert sum("reading the services failed" in line for line in log.lines) == 3
+    assert proxy.forwarded["UpdateService"] == 1
+    assert aws.calls["ecs:DescribeServices"] == 3 + proxy.forwarded["DescribeServices"]

@@ -10,7 +10,8 @@ action (or `*`) says how often and how it fails:
     slow       forwarded after `delay` seconds
     lost       forwarded, then the connection is closed: the call landed, its answer did not
 
-`first` limits a rule to the first N calls of the action; `rate` is a probability drawn
+`after` spares the first N calls of the action (a plan's reads, say) and `first` limits a
+rule to the N calls after those; `rate` is a probability drawn
 from a seeded generator, so a scenario repeats exactly. `forwarded` counts what reached moto.
 """
 
@@ -42,6 +43,7 @@ class Rule:
     rate: float = 1.0
     first: int | None = None
     delay: float = 0.3
+    after: int = 0
 
 
 @dataclass
@@ -101,7 +103,9 @@ class FaultProxy:
         with self._lock:
             self.seen[action] += 1
             rule = self.rules.get(action) or self.rules.get("*")
-            if rule is None or (rule.first is not None and self.seen[action] > rule.first):
+            if rule is None or self.seen[action] <= rule.after:
+                return None
+            if rule.first is not None and self.seen[action] > rule.after + rule.first:
                 return None
             if self._random.random() >= rule.rate:
                 return None
