@@ -20,12 +20,7 @@ from compose_ecs_deploy import verbs
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.edge import run
 from compose_ecs_deploy.errors import InputError
-from compose_ecs_deploy.settings import (
-    Settings,
-    current_environment,
-    region_from,
-    source_url,
-)
+from compose_ecs_deploy.settings import Settings, current_environment, region_from, source_url
 
 if TYPE_CHECKING:
     from compose_ecs_deploy.deploy import Deployment

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from compose_ecs_deploy import oneoff
 from compose_ecs_deploy.adapters import ecs
 from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, sanitise_tag
+from compose_ecs_deploy.build import BuildOptions, BuiltImage, build_and_push, registry_login
+from compose_ecs_deploy.build_plan import sanitise_tag
 from compose_ecs_deploy.console import Log, RememberingLog
 from compose_ecs_deploy.core import native_rollout, rollout
 from compose_ecs_deploy.core.native_rollout import NativeState
@@ -114,11 +115,21 @@ def deploy(
         planned = plan_deploy(aws, settings, inputs, log)
         gate = oneoff.plan_gate(aws, settings, inputs, planned)
     jobs, running = planned.jobs, planned.running
-    credentials = gate.credentials if gate else planned.credentials
     if gate:
         jobs = jobs + gate.jobs
+    credentials = registry_login(aws, log) if jobs else None
     plans = planned.plans
     tag = str(settings.image_tag)
+    if credentials and settings.dry_run:  # show the image references a deploy would register
+        plans = [
+            p.with_images(
+                {
+                    job.service: f"{credentials.registry}/{job.repository}:{tag}"
+                    for job in planned.jobs
+                }
+            )
+            for p in plans
+        ]
     built: dict[str, BuiltImage] = {}
     if settings.dry_run:
         for job in jobs:

@@ -32,10 +32,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from compose_ecs_deploy.adapters import compose_cli, ecr, ecs, tasks
+from compose_ecs_deploy.adapters import compose_cli, ecs, tasks
 from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.build import BuildJob, build_jobs, oci_labels
+from compose_ecs_deploy.build_plan import BuildJob, build_jobs, oci_labels
 from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import oneoff
 from compose_ecs_deploy.core.arns import last_part
@@ -161,9 +160,7 @@ def _profiles_of(settings: Settings, name: str) -> list[str]:
 
 
 def twin_images(
-    inputs: Inputs,
-    services: Sequence[str],
-    task_images: Mapping[str, str],
+    inputs: Inputs, services: Sequence[str], task_images: Mapping[str, str]
 ) -> dict[str, str]:
     """One-off services whose build section is a task service's: that service's image (the
     one pushed, or the one given with --image)."""
@@ -261,7 +258,6 @@ class Gate:
     base: Mapping[str, Any]
     ecs_service: Mapping[str, Any]
     task_services: frozenset[str]
-    credentials: RegistryLogin | None = None
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -315,10 +311,7 @@ def plan_gate(aws: Aws, settings: Settings, inputs: Inputs, planned: Planned) ->
         with_diff(r.conversion.services[0], r, tasks.latest_revision(aws, str(r.request["family"])))
         for r in rendered
     ]
-    credentials = planned.credentials
-    if jobs and credentials is None:
-        credentials = ecr.login(aws)
-    return Gate(plans, jobs, family, base, running.service, task_services, credentials)
+    return Gate(plans, jobs, family, base, running.service, task_services)
 
 
 def final_plans(

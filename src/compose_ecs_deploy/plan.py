@@ -12,10 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from compose_ecs_deploy.adapters import ecr, ecs
+from compose_ecs_deploy.adapters import ecs
 from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.build import BuildJob, build_jobs, oci_labels
+from compose_ecs_deploy.build_plan import BuildJob, build_jobs, oci_labels
 from compose_ecs_deploy.console import Log
 from compose_ecs_deploy.core import rollout
 from compose_ecs_deploy.core.arns import last_part
@@ -230,7 +229,6 @@ class Planned:
     jobs: list[BuildJob]
     targets: list[Target]
     running: dict[str, Running]
-    credentials: RegistryLogin | None
     plans: list[Plan]
 
 
@@ -281,15 +279,4 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         raise InputError(problems[0].message, problems)
     for value in secret_looking_values(p.rendered.request for p in plans):
         log.mask(value)
-    credentials = ecr.login(aws) if jobs else None
-    if credentials:
-        log.mask(credentials.password)
-        log.mask(credentials.token)
-        if settings.dry_run:  # show the image references a deploy would register
-            plans = [
-                p.with_images(
-                    {job.service: f"{credentials.registry}/{job.repository}:{tag}" for job in jobs}
-                )
-                for p in plans
-            ]
-    return Planned(jobs, targets, running, credentials, plans)
+    return Planned(jobs, targets, running, plans)

@@ -13,11 +13,12 @@ from typing import Any
 from compose_ecs_deploy import values
 from compose_ecs_deploy.adapters import compose_cli, files
 from compose_ecs_deploy.adapters.aws_model import check_register_request, format_path
+from compose_ecs_deploy.core.container_checks import BaseFile
 from compose_ecs_deploy.core.convert import Conversion, ConversionOptions, to_task_definition
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding, parse_secret_lines
 from compose_ecs_deploy.core.taskdef import strip_read_only
-from compose_ecs_deploy.core.validate import BaseFile, validate
+from compose_ecs_deploy.core.validate import validate
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 from compose_ecs_deploy.errors import DeployError, InputError
 from compose_ecs_deploy.settings import Settings

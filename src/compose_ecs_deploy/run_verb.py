@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from compose_ecs_deploy.adapters import ecr, tasks
+from compose_ecs_deploy.adapters import tasks
 from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.build import BuildJob, build_and_push, build_jobs, oci_labels
+from compose_ecs_deploy.build import build_and_push, registry_login
+from compose_ecs_deploy.build_plan import BuildJob, build_jobs, oci_labels
 from compose_ecs_deploy.console import Log, RememberingLog
 from compose_ecs_deploy.core.taskdef import strip_read_only
 from compose_ecs_deploy.deploy import build_options, pushed_images
@@ -70,9 +71,7 @@ def run_service(
     )
     latest = tasks.latest_revision(aws, str(rendered.request["family"]))
     if jobs:
-        credentials = ecr.login(aws)
-        log.mask(credentials.password)
-        log.mask(credentials.token)
+        credentials = registry_login(aws, log)
         built = build_and_push(
             aws,
             credentials,

@@ -10,16 +10,8 @@ import pytest
 
 from compose_ecs_deploy.adapters.compose_build import build_environment, docker_config
 from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.build import (
-    BuildGroup,
-    build_file,
-    build_jobs,
-    cache_sources,
-    oci_labels,
-    registry_cache,
-    repository_map,
-    sanitise_tag,
-)
+from compose_ecs_deploy.build import BuildGroup, build_file, cache_sources, registry_cache
+from compose_ecs_deploy.build_plan import build_jobs, oci_labels, repository_map, sanitise_tag
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.errors import InputError
 

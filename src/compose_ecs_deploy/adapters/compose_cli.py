@@ -123,10 +123,7 @@ _WARNING_LINE = re.compile(r'level=warning msg="(?P<msg>(?:[^"\\]|\\.)*)"')
 
 
 def load_project(
-    files: Sequence[str],
-    profiles: Sequence[str] = (),
-    *,
-    env: Mapping[str, str] | None = None,
+    files: Sequence[str], profiles: Sequence[str] = (), *, env: Mapping[str, str] | None = None
 ) -> tuple[Project, list[Diagnostic]]:
     """The merged project and Compose's own warnings (as notices).
 

@@ -163,11 +163,7 @@ def to_task_definition(
         task["runtimePlatform"] = platform
     if launch_type == FARGATE and containers:
         _fit_fargate_size(task, containers, diagnostics)
-    return Conversion(
-        request=in_canonical_order(task),
-        services=services,
-        origins=context.origins,
-    )
+    return Conversion(request=in_canonical_order(task), services=services, origins=context.origins)
 
 
 # "Amazon ECS endpoints and quotas" (AWS General Reference): containers per task definition,

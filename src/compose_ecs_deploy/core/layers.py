@@ -37,10 +37,7 @@ def layered_container(
 
 
 def _notice_dropped_environment(
-    base: Mapping[str, Any],
-    merged: Mapping[str, Any],
-    service: str,
-    diagnostics: Diagnostics,
+    base: Mapping[str, Any], merged: Mapping[str, Any], service: str, diagnostics: Diagnostics
 ) -> None:
     """Name (never the value of) each base entry that the new environment no longer has."""
     before = [str(entry.get("name")) for entry in base.get("environment") or []]

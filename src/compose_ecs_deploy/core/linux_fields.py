@@ -9,13 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from compose_ecs_deploy.core.field_context import (
-    FieldContext,
-    FieldRule,
-    Handler,
-    copy,
-    size_mib,
-)
+from compose_ecs_deploy.core.field_context import FieldContext, FieldRule, Handler, copy, size_mib
 from compose_ecs_deploy.core.units import as_text
 
 _PLATFORMS = {
