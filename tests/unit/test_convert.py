@@ -257,6 +257,25 @@ def test_ports_tcp_udp_host_ip_and_expose(compose) -> None:
     assert any("host_ip 127.0.0.1 ignored" in n for n in result.notices)
 
 
+def test_a_port_in_ports_and_expose_keeps_what_ports_says(compose) -> None:
+    """`expose` comes before `ports` in Compose's output: the named mapping still wins."""
+    result = compose(
+        """
+        services:
+          web:
+            image: web
+            expose: ["8080", "7000"]
+            ports: [{target: 8080, name: web, app_protocol: http}]
+    """,
+        args=("--service", "web"),
+    )
+    assert result.code == 0, result.err
+    assert result.container("web")["portMappings"] == [
+        {"containerPort": 8080, "protocol": "tcp", "name": "web", "appProtocol": "http"},
+        {"containerPort": 7000, "protocol": "tcp"},
+    ]
+
+
 def test_published_port_differing_from_target_is_dropped_with_a_notice(compose) -> None:
     result = compose(
         """

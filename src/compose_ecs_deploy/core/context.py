@@ -15,7 +15,6 @@ from compose_ecs_deploy.core.fields import BY_NAME
 from compose_ecs_deploy.core.file_secrets import DEFAULT_SECRETS_INIT_IMAGE
 from compose_ecs_deploy.core.project import Project
 from compose_ecs_deploy.core.secrets import SecretBinding
-from compose_ecs_deploy.core.units import parse_port_range
 from compose_ecs_deploy.diagnostics import Diagnostics
 
 FARGATE = "FARGATE"
@@ -93,7 +92,6 @@ class Context:
                 self.notice(service, key, "field-ignored", f"{key} ignored: {rule.note}")
         if linux:
             container["linuxParameters"] = linux
-        self._ports(service, spec, container)
         return container
 
     def _image(self, service: str, spec: Mapping[str, Any]) -> str:
@@ -131,77 +129,6 @@ class Context:
                 "awslogs-stream-prefix": "ecs",
             },
         }
-
-    def _ports(self, service: str, spec: Mapping[str, Any], container: dict[str, Any]) -> None:
-        mappings: list[dict[str, Any]] = []
-        seen: set[tuple[int, str]] = set()
-        for index, port in enumerate(spec.get("ports") or []):
-            where = f"ports[{index}]"
-            try:
-                target = parse_port_range(port.get("target"))
-            except ValueError as exc:
-                self.error(service, where, "port-invalid", str(exc))
-                continue
-            protocol = str(port.get("protocol") or "tcp")
-            if protocol not in ("tcp", "udp"):
-                self.error(
-                    service,
-                    where,
-                    "port-protocol",
-                    f"protocol {protocol!r} is not supported by ECS; use tcp or udp",
-                )
-                continue
-            if port.get("host_ip"):
-                self.notice(
-                    service,
-                    where,
-                    "port-host-ip",
-                    f"host_ip {port['host_ip']} ignored: ECS binds the task's own "
-                    "network interface",
-                )
-            host_port = None
-            if port.get("published") not in (None, ""):
-                try:
-                    published = parse_port_range(port["published"])
-                except ValueError as exc:
-                    self.error(service, where, "port-invalid", str(exc))
-                    continue
-                if self.awsvpc and published != range(target.start, target.start + 1):
-                    self.notice(
-                        service,
-                        where,
-                        "port-published-dropped",
-                        f"published port {port['published']} dropped: under awsvpc "
-                        f"the task listens on {port['target']} itself (a load "
-                        "balancer's listener maps outside ports)",
-                    )
-                if not self.awsvpc:
-                    host_port = published.start
-            mapping: dict[str, Any] = {"containerPort": target.start, "protocol": protocol}
-            if host_port is not None:
-                mapping["hostPort"] = host_port
-            if port.get("name"):
-                mapping["name"] = str(port["name"])
-            if port.get("app_protocol"):
-                mapping["appProtocol"] = str(port["app_protocol"])
-            if (target.start, protocol) not in seen:
-                seen.add((target.start, protocol))
-                mappings.append(mapping)
-        for exposed in spec.get("expose") or []:
-            text = str(exposed)
-            number, _, protocol = text.partition("/")
-            try:
-                target = parse_port_range(number)
-            except ValueError as exc:
-                self.error(service, "expose", "port-invalid", str(exc))
-                continue
-            for port_number in target:  # a range maps every port of it, as `expose` does
-                key = (port_number, protocol or "tcp")
-                if key not in seen:
-                    seen.add(key)
-                    mappings.append({"containerPort": port_number, "protocol": protocol or "tcp"})
-        if mappings:
-            container["portMappings"] = mappings
 
     def task_volumes(
         self, base_volumes: Sequence[Mapping[str, Any]], x_ecs_volumes: Any

@@ -54,7 +54,7 @@ Handler = Callable[[FieldContext, str, Any, dict[str, Any], dict[str, Any]], Non
 class FieldRule:
     """One compose field: how it is handled, where it goes, what the README says, who does it.
 
-    `convert` is None for a field converted elsewhere (the image, the ports, file secrets),
+    `convert` is None for a field converted elsewhere (the image, file secrets),
     resolved by Docker Compose, or ignored (then the converter gives the note as a notice).
     """
 

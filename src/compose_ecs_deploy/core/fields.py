@@ -1,16 +1,17 @@
 """The conversion's one table: every compose service field, mapped, ignored or rejected.
 
 Each module of handlers keeps its fields' rows beside the handlers (`service_fields`,
-`linux_fields`, `dev_only`); the rows here are the fields converted elsewhere (the image and
-ports by the container builder, file secrets by `file_secrets`), resolved by Docker Compose,
-or ignored with a notice. The converter looks every key of a service up in `BY_NAME`, so
-nothing is dropped silently, and the README's mapping table is generated from `RULES`
-(`python -m compose_ecs_deploy.core.fields`; a test keeps the two equal).
+`port_fields`, `linux_fields`, `dev_only`); the rows here are the fields converted elsewhere
+(the image by the container builder, which also fills it where compose has none; file
+secrets by `file_secrets`), resolved by Docker Compose, or ignored with a notice. The
+converter looks every key of a service up in `BY_NAME`, so nothing is dropped silently,
+and the README's mapping table is generated from `RULES` (`python -m
+compose_ecs_deploy.core.fields`; a test keeps the two equal).
 """
 
 from __future__ import annotations
 
-from compose_ecs_deploy.core import dev_only, linux_fields, service_fields
+from compose_ecs_deploy.core import dev_only, linux_fields, port_fields, service_fields
 from compose_ecs_deploy.core.field_context import FieldRule
 
 _ELSEWHERE: tuple[FieldRule, ...] = (
@@ -24,14 +25,8 @@ _ELSEWHERE: tuple[FieldRule, ...] = (
         "used by the build stage, not by the task definition",
     ),
     FieldRule("env_file", "mapped", "environment", "read and merged by Docker Compose"),
-    FieldRule(
-        "ports",
-        "mapped",
-        "portMappings",
-        "tcp/udp; `host_ip` ignored; under awsvpc a published port that differs from "
-        "the target is dropped with a notice (the task listens on the target)",
-    ),
-    FieldRule("expose", "mapped", "portMappings", "tcp; a range maps every port of it"),
+)
+_ELSEWHERE_AFTER_PORTS: tuple[FieldRule, ...] = (
     FieldRule(
         "secrets",
         "mapped",
@@ -61,7 +56,13 @@ _IGNORED: tuple[FieldRule, ...] = (
 )
 
 RULES: tuple[FieldRule, ...] = (
-    _ELSEWHERE + service_fields.RULES + linux_fields.RULES + dev_only.RULES + _IGNORED
+    _ELSEWHERE
+    + port_fields.RULES
+    + _ELSEWHERE_AFTER_PORTS
+    + service_fields.RULES
+    + linux_fields.RULES
+    + dev_only.RULES
+    + _IGNORED
 )
 BY_NAME: dict[str, FieldRule] = {rule.compose: rule for rule in RULES}
 
