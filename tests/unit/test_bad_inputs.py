@@ -291,6 +291,16 @@ CASES = [
         expect=(("base.json", "not valid JSON or YAML"),),
     ),
     Case(
+        "base-inherited-value-out-of-range",
+        app(),
+        args=("--service", "app", "--task-definition", "base.json"),
+        files={
+            "base.json": '{\n  "containerDefinitions": [\n    {"name": "app", "image": "x",\n'
+            '     "healthCheck": {"command": ["CMD", "true"], "interval": 400}}\n  ]\n}\n'
+        },
+        expect=(("base.json:3", "container app", "interval is 400", "5-300"),),
+    ),
+    Case(
         "base-not-object",
         app(),
         args=("--service", "app", "--task-definition", "base.json"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compose_ecs_deploy.core.dev_only import FARGATE_LOG_DRIVERS
+from compose_ecs_deploy.core.field_context import FROM_BASE
 from compose_ecs_deploy.core.linux_fields import FARGATE_UNSUPPORTED
 from compose_ecs_deploy.core.secrets import is_secret_reference
 from compose_ecs_deploy.core.service_fields import HEALTH_RANGES
@@ -51,16 +52,18 @@ class Checker:
     def field(self, container: str, ecs_key: str, compose_field: str, below: str = "") -> str:
         """Where the user wrote a container key: the compose field, or the service's x-ecs
         key (and the part `below` it) when the value came from there, or the ECS key itself
-        in a container of the base."""
-        if container not in self.compose_services:
-            return f"{ecs_key}.{below}" if below else ecs_key
+        in a container of the base, or in a key the base set for a compose service's container."""
         origin = self.origins.get((container, ecs_key))
+        if container not in self.compose_services or origin == FROM_BASE:
+            return f"{ecs_key}.{below}" if below else ecs_key
         if origin is None or not origin.startswith("x-ecs."):
             return compose_field
         return f"{origin}.{below}" if below else origin
 
     def error(self, container: str, field: str, code: str, message: str) -> None:
-        if container in self.compose_services:
+        ecs_key = field.split(".", 1)[0].split("[", 1)[0]
+        from_base = self.origins.get((container, ecs_key)) == FROM_BASE
+        if container in self.compose_services and not from_base:
             self.diagnostics.error(code, message, service=container, field=field)
         elif self.base_file is not None:
             self.diagnostics.add(

@@ -23,6 +23,7 @@ from compose_ecs_deploy.core.context import (
     Context,
     ConversionOptions,
 )
+from compose_ecs_deploy.core.field_context import FROM_BASE
 from compose_ecs_deploy.core.file_secrets import file_secrets
 from compose_ecs_deploy.core.layers import layered_container
 from compose_ecs_deploy.core.project import Project
@@ -116,16 +117,22 @@ def to_task_definition(
     base_containers = {
         container.get("name"): container for container in base.get("containerDefinitions", [])
     }
-    containers = [
-        layered_container(
-            base_containers.get(service, {}),
-            context.container(service),
-            _service_x_ecs(project, service, diagnostics),
-            functools.partial(context.default_logging, service),
-            diagnostics,
+    containers = []
+    for service in services:
+        base_container = base_containers.get(service, {})
+        compose_container = context.container(service)
+        x_ecs_container = _service_x_ecs(project, service, diagnostics)
+        for key in base_container.keys() - compose_container.keys() - x_ecs_container.keys():
+            context.origins[(service, str(key))] = FROM_BASE  # a rule it breaks points there
+        containers.append(
+            layered_container(
+                base_container,
+                compose_container,
+                x_ecs_container,
+                functools.partial(context.default_logging, service),
+                diagnostics,
+            )
         )
-        for service in services
-    ]
     environment_from_base = frozenset(
         container["name"]
         for container in containers

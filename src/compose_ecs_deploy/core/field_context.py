@@ -46,6 +46,10 @@ class FieldContext(Protocol):
     def secret_bound(self, service: str, name: str) -> bool: ...
 
 
+# The origin of a container key that the base set and neither compose nor x-ecs replaced:
+# a rule its value breaks points at the base, not at a compose field.
+FROM_BASE = "(base)"
+
 # (context, service, the field's value as `config` wrote it, the container, linuxParameters)
 Handler = Callable[[FieldContext, str, Any, dict[str, Any], dict[str, Any]], None]
 
