@@ -107,10 +107,10 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from moto.core.common_models import BaseModel
 from moto.core.responses import ActionResult
@@ -212,10 +212,31 @@ class Scenario:
         return any(t.get("key") == CREATED_TAG and t.get("value") == STUCK for t in tags or [])
 
 
+class SimulatedTask(Protocol):
+    """What a simulated container needs of its task (the rollout's or a RunTask one)."""
+
+    id: str
+    region_name: str
+    account_id: str
+    cluster_name: str
+
+    @property
+    def task_arn(self) -> str: ...
+
+
+def simulated_task_arn(backend: EC2ContainerServiceBackend, cluster_name: str, task_id: str) -> str:
+    """Same ARN format rule as moto's Task (long format unless turned off)."""
+    partition = get_partition(backend.region_name)
+    prefix = f"arn:{partition}:ecs:{backend.region_name}:{backend.account_id}:task/"
+    if backend.enable_long_arn_for_name(name="taskLongArnFormat"):
+        return f"{prefix}{cluster_name}/{task_id}"
+    return f"{prefix}{task_id}"
+
+
 class SimContainer(BaseModel):
     """A container of a simulated task, with the attributes of ECS's Container shape."""
 
-    def __init__(self, task: SimTask, definition: dict[str, Any]) -> None:
+    def __init__(self, task: SimulatedTask, definition: Mapping[str, Any]) -> None:
         self.container_arn = (
             f"arn:{get_partition(task.region_name)}:ecs:{task.region_name}:{task.account_id}"
             f":container/{task.cluster_name}/{task.id}/{uuid.uuid4()}"
@@ -303,12 +324,7 @@ class SimTask(BaseModel):
 
     @property
     def task_arn(self) -> str:
-        """Same ARN format rule as moto's Task (long format unless turned off)."""
-        partition = get_partition(self.region_name)
-        prefix = f"arn:{partition}:ecs:{self.region_name}:{self.account_id}:task/"
-        if self._backend.enable_long_arn_for_name(name="taskLongArnFormat"):
-            return f"{prefix}{self.cluster_name}/{self.id}"
-        return f"{prefix}{self.id}"
+        return simulated_task_arn(self._backend, self.cluster_name, self.id)
 
     @property
     def essential_container(self) -> SimContainer:

@@ -58,9 +58,9 @@ from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import Cluster, EC2ContainerServiceBackend, TaskDefinition
 from moto.ecs.responses import EC2ContainerServiceResponse
-from moto.utilities.utils import get_partition
 
 from tests.support import sim_logs
+from tests.support.ecs_simulator import SimContainer, simulated_task_arn
 
 EXIT_CODE_TAG = "simulator:exit-code"
 REASON_TAG = "simulator:reason"
@@ -90,7 +90,7 @@ def _integer(value: str, what: str) -> int:
         raise InvalidParameterException(f"{what}={value!r} is not an integer") from None
 
 
-class OneOffContainer(BaseModel):
+class OneOffContainer(SimContainer):
     """A container of a one-off task, with the attributes of ECS's Container shape."""
 
     def __init__(
@@ -100,26 +100,7 @@ class OneOffContainer(BaseModel):
         override: Mapping[str, Any],
         tags: Mapping[str, str],
     ) -> None:
-        self.container_arn = (
-            f"arn:{get_partition(task.region_name)}:ecs:{task.region_name}:{task.account_id}"
-            f":container/{task.cluster_name}/{task.id}/{uuid.uuid4()}"
-        )
-        self.task_arn = task.task_arn
-        self.name: str = str(definition.get("name", ""))
-        self.image: str | None = definition.get("image")
-        self.runtime_id: str | None = None
-        self.last_status = "PENDING"
-        self.exitCode: int | None = None  # the serializer looks for the camelCase name first
-        self.reason: str | None = None
-        self.network_bindings: list[dict[str, Any]] = []
-        self.network_interfaces: list[dict[str, Any]] = []
-        self.health_status = "UNKNOWN"
-        self.cpu = str(definition.get("cpu", 0))
-        self.memory = str(definition["memory"]) if definition.get("memory") else None
-        self.memory_reservation = (
-            str(definition["memoryReservation"]) if definition.get("memoryReservation") else None
-        )
-        self.essential: bool = definition.get("essential", True) is not False
+        super().__init__(task, definition)
         env = _environment(definition, override)
         self.planned_exit = _integer(
             env.get(EXIT_CODE_ENV, tags.get(EXIT_CODE_TAG, "0")), EXIT_CODE_ENV
@@ -210,12 +191,7 @@ class OneOffTask(BaseModel):
 
     @property
     def task_arn(self) -> str:
-        """Same ARN format rule as moto's Task (long format unless turned off)."""
-        partition = get_partition(self.region_name)
-        prefix = f"arn:{partition}:ecs:{self.region_name}:{self.account_id}:task/"
-        if self._backend.enable_long_arn_for_name(name="taskLongArnFormat"):
-            return f"{prefix}{self.cluster_name}/{self.id}"
-        return f"{prefix}{self.id}"
+        return simulated_task_arn(self._backend, self.cluster_name, self.id)
 
     @property
     def essential_container(self) -> OneOffContainer:
