@@ -2,7 +2,7 @@
 
 import sys
 
-from compose_ecs_deploy.action import main
+from compose_ecs_deploy.faces.action import main
 
 if __name__ == "__main__":
     sys.exit(main())

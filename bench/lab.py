@@ -25,11 +25,11 @@ from tests.support import guard
 from tests.support import stack as stack_mod
 from tests.support.memory_log import MemoryLog
 
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.deploy import Deployment, deploy
-from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.timing import Stopwatch
+from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = ROOT / "tests" / "apps" / "hello"

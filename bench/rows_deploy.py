@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.lab import CLI, HELLO, ROOT, Lab, LabError, Run, new_sha
 from bench.table import Row, spread, time_row
-from compose_ecs_deploy.core.taskdef import strip_read_only
+from compose_ecs_deploy.compose.taskdef import strip_read_only
 
 RUNS = 5
 WRITES = frozenset(

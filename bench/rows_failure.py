@@ -18,10 +18,10 @@ from tests.support.memory_log import MemoryLog
 
 from bench.lab import Lab, LabError
 from bench.table import Row, spread, time_row
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.deploy import deploy
-from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.timing import Stopwatch
+from compose_ecs_deploy.verbs.deploy import deploy
 
 RUNS = 5
 

@@ -14,9 +14,9 @@ from tests.support.memory_log import MemoryLog
 
 from bench.lab import ACCOUNT, EXECUTION_ROLE, HELLO, Lab
 from bench.table import Row, spread
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.deploy import Deployment, deploy
-from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 
 RUNS = 5
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.cli import main
+from compose_ecs_deploy.faces.cli import main
 
 # The local stack's fixtures (stack, aws_env, aws_client, ecr_repo, registry_auth,
 # docker_client, hello_app, run_container, unused_port, ...), for every test folder.

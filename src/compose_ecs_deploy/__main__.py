@@ -2,6 +2,6 @@
 
 import sys
 
-from compose_ecs_deploy.cli import main
+from compose_ecs_deploy.faces.cli import main
 
 sys.exit(main())

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.console import ConsoleLog
-from compose_ecs_deploy.deploy import Deployment, deploy
-from compose_ecs_deploy.render import prepare
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 from tests.support.fault_proxy import FaultProxy
 
 ACCOUNT = "123456789012"

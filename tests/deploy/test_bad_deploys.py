@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy import action
+from compose_ecs_deploy.faces import action
 from tests.deploy.conftest import CLUSTER, World, registry_contents
 
 pytestmark = pytest.mark.stack

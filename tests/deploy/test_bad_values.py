@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy import action
+from compose_ecs_deploy.faces import action
 from tests.deploy.conftest import CLUSTER, World
 from tests.support.forker import Job, run_all
 

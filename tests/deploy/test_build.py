@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.adapters import ecr
-from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.aws import ecr
+from compose_ecs_deploy.aws.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
 from tests.deploy.conftest import World, registry_get
 from tests.support.memory_log import MemoryLog
@@ -266,7 +266,7 @@ def test_build_failure_stops_before_any_ecs_write(
         hello_app, tmp_path, "RUN python3 -c 'raise SystemExit(\"broken build\")'"
     )
     world.service("hello", containers=("web",))
-    from compose_ecs_deploy.cli import main
+    from compose_ecs_deploy.faces.cli import main
 
     capsys.readouterr()
     code = main(
@@ -296,7 +296,7 @@ def test_build_failure_stops_before_any_ecs_write(
 
 def test_missing_repository_is_a_clear_error(world: World, hello_app, capsys) -> None:
     world.service("hello", containers=("web",))
-    from compose_ecs_deploy.cli import main
+    from compose_ecs_deploy.faces.cli import main
 
     capsys.readouterr()
     code = main(

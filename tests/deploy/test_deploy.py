@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.cli import main
+from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import Cancelled
-from compose_ecs_deploy.report import failure_lines, outputs
+from compose_ecs_deploy.faces.cli import main
+from compose_ecs_deploy.report.summary import failure_lines, outputs
 from tests.deploy.conftest import CLUSTER, World, outputs_from
 from tests.support.fault_proxy import FaultProxy, Rule
 from tests.support.memory_log import MemoryLog

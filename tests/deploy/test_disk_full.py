@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.adapters import compose_build
-from compose_ecs_deploy.adapters.ecr import RegistryLogin
+from compose_ecs_deploy.aws.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError
+from compose_ecs_deploy.images import compose_build
 from tests.support import stack as stack_mod
 from tests.support.memory_log import MemoryLog
 

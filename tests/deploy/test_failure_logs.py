@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.report import failure_lines, summary_markdown
+from compose_ecs_deploy.report.summary import failure_lines, summary_markdown
 from tests.deploy.conftest import World
 from tests.support.memory_log import MemoryLog
 from tests.support.sim_logs import OUTPUTS

@@ -13,13 +13,13 @@ from typing import Any
 import boto3
 import pytest
 
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.console import ConsoleLog
-from compose_ecs_deploy.deploy import deploy
+from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import DeployError
-from compose_ecs_deploy.render import prepare
-from compose_ecs_deploy.report import failure_lines
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.report.console import ConsoleLog
+from compose_ecs_deploy.report.summary import failure_lines
 from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.verbs.deploy import deploy
 from tests.support.memory_log import MemoryLog
 from tests.support.moto_process import moto_server
 

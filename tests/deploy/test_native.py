@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.cli import main
-from compose_ecs_deploy.report import summary_markdown
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.faces.cli import main
+from compose_ecs_deploy.report.summary import summary_markdown
 from tests.deploy.conftest import CLUSTER, World
 
 pytestmark = pytest.mark.stack

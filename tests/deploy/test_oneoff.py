@@ -20,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.adapters.aws import Aws
-from compose_ecs_deploy.cli import main
-from compose_ecs_deploy.deploy import Deployment, deploy
-from compose_ecs_deploy.render import prepare
-from compose_ecs_deploy.report import failure_lines, outputs, summary_markdown
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.faces.cli import main
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.report.summary import failure_lines, outputs, summary_markdown
 from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE
 
 pytestmark = pytest.mark.stack

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy import action
+from compose_ecs_deploy.faces import action
 from tests.deploy.conftest import CLUSTER, World
 from tests.support.fault_proxy import FaultProxy, Rule
 

@@ -79,11 +79,7 @@ def _child(job: Job, out: str, err: str) -> int:
 
 
 def _serve(jobs: list[Job]) -> list[dict[str, object]]:
-    import compose_ecs_deploy.action
-    import compose_ecs_deploy.cli
-    import compose_ecs_deploy.deploy
-    import compose_ecs_deploy.render  # noqa: F401 - imported once, before the forks
-    from compose_ecs_deploy.adapters import aws_model
+    from compose_ecs_deploy.aws import model as aws_model
 
     aws_model.shape_of("ContainerDefinition")  # the model, loaded once for every child
     with tempfile.TemporaryDirectory(prefix="forker-") as directory:

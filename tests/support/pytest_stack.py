@@ -255,7 +255,7 @@ def hello_app() -> Path:
 def hello_image(stack: stack_mod.StackInfo, docker_client: Any, hello_app: Path) -> Any:
     """tests/apps/hello built once per session as a team builds it: `docker compose build`
     (BuildKit through the stack's engine)."""
-    from compose_ecs_deploy.adapters.compose_cli import find_compose
+    from compose_ecs_deploy.loading.compose_cli import find_compose
 
     built = subprocess.run(
         [

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compose_ecs_deploy import action
 from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.faces import action
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())

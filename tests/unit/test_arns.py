@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compose_ecs_deploy.core.arns import last_part
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy.adapters.compose_build import build_environment, docker_config
-from compose_ecs_deploy.adapters.ecr import RegistryLogin
-from compose_ecs_deploy.build import BuildGroup, build_file, cache_sources, registry_cache
-from compose_ecs_deploy.build_plan import build_jobs, oci_labels, repository_map, sanitise_tag
-from compose_ecs_deploy.core.project import Project
+from compose_ecs_deploy.aws.ecr import RegistryLogin
+from compose_ecs_deploy.compose.project import Project
 from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.images.build import BuildGroup, build_file, cache_sources, registry_cache
+from compose_ecs_deploy.images.compose_build import build_environment, docker_config
+from compose_ecs_deploy.images.plan import build_jobs, oci_labels, repository_map, sanitise_tag
 
 PROJECT = Project(
     name="p",
@@ -230,8 +230,8 @@ def test_registry_cache_writes_every_stage_to_repo_buildcache_unless_the_section
 
 
 def test_the_deploy_passes_registry_cache_on_to_the_build() -> None:
-    from compose_ecs_deploy.deploy import build_options
     from compose_ecs_deploy.settings import Settings
+    from compose_ecs_deploy.verbs.deploy import build_options
 
     assert build_options(Settings((), registry_cache=True, image_tag="sha")).registry_cache
     assert not build_options(Settings((), image_tag="sha")).registry_cache

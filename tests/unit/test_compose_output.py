@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from compose_ecs_deploy.adapters.compose_cli import find_compose
+from compose_ecs_deploy.loading.compose_cli import find_compose
 
 HERE = Path(__file__).resolve().parent / "compose_config"
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from compose_ecs_deploy.core.container_logs import MASK, log_place, mask_line, mask_lines
+from compose_ecs_deploy.rollout.verdicts.container_logs import (
+    MASK,
+    log_place,
+    mask_line,
+    mask_lines,
+)
 
 TASK_ID = "0c9f1e2d3b4a49d1a2b3c4d5e6f70819"
 
@@ -122,8 +127,8 @@ def test_passwords_in_urls_are_masked() -> None:
 
 
 def test_an_apps_line_is_never_a_workflow_command_and_one_cause_is_hinted_once() -> None:
-    from compose_ecs_deploy.core.hints import Hint
-    from compose_ecs_deploy.failure import ContainerLog, Diagnosis, format_diagnosis
+    from compose_ecs_deploy.rollout.failure import ContainerLog, Diagnosis, format_diagnosis
+    from compose_ecs_deploy.rollout.verdicts.hints import Hint
 
     hint = Hint("exited", "container web exited with code 3 by itself")
     said: set[str] = set()

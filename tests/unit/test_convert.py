@@ -228,7 +228,7 @@ def test_secrets_bind_to_primary_and_named_service_and_replace_environment(compo
 
 
 def test_secret_key_splits_at_last_dot(compose) -> None:
-    from compose_ecs_deploy.core.secrets import parse_secret_line
+    from compose_ecs_deploy.compose.secrets import parse_secret_line
     from compose_ecs_deploy.diagnostics import Diagnostics
 
     binding = parse_secret_line("api.v2.TOKEN=/p/x", "--secret", Diagnostics())

@@ -17,19 +17,19 @@ from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy import action, edge
-from compose_ecs_deploy.cli import Terminal, build_parser
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode
+from compose_ecs_deploy.faces import action, edge
+from compose_ecs_deploy.faces.cli import Terminal, build_parser
 from compose_ecs_deploy.settings import Settings
 
 FIELDS = {f.name for f in dataclasses.fields(Settings)}
 
 PLANT = textwrap.dedent("""
     import sys
-    from compose_ecs_deploy import verbs
+    from compose_ecs_deploy.verbs import deploy, render
     def boom(settings, face):
         raise ValueError("planted bug")
-    verbs.render = verbs.deploy = boom
+    render.run = deploy.run = boom
 """)
 
 
@@ -46,8 +46,8 @@ def _run(
     )
 
 
-CLI = "from compose_ecs_deploy.cli import main\nsys.exit(main(sys.argv[1:]))\n"
-ACTION = "from compose_ecs_deploy.action import main\nsys.exit(main())\n"
+CLI = "from compose_ecs_deploy.faces.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+ACTION = "from compose_ecs_deploy.faces.action import main\nsys.exit(main())\n"
 
 
 @pytest.mark.parametrize(

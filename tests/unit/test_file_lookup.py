@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from compose_ecs_deploy.adapters.compose_cli import default_files, find_compose
+from compose_ecs_deploy.loading.compose_cli import default_files, find_compose
 
 ROLE = "arn:aws:iam::123456789012:role/exec"
 

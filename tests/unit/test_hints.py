@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.core.hints import HINTS, Stop, hint_for, hints_for, stop_of
-from compose_ecs_deploy.core.stopped_tasks import StoppedTask, stopped_task
+from compose_ecs_deploy.rollout.verdicts.hints import HINTS, Stop, hint_for, hints_for, stop_of
+from compose_ecs_deploy.rollout.verdicts.stopped_tasks import StoppedTask, stopped_task
 
 ROLE = "arn:aws:iam::123456789012:role/app-execution"
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/api-token-AbCdEf"

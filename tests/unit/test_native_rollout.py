@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from compose_ecs_deploy.core import native_rollout
-from compose_ecs_deploy.core.native_rollout import Hook
+from compose_ecs_deploy.rollout.verdicts import native as native_rollout
+from compose_ecs_deploy.rollout.verdicts.native import Hook
 from compose_ecs_deploy.settings import Settings, deploy_option_problems
 
 NEW = "arn:aws:ecs:us-west-2:123456789012:task-definition/web:8"

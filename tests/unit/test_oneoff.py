@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compose_ecs_deploy.core import oneoff
+from compose_ecs_deploy.rollout.verdicts import oneoff
 
 NETWORK = {"awsvpcConfiguration": {"subnets": ["subnet-1"], "securityGroups": ["sg-1"]}}
 ARN = "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef"
@@ -124,6 +124,26 @@ def test_a_container_that_never_ran_fails_with_the_reason() -> None:
         verdict.describe()
     )
     assert "(TaskFailedToStart): CannotPullContainerError" in verdict.describe()
+
+
+def test_an_answer_listing_no_essential_container_is_a_failure_not_a_vacuous_success() -> None:
+    """all() over nothing is True: a success needs an exit code 0 of each essential one."""
+    for task in (
+        _stopped(),
+        _stopped({"name": "agent", "exitCode": 0}),
+    ):
+        verdict = oneoff.verdict(task, essential=("migrate",))
+        assert not verdict.succeeded and verdict.missing == ("migrate",)
+        assert "does not list essential container migrate, so nothing shows that the task " in (
+            verdict.describe()
+        )
+
+
+def test_an_essential_container_missing_beside_a_listed_one_fails() -> None:
+    task = _stopped({"name": "migrate", "exitCode": 0})
+    verdict = oneoff.verdict(task, essential=("migrate", "seed"))
+    assert not verdict.succeeded and verdict.missing == ("seed",)
+    assert "essential container seed" in verdict.describe()
 
 
 def test_essential_containers_default_to_true() -> None:

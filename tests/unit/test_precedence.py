@@ -206,7 +206,7 @@ def test_defaults_fill_only_what_the_base_leaves_unset(compose, tmp_path) -> Non
 
 
 def test_the_diff_says_which_layer_wins() -> None:
-    from compose_ecs_deploy.core.taskdef import diff
+    from compose_ecs_deploy.compose.taskdef import diff
 
     old = {"family": "f", "containerDefinitions": [{"name": "web", "image": "i:1"}]}
     new = {"family": "f", "containerDefinitions": [{"name": "web", "image": "i:2"}]}

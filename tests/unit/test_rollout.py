@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compose_ecs_deploy.core import rollout
-from compose_ecs_deploy.core.taskdef import diff, normalise
+from compose_ecs_deploy.compose.taskdef import diff, normalise
+from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 
 NEW = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8"
 OLD = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:7"
@@ -379,14 +379,6 @@ def test_plan_reads_the_service_as_it_is() -> None:
     unfinished = rollout.unfinished_deployment(failing)
     assert unfinished is not None and unfinished["id"] == "ecs-svc/1"
     assert rollout.last_completed_revision(failing) == OLD
-
-
-def test_controllers_other_than_ecs_are_refused() -> None:
-    assert rollout.controller_problem("web", {"deploymentController": {"type": "ECS"}}) is None
-    assert rollout.controller_problem("web", {}) is None
-    for kind in ("CODE_DEPLOY", "EXTERNAL"):
-        problem = rollout.controller_problem("web", {"deploymentController": {"type": kind}})
-        assert problem is not None and f"uses the {kind} deployment controller" in problem
 
 
 def test_normalise_ignores_what_ecs_adds_on_describe() -> None:

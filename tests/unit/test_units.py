@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compose_ecs_deploy.core.units import (
+from compose_ecs_deploy.compose.units import (
     bytes_to_mib,
     cpus_to_units,
     duration_to_whole_seconds,

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from compose_ecs_deploy import values
-from compose_ecs_deploy.adapters.aws_model import shape_of
-from compose_ecs_deploy.adapters.files import Document
-from compose_ecs_deploy.core.project import Project
+from compose_ecs_deploy.aws.model import shape_of
+from compose_ecs_deploy.compose.project import Project
 from compose_ecs_deploy.errors import InputError
-from compose_ecs_deploy.render import Inputs, build_request
+from compose_ecs_deploy.loading import values
+from compose_ecs_deploy.loading.files import Document
+from compose_ecs_deploy.loading.inputs import Inputs, build_request
 from compose_ecs_deploy.settings import Settings
 
 ROLE = "arn:aws:iam::123456789012:role/exec"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from compose_ecs_deploy.verify import TAIL_LINES, run_verify
+from compose_ecs_deploy.rollout.verify_command import TAIL_LINES, run_verify
 
 
 def test_exit_code_and_output_in_order_in_the_given_directory(tmp_path: Path) -> None:

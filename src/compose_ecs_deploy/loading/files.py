@@ -1,0 +1,143 @@
+"""Reading the user's side files: base task definitions and secrets files.
+
+Whatever a file holds, reading it ends in data or in an `InputError` that names the file
+(and line): not UTF-8, not JSON/YAML, truncated. Where each key was written is kept, so
+that a wrong value deeper in can be pointed at too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compose_ecs_deploy.compose.project import Position
+from compose_ecs_deploy.diagnostics import Diagnostic
+from compose_ecs_deploy.errors import InputError
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed JSON/YAML file and the line of each key path (`a.b[0].c`) in it."""
+
+    path: str
+    data: Any
+    positions: Mapping[str, Position] = field(default_factory=dict)
+
+    def line_of(self, key_path: str) -> int | None:
+        """The line of the most specific key on `key_path` that the file has."""
+        parts = key_path.split(".")
+        while parts:
+            found = self.positions.get(".".join(parts))
+            if found:
+                return found[1]
+            parts.pop()
+        return None
+
+
+def _text(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = (
+            exc.strerror
+            if isinstance(exc, OSError)
+            else (f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        )
+        raise InputError(
+            f"cannot read {path}",
+            [Diagnostic.error("file-unreadable", f"cannot read the {what}: {reason}", file=path)],
+        ) from exc
+
+
+def read_document(path: str, what: str) -> Document:
+    """A JSON or YAML document (JSON is YAML), with the file named in any error."""
+    text = _text(path, what)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        raise InputError(
+            f"{path} is not valid JSON/YAML",
+            [
+                Diagnostic.error(
+                    "file-syntax",
+                    f"the {what} is not valid JSON or YAML: {exc.problem or exc.context}",
+                    file=path,
+                    line=yaml_error_line(exc),
+                )
+            ],
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(
+            f"{path} is not valid JSON/YAML",
+            [
+                Diagnostic.error(
+                    "file-syntax", f"the {what} is not valid JSON or YAML: {exc}", file=path
+                )
+            ],
+        ) from exc
+    positions: dict[str, Position] = {}
+    if root is not None:
+        key_positions(root, "", path, positions)
+    return Document(path, data, positions)
+
+
+def yaml_error_line(exc: yaml.MarkedYAMLError) -> int | None:
+    """The line to fix: where the unclosed construct began when the file ended too soon
+    (a truncated file), else where the parser gave up."""
+    at_end = "stream end" in str(exc.problem) and exc.context_mark is not None
+    mark = exc.context_mark if at_end else (exc.problem_mark or exc.context_mark)
+    return mark.line + 1 if mark else None
+
+
+def merged_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+    """The mapping's pairs with YAML merge keys (`<<: *anchor`) expanded, explicit keys last.
+
+    Compose files share settings through anchors (`<<: *django`); a key written only in the
+    anchor is found at its line there, as the loader would read it.
+    """
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    explicit: list[tuple[yaml.Node, yaml.Node]] = []
+    for key, value in node.value:
+        if key.tag == "tag:yaml.org,2002:merge" or key.value == "<<":
+            sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for source in sources:
+                if isinstance(source, yaml.MappingNode):
+                    merged.extend(merged_pairs(source))
+        else:
+            explicit.append((key, value))
+    return merged + explicit
+
+
+def key_positions(node: yaml.Node, path: str, file: str, positions: dict[str, Position]) -> None:
+    """Dotted key path (`a.b[0].c`) → (file, line) for every key and list item under node.
+
+    A key that comes from a YAML merge key is at its line in the anchor; a list-form
+    `environment` or `labels` entry (`- NAME=value`) is also found by its name.
+    """
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in merged_pairs(node):
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            positions[child] = (file, key_node.start_mark.line + 1)
+            key_positions(value_node, child, file, positions)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = f"{path}[{index}]"
+            positions[child] = (file, item.start_mark.line + 1)
+            if path.endswith((".environment", ".labels")) and isinstance(item, yaml.ScalarNode):
+                positions[f"{path}.{str(item.value).partition('=')[0]}"] = (
+                    file,
+                    item.start_mark.line + 1,
+                )
+            key_positions(item, child, file, positions)
+
+
+def secret_lines(path: str) -> list[tuple[str, str]]:
+    """Each line of a secrets file with its `file:line` origin, for the secret parser."""
+    text = _text(path, "secrets file")
+    return [(line, f"{path}:{number}") for number, line in enumerate(text.splitlines(), 1)]

@@ -1,0 +1,323 @@
+"""Planning a deploy: which ECS services, what they run now, and what they should run.
+
+Everything here reads (DescribeServices, DescribeTaskDefinition, the ECR token) and
+validates; nothing writes. A deploy that cannot work stops here, before the first build. The
+plan is rendered once; the image references the build stage pushed (or, in a dry run, the
+registry's) are laid over it afterwards (`with_images`), a pure step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from compose_ecs_deploy.aws import ecs
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.compose.convert import select_services
+from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
+from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
+from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.images.plan import BuildJob, build_jobs, oci_labels
+from compose_ecs_deploy.loading.inputs import (
+    Inputs,
+    Rendered,
+    build_request,
+    parse_pairs,
+    with_images,
+)
+from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.controller import Refusal, choose
+from compose_ecs_deploy.rollout.interface import Controller, Subject
+from compose_ecs_deploy.rollout.oneoff_plan import (
+    Gate,
+    plan_gate,
+    service_problems,
+    without_one_offs,
+)
+from compose_ecs_deploy.rollout.verdicts import rolling as rollout
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
+from compose_ecs_deploy.settings import Settings, deploy_option_problems
+
+
+@dataclass(frozen=True)
+class Target:
+    """One ECS service and the compose services that make up its task."""
+
+    ecs_service: str
+    compose_services: tuple[str, ...]
+
+
+def parse_targets(settings: Settings) -> list[Target]:
+    """`ecs-service` lines: `NAME` (its task is `services`) or `NAME=svc1,svc2`."""
+    lines = [line.strip() for line in settings.ecs_services if line.strip()]
+    if not lines:
+        raise InputError("no ECS service given; pass --ecs-service NAME (action input ecs-service)")
+    if not settings.cluster:
+        raise InputError("no cluster given; pass --cluster NAME (action input cluster)")
+    targets: list[Target] = []
+    for line in lines:
+        name, sep, services = line.partition("=")
+        name = name.strip()
+        compose_services = tuple(s.strip() for s in services.split(",") if s.strip())
+        if not name or (sep and not compose_services):
+            raise InputError(f"--ecs-service {line!r} is not NAME or NAME=SERVICE[,SERVICE...]")
+        if not sep and len(lines) > 1:
+            raise InputError(
+                f"--ecs-service {line!r}: with several ECS services, say which "
+                "compose services each runs: NAME=SERVICE[,SERVICE...]"
+            )
+        targets.append(Target(name, compose_services or settings.services))
+    names = [t.ecs_service for t in targets]
+    if len(set(names)) != len(names):
+        raise InputError("an ECS service is named twice in --ecs-service")
+    return targets
+
+
+@dataclass
+class Plan:
+    """One ECS service's plan: what runs, what should run, the diff, and the controller
+    that will roll it out (chosen from DescribeServices before any write; a `Refusal` when
+    none handles the service, which `plan_deploy` turns into an error)."""
+
+    target: Target
+    running: Running
+    rendered: Rendered
+    diff: list[str]
+    controller: Controller | Refusal
+
+    @property
+    def service(self) -> dict[str, Any]:
+        return self.running.service
+
+    @property
+    def newer(self) -> dict[str, Any] | None:
+        return self.running.newer
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.diff)
+
+    @property
+    def current_arn(self) -> str:
+        return str(self.service["taskDefinition"])
+
+    @property
+    def unfinished(self) -> Mapping[str, Any] | None:
+        """The service's PRIMARY deployment when it has not COMPLETED: a re-run after
+        --no-wait, a cancelled wait or a timeout finds it so, and must not say "unchanged"."""
+        return rollout.unfinished_deployment(self.service)
+
+    @property
+    def essential(self) -> frozenset[str]:
+        """The new revision's essential containers (DescribeTasks does not say which)."""
+        return frozenset(
+            str(c["name"])
+            for c in self.rendered.request["containerDefinitions"]
+            if c.get("essential", True) is not False
+        )
+
+    @property
+    def subject(self) -> Subject:
+        """What the service's controller needs of this plan."""
+        return Subject(self.target.ecs_service, self.service, self.essential)
+
+    def with_images(self, images: Mapping[str, str]) -> Plan:
+        """The same plan with the image references the build stage pushed, diffed again."""
+        rendered = with_images(self.rendered, images)
+        return replace(
+            self, rendered=rendered, diff=_diff(self.target, self.running, rendered.request)
+        )
+
+
+@dataclass(frozen=True)
+class Running:
+    service: dict[str, Any]
+    task_definition: dict[str, Any]
+    newer: dict[str, Any] | None = None
+
+
+def read_running(aws: Aws, settings: Settings, targets: list[Target]) -> dict[str, Running]:
+    """Each target's service, the revision it runs (the base of the new one), and the
+    family's latest revision when that is another one (left by a run that failed after
+    registering: if it is what we would register, it is used instead of a duplicate).
+
+    The latest revision is asked for first; in the usual case it is the running one, and
+    one call answers both questions.
+    """
+    services = ecs.describe_services(aws, str(settings.cluster), [t.ecs_service for t in targets])
+    running = {}
+    for name, service in services.items():
+        arn = str(service["taskDefinition"])
+        latest = ecs.latest_task_definition(aws, last_part(arn).rsplit(":", 1)[0])
+        if latest["taskDefinitionArn"] == arn:
+            running[name] = Running(service, latest)
+        else:
+            running[name] = Running(service, ecs.describe_task_definition(aws, arn), latest)
+    return running
+
+
+def make_plans(
+    inputs: Inputs,
+    settings: Settings,
+    targets: list[Target],
+    running: Mapping[str, Running],
+    images: Mapping[str, str],
+) -> list[Plan]:
+    """Render every target over its base (the `task-definition` file when given, else the
+    running revision) and diff it against the running one; raise with every problem found,
+    before any write."""
+    plans: list[Plan] = []
+    problems: list[Any] = []
+    everyone = frozenset(task_services(inputs, targets))
+    for target in targets:
+        current = running[target.ecs_service]
+        running_request = strip_read_only(current.task_definition)
+        base = inputs.base_file if inputs.base_file is not None else running_request
+        try:
+            rendered = build_request(
+                inputs,
+                settings,
+                services=target.compose_services,
+                base=base,
+                images=images,
+                other_tasks_services=everyone,
+            )
+        except InputError as exc:
+            problems.extend(d for d in exc.diagnostics if d not in problems)
+            continue
+        plans.append(
+            Plan(
+                target,
+                current,
+                rendered,
+                _diff(target, current, rendered.request),
+                choose(target.ecs_service, current.service),
+            )
+        )
+    if problems:
+        raise InputError("the task definition is not valid", problems)
+    return plans
+
+
+def _diff(target: Target, running: Running, request: Mapping[str, Any]) -> list[str]:
+    """The request against the revision the service runs, with both named in the header."""
+    return diff(
+        strip_read_only(running.task_definition),
+        request,
+        old_label=str(running.service["taskDefinition"]),
+        new_label=f"{target.ecs_service} (compose)",
+    )
+
+
+def task_services(inputs: Inputs, targets: list[Target]) -> list[str]:
+    """Every compose service that runs in one of the targets' tasks."""
+    services: list[str] = []
+    for target in targets:
+        services += select_services(inputs.project, target.compose_services, Diagnostics())
+    return list(dict.fromkeys(services))
+
+
+def secret_looking_values(requests: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Plain environment values under secret-looking names: masked before anything prints."""
+    return [
+        str(entry.get("value"))
+        for request in requests
+        for container in request.get("containerDefinitions", [])
+        for entry in container.get("environment", [])
+        if SECRET_LOOKING_NAME.search(str(entry.get("name"))) and entry.get("value")
+    ]
+
+
+def previous_images(running: Mapping[str, Running]) -> dict[str, str]:
+    """Each container's image in the running revisions: whose inline cache the build
+    reuses."""
+    return {
+        str(container.get("name")): str(container.get("image"))
+        for current in running.values()
+        for container in current.task_definition.get("containerDefinitions", [])
+    }
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Everything read and validated before the first build or write, made once and handed
+    down the pipeline: the settings as planned (run-before services left out of the default
+    task selection), the build jobs, every service's plan and the run-before one-offs."""
+
+    settings: Settings
+    jobs: list[BuildJob]
+    targets: list[Target]
+    running: dict[str, Running]
+    plans: list[Plan]
+    gate: Gate | None = None
+
+
+def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Planned:
+    """Check the options, read the running services, validate every request and every
+    run-before one-off; raise with every problem found."""
+    settings = without_one_offs(settings, inputs)
+    problems = service_problems(inputs, settings, settings.run_before, "run-before")
+    if problems:
+        raise InputError(problems[0].message, problems)
+    problems = deploy_option_problems(settings)
+    try:
+        targets = parse_targets(settings)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems[0].message, problems)
+    jobs: list[BuildJob] = []
+    try:
+        jobs = build_jobs(
+            inputs.project,
+            task_services(inputs, targets),
+            inputs.images,
+            settings.ecr_repositories,
+            dict(parse_pairs(settings.build_args, "--build-arg")),
+            oci_labels(settings.image_tag, settings.source_url),
+            settings.platform,
+        )
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    if jobs and not settings.image_tag:
+        problems.append(
+            Diagnostic.error(
+                "image-tag-missing",
+                "no image tag: pass --image-tag (action input image-tag; the "
+                "commit SHA by default on a runner)",
+            )
+        )
+    running = read_running(aws, settings, targets)
+    problems += [
+        Diagnostic.error("deployment-controller", choice.reason)
+        for name, current in running.items()
+        if isinstance(choice := choose(name, current.service), Refusal)
+    ]
+    tag = str(settings.image_tag)
+    # Validated with repository:tag; the registry's host comes with the login, after it.
+    images = {job.service: f"{job.repository}:{tag}" for job in jobs}
+    try:
+        plans = make_plans(inputs, settings, targets, running, images)
+    except InputError as exc:
+        problems.extend(exc.diagnostics)
+    if problems:
+        raise InputError(problems[0].message, problems)
+    for value in secret_looking_values(p.rendered.request for p in plans):
+        log.mask(value)
+    first = running[plans[0].target.ecs_service]
+    gate = plan_gate(
+        aws,
+        settings,
+        inputs,
+        ecs_service=first.service,
+        base=(
+            inputs.base_file
+            if inputs.base_file is not None
+            else strip_read_only(first.task_definition)
+        ),
+        family=str(plans[0].rendered.request["family"]),
+        task_services=frozenset(s for p in plans for s in p.rendered.conversion.services),
+        task_jobs=jobs,
+    )
+    return Planned(settings, jobs, targets, running, plans, gate)

@@ -1,0 +1,127 @@
+"""A deploy's result as step outputs (`outputs`), a Markdown job summary, and error lines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from compose_ecs_deploy.images.build import BuiltImage
+from compose_ecs_deploy.pipeline.results import DeployResult, ServiceResult
+from compose_ecs_deploy.report import oneoffs as oneoff
+from compose_ecs_deploy.report.outputs import image_outputs, service_outputs
+from compose_ecs_deploy.rollout.failure import diagnosis_markdown
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
+
+
+def format_phases(phases: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+
+
+def outputs(result: DeployResult, images: Mapping[str, BuiltImage]) -> dict[str, str]:
+    """Every output at the end of a deploy (the edge has published most of them already)."""
+    return {
+        **service_outputs(result.services),
+        **image_outputs(images),
+        **(oneoff.outputs(result.one_offs) if result.one_offs else {}),
+    }
+
+
+def _outcome_text(service: ServiceResult, dry_run: bool) -> str:
+    if dry_run:
+        return "dry run: would deploy" if service.changed else "dry run: no change"
+    if service.deployment_id is None:
+        return "unchanged, left alone"
+    if service.outcome is None:
+        return "deployment started (not waited for)"
+    text = {
+        "completed": "✅ completed",
+        "failed": "❌ failed",
+        "rolled-back": "❌ failed, rolled back by ECS",
+        "stalled": "❌ stalled",
+        "superseded": "❌ superseded",
+        "timed-out": "❌ timed out",
+        "cancelled": "⚠️ cancelled",
+    }[service.outcome.kind]
+    if service.rollback is not None:
+        text += (
+            ", previous revision restored"
+            if service.rollback.succeeded
+            else f", rollback {service.rollback.kind}"
+        )
+    return f"{text}; {service.note}" if service.note else text
+
+
+def failure_lines(result: DeployResult) -> list[str]:
+    """One `error:` message per one-off and per service that did not end well."""
+    lines = [o.failure_line() for o in result.one_offs if not o.succeeded]
+    for service in result.services:
+        if service.succeeded or service.outcome is None:
+            continue
+        name = service.target.ecs_service
+        line = f"service {name}: {service.outcome.kind}: {service.outcome.reason}"
+        if service.rollback is not None:
+            if service.rollback.succeeded:
+                line += (
+                    f"; revision {service.revision} failed and the previous revision "
+                    f"{last_part(service.revision_before)} was restored"
+                )
+            else:
+                line += f"; the rollback to {service.revision_before} also {service.rollback.kind}"
+        hints = dict.fromkeys(d.hint.text for d in service.diagnoses if d.hint)
+        lines.append(line + "".join(f"; hint: {text}" for text in hints))
+    return lines
+
+
+def summary_markdown(
+    result: DeployResult,
+    images: Mapping[str, BuiltImage],
+    phases: Mapping[str, float] | None = None,
+) -> str:
+    """The job summary: images, one row per service, the diffs, what went wrong, timing."""
+    parts = ["## compose-ecs-deploy", ""]
+    if images:
+        parts += ["### Images", "", "| service | image | digest | built |", "|---|---|---|---|"]
+        for name, image in images.items():
+            parts.append(
+                f"| {name} | `{image.tagged}` | `{image.digest}` | "
+                f"{'reused (already in ECR)' if image.reused else 'built and pushed'} |"
+            )
+        parts.append("")
+    parts += [
+        "### Services",
+        "",
+        "| ECS service | image | revision before | revision after | outcome | duration |",
+        "|---|---|---|---|---|---|",
+    ]
+    for service in result.services:
+        image_list = "<br>".join(f"{c}: `{i}`" for c, i in service.images.items())
+        before = last_part(service.revision_before)
+        after = last_part(service.task_definition_arn)
+        outcome = (
+            "not rolled out (a run-before one-off failed)"
+            if result.held_back
+            else _outcome_text(service, result.dry_run)
+        )
+        parts.append(
+            f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
+            f"{before} | {after} | {outcome} | {service.seconds:.0f} s |"
+        )
+    parts += oneoff.summary_sections(result.one_offs)
+    if phases:
+        parts += ["", f"Time: {format_phases(phases)}"]
+    failures = failure_lines(result)
+    if failures:
+        parts += ["", "### What went wrong", ""] + [f"- {line}" for line in failures]
+        for service in result.services:
+            for diagnosis in service.diagnoses:
+                parts += diagnosis_markdown(diagnosis)
+    for service in result.services:
+        if service.diff:
+            parts += [
+                "",
+                f"### Task definition diff: {service.target.ecs_service}",
+                "",
+                "```diff",
+                *service.diff,
+                "```",
+            ]
+    return "\n".join(parts) + "\n"

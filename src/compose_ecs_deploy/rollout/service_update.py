@@ -1,0 +1,41 @@
+"""UpdateService onto a revision: the write that starts a rolling or native deployment, and
+a rolling rollback; retried only after a read shows the failed attempt did not land."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from compose_ecs_deploy.aws import ecs
+from compose_ecs_deploy.aws.careful import careful_write
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.verdicts import rolling as rollout
+from compose_ecs_deploy.settings import Settings
+
+
+def update(
+    aws: Aws,
+    settings: Settings,
+    name: str,
+    task_definition: str,
+    before: Mapping[str, Any],
+    log: Log,
+) -> dict[str, Any]:
+    cluster = str(settings.cluster)
+    known = {d.get("id") for d in before.get("deployments", [])}
+
+    def landed() -> dict[str, Any] | None:
+        service = ecs.describe_services(aws, cluster, [name])[name]
+        primary = rollout.primary_deployment(service)
+        if primary.get("taskDefinition") == task_definition and primary.get("id") not in known:
+            return dict(service)
+        return None
+
+    return careful_write(
+        f"{name}: UpdateService",
+        lambda: ecs.update_service(aws, cluster, name, task_definition, force_new_deployment=True),
+        landed,
+        settings.max_retries + 1,
+        log,
+    )

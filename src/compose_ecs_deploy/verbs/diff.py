@@ -1,0 +1,26 @@
+"""The `diff` verb: each ECS service's rendered revision against the one it runs, as the
+plan of a deploy sees it; it reads AWS and writes nothing."""
+
+from __future__ import annotations
+
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.pipeline.plan import make_plans, parse_targets, read_running
+from compose_ecs_deploy.report.face import Face
+from compose_ecs_deploy.settings import Settings
+
+
+def run(settings: Settings, face: Face) -> ExitCode:
+    targets = parse_targets(settings)
+    inputs = prepare(settings)
+    aws = Aws(settings.region, max_retries=settings.max_retries)
+    plans = make_plans(inputs, settings, targets, read_running(aws, settings, targets), {})
+    for diagnostic in dict.fromkeys(d for p in plans for d in p.rendered.diagnostics):
+        face.report(diagnostic)
+    for plan in plans:
+        if plan.changed:
+            face.data("\n".join(plan.diff) + "\n")
+        else:
+            face.data(f"{plan.target.ecs_service}: no change from {plan.current_arn}\n")
+    return EXIT_OK
