@@ -1,4 +1,5 @@
-"""moto_server with the ECS rollout simulator, its service deployments and one-off tasks.
+"""moto_server with the ECS rollout simulator, its service deployments, one-off tasks and
+Express services.
 
 Start: ``python -m tests.support.moto_server -H 127.0.0.1 -p PORT``.
 
@@ -14,7 +15,12 @@ import sys
 
 from moto import server
 
-from tests.support import ecs_simulator, run_task_simulator, service_deployments
+from tests.support import (
+    ecs_simulator,
+    express_simulator,
+    run_task_simulator,
+    service_deployments,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     ecs_simulator.install()
     service_deployments.install()
     run_task_simulator.install()
+    express_simulator.install()
     server.main(argv if argv is not None else sys.argv[1:])
 
 
