@@ -86,7 +86,8 @@ Not like real ECS
     answers name none: the shapes have no place for them outside ``include``); the
     infrastructure role is not assumed or checked; ``statusReason`` texts, the generated
     names, the endpoint's host, the scaling limits' defaults (1 and 20 tasks) and the
-    revision order in ``activeConfigurations`` are not documented; the default cluster is made without capacity providers.
+    revision order in ``activeConfigurations`` are not documented; the default cluster is
+    made without capacity providers.
 """
 
 from __future__ import annotations
