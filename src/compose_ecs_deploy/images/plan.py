@@ -15,6 +15,8 @@ from typing import Any
 
 from compose_ecs_deploy.compose.project import Project
 from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.loading.inputs import parse_pairs
+from compose_ecs_deploy.settings import Settings
 
 _TAG_INVALID = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -107,3 +109,23 @@ def oci_labels(revision: str | None, source: str | None) -> dict[str, str]:
     if source:
         labels["org.opencontainers.image.source"] = source
     return labels
+
+
+def jobs_for(
+    project: Project,
+    given_images: Mapping[str, str],
+    settings: Settings,
+    services: Sequence[str],
+    repository_lines: Sequence[str] | None = None,
+) -> list[BuildJob]:
+    """The build jobs of `services` with the settings' repositories, build args, OCI labels and
+    platform: the one call the deploy, the run verb and the run-before one-offs share."""
+    return build_jobs(
+        project,
+        services,
+        given_images,
+        settings.ecr_repositories if repository_lines is None else repository_lines,
+        dict(parse_pairs(settings.build_args, "--build-arg")),
+        oci_labels(settings.image_tag, settings.source_url),
+        settings.platform,
+    )

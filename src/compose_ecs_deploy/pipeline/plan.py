@@ -18,12 +18,11 @@ from compose_ecs_deploy.compose.convert import select_services
 from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 from compose_ecs_deploy.errors import InputError
-from compose_ecs_deploy.images.plan import BuildJob, build_jobs, oci_labels
+from compose_ecs_deploy.images.plan import BuildJob, jobs_for
 from compose_ecs_deploy.loading.inputs import (
     Inputs,
     Rendered,
     build_request,
-    parse_pairs,
     with_images,
 )
 from compose_ecs_deploy.report.console import Log
@@ -269,15 +268,7 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         raise InputError(problems[0].message, problems)
     jobs: list[BuildJob] = []
     try:
-        jobs = build_jobs(
-            inputs.project,
-            task_services(inputs, targets),
-            inputs.images,
-            settings.ecr_repositories,
-            dict(parse_pairs(settings.build_args, "--build-arg")),
-            oci_labels(settings.image_tag, settings.source_url),
-            settings.platform,
-        )
+        jobs = jobs_for(inputs.project, inputs.images, settings, task_services(inputs, targets))
     except InputError as exc:
         problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:

@@ -34,13 +34,12 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.compose.taskdef import diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import DeployError, InputError
-from compose_ecs_deploy.images.plan import BuildJob, build_jobs, oci_labels
+from compose_ecs_deploy.images.plan import BuildJob, jobs_for
 from compose_ecs_deploy.loading import compose_cli
 from compose_ecs_deploy.loading.inputs import (
     Inputs,
     Rendered,
     build_request,
-    parse_pairs,
     with_images,
 )
 from compose_ecs_deploy.rollout.verdicts import oneoff
@@ -166,14 +165,12 @@ def own_build_jobs(
             f"it needs its own repository: add --ecr-repository {missing[0]}=REPOSITORY "
             f"(action input ecr-repository), or --image {missing[0]}=URI"
         )
-    return build_jobs(
+    return jobs_for(
         inputs.project,
-        own,
         inputs.images,
+        settings,
+        own,
         [line for line in settings.ecr_repositories if line.partition("=")[0].strip() in own],
-        dict(parse_pairs(settings.build_args, "--build-arg")),
-        oci_labels(settings.image_tag, settings.source_url),
-        settings.platform,
     )
 
 

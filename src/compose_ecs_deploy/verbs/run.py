@@ -9,7 +9,7 @@ task's exit code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 
 from compose_ecs_deploy.aws import tasks
 from compose_ecs_deploy.aws.client import Aws
@@ -22,8 +22,8 @@ from compose_ecs_deploy.images.build import (
     pushed_images,
     registry_login,
 )
-from compose_ecs_deploy.images.plan import BuildJob, build_jobs, oci_labels
-from compose_ecs_deploy.loading.inputs import Inputs, parse_pairs, prepare, with_images
+from compose_ecs_deploy.images.plan import BuildJob, jobs_for
+from compose_ecs_deploy.loading.inputs import Inputs, prepare, with_images
 from compose_ecs_deploy.pipeline.plan import parse_targets, previous_images, read_running
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
@@ -34,11 +34,25 @@ from compose_ecs_deploy.settings import Settings, deploy_option_problems
 from compose_ecs_deploy.timing import Stopwatch
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What `run` takes beyond deploy's options: the compose service, and the command that
+    replaces its own (empty: the service's command)."""
+
+    service: str
+    command: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, settings: Settings) -> RunOptions:
+        return cls(str(settings.run_service), tuple(settings.run_command))
+
+
 def run_service(
-    aws: Aws, settings: Settings, inputs: Inputs, service: str, command: Sequence[str], log: Log
+    aws: Aws, settings: Settings, inputs: Inputs, options: RunOptions, log: Log
 ) -> OneOffResult:
     """Build the service's image if it has a build section, then run it once with the
     first ECS service's network settings; no rollout."""
+    service, command = options.service, options.command
     log = RememberingLog(log)  # the failure's log lines are masked with what the rest is
     problems = deploy_option_problems(settings)
     problems += service_problems(inputs, settings, [service], "run")
@@ -46,15 +60,7 @@ def run_service(
     jobs: list[BuildJob] = []
     if not problems:
         try:
-            jobs = build_jobs(
-                inputs.project,
-                [service],
-                inputs.images,
-                settings.ecr_repositories,
-                dict(parse_pairs(settings.build_args, "--build-arg")),
-                oci_labels(settings.image_tag, settings.source_url),
-                settings.platform,
-            )
+            jobs = jobs_for(inputs.project, inputs.images, settings, [service])
         except InputError as exc:
             problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:
@@ -100,9 +106,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
     """One compose service as a one-off task; the exit code is the task's (1 without one)."""
     inputs = prepare(settings)
     aws = Aws(settings.region, max_retries=settings.max_retries)
-    result = run_service(
-        aws, settings, inputs, str(settings.run_service), settings.run_command, face.log
-    )
+    result = run_service(aws, settings, inputs, RunOptions.of(settings), face.log)
     face.outputs(
         {
             "run-task-arn": result.task_arn,
