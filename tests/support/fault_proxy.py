@@ -13,6 +13,10 @@ action (or `*`) says how often and how it fails:
 `after` spares the first N calls of the action (a plan's reads, say) and `first` limits a
 rule to the N calls after those; `rate` is a probability drawn
 from a seeded generator, so a scenario repeats exactly. `forwarded` counts what reached moto.
+
+With `buckets` (tests/support/account_buckets.py), the proxy is also the account: every
+request first takes a token from its action's documented bucket, and one that finds it empty
+gets the service's throttling answer, not forwarded, before any rule applies.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support import guard
+from tests.support.account_buckets import AccountBuckets
 
 _ERRORS = {
     "throttle": (400, "ThrottlingException", "Rate exceeded"),
@@ -51,6 +56,7 @@ class FaultProxy:
     upstream: str
     rules: dict[str, Rule] = field(default_factory=dict)
     seed: int = 7
+    buckets: AccountBuckets | None = None
     forwarded: Counter[str] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)
     seen: Counter[str] = field(default_factory=Counter)
@@ -115,18 +121,15 @@ class FaultProxy:
 
     def serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         action = api_action(dict(handler.headers), body)
+        refused = self.buckets.admit(action) if self.buckets is not None else None
+        if refused is not None:
+            _error(handler, *refused)
+            return
         fault = self.fault_for(action)
         if fault is not None:
             kind, rule = fault
             if kind in _ERRORS:
-                status, code, message = _ERRORS[kind]
-                payload = json.dumps({"__type": code, "message": message}).encode()
-                _answer(
-                    handler,
-                    status,
-                    {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code},
-                    payload,
-                )
+                _error(handler, *_ERRORS[kind])
                 return
             if kind == "reset":
                 _drop(handler)
@@ -182,6 +185,13 @@ def _answer(
     handler.send_header("Content-Length", str(len(payload)))
     handler.end_headers()
     handler.wfile.write(payload)
+
+
+def _error(handler: BaseHTTPRequestHandler, status: int, code: str, message: str) -> None:
+    """An error as the JSON protocols of ECS, ECR and CloudWatch Logs send it."""
+    payload = json.dumps({"__type": code, "message": message}).encode()
+    headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code}
+    _answer(handler, status, headers, payload)
 
 
 def _drop(handler: BaseHTTPRequestHandler) -> None:
