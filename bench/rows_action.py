@@ -49,13 +49,14 @@ def size_row(image: action_image.ActionImage) -> Row:
 
 @contextmanager
 def _failing_workspace(lab: Lab) -> Iterator[tuple[Path, dict[str, str]]]:
-    """The hello app with a health check interval of 1 s: the run stops at validation."""
+    """The hello app with a health check interval of 2 h (longer than ECS can wait): the run
+    stops at validation."""
     service, repository = lab.service("action"), lab.repository("action")
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp) / "work" / "hello" / "hello"
         shutil.copytree(HELLO, workspace)
         compose = workspace / "compose.yaml"
-        compose.write_text(compose.read_text().replace("interval: 10s", "interval: 1s"))
+        compose.write_text(compose.read_text().replace("interval: 10s", "interval: 2h"))
         inputs = {
             "compose-file": "compose.yaml",
             "ecr-repository": repository,

@@ -190,8 +190,8 @@ def test_a_compose_error_is_annotated_at_its_line_and_nothing_is_registered(
     compose = workspace / "compose.yaml"
     text = compose.read_text()
     assert "      interval: 10s\n" in text
-    compose.write_text(text.replace("      interval: 10s\n", "      interval: 1s\n"))
-    line = compose.read_text().splitlines().index("      interval: 1s") + 1
+    compose.write_text(text.replace("      interval: 10s\n", "      interval: 2h\n"))
+    line = compose.read_text().splitlines().index("      interval: 2h") + 1
 
     result = run(
         action,

@@ -54,8 +54,8 @@ CASES = [
     ),
     Case(
         "healthcheck-interval",
-        compose_edit=healthcheck("1s"),
-        expect=(("compose.yaml:", "service web", "healthcheck.interval", "5-300"),),
+        compose_edit=healthcheck("2h"),
+        expect=(("compose.yaml:", "service web", "healthcheck.interval", "3300s"),),
     ),
     Case(
         "port-protocol",
@@ -70,7 +70,7 @@ CASES = [
     Case(
         "two-problems",
         {"secrets": "API_TOKEN"},
-        compose_edit=healthcheck("1s"),
+        compose_edit=healthcheck("2h"),
         expect=(("--secret", "NAME=ARN"), ("healthcheck.interval",)),
     ),
     Case(
@@ -103,10 +103,10 @@ CASES = [
     Case(
         "ecr-repository-missing-and-healthcheck",
         {"ecr-repository": ""},
-        compose_edit=healthcheck("1s"),
+        compose_edit=healthcheck("2h"),
         expect=(
             ("web has a build section but no ECR repository",),
-            ("healthcheck.interval", "5-300"),
+            ("healthcheck.interval", "3300s"),
         ),
     ),
     Case(

@@ -13,9 +13,9 @@ from typing import Any
 
 from compose_ecs_deploy.compose.dev_only import FARGATE_LOG_DRIVERS
 from compose_ecs_deploy.compose.field_context import FROM_BASE
+from compose_ecs_deploy.compose.health_fit import HEALTH_RANGES
 from compose_ecs_deploy.compose.linux_fields import FARGATE_UNSUPPORTED
 from compose_ecs_deploy.compose.secrets import is_secret_reference
-from compose_ecs_deploy.compose.service_fields import HEALTH_RANGES
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
 _CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")

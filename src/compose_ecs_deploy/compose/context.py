@@ -14,6 +14,7 @@ from typing import Any
 from compose_ecs_deploy.compose.fields import BY_NAME
 from compose_ecs_deploy.compose.file_secrets import DEFAULT_SECRETS_INIT_IMAGE
 from compose_ecs_deploy.compose.project import Project
+from compose_ecs_deploy.compose.scratch import ScratchMount
 from compose_ecs_deploy.compose.secrets import SecretBinding
 from compose_ecs_deploy.diagnostics import Diagnostics
 
@@ -49,6 +50,9 @@ class Context:
     used_volumes: dict[str, None] = field(default_factory=dict)
     platforms: dict[str, str] = field(default_factory=dict)
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    scratch: list[ScratchMount] = field(default_factory=list)
+    task_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    logging_gaps: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def fargate(self) -> bool:

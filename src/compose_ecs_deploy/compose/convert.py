@@ -10,13 +10,16 @@ containers that match no service are kept as they are.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from compose_ecs_deploy.compose import fargate
+from compose_ecs_deploy.compose import fargate, scratch
 from compose_ecs_deploy.compose.bind_secrets import apply_secrets
+from compose_ecs_deploy.compose.container_notices import (
+    flag_secret_looking_environment,
+    notice_sibling_hosts,
+)
 from compose_ecs_deploy.compose.context import (
     DEFAULT_NETWORK_MODE,
     FARGATE,
@@ -29,11 +32,10 @@ from compose_ecs_deploy.compose.layers import layered_container
 from compose_ecs_deploy.compose.project import Project
 from compose_ecs_deploy.compose.taskdef import (
     CONTAINER_KEYS,
-    SECRET_LOOKING_NAME,
     TASK_KEYS,
     in_canonical_order,
 )
-from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics, Severity
+from compose_ecs_deploy.diagnostics import Diagnostics
 
 __all__ = ["Conversion", "ConversionOptions", "select_services", "to_task_definition"]
 
@@ -131,6 +133,7 @@ def to_task_definition(
                 x_ecs_container,
                 functools.partial(context.default_logging, service),
                 diagnostics,
+                context.logging_gaps.get(service, ()),
             )
         )
     environment_from_base = frozenset(
@@ -145,13 +148,14 @@ def to_task_definition(
     )
     if files.init_container is not None:
         containers.append(files.init_container)
+    scratch_volumes = scratch.attach(containers, context.scratch, options.secrets_init_image)
     containers.extend(
         container for name, container in base_containers.items() if name not in services
     )
     apply_secrets(containers, context, files)
     _mark_success_targets(containers, project, services)
-    _notice_sibling_hosts(containers, services, diagnostics)
-    _flag_secret_looking_environment(
+    notice_sibling_hosts(containers, services, diagnostics)
+    flag_secret_looking_environment(
         containers, services, options, environment_from_base, diagnostics
     )
     _check_container_limit(containers, services, diagnostics)
@@ -159,8 +163,13 @@ def to_task_definition(
 
     volumes = context.task_volumes(base.get("volumes", []), x_ecs.get("volumes"))
     volumes += [
-        volume for volume in files.volumes if volume["name"] not in {v.get("name") for v in volumes}
+        volume
+        for volume in [*files.volumes, *scratch_volumes]
+        if volume["name"] not in {v.get("name") for v in volumes}
     ]
+    for key, (value, _service) in context.task_settings.items():
+        if key not in x_ecs:
+            task[key] = value
     if volumes:
         task["volumes"] = volumes
     else:
@@ -269,107 +278,6 @@ def _mark_success_targets(
         explicit = name in services and "essential" in (project.services[name].get("x-ecs") or {})
         if name in targets and not explicit:
             container["essential"] = False
-
-
-_URL_HOST = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/\s]*@)?(?P<host>[^:/?#@\s,;]+)")
-_HOST_PORT = re.compile(r"(?P<host>[A-Za-z0-9_.-]+):\d{1,5}")
-_HOST_LIKE_NAME = re.compile(r"(^|_)(HOST|URL|ADDR)$", re.IGNORECASE)
-
-
-def referenced_host(name: str, value: str, services: Sequence[str]) -> str | None:
-    """The service `value` uses as a host: a URL's host, `HOST:PORT`, or a host-like variable.
-
-    Only where a value really is a host: a password or a path that happens to contain a
-    service's name is not one, and notices on them teach users to ignore notices.
-    """
-    for token in re.split(r"[\s,;]+", value):
-        url = _URL_HOST.match(token)
-        host_port = _HOST_PORT.fullmatch(token)
-        host = url.group("host") if url else host_port.group("host") if host_port else None
-        if host in services:
-            return host
-    if value in services and _HOST_LIKE_NAME.search(name):
-        return value
-    return None
-
-
-def _notice_sibling_hosts(
-    containers: list[dict[str, Any]], services: Sequence[str], diagnostics: Diagnostics
-) -> None:
-    if len(services) < 2:
-        return
-    for container in containers:
-        for entry in container.get("environment", []):
-            host = referenced_host(str(entry.get("name")), str(entry.get("value", "")), services)
-            if host is not None and host != container["name"]:
-                diagnostics.notice(
-                    "sibling-hostname",
-                    f"{entry['name']} uses {host!r} as a host name; in an awsvpc "
-                    "task containers reach each other on localhost",
-                    service=container["name"],
-                    field=f"environment.{entry['name']}",
-                )
-
-
-def _flag_secret_looking_environment(
-    containers: list[dict[str, Any]],
-    services: Sequence[str],
-    options: ConversionOptions,
-    from_base: frozenset[str],
-    diagnostics: Diagnostics,
-) -> None:
-    """A plain value under a secret's name ends up readable in the task definition.
-
-    Where compose is silent and the entry is the base's, the message names the base file
-    (or says it is the running revision's), not a compose line that never set it.
-    """
-    for container in containers:
-        if container["name"] not in services:
-            continue
-        for entry in container.get("environment", []):
-            name = str(entry.get("name"))
-            if not _looks_secret(name, str(entry.get("value", ""))):
-                continue
-            inherited = container["name"] in from_base
-            where = ""
-            if inherited:
-                where = (
-                    " (set in the base task definition)"
-                    if options.base_label
-                    else " (set in the running revision)"
-                )
-            message = (
-                f"{name} looks like a secret but is a plain environment value{where}, "
-                "readable by anyone who can describe the task definition; bind it "
-                f"with --secret {name}=ARN (action input: secrets)"
-            )
-            severity: Severity = "warning"
-            if options.strict:
-                severity, message = "error", message + " (strict mode)"
-            diagnostics.add(
-                Diagnostic(
-                    severity,
-                    "secret-in-environment",
-                    message,
-                    service=container["name"],
-                    field=f"environment.{name}",
-                    file=options.base_label if inherited else None,
-                )
-            )
-
-
-_NOT_SECRET_VALUES = frozenset({"", "0", "1", "true", "false"})
-
-
-def _looks_secret(name: str, value: str) -> bool:
-    """A secret's name with a value that could be one: not a flag, not a secret file's path
-    (a `*_FILE` variable, or a value under /run/secrets/ as file secrets are read)."""
-    return (
-        bool(SECRET_LOOKING_NAME.search(name))
-        and not name.upper().endswith("_FILE")
-        and not value.startswith("/run/secrets/")
-        and value.strip().lower() not in _NOT_SECRET_VALUES
-    )
 
 
 def _fit_fargate_size(

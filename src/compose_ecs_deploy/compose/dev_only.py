@@ -128,10 +128,19 @@ def _map_network_mode(
         )
 
 
+# LogConfiguration.options (ECS API Reference): awslogs needs awslogs-group and awslogs-region,
+# and awslogs-stream-prefix on Fargate. The awslogs driver's own options start with awslogs-,
+# plus the delivery mode and its buffer.
+AWSLOGS_REQUIRED = ("awslogs-group", "awslogs-region", "awslogs-stream-prefix")
+_AWSLOGS_OPTIONS = ("mode", "max-buffer-size")
+
+
 def _map_logging(
     ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
 ) -> None:
-    driver = (value or {}).get("driver")
+    spec = value or {}
+    driver = spec.get("driver")
+    options = {str(k): as_text(v) for k, v in (spec.get("options") or {}).items()}
     if driver in LOCAL_LOG_DRIVERS and driver not in FARGATE_LOG_DRIVERS:
         ctx.notice(
             service,
@@ -142,7 +151,19 @@ def _map_logging(
             "awslogs default",
         )
         return
+    if driver == "none":
+        c["logConfiguration"] = None  # no logs: neither the base's logging nor ours
+        ctx.notice(
+            service,
+            "logging",
+            "logging-none",
+            "logging driver none: the container gets no logConfiguration (ECS's way to "
+            "keep no logs), so neither the base revision's logging nor the awslogs "
+            "default applies",
+        )
+        return
     if not driver:
+        _options_without_driver(ctx, service, options, c)
         return
     if ctx.fargate and driver not in FARGATE_LOG_DRIVERS:
         ctx.error(
@@ -154,16 +175,71 @@ def _map_logging(
         )
         return
     config: dict[str, Any] = {"logDriver": str(driver)}
-    if value.get("options"):
-        config["options"] = {str(k): as_text(v) for k, v in value["options"].items()}
+    if options:
+        config["options"] = options
     c["logConfiguration"] = config
+    if driver == "awslogs":
+        _note_awslogs_gaps(ctx, service, options)
+
+
+def _options_without_driver(
+    ctx: FieldContext, service: str, options: dict[str, str], c: dict[str, Any]
+) -> None:
+    """Options with no driver: the awslogs ones go over the awslogs configuration the
+    container gets anyway (as Docker's ECS integration merged them over its defaults); the
+    others belong to the local json-file driver compose would use, and are dropped."""
+    awslogs = {
+        k: v for k, v in options.items() if k.startswith("awslogs-") or k in _AWSLOGS_OPTIONS
+    }
+    others = [name for name in options if name not in awslogs]
+    if others:
+        ctx.notice(
+            service,
+            "logging.options",
+            "logging-options-dropped",
+            f"logging options {', '.join(others)} dropped: with no driver they are the "
+            "local json-file driver's, which keeps logs on the developer's disk",
+        )
+    if awslogs:
+        c["logConfiguration"] = {"logDriver": "awslogs", "options": awslogs}
+        _note_awslogs_gaps(ctx, service, awslogs)
+
+
+def _note_awslogs_gaps(ctx: FieldContext, service: str, options: dict[str, str]) -> None:
+    """Which required awslogs options to fill (from the base's awslogs, else ours)."""
+    required = AWSLOGS_REQUIRED if ctx.fargate else AWSLOGS_REQUIRED[:2]
+    missing = tuple(name for name in required if name not in options)
+    if missing:
+        ctx.logging_gaps[service] = missing
 
 
 def _map_restart(
     ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
 ) -> None:
-    """A non-primary service that runs once must not stop the task when it exits."""
-    policy = str(value or "").partition(":")[0]
+    deploy = ctx.project.services[service].get("deploy") or {}
+    if (deploy.get("restart_policy") or {}).get("condition"):
+        ctx.notice(
+            service,
+            "restart",
+            "field-ignored",
+            "restart ignored: deploy.restart_policy decides, as with docker compose",
+        )
+        return
+    restart_policy(ctx, service, c, "restart", str(value or "").partition(":")[0], value)
+
+
+# deploy.restart_policy.condition (Compose Deploy Specification) -> the `restart` it means.
+RESTART_CONDITIONS = {"none": "no", "on-failure": "on-failure", "any": "always"}
+
+
+def restart_policy(
+    ctx: FieldContext, service: str, c: dict[str, Any], field: str, policy: str, shown: Any
+) -> None:
+    """A non-primary service that runs once must not stop the task when it exits.
+
+    `policy` is `restart`'s (no, on-failure, always, unless-stopped), whichever of `restart`
+    or `deploy.restart_policy.condition` said it; `shown` is what the user wrote.
+    """
     primary = bool(ctx.services) and ctx.services[0] == service
     own = ctx.project.services[service].get("x-ecs")
     decided = isinstance(own, dict) and "essential" in own  # the user's word wins, silently
@@ -171,19 +247,19 @@ def _map_restart(
         c["essential"] = False
         ctx.notice(
             service,
-            "restart",
+            field,
             "one-shot-not-essential",
-            f"restart {value!r}: it runs once, so it is not essential (its exit does "
-            "not stop the task); for a migration or seed job a one-off task fits "
-            "better (compose-ecs-deploy run, --run-before); x-ecs.essential: true "
-            "keeps it essential",
+            f"{field} {shown!r}: it runs once, so it is not essential "
+            "(its exit does not stop the task); for a migration or seed job a one-off "
+            "task fits better (compose-ecs-deploy run, --run-before); x-ecs.essential: "
+            "true keeps it essential",
         )
         return
     ctx.notice(
         service,
-        "restart",
+        field,
         "field-ignored",
-        "restart ignored: the ECS service scheduler replaces stopped tasks",
+        f"{field} ignored: the ECS service scheduler replaces stopped tasks",
     )
 
 
@@ -207,8 +283,10 @@ RULES: tuple[FieldRule, ...] = (
         "mapped",
         "logConfiguration",
         "passed through; Fargate allows awslogs, splunk, awsfirelens; json-file and "
-        "local are dropped with a notice; without one, the base's, else awslogs to "
-        "/ecs/<family>",
+        "local are dropped with a notice; `none` → no logConfiguration; awslogs options "
+        "without a driver, and the group, region and stream prefix awslogs needs, come "
+        "over the base's awslogs, else ours (with a notice); without one, the base's, "
+        "else awslogs to /ecs/<family>",
         _map_logging,
     ),
     FieldRule(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from compose_ecs_deploy.compose.project import Project
+from compose_ecs_deploy.compose.scratch import ScratchMount
 from compose_ecs_deploy.compose.units import (
     bytes_to_mib,
     cpus_to_units,
@@ -32,6 +33,9 @@ class FieldContext(Protocol):
     used_volumes: dict[str, None]
     platforms: dict[str, str]
     origins: dict[tuple[str, str], str]
+    scratch: list[ScratchMount]  # tmpfs mounts that become task volumes (no tmpfs on Fargate)
+    task_settings: dict[str, tuple[str, str]]  # task key -> (value, the service that asked)
+    logging_gaps: dict[str, tuple[str, ...]]  # awslogs options a logging block left out
 
     @property
     def fargate(self) -> bool: ...
@@ -97,6 +101,20 @@ def size_mib(ctx: FieldContext, service: str, field_name: str, value: Any) -> in
 
 def cpu_units(ctx: FieldContext, service: str, field_name: str, value: Any) -> int | None:
     return parsed(ctx, service, field_name, value, cpus_to_units, "cpu-invalid")
+
+
+def set_resource(
+    ctx: FieldContext,
+    service: str,
+    c: dict[str, Any],
+    ecs_key: str,
+    compose_key: str,
+    amount: int | None,
+) -> None:
+    """Record which compose key set the value, so validation errors can point at it."""
+    if amount is not None:
+        c[ecs_key] = amount
+        ctx.origins[(service, ecs_key)] = compose_key
 
 
 def copy(ecs_key: str, convert: Callable[[Any], Any] = str) -> Handler:

@@ -1,9 +1,10 @@
 """The conversion's one table: every compose service field, mapped, ignored or rejected.
 
 Each module of handlers keeps its fields' rows beside the handlers (`service_fields`,
-`port_fields`, `linux_fields`, `dev_only`); the rows here are the fields converted elsewhere
-(the image by the container builder, which also fills it where compose has none; file
-secrets by `file_secrets`), resolved by Docker Compose, or ignored with a notice. The
+`port_fields`, `mount_fields`, `linux_fields`, `dev_only`); the rows here are the fields
+converted elsewhere (the image by the container builder, which also fills it where compose
+has none; file secrets by `file_secrets`), resolved by Docker Compose, or ignored with a
+notice. The
 converter looks every key of a service up in `BY_NAME`, so nothing is dropped silently,
 and the README's mapping table is generated from `RULES` (`python -m
 compose_ecs_deploy.compose.fields`; a test keeps the two equal).
@@ -11,7 +12,13 @@ compose_ecs_deploy.compose.fields`; a test keeps the two equal).
 
 from __future__ import annotations
 
-from compose_ecs_deploy.compose import dev_only, linux_fields, port_fields, service_fields
+from compose_ecs_deploy.compose import (
+    dev_only,
+    linux_fields,
+    mount_fields,
+    port_fields,
+    service_fields,
+)
 from compose_ecs_deploy.compose.field_context import FieldRule
 
 _ELSEWHERE: tuple[FieldRule, ...] = (
@@ -33,7 +40,8 @@ _ELSEWHERE_AFTER_PORTS: tuple[FieldRule, ...] = (
         "init container + mountPoints",
         "file secrets: a non-essential init container gets each through ECS secrets "
         "(`--secret NAME=ARN`) and writes it to a task volume with its mode/uid/gid; "
-        "the service mounts it read-only and waits for it (dependsOn SUCCESS)",
+        "the service mounts it read-only and waits for it (dependsOn SUCCESS); an external "
+        "secret whose name is a Secrets Manager or SSM parameter ARN needs no `--secret`",
     ),
     FieldRule("extends", "mapped", "-", "resolved by Docker Compose"),
 )
@@ -60,6 +68,7 @@ RULES: tuple[FieldRule, ...] = (
     + port_fields.RULES
     + _ELSEWHERE_AFTER_PORTS
     + service_fields.RULES
+    + mount_fields.RULES
     + linux_fields.RULES
     + dev_only.RULES
     + _IGNORED

@@ -11,12 +11,12 @@ on the init container so that it starts only once the files are there.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from compose_ecs_deploy.compose.project import Project
-from compose_ecs_deploy.compose.secrets import SecretBinding
+from compose_ecs_deploy.compose.secrets import SecretBinding, is_secret_reference
 from compose_ecs_deploy.diagnostics import Diagnostics
 
 # Docker's official busybox image on ECR Public: pulled without Docker Hub's rate limit,
@@ -139,7 +139,17 @@ def _secret_file(
     if not target.startswith("/"):
         target = f"/run/secrets/{target}"
     binding = _binding_for(service, name, bindings)
-    if binding is None:
+    value_from = binding.value_from if binding is not None else _external_arn(project, name)
+    if binding is None and value_from is not None:
+        diagnostics.notice(
+            "file-secret-external-arn",
+            f"file secret {name} comes from the external secret its name gives "
+            f"({value_from}), as Docker's ECS integration read it; --secret {name}=ARN "
+            "would override it",
+            service=service,
+            field=where,
+        )
+    if value_from is None:
         diagnostics.error(
             "file-secret-arn",
             f"file secret {name} (read at {target}) needs the ARN of the secret that holds "
@@ -149,7 +159,8 @@ def _secret_file(
             field=where,
         )
         return None
-    result.used_bindings.add(binding.key)
+    if binding is not None:
+        result.used_bindings.add(binding.key)
     if target.rpartition("/")[0] == "":
         diagnostics.error(
             "file-secret-target",
@@ -171,7 +182,18 @@ def _secret_file(
             field=where,
         )
         return None
-    return SecretFile(service, name, target, mode, owner[0], owner[1], binding.value_from)
+    return SecretFile(service, name, target, mode, owner[0], owner[1], value_from)
+
+
+def _external_arn(project: Project, name: str) -> str | None:
+    """An external compose secret whose name is a Secrets Manager or SSM parameter ARN: the
+    pattern Docker's ECS integration documented (`name: arn:aws:secretsmanager:...`,
+    `external: true`), so the file needs no --secret."""
+    spec = project.secrets.get(name) or {}
+    arn = str(spec.get("name") or "")
+    if spec.get("external") and arn.startswith("arn:") and is_secret_reference(arn):
+        return arn
+    return None
 
 
 def _binding_for(
@@ -224,18 +246,29 @@ def _init_container(
             f"chown {secret.uid}:{secret.gid} {path}",
             f"chmod {secret.mode:04o} {path}",
         ]
+    container = shell_init_container(
+        INIT_CONTAINER, image, lines, _INIT_ROOT, dict.fromkeys(volume_of.values())
+    )
+    container["secrets"] = [
+        {"name": secret_variable(index), "valueFrom": secret.value_from}
+        for index, secret in enumerate(files)
+    ]
+    return container
+
+
+def shell_init_container(
+    name: str, image: str, lines: Sequence[str], root: str, volumes: Iterable[str]
+) -> dict[str, Any]:
+    """A non-essential container that runs `lines` with sh over the volumes mounted under
+    `root`, then exits: the file secrets' and the tmpfs volumes' preparation."""
     return {
-        "name": INIT_CONTAINER,
+        "name": name,
         "image": image,
         "essential": False,
         "entryPoint": ["sh", "-c"],
         "command": ["\n".join(lines)],
-        "secrets": [
-            {"name": secret_variable(index), "valueFrom": secret.value_from}
-            for index, secret in enumerate(files)
-        ],
         "mountPoints": [
-            {"sourceVolume": volume, "containerPath": f"{_INIT_ROOT}/{volume}", "readOnly": False}
-            for volume in dict.fromkeys(volume_of.values())
+            {"sourceVolume": volume, "containerPath": f"{root}/{volume}", "readOnly": False}
+            for volume in volumes
         ],
     }

@@ -23,17 +23,54 @@ def layered_container(
     x_ecs: Mapping[str, Any],
     default_logging: Callable[[], dict[str, Any]],
     diagnostics: Diagnostics,
+    logging_gaps: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The merged container; `default_logging` is called only when no layer sets logging.
 
     It is a callable because it can fail (no region): a base that configures its own
-    logging must not be refused for want of a region it never uses.
+    logging must not be refused for want of a region it never uses. Compose's `driver:
+    none` is a None logConfiguration: the container keeps no logs. `logging_gaps` are the
+    awslogs options compose's logging left out that ECS needs: they come from the base's
+    awslogs configuration where it has them, else from ours.
     """
     merged: dict[str, Any] = {"essential": True, **base, **compose, **x_ecs}
     if "logConfiguration" not in merged:
         merged["logConfiguration"] = default_logging()
+    elif merged["logConfiguration"] is None:
+        del merged["logConfiguration"]
+    elif logging_gaps and "logConfiguration" not in x_ecs:
+        _fill_awslogs(merged, base, logging_gaps, default_logging, diagnostics)
     _notice_dropped_environment(base, merged, str(merged.get("name")), diagnostics)
     return merged
+
+
+def _fill_awslogs(
+    merged: dict[str, Any],
+    base: Mapping[str, Any],
+    gaps: tuple[str, ...],
+    default_logging: Callable[[], dict[str, Any]],
+    diagnostics: Diagnostics,
+) -> None:
+    base_logging = base.get("logConfiguration") or {}
+    from_base: Mapping[str, Any] = {}
+    if base_logging.get("logDriver") == "awslogs":
+        from_base = base_logging.get("options") or {}
+    filled = {name: str(from_base[name]) for name in gaps if name in from_base}
+    sources = ["the base revision's awslogs configuration"] if filled else []
+    if len(filled) < len(gaps):
+        ours = default_logging()["options"]
+        filled.update({name: str(ours[name]) for name in gaps if name not in filled})
+        sources.append("the defaults")
+    options = {**(merged["logConfiguration"].get("options") or {}), **filled}
+    merged["logConfiguration"] = {**merged["logConfiguration"], "options": options}
+    diagnostics.notice(
+        "logging-awslogs-filled",
+        "awslogs needs "
+        + ", ".join(f"{name} (here {value})" for name, value in filled.items())
+        + f", which the logging block leaves out: taken from {' and '.join(sources)}",
+        service=str(merged.get("name")),
+        field="logging",
+    )
 
 
 def _notice_dropped_environment(

@@ -6,6 +6,7 @@ refused here, with the reason, and `validate` refuses the same values from x-ecs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -48,6 +49,10 @@ FARGATE_UNSUPPORTED: dict[str, tuple[str, Callable[[Mapping[str, Any]], bool]]] 
             cap != "SYS_PTRACE" for cap in (_linux_of(c).get("capabilities") or {}).get("add") or []
         ),
     ),
+    "deploy.resources.reservations": (
+        "GPUs",
+        lambda c: any(r.get("type") == "GPU" for r in c.get("resourceRequirements") or []),
+    ),
     "ulimits": (
         "ulimits other than nofile",
         lambda c: any(u.get("name") != "nofile" for u in c.get("ulimits") or []),
@@ -65,12 +70,12 @@ def _map_ulimits(
     ulimits = []
     for name, spec in (value or {}).items():
         if ctx.fargate and name != "nofile":
-            ctx.error(
+            ctx.notice(
                 service,
                 f"ulimits.{name}",
-                "fargate-ulimit",
-                f"ulimit {name} is not honoured on Fargate (only nofile is); remove it "
-                "or use the EC2 launch type",
+                "fargate-ulimit-dropped",
+                f"ulimit {name} dropped: Fargate sets only nofile and leaves every other "
+                "limit at the operating system's default (Ulimit, ECS API Reference)",
             )
             continue
         if isinstance(spec, Mapping):
@@ -104,114 +109,11 @@ def _map_capabilities(key: str) -> Handler:
     return handler
 
 
-def _map_tmpfs(
-    ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
-) -> None:
-    if not value:
-        return
-    if ctx.fargate:
-        ctx.error(
-            service,
-            "tmpfs",
-            "fargate-tmpfs",
-            "tmpfs mounts are not available on Fargate; write to a named volume or the "
-            "container's own file system",
-        )
-        return
-    mounts = []
-    for entry in [value] if isinstance(value, str) else value:
-        path, _, option_text = str(entry).partition(":")
-        options = dict(part.partition("=")[::2] for part in option_text.split(",") if part)
-        if "size" not in options:
-            ctx.error(
-                service,
-                "tmpfs",
-                "tmpfs-size",
-                f"ECS needs a size for tmpfs {path}: write {path}:size=64m",
-            )
-            continue
-        mib = size_mib(ctx, service, "tmpfs", options["size"])
-        if mib is not None:
-            mounts.append({"containerPath": path, "size": mib})
-    if mounts:
-        linux["tmpfs"] = mounts
-
-
 def _map_init(
     ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
 ) -> None:
     if value is not None:
         linux["initProcessEnabled"] = bool(value)
-
-
-def _map_volumes(
-    ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
-) -> None:
-    mount_points = []
-    for index, volume in enumerate(value or []):
-        where = f"volumes[{index}]"
-        kind = volume.get("type")
-        target = volume.get("target")
-        if kind == "volume" and volume.get("source"):
-            ctx.used_volumes[str(volume["source"])] = None
-            mount_points.append(
-                {
-                    "sourceVolume": str(volume["source"]),
-                    "containerPath": str(target),
-                    "readOnly": bool(volume.get("read_only", False)),
-                }
-            )
-            _notice_volume_options(ctx, service, where, volume)
-        elif kind == "volume":
-            ctx.notice(
-                service,
-                where,
-                "volume-anonymous",
-                f"anonymous volume at {target} ignored: the task's own storage is used",
-            )
-        elif kind == "bind":
-            ctx.notice(
-                service,
-                where,
-                "volume-bind",
-                f"bind mount {ctx.project.display_path(str(volume.get('source')))} → "
-                f"{target} ignored: the host's files "
-                "are not there in production (bake them into the image)",
-            )
-        elif kind == "tmpfs":
-            _map_tmpfs(ctx, service, [str(target)], c, linux)
-        else:
-            ctx.notice(
-                service,
-                where,
-                "volume-unsupported",
-                f"{kind} volume at {target} has no ECS equivalent; ignored",
-            )
-    if mount_points:
-        c["mountPoints"] = mount_points
-
-
-def _notice_volume_options(
-    ctx: FieldContext, service: str, where: str, volume: Mapping[str, Any]
-) -> None:
-    """ECS mount points have a volume, a path and readOnly; say what else is dropped."""
-    options = volume.get("volume") or {}
-    if options.get("subpath"):
-        ctx.notice(
-            service,
-            f"{where}.volume.subpath",
-            "volume-subpath",
-            f"subpath {options['subpath']} dropped: ECS mounts the whole volume "
-            f"{volume['source']} at {volume.get('target')} (with EFS, point a volume's "
-            "rootDirectory at the subdirectory in x-ecs.volumes)",
-        )
-    for key in sorted(set(options) - {"subpath"}):
-        ctx.notice(
-            service,
-            f"{where}.volume.{key}",
-            "field-ignored",
-            f"volume option {key} has no ECS equivalent; ignored",
-        )
 
 
 def _map_platform(
@@ -317,6 +219,94 @@ def _map_task_level(compose_key: str, ecs_key: str) -> Handler:
     return handler
 
 
+# On Fargate no dockerSecurityOptions can be set ("Amazon ECS task definition differences for
+# the Fargate launch type"). These ask for nothing a task could miss: SELinux relabelling of
+# host mounts (a task has none), and no-new-privileges, a hardening the task runs without.
+_DROPPED_ON_FARGATE = ("label", "no-new-privileges")
+
+
+def _map_security_opt(
+    ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
+) -> None:
+    options = _strings(value or [])
+    if not options:
+        return
+    if not ctx.fargate:
+        c["dockerSecurityOptions"] = options
+        return
+    dropped = [o for o in options if re.split("[=:]", o, maxsplit=1)[0] in _DROPPED_ON_FARGATE]
+    refused = [option for option in options if option not in dropped]
+    if dropped:
+        why = []
+        if any(option.startswith("label") for option in dropped):
+            why.append("label only relabels host mounts for SELinux, and a task has none")
+        if any(option.startswith("no-new-privileges") for option in dropped):
+            why.append(
+                "the container runs without no-new-privileges (harden it with cap_drop "
+                "and a non-root user instead)"
+            )
+        ctx.notice(
+            service,
+            "security_opt",
+            "fargate-security-opt-dropped",
+            f"security_opt {', '.join(dropped)} dropped: Fargate takes no Docker security "
+            f"options; {'; '.join(why)}",
+        )
+    if refused:
+        ctx.error(
+            service,
+            "security_opt",
+            "fargate-security-opt",
+            f"Fargate does not support Docker security options ({', '.join(refused)}); "
+            "remove them or use the EC2 launch type (x-ecs.requiresCompatibilities: [EC2])",
+        )
+
+
+def _map_pid(
+    ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
+) -> None:
+    """ECS shares process namespaces per task (pidMode, a task-level key), not per container;
+    on Fargate only `task` (TaskDefinition.pidMode, ECS API Reference; platform 1.4.0+)."""
+    text = str(value or "")
+    kind, _, target = text.partition(":")
+    if not text:
+        return
+    if kind in ("service", "container") and target in ctx.services:
+        ctx.task_settings["pidMode"] = ("task", service)
+        ctx.notice(
+            service,
+            "pid",
+            "pid-task",
+            f"pid {text} becomes the task's pidMode task: ECS shares one process namespace "
+            f"among all the task's containers, not only between {service} and {target}",
+        )
+    elif kind in ("service", "container"):
+        ctx.notice(
+            service,
+            "pid",
+            "pid-dropped",
+            f"pid {text} dropped: {target} is not a container of this task, so there is "
+            "no process namespace to share",
+        )
+    elif text == "host" and not ctx.fargate:
+        ctx.task_settings["pidMode"] = ("host", service)
+        ctx.notice(
+            service,
+            "pid",
+            "pid-task",
+            "pid host becomes the task's pidMode host: it applies to all the task's containers",
+        )
+    else:
+        ctx.error(
+            service,
+            "pid",
+            "pid-service",
+            f"pid {text!r} cannot run on {'Fargate' if ctx.fargate else 'ECS'}, where a task "
+            "shares one process namespace among its containers (pidMode task) or, on EC2, "
+            "the host's; remove it, or use service:NAME of a container of this task",
+        )
+
+
 def _map_compose_configs(
     ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
 ) -> None:
@@ -342,7 +332,14 @@ def _shm_size(ctx: FieldContext, service: str, value: Any) -> int | None:
 
 
 RULES: tuple[FieldRule, ...] = (
-    FieldRule("ulimits", "mapped", "ulimits", "only nofile on Fargate", _map_ulimits),
+    FieldRule(
+        "ulimits",
+        "mapped",
+        "ulimits",
+        "on Fargate only nofile; the others are dropped with a notice (Fargate leaves them "
+        "at the system's defaults)",
+        _map_ulimits,
+    ),
     FieldRule(
         "cap_add",
         "mapped",
@@ -353,24 +350,7 @@ RULES: tuple[FieldRule, ...] = (
     FieldRule(
         "cap_drop", "mapped", "linuxParameters.capabilities.drop", "", _map_capabilities("drop")
     ),
-    FieldRule(
-        "tmpfs",
-        "mapped",
-        "linuxParameters.tmpfs",
-        "EC2 only, with a size (`/path:size=64m`); rejected on Fargate",
-        _map_tmpfs,
-    ),
     FieldRule("init", "mapped", "linuxParameters.initProcessEnabled", "", _map_init),
-    FieldRule(
-        "volumes",
-        "mapped",
-        "mountPoints + task volumes",
-        "named volumes only (`:ro` → readOnly); x-ecs.volumes or the volume's own "
-        "x-ecs gives its ECS configuration, else it is task storage (a notice says "
-        "so); `subpath` dropped with a notice; bind mounts and anonymous volumes "
-        "ignored",
-        _map_volumes,
-    ),
     FieldRule("platform", "mapped", "runtimePlatform", "linux/amd64 or linux/arm64", _map_platform),
     FieldRule(
         "privileged",
@@ -397,8 +377,8 @@ RULES: tuple[FieldRule, ...] = (
         "security_opt",
         "mapped",
         "dockerSecurityOptions",
-        "rejected on Fargate",
-        _fargate_refuses("security_opt", copy("dockerSecurityOptions", _strings)),
+        "on Fargate, `label` and `no-new-privileges` are dropped with a notice, others rejected",
+        _map_security_opt,
     ),
     FieldRule("sysctls", "mapped", "systemControls", "", _map_sysctls),
     FieldRule(
@@ -410,10 +390,12 @@ RULES: tuple[FieldRule, ...] = (
     ),
     FieldRule(
         "pid",
-        "rejected",
-        "pidMode",
-        "task-level in ECS: set x-ecs.pidMode",
-        _map_task_level("pid", "pidMode"),
+        "mapped",
+        "pidMode (task level)",
+        "`service:X` with X in the task → pidMode task (all the task's containers share it), "
+        "with a notice; X outside the task dropped with a notice; `host` → pidMode host on "
+        "EC2, rejected on Fargate",
+        _map_pid,
     ),
     FieldRule(
         "ipc",

@@ -4,9 +4,10 @@ resources, dependencies. Each row of `RULES` sits beside its handler (see `field
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from compose_ecs_deploy.compose.deploy_fields import map_deploy
 from compose_ecs_deploy.compose.field_context import (
     FieldContext,
     FieldRule,
@@ -14,8 +15,10 @@ from compose_ecs_deploy.compose.field_context import (
     copy,
     cpu_units,
     duration,
+    set_resource,
     size_mib,
 )
+from compose_ecs_deploy.compose.health_fit import HEALTH_RANGES, fit
 from compose_ecs_deploy.compose.units import as_text
 
 _DEPENDS_ON_CONDITIONS = {
@@ -60,16 +63,6 @@ def _map_environment(
         c["environment"] = entries
 
 
-# ECS's ranges (HealthCheck in the ECS API reference), checked by `validate` on the final
-# request whatever set the value: (ECS key, compose key, lowest, highest).
-HEALTH_RANGES: tuple[tuple[str, str, int, int], ...] = (
-    ("interval", "interval", 5, 300),
-    ("timeout", "timeout", 2, 60),
-    ("retries", "retries", 1, 10),
-    ("startPeriod", "start_period", 0, 300),
-)
-
-
 def _map_healthcheck(
     ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
 ) -> None:
@@ -98,6 +91,7 @@ def _map_healthcheck(
         )
         return
     check: dict[str, Any] = {"command": command}
+    given: dict[str, int] = {}
     for compose_key, ecs_key in (
         ("interval", "interval"),
         ("timeout", "timeout"),
@@ -107,11 +101,34 @@ def _map_healthcheck(
         if spec.get(compose_key) is None:
             continue
         if compose_key == "retries":
-            check[ecs_key] = int(spec[compose_key])
+            given[ecs_key] = int(spec[compose_key])
             continue
         seconds = duration(ctx, service, f"healthcheck.{compose_key}", spec[compose_key])
         if seconds is not None:
-            check[ecs_key] = seconds
+            given[ecs_key] = seconds
+    fitted = fit(given)
+    if fitted.refusal is not None:
+        ctx.error(service, fitted.refused_field, "healthcheck-range", fitted.refusal)
+        return
+    check.update(fitted.timing)
+    if fitted.changes:
+        kept = ""
+        if fitted.patience is not None:
+            kept = (
+                f"; a failing container is still given {fitted.patience[1]}s before it is "
+                f"unhealthy (interval x retries + start_period; compose gave "
+                f"{fitted.patience[0]}s)"
+            )
+        ctx.notice(
+            service,
+            "healthcheck",
+            "healthcheck-adjusted",
+            "health check fitted to ECS's ranges ("
+            + ", ".join(f"{compose} {low}-{high}" for _, compose, low, high in HEALTH_RANGES)
+            + "): "
+            + ", ".join(fitted.changes)
+            + kept,
+        )
     if spec.get("start_interval") is not None:
         ctx.notice(
             service,
@@ -122,96 +139,11 @@ def _map_healthcheck(
     c["healthCheck"] = check
 
 
-def _map_deploy(
-    ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
-) -> None:
-    deploy = value or {}
-    resources = deploy.get("resources") or {}
-    limits = resources.get("limits") or {}
-    reservations = resources.get("reservations") or {}
-    for ecs_key, compose_key, value, parse in (
-        ("cpu", "deploy.resources.limits.cpus", limits.get("cpus"), cpu_units),
-        ("memory", "deploy.resources.limits.memory", limits.get("memory"), size_mib),
-        (
-            "memoryReservation",
-            "deploy.resources.reservations.memory",
-            reservations.get("memory"),
-            size_mib,
-        ),
-    ):
-        if value is not None:
-            _set_resource(
-                ctx, service, c, ecs_key, compose_key, parse(ctx, service, compose_key, value)
-            )
-    if reservations.get("devices"):
-        if ctx.fargate:
-            ctx.error(
-                service,
-                "deploy.resources.reservations.devices",
-                "fargate-devices",
-                "device reservations (GPUs) are not available on Fargate; use the EC2 "
-                "launch type (x-ecs.requiresCompatibilities: [EC2])",
-            )
-        else:
-            ctx.notice(
-                service,
-                "deploy.resources.reservations.devices",
-                "field-ignored",
-                "set GPUs with x-ecs.resourceRequirements; ignored",
-            )
-    for key in sorted(set(deploy) - {"resources"}):
-        ctx.notice(
-            service,
-            f"deploy.{key}",
-            "field-ignored",
-            f"deploy.{key} is a service setting in ECS (desired count, deployment "
-            "configuration); ignored",
-        )
-    for key in sorted(set(resources) - {"limits", "reservations"}):
-        ctx.notice(
-            service,
-            f"deploy.resources.{key}",
-            "field-ignored",
-            f"deploy.resources.{key} has no ECS equivalent; ignored",
-        )
-    for key in sorted(set(limits) - {"cpus", "memory"}):
-        ctx.notice(
-            service,
-            f"deploy.resources.limits.{key}",
-            "field-ignored",
-            f"limits.{key} has no ECS equivalent; ignored",
-        )
-    for key in sorted(set(reservations) - {"memory", "devices"}):
-        ctx.notice(
-            service,
-            f"deploy.resources.reservations.{key}",
-            "field-ignored",
-            f"reservations.{key} has no ECS equivalent (ECS reserves cpu from the "
-            "container's cpu); ignored",
-        )
-
-
-def _set_resource(
-    ctx: FieldContext,
-    service: str,
-    c: dict[str, Any],
-    ecs_key: str,
-    compose_key: str,
-    amount: int | None,
-) -> None:
-    """Record which compose key set the value, so validation errors can point at it."""
-    if amount is not None:
-        c[ecs_key] = amount
-        ctx.origins[(service, ecs_key)] = compose_key
-
-
 def _resource(ecs_key: str, compose_key: str, parse: Callable[..., int | None]) -> Handler:
     def handler(
         ctx: FieldContext, service: str, value: Any, c: dict[str, Any], linux: dict[str, Any]
     ) -> None:
-        _set_resource(
-            ctx, service, c, ecs_key, compose_key, parse(ctx, service, compose_key, value)
-        )
+        set_resource(ctx, service, c, ecs_key, compose_key, parse(ctx, service, compose_key, value))
 
     return handler
 
@@ -224,13 +156,7 @@ def _map_depends_on(
         condition = (spec or {}).get("condition", "service_started")
         where = f"depends_on.{target}"
         if target not in ctx.services:
-            ctx.notice(
-                service,
-                where,
-                "depends-on-outside-task",
-                f"dependency on {target} dropped: it is not a container of this task "
-                "(in production it is a managed service or another ECS service)",
-            )
+            _notice_outside_dependency(ctx, service, target, spec or {})
             continue
         if condition not in _DEPENDS_ON_CONDITIONS:
             ctx.error(
@@ -254,6 +180,33 @@ def _map_depends_on(
         )
     if dependencies:
         c["dependsOn"] = dependencies
+
+
+def _notice_outside_dependency(
+    ctx: FieldContext, service: str, target: str, spec: Mapping[str, Any]
+) -> None:
+    """Say why the dependency goes, in the words that fit how compose itself treats it."""
+    if spec.get("required") is False:
+        profiles = ctx.project.behind_profiles.get(target)
+        why = (
+            f"only the profile {' or '.join(profiles)} enables it"
+            if profiles
+            else "it is not a container of this task"
+        )
+        ctx.notice(
+            service,
+            f"depends_on.{target}",
+            "depends-on-optional",
+            f"optional dependency on {target} (required: false) dropped: {why}",
+        )
+        return
+    ctx.notice(
+        service,
+        f"depends_on.{target}",
+        "depends-on-outside-task",
+        f"dependency on {target} dropped: it is not a container of this task "
+        "(in production it is a managed service or another ECS service)",
+    )
 
 
 def _map_stop_grace_period(
@@ -287,17 +240,22 @@ RULES: tuple[FieldRule, ...] = (
         "mapped",
         "healthCheck",
         "string → CMD-SHELL; NONE / disable → none; durations rounded up to seconds; "
-        "ranges: "
-        + ", ".join(f"{compose} {low}-{high}" for _, compose, low, high in HEALTH_RANGES),
+        "outside ECS's ranges ("
+        + ", ".join(f"{compose} {low}-{high}" for _, compose, low, high in HEALTH_RANGES)
+        + ") fitted with a notice, never with less patience (interval x retries + "
+        "start_period); refused only where no fit keeps it, or a timeout over 60 s",
         _map_healthcheck,
     ),
     FieldRule(
         "deploy",
         "mapped",
-        "cpu, memory, memoryReservation",
+        "cpu, memory, memoryReservation, resourceRequirements, essential",
         "resources.limits.cpus x 1024 (rounded up), limits.memory and "
-        "reservations.memory in MiB (rounded up); other deploy keys ignored",
-        _map_deploy,
+        "reservations.memory in MiB (rounded up); GPU reservations (devices with "
+        "capabilities [gpu], generic_resources of kind gpus) → resourceRequirements GPU "
+        "(EC2 only); restart_policy.condition is read as `restart`; other deploy keys "
+        "ignored with a notice",
+        map_deploy,
     ),
     FieldRule("cpus", "mapped", "cpu", "x 1024, rounded up", _resource("cpu", "cpus", cpu_units)),
     FieldRule(
@@ -320,7 +278,8 @@ RULES: tuple[FieldRule, ...] = (
         "dependsOn",
         "service_started → START, service_healthy → HEALTHY (target needs a health "
         "check), service_completed_successfully → SUCCESS (target becomes "
-        "non-essential); services outside the task are dropped with a notice; "
+        "non-essential); services outside the task are dropped with a notice (one that "
+        "says so for `required: false`); "
         "`restart: true` is ignored with a notice",
         _map_depends_on,
     ),
