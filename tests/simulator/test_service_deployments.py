@@ -317,12 +317,11 @@ def test_unknown_arns_are_failures_and_lists_filter(ecs) -> None:
         ecs.stop_service_deployment(serviceDeploymentArn=missing)
 
 
-def test_a_rolling_service_gets_no_service_deployment(ecs) -> None:
+def test_a_rolling_service_gets_its_service_deployments_from_service_history(ecs) -> None:
     _, _, arn = deploy(ecs)
-    assert arn == ""
-    assert (
-        ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"] == []
-    )
+    listed = ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)["serviceDeployments"]
+    assert listed[0]["serviceDeploymentArn"] == arn
+    assert [d["status"] for d in listed] == ["PENDING", "SUCCESSFUL"]  # the update, the creation
 
 
 def test_unknown_scenario_is_rejected(ecs) -> None:

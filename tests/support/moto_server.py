@@ -20,6 +20,7 @@ from tests.support import (
     express_simulator,
     run_task_simulator,
     service_deployments,
+    service_history,
 )
 
 
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     """Install the simulator, then run moto's server exactly as ``moto_server`` does."""
     ecs_simulator.install()
     service_deployments.install()
+    service_history.install()
     run_task_simulator.install()
     express_simulator.install()
     server.main(argv if argv is not None else sys.argv[1:])

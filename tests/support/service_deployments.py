@@ -5,7 +5,8 @@ progress on the *service deployment* (ListServiceDeployments, DescribeServiceDep
 rolled back with StopServiceDeployment and gated by ContinueServiceDeployment. moto has none
 of these APIs. This module adds them to moto's ECS responses in the server's own process, on
 top of the rollout simulator (``ecs_simulator``): ``install()`` after ``ecs_simulator.install()``
-(``tests/support/moto_server.py`` does both).
+(``tests/support/moto_server.py`` does both). The two reads serve these records beside the
+rolling ones of ``service_history``, which answers them.
 
 Which services: those whose ``deploymentConfiguration.strategy`` (kept by the rollout
 simulator, which moto alone would drop) is BLUE_GREEN, LINEAR or CANARY. An UpdateService of
@@ -80,8 +81,8 @@ Scenario tags (on the service, read when UpdateService starts the deployment)
 Not like real ECS
     No load balancer or Service Connect is needed (ECS requires one for these strategies);
     no tasks are started or stopped for these deployments (ListTasks does not change; the
-    counts in DescribeServices and the service revisions do); rolling deployments get no
-    service deployment here (ECS records those too); the hook status after a ROLLBACK by
+    counts in DescribeServices and the service revisions do); rolling deployments get their
+    service deployments from ``service_history``; the hook status after a ROLLBACK by
     ContinueServiceDeployment (FAILED here) and every statusReason text are not documented;
     timestamps are wall-clock, progress is in ticks.
 """
@@ -653,68 +654,10 @@ def _find(backend: EC2ContainerServiceBackend, arn: str) -> tuple[Service, Nativ
     raise ServiceDeploymentNotFoundException(arn)
 
 
-def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult:
-    """ListServiceDeployments: newest first, filtered by status and createdAt, paginated."""
-    backend = self.ecs_backend
-    service = backend._get_service(
-        self._get_param("cluster", "default"), str(self._get_param("service", "")).split("/")[-1]
-    )
-    statuses = self._get_param("status") or []
-    created = self._get_param("createdAt") or {}
-    limit = min(100, int(self._get_param("maxResults") or 20))
-    start = int(self._get_param("nextToken") or 0)
-    with _LOCK:
-        found = []
-        for native in _state(service):
-            payload = native.payload
-            if statuses and payload["status"] not in statuses:
-                continue
-            if not _created_within(payload["createdAt"], created):
-                continue
-            found.append(
-                {
-                    key: payload[key]
-                    for key in (
-                        "serviceDeploymentArn",
-                        "serviceArn",
-                        "clusterArn",
-                        "startedAt",
-                        "createdAt",
-                        "finishedAt",
-                        "status",
-                        "statusReason",
-                    )
-                    if key in payload
-                }
-                | {"targetServiceRevisionArn": payload["targetServiceRevision"]["arn"]}
-            )
-    page: dict[str, Any] = {"serviceDeployments": found[start : start + limit]}
-    if start + limit < len(found):
-        page["nextToken"] = str(start + limit)
-    return ActionResult(page)
-
-
 def _created_within(created_at: datetime, bounds: dict[str, Any]) -> bool:
     after, before = bounds.get("after"), bounds.get("before")
     stamp = created_at.timestamp()
     return (after is None or stamp >= float(after)) and (before is None or stamp <= float(before))
-
-
-def _describe_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult:
-    """DescribeServiceDeployments: up to 20 ARNs; unknown ones are failures (MISSING)."""
-    arns = list(self._get_param("serviceDeploymentArns") or [])
-    if not arns or len(arns) > 20:
-        raise InvalidParameterException("serviceDeploymentArns must have 1 to 20 entries.")
-    found, failures = [], []
-    with _LOCK:
-        for arn in arns:
-            try:
-                _, native = _find(self.ecs_backend, arn)
-            except ServiceDeploymentNotFoundException:
-                failures.append({"arn": arn, "reason": "MISSING"})
-                continue
-            found.append(native.payload)
-    return ActionResult({"serviceDeployments": found, "failures": failures})
 
 
 def _stop_service_deployment(self: EC2ContainerServiceResponse) -> ActionResult:
@@ -765,16 +708,16 @@ def _continue_service_deployment(self: EC2ContainerServiceResponse) -> ActionRes
 
 
 _RESPONSES: dict[str, Callable[[EC2ContainerServiceResponse], ActionResult]] = {
-    "list_service_deployments": _list_service_deployments,
-    "describe_service_deployments": _describe_service_deployments,
     "stop_service_deployment": _stop_service_deployment,
     "continue_service_deployment": _continue_service_deployment,
 }
 
 
 def install() -> None:
-    """Add the four APIs to moto's ECS responses and take over the tick of native-strategy
-    services; needs ``ecs_simulator.install()`` first; calling it again is a no-op."""
+    """Add StopServiceDeployment and ContinueServiceDeployment to moto's ECS responses (the
+    reads, ListServiceDeployments and DescribeServiceDeployments, are ``service_history``'s)
+    and take over the tick of native-strategy services; needs ``ecs_simulator.install()``
+    first; calling it again is a no-op."""
     with _LOCK:
         if _ORIGINALS:
             return
