@@ -181,3 +181,28 @@ def test_native_and_code_deploy_services_keep_their_own_history(ecs) -> None:
         deploymentController={"type": "CODE_DEPLOY"},
     )
     assert ecs.list_service_deployments(cluster=CLUSTER, service="cd")["serviceDeployments"] == []
+
+
+def test_task_definitions_are_listed_in_pages_in_either_order(ecs) -> None:
+    for family in ("b", "a"):
+        for _ in range(3):
+            ecs.register_task_definition(
+                family=family, containerDefinitions=[{"name": "c", "image": "i", "memory": 8}]
+            )
+    ecs.deregister_task_definition(taskDefinition="a:2")
+
+    def names(**params: Any) -> list[str]:
+        answer = valid("ListTaskDefinitions", ecs.list_task_definitions(**params))
+        return [arn.split("/")[-1] for arn in answer["taskDefinitionArns"]]
+
+    assert names() == ["a:1", "a:3", "b:1", "b:2", "b:3"]
+    assert names(familyPrefix="b", sort="DESC") == ["b:3", "b:2", "b:1"]
+    assert names(status="INACTIVE") == ["a:2"]
+    first = ecs.list_task_definitions(sort="DESC", maxResults=2)
+    assert first["nextToken"]
+    rest = ecs.list_task_definitions(sort="DESC", maxResults=2, nextToken=first["nextToken"])
+    assert [a.split("/")[-1] for a in first["taskDefinitionArns"] + rest["taskDefinitionArns"]] == [
+        "b:3", "b:2", "b:1", "a:3",
+    ]  # fmt: skip
+    ecs.delete_task_definitions(taskDefinitions=["a:2"])
+    assert names(status="INACTIVE") == []

@@ -21,6 +21,7 @@ from tests.support import (
     run_task_simulator,
     service_deployments,
     service_history,
+    task_definitions,
 )
 
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     ecs_simulator.install()
     service_deployments.install()
     service_history.install()
+    task_definitions.install()
     run_task_simulator.install()
     express_simulator.install()
     server.main(argv if argv is not None else sys.argv[1:])
