@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from compose_ecs_deploy.rollout.verdicts.container_logs import (
-    MASK,
-    log_place,
-    mask_line,
-    mask_lines,
-)
+from compose_ecs_deploy.report.redact import MASK, mask
+from compose_ecs_deploy.rollout.verdicts.container_logs import log_place
 
 TASK_ID = "0c9f1e2d3b4a49d1a2b3c4d5e6f70819"
 
@@ -101,27 +97,26 @@ def test_no_log_configuration_says_so() -> None:
 
 
 def test_known_values_are_masked_longest_first() -> None:
-    lines = mask_lines(
-        ["token abcd1234 and abcd1234efgh", "nothing here"], ["abcd1234", "abcd1234efgh"]
-    )
-    assert lines == (f"token {MASK} and {MASK}", "nothing here")
+    known = ["abcd1234", "abcd1234efgh"]
+    assert mask("token abcd1234 and abcd1234efgh", known) == f"token {MASK} and {MASK}"
+    assert mask("nothing here", known) == "nothing here"
 
 
 def test_very_short_values_are_not_masked_everywhere() -> None:
-    assert mask_line("a b c", ["a"]) == "a b c"
+    assert mask("a b c", ["a"]) == "a b c"
 
 
 def test_secret_looking_names_have_their_printed_values_masked() -> None:
-    assert mask_line("API_TOKEN=s3cr3t-value started", []) == f"API_TOKEN={MASK} started"
-    assert mask_line('{"db_password": "hunter2!", "user": "app"}', []) == (
+    assert mask("API_TOKEN=s3cr3t-value started") == f"API_TOKEN={MASK} started"
+    assert mask('{"db_password": "hunter2!", "user": "app"}') == (
         f'{{"db_password": "{MASK}", "user": "app"}}'
     )
-    assert mask_line("Authorization: Bearer", []) == f"Authorization: {MASK}"
-    assert mask_line("GREETING=hello", []) == "GREETING=hello"
+    assert mask("Authorization: Bearer") == f"Authorization: {MASK}"
+    assert mask("GREETING=hello") == "GREETING=hello"
 
 
 def test_passwords_in_urls_are_masked() -> None:
-    assert mask_line("connecting to postgres://app:pa55word@db:5432/app", []) == (
+    assert mask("connecting to postgres://app:pa55word@db:5432/app") == (
         f"connecting to postgres://app:{MASK}@db:5432/app"
     )
 

@@ -207,9 +207,10 @@ def test_defaults_fill_only_what_the_base_leaves_unset(compose, tmp_path) -> Non
 
 def test_the_diff_says_which_layer_wins() -> None:
     from compose_ecs_deploy.compose.taskdef import diff
+    from compose_ecs_deploy.report.redact import looks_secret
 
     old = {"family": "f", "containerDefinitions": [{"name": "web", "image": "i:1"}]}
     new = {"family": "f", "containerDefinitions": [{"name": "web", "image": "i:2"}]}
-    lines = diff(old, new, old_label="running", new_label="compose")
+    lines = diff(old, new, old_label="running", new_label="compose", hide=looks_secret)
     assert lines[-1].startswith("# ") and "the base revision, compose" in lines[-1]
-    assert diff(old, old, old_label="running", new_label="compose") == []
+    assert diff(old, old, old_label="running", new_label="compose", hide=looks_secret) == []

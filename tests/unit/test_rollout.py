@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from compose_ecs_deploy.compose.taskdef import diff, normalise
+from compose_ecs_deploy.report.redact import looks_secret
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 
 NEW = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:8"
@@ -422,7 +423,7 @@ def test_normalise_ignores_what_ecs_adds_on_describe() -> None:
         ],
     }
     assert normalise(request) == normalise(described)
-    assert diff(described, request, old_label="a", new_label="b") == []
+    assert diff(described, request, old_label="a", new_label="b", hide=looks_secret) == []
 
 
 def test_diff_shows_changes_and_redacts_secret_looking_values() -> None:
@@ -446,7 +447,7 @@ def test_diff_shows_changes_and_redacts_secret_looking_values() -> None:
             }
         ],
     }
-    lines = diff(old, new, old_label="running", new_label="compose")
+    lines = diff(old, new, old_label="running", new_label="compose", hide=looks_secret)
     text = "\n".join(lines)
     assert '-      "image": "i:1",' in text and '+      "image": "i:2",' in text
     assert "hunter" not in text

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from compose_ecs_deploy.compose.fargate import parse_task_size
@@ -126,8 +126,11 @@ def to_json(request: Mapping[str, Any]) -> str:
     return json.dumps(in_canonical_order(request), indent=2, ensure_ascii=False) + "\n"
 
 
+# A name that says its value is a credential (issue #22: password, secret, token, key,
+# credentials), for the diff, the log masker and the warning on plain environment values.
 SECRET_LOOKING_NAME = re.compile(
-    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH)",
+    r"(PASSWORD|PASSWD|PASS\b|_PASS|PWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|_KEY\b"
+    r"|CREDENTIAL|AUTH|DSN|CONNECTION_?STRING)",
     re.IGNORECASE,
 )
 REDACTED = "(redacted)"
@@ -203,8 +206,32 @@ def normalise(request: Mapping[str, Any]) -> dict[str, Any]:
     return in_canonical_order(_prune(task))
 
 
-def redact(request: Mapping[str, Any]) -> dict[str, Any]:
-    """Environment values whose names look secret are hidden, so diffs are safe in CI logs."""
+Hide = Callable[[str, str], bool]
+"""Whether the value set under a name (an environment name, a label, a log option, a
+command's position) must not be shown; report/redact.looks_secret is the one in use."""
+
+
+def _hidden_pairs(pairs: Mapping[str, Any], hide: Hide) -> dict[str, Any]:
+    return {k: REDACTED if hide(str(k), str(v)) else v for k, v in pairs.items()}
+
+
+def _hidden_words(name: str, words: Any, hide: Hide) -> Any:
+    """A command or health-check list with each secret-looking word hidden, and the word
+    after an option that takes a secret (`--password VALUE`)."""
+    if not isinstance(words, list):
+        return words
+    hidden = []
+    for index, word in enumerate(str(w) for w in words):
+        after = str(words[index - 1]) if index else ""
+        secret = hide(name, word) or bool(after and hide(name, f"{after} {word}"))
+        hidden.append(REDACTED if secret else words[index])
+    return hidden
+
+
+def redact(request: Mapping[str, Any], hide: Hide) -> dict[str, Any]:
+    """Every value `hide` flags is replaced, so that a diff is safe in CI logs and summaries:
+    environment values, docker labels, log-driver options (a Splunk token), commands, entry
+    points and health checks. Secret references (`valueFrom`) are ARNs, not secrets."""
     result = dict(request)
     containers = []
     for container in request.get("containerDefinitions", []):
@@ -212,11 +239,24 @@ def redact(request: Mapping[str, Any]) -> dict[str, Any]:
         if "environment" in copy:
             copy["environment"] = [
                 {**entry, "value": REDACTED}
-                if SECRET_LOOKING_NAME.search(str(entry.get("name")))
+                if hide(str(entry.get("name")), str(entry.get("value", "")))
                 else entry
                 for entry in copy["environment"]
             ]
-        containers.append(copy)
+        if isinstance(copy.get("dockerLabels"), Mapping):
+            copy["dockerLabels"] = _hidden_pairs(copy["dockerLabels"], hide)
+        log = copy.get("logConfiguration")
+        if isinstance(log, Mapping) and isinstance(log.get("options"), Mapping):
+            copy["logConfiguration"] = {**log, "options": _hidden_pairs(log["options"], hide)}
+        for key in ("command", "entryPoint"):
+            copy[key] = _hidden_words(key, copy.get(key), hide)
+        health = copy.get("healthCheck")
+        if isinstance(health, Mapping):
+            copy["healthCheck"] = {
+                **health,
+                "command": _hidden_words("healthCheck", health.get("command"), hide),
+            }
+        containers.append({k: v for k, v in copy.items() if v is not None})
     if "containerDefinitions" in result:
         result["containerDefinitions"] = containers
     return result
@@ -229,14 +269,19 @@ DIFF_PRECEDENCE = (
 
 
 def diff(
-    old: Mapping[str, Any] | None, new: Mapping[str, Any], *, old_label: str, new_label: str
+    old: Mapping[str, Any] | None,
+    new: Mapping[str, Any],
+    *,
+    old_label: str,
+    new_label: str,
+    hide: Hide,
 ) -> list[str]:
     """A unified diff of the two normalised, redacted requests; empty when they are equal.
 
     Its last line says which layer wins, so that a key kept from the running revision
     (compose was silent on it) is no surprise to whoever reads the diff.
     """
-    before = to_json(redact(normalise(old))).splitlines() if old else []
-    after = to_json(redact(normalise(new))).splitlines()
+    before = to_json(redact(normalise(old), hide)).splitlines() if old else []
+    after = to_json(redact(normalise(new), hide)).splitlines()
     lines = list(difflib.unified_diff(before, after, old_label, new_label, lineterm=""))
     return [*lines, DIFF_PRECEDENCE] if lines else []

@@ -26,6 +26,7 @@ from compose_ecs_deploy.loading.inputs import (
     with_images,
 )
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.report.redact import looks_secret
 from compose_ecs_deploy.rollout.controller import Refusal, choose
 from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.oneoff_plan import (
@@ -206,6 +207,7 @@ def _diff(target: Target, running: Running, request: Mapping[str, Any]) -> list[
         request,
         old_label=str(running.service["taskDefinition"]),
         new_label=f"{target.ecs_service} (compose)",
+        hide=looks_secret,
     )
 
 

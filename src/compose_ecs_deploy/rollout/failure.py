@@ -19,7 +19,8 @@ from typing import Any
 from compose_ecs_deploy.aws import logs
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.report.console import Log, RememberingLog
-from compose_ecs_deploy.rollout.verdicts.container_logs import LogPlace, log_place, mask_lines
+from compose_ecs_deploy.report.redact import mask
+from compose_ecs_deploy.rollout.verdicts.container_logs import LogPlace, log_place
 from compose_ecs_deploy.rollout.verdicts.hints import Hint, Stop, hint_for, stop_of
 from compose_ecs_deploy.rollout.verdicts.stopped_tasks import StoppedTask
 
@@ -77,7 +78,7 @@ def _read(aws: Aws, stop: Stop, place: LogPlace, limit: int, masked: Sequence[st
     elif not read.lines:
         note = f"no log lines: the stream {place.stream} is empty"
     else:
-        return replace(base, lines=mask_lines(read.lines, masked))
+        return replace(base, lines=tuple(mask(line, masked) for line in read.lines))
     return replace(base, note=note)
 
 

@@ -42,6 +42,7 @@ from compose_ecs_deploy.loading.inputs import (
     build_request,
     with_images,
 )
+from compose_ecs_deploy.report.redact import looks_secret
 from compose_ecs_deploy.rollout.verdicts import oneoff
 from compose_ecs_deploy.settings import Settings
 
@@ -204,6 +205,7 @@ def with_diff(service: str, rendered: Rendered, latest: dict[str, Any] | None) -
         rendered.request,
         old_label=str(latest["taskDefinitionArn"]) if latest else "(no revision)",
         new_label=f"{service} (compose, one-off)",
+        hide=looks_secret,
     )
     return OneOffPlan(service, rendered, latest, changes)
 

@@ -6,24 +6,17 @@ the region and the stream prefix, and ECS names the stream `PREFIX/CONTAINER/TAS
 (awsfirelens, splunk) send the lines somewhere this tool cannot read, so the log says where,
 by driver and option names: option values (a Splunk token, an endpoint) stay out of CI logs.
 
-The lines are the app's own output, so they are masked like everything else the tool prints:
-every value the deploy masks (registry credentials, plain environment values under
-secret-looking names), then whatever the app printed as `SECRET_LOOKING_NAME=value` or in a
-URL's user:password. Pure: no I/O.
+The lines are the app's own output: report/redact masks them like everything else the tool
+prints. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME
 from compose_ecs_deploy.rollout.verdicts.hints import container_definition
-
-MASK = "***"
-MIN_MASKED_LENGTH = 4  # a shorter "secret" would blot out ordinary words of every line
 
 
 @dataclass(frozen=True)
@@ -74,33 +67,3 @@ def log_place(
         region=str(options.get("awslogs-region") or default_region),
         stream=f"{prefix}/{container}/{task_id}" if prefix else "",
     )
-
-
-# NAME=value, NAME: value, "NAME": "value" where NAME looks secret; the value ends at a space,
-# quote, comma, semicolon, ampersand or closing brace.
-_NAMED_VALUE = re.compile(
-    r"(?P<name>[\w.-]*(?:" + SECRET_LOOKING_NAME.pattern + r")[\w.-]*)(?P<sep>[\"']?\s*[=:]\s*"
-    r"[\"']?)(?P<value>[^\s\"',;&}]+)",
-    re.IGNORECASE,
-)
-_URL_PASSWORD = re.compile(
-    r"(?P<head>[a-z][a-z0-9+.-]*://[^\s:/@]+:)[^\s@/]+(?P<tail>@)", re.IGNORECASE
-)
-
-
-def mask_line(line: str, values: Iterable[str]) -> str:
-    """The line with every known secret value and every secret-looking `NAME=value` masked."""
-    for value in sorted({v for v in values if len(v) >= MIN_MASKED_LENGTH}, key=len, reverse=True):
-        line = line.replace(value, MASK)
-    line = _NAMED_VALUE.sub(
-        lambda m: (
-            m.group(0) if m.group("value") == MASK else f"{m.group('name')}{m.group('sep')}{MASK}"
-        ),
-        line,
-    )
-    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}{m.group('tail')}", line)
-
-
-def mask_lines(lines: Iterable[str], values: Iterable[str]) -> tuple[str, ...]:
-    known = tuple(values)
-    return tuple(mask_line(line, known) for line in lines)

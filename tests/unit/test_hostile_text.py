@@ -1,0 +1,194 @@
+"""The printer's text rules and the secret detector, on their own (issue #22).
+
+The runner's command parser is ported in tests/support/runner_commands.py; its own unit
+tests' cases (actions/runner src/Test/L0/Worker/ActionCommandL0.cs) are checked first, so
+that "the runner would execute nothing" below means what the runner does.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compose_ecs_deploy.report import redact, safe_text
+from tests.support.runner_commands import (
+    executed,
+    injected,
+    runner_lines,
+    try_parse,
+    try_parse_v2,
+)
+
+SHAPES = yaml.safe_load(
+    (Path(__file__).parents[1] / "fixtures" / "secret_shapes.yaml").read_text(encoding="utf-8")
+)
+DO = frozenset({"do-something"})
+
+# --------------------------------------------------------------- the runner's parser, ported
+
+
+def test_the_legacy_form_is_found_anywhere_in_a_line_as_the_runner_finds_it():
+    command = try_parse(">>>   ##[do-something k1=v1;]msg", DO)
+    assert command is not None
+    assert (command.name, command.properties, command.data) == ("do-something", {"k1": "v1"}, "msg")
+    escaped = try_parse("##[do-something k1=%3B=%0D=%0A=%5D;]%3B-%0D-%0A-%5D", DO)
+    assert escaped is not None
+    assert escaped.properties == {"k1": ";=\r=\n=]"}
+    assert escaped.data == ";-\r-\n-]"
+
+
+def test_the_v2_form_starts_a_line_after_white_space_only():
+    command = try_parse_v2("   ::do-something k1=v1,::msg", DO)
+    assert command is not None
+    assert (command.properties, command.data) == ({"k1": "v1"}, "msg")
+    assert try_parse_v2("   >>>   ::do-something k1=v1,::msg", DO) is None
+    escaped = try_parse_v2("::do-something k1=;=%2C=%0D=%0A=]=%3A,::;-%0D-%0A-]-:-,", DO)
+    assert escaped is not None
+    assert escaped.properties == {"k1": ";=,=\r=\n=]=:"}
+    assert escaped.data == ";-\r-\n-]-:-,"
+    assert try_parse_v2("::not-registered::x", DO) is None
+
+
+def test_lines_end_at_cr_lf_and_crlf_as_streamreader_readline_ends_them():
+    assert runner_lines("a\rb\r\nc\nd\n") == ["a", "b", "c", "d"]
+    assert [c.name for c in executed("harmless\r::set-env name=A::b")] == ["set-env"]
+
+
+def test_stop_commands_hold_every_command_until_its_token():
+    text = "::stop-commands::tok\n::set-env name=A::b\n##[add-path]x\n::tok::\n::warning::w\n"
+    assert [c.name for c in executed(text)] == ["stop-commands", "tok", "warning"]
+
+
+def test_commands_the_tool_gives_are_not_counted_as_injected():
+    text = "::add-mask::abc\n::error title=compose-ecs-deploy,file=compose.yaml,line=3::m\n"
+    assert injected(text, files=["compose.yaml"]) == []
+    assert injected("::error file=/etc/passwd::m\n", files=["compose.yaml"])
+    assert injected("a ##[warning]b\n")
+
+
+# --------------------------------------------------------------------------- one_line, lines
+
+HOSTILE = [
+    "::set-env name=NODE_OPTIONS::--require /tmp/x.js",
+    "  \t::add-path::/tmp/evil",
+    "\u3000::add-mask::x",  # ideographic space: .NET's TrimStart removes it too
+    "GET /##[set-output name=image-uri]evil HTTP/1.1",
+    "ok\r::stop-commands::x",
+    "ok\r\n##[error]fake",
+    "ok\x1b[2K\r::error::fake",
+    "a\u2028::error::b\u0085c",
+    "\u202eevil\u202c",
+    "::::::",
+    "##[##[##[",
+    "%0A::set-env name=A::b",
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_no_hostile_text_leaves_a_command_for_the_runner(payload):
+    line = safe_text.one_line(payload)
+    assert "\r" not in line and "\n" not in line
+    assert executed(line) == []
+    assert executed("\n".join(safe_text.lines(payload))) == []
+
+
+@given(st.text())
+def test_nothing_the_printer_prints_is_a_command(text):
+    assert executed(safe_text.one_line(text)) == []
+    assert executed("\n".join(safe_text.lines(text))) == []
+
+
+@given(st.text())
+def test_escapes_are_json_so_rendered_json_keeps_its_values(text):
+    document = json.dumps({"environment": [{"name": "X", "value": text}]}, indent=2)
+    printed = "\n".join(safe_text.lines(document))
+    assert json.loads(printed) == json.loads(document)
+    assert json.loads(safe_text.one_line(json.dumps(text))) == text
+
+
+def test_plain_lines_pass_unchanged():
+    for line in ("error: compose.yaml:3: service web: bad", "arn:aws:secretsmanager:x::", "a::b"):
+        assert safe_text.one_line(line) == line
+
+
+# ------------------------------------------------------------------------------- Markdown
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "nginx | evil",
+        "img`</code><img src=x onerror=alert(1)>",
+        "[click](https://evil.example)",
+        "![x](https://evil.example/p.png)",
+        "<script>alert(1)</script>",
+        "a\nb|c\r\n# heading",
+        "``` \n```",
+    ],
+)
+def test_a_cell_renders_as_written_and_stays_one_cell(value):
+    cell = safe_text.markdown(value)
+    for char in "|[]()<>`\n\r":
+        assert char not in cell
+    row = f"| {cell} | {safe_text.code(value)} |"
+    assert row.count("|") == 3
+
+
+def test_a_fence_outlasts_any_backtick_run_inside():
+    body = ["```", "````", "x"]
+    block = safe_text.fence(body, "diff")
+    assert block[0] == "`````diff" and block[-1] == "`````"
+
+
+def test_clip_and_fit_keep_a_summary_under_the_limit():
+    assert safe_text.clip("abcdef", 3) == "abc… (3 more characters not shown)"
+    text = "## t\n\n```diff\n" + "+ x\n" * 400_000 + "```\n"
+    fitted = safe_text.fit(text, 1024 * 1024)
+    assert len(fitted.encode()) <= 1024 * 1024
+    assert fitted.count("```") % 2 == 0
+    assert "cut here" in fitted
+    assert safe_text.fit("short\n", 100) == "short\n"
+
+
+# ------------------------------------------------------ secret shapes: one fixture, two uses
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s["id"] for s in SHAPES])
+def test_the_log_line_masker_hides_each_shape(shape):
+    assert shape["secret"] not in redact.mask(shape["line"])
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=[s["id"] for s in SHAPES])
+def test_the_redactor_flags_each_shape_as_a_value(shape):
+    assert redact.looks_secret(shape["name"], shape["value"])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "8080"),
+        ("NODE_ENV", "production"),
+        ("BACKEND_URL", "http://localhost:8000"),
+        ("REQUEST_ID", "7f3c2a91-aa44-4b1e-9d0f-88c1e2b3d4a5"),
+        ("DJANGO_SETTINGS_MODULE", "app.settings.production"),
+    ],
+)
+def test_ordinary_values_are_shown(name, value):
+    assert not redact.looks_secret(name, value)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["GET /health 200 12ms", "password authentication failed for user app", "token expired"],
+)
+def test_ordinary_lines_are_not_masked(line):
+    assert redact.mask(line) == line
+
+
+def test_known_values_are_masked_whatever_their_shape():
+    assert redact.mask("hello plain-value-7 there", ["plain-value-7"]) == "hello *** there"
