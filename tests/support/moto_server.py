@@ -1,5 +1,5 @@
-"""moto_server with the ECS rollout simulator, its service deployments, one-off tasks and
-Express services.
+"""moto_server with the ECS rollout simulator, its service deployments, one-off tasks, Express
+services and CodeDeploy blue/green deployments (codedeploy_simulator).
 
 Start: ``python -m tests.support.moto_server -H 127.0.0.1 -p PORT``.
 
@@ -16,6 +16,7 @@ import sys
 from moto import server
 
 from tests.support import (
+    codedeploy_api,
     ecs_simulator,
     express_simulator,
     run_task_simulator,
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     task_definitions.install()
     run_task_simulator.install()
     express_simulator.install()
+    codedeploy_api.install()
     server.main(argv if argv is not None else sys.argv[1:])
 
 
