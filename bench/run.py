@@ -44,6 +44,7 @@ from bench.table import Row, markdown, not_measured, time_row
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "nextjs-postgres"
+PUBLIC = ROOT / "tests" / "fixtures" / "public"
 CLI = [sys.executable, "-m", "compose_ecs_deploy"]
 RUNS = 5
 
@@ -118,6 +119,24 @@ def render_200_services() -> Row:
     return time_row("render: generated 200-service file", times, 2.0, detail="subprocess wall time")
 
 
+def render_largest_public() -> Row:
+    """Issue 24's check: the largest real compose file of the corpus (supabase's, 13
+    services), its app services rendered as the corpus test does; round 3 keeps it within
+    10 % of before (README, "Benchmarks")."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "supabase"
+        shutil.copytree(PUBLIC / "supabase", work, ignore=shutil.ignore_patterns("renders"))
+        shutil.copy(PUBLIC / "base.json", work / "base.json")
+        args = (PUBLIC / "supabase" / "renders" / "app" / "args.txt").read_text().split()
+        times = _timed([*CLI, "render", *args], work)
+    return time_row(
+        "render: largest public file (supabase, 9 app services)",
+        times,
+        1.0,
+        detail="subprocess wall time",
+    )
+
+
 # --------------------------------------------------------------------------- the groups
 
 
@@ -168,6 +187,13 @@ GROUPS: tuple[Group, ...] = (
         "render: generated 200-service file",
         "< 2 s",
         lambda _lab: [render_200_services()],
+        needs_lab=False,
+    ),
+    Group(
+        "render-largest",
+        "render: largest public file",
+        "< 1 s",
+        lambda _lab: [render_largest_public()],
         needs_lab=False,
     ),
     Group(

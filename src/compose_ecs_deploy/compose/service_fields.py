@@ -167,7 +167,8 @@ def _map_depends_on(
                 "service_healthy or service_completed_successfully",
             )
             continue
-        if (spec or {}).get("restart"):
+        written = f"services.{service}.depends_on.{target}.restart" in ctx.project.positions
+        if (spec or {}).get("restart") and written:  # not Compose's own, for pid/network
             ctx.notice(
                 service,
                 f"{where}.restart",
