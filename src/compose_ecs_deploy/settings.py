@@ -36,6 +36,7 @@ class Settings:
     poll_interval: float = 5.0
     max_poll_interval: float = 15.0
     max_retries: int = 4
+    throttle_timeout_minutes: float = 10.0
     ecr_repositories: tuple[str, ...] = ()
     image_tag: str | None = None
     additional_tags: tuple[str, ...] = ()
@@ -130,6 +131,11 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
         problems.append(
             f"max retries {settings.max_retries} must be 0 or more "
             "(--max-retries, action input max-retries)"
+        )
+    if not settings.throttle_timeout_minutes >= 0:
+        problems.append(
+            f"throttle timeout {settings.throttle_timeout_minutes:g} must be 0 or more "
+            "minutes (--throttle-timeout, action input throttle-timeout)"
         )
     if settings.log_lines < 0:
         problems.append(

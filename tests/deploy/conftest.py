@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import ssl
+import sys
 import textwrap
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.throttle import ThrottleBudget
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.settings import Settings
@@ -117,9 +119,28 @@ class World:
         values.update(overrides)
         return Settings(**values)
 
+    def cli_argv(self, service: str, image: str, *extra: str) -> list[str]:
+        """`compose-ecs-deploy deploy` of the compose file's app, given its image, to one
+        ECS service: for tests that run the CLI as a process of its own."""
+        compose = str(self.workdir / "compose.yaml")
+        target = ["--cluster", CLUSTER, "--ecs-service", service, "--region", self.region]
+        options = ["--service", "app", *target, "--image", f"app={image}", *extra]
+        return [sys.executable, "-m", "compose_ecs_deploy", "deploy", "-f", compose, *options]
+
     def deploy(self, settings: Settings, log: Any = None) -> tuple[Deployment, Aws]:
-        aws = Aws(settings.region, max_retries=settings.max_retries)
-        return deploy(aws, settings, prepare(settings), log or ConsoleLog()), aws
+        log = log or ConsoleLog()
+        aws = Aws(
+            settings.region, max_retries=settings.max_retries, throttle=fast_budget(settings, log)
+        )
+        return deploy(aws, settings, prepare(settings), log), aws
+
+
+def fast_budget(settings: Settings, log: Any) -> ThrottleBudget:
+    """The run's throttle budget with waits a hundred times shorter than the product's (10 ms
+    growing to 0.2 s), so a test waits out throttling in CI time; the budget is the setting's."""
+    return ThrottleBudget(
+        settings.throttle_timeout_minutes * 60, base_seconds=0.01, cap_seconds=0.2, notice=log.info
+    )
 
 
 @pytest.fixture

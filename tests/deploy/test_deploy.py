@@ -391,7 +391,8 @@ def test_crash_after_running_without_health_check_fails_fast(world: World, capsy
     assert world.ecs.describe_tasks(cluster=CLUSTER, tasks=[_task_id(line)])["tasks"]
     # polls: pending, running, both exited -> the verdict at the first poll that saw them
     assert calls["ecs:DescribeServices"] == 1 + 3
-    assert calls["ecs:ListTasks"] == 3 and calls["ecs:DescribeTasks"] == 1
+    # stopped tasks read at the first poll and when fewer ran (verdicts/polite.py)
+    assert calls["ecs:ListTasks"] == 2 and calls["ecs:DescribeTasks"] == 1
     assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 1)
     assert world.running("web")["taskDefinition"] != first
 
@@ -531,7 +532,7 @@ def test_rerun_after_a_cancelled_wait_follows_the_deployment(world: World, capsy
 
 def test_the_wait_survives_failing_reads(world: World, proxy: FaultProxy) -> None:
     world.service("web")
-    proxy.rules["ListTasks"] = Rule(kinds=("throttle", "503"), first=4, delay=0.01)
+    proxy.rules["ListTasks"] = Rule(kinds=("503",), first=4, delay=0.01)
     log = MemoryLog()
     deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0), log)
     assert deployment.result.succeeded, log.lines
@@ -540,12 +541,21 @@ def test_the_wait_survives_failing_reads(world: World, proxy: FaultProxy) -> Non
     assert aws.calls["ecs:ListTasks"] == 4 + proxy.forwarded["ListTasks"]
 
 
+def test_throttled_reads_are_waited_out_and_slow_the_polls(world: World, proxy: FaultProxy) -> None:
+    world.service("web")
+    proxy.rules["DescribeServices"] = Rule(kinds=("throttle",), first=3, after=1)
+    log = MemoryLog()
+    deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0), log)
+    assert deployment.result.succeeded, log.lines
+    assert aws.throttle.throttled == 3
+    assert not [line for line in log.lines if "failed" in line]
+    assert aws.calls["ecs:DescribeServices"] == 3 + proxy.forwarded["DescribeServices"]
+
+
 def test_the_wait_survives_failing_service_reads(world: World, proxy: FaultProxy) -> None:
     world.service("web")
     plan_reads = 1  # the plan's DescribeServices, spared: only the wait's reads fail
-    proxy.rules["DescribeServices"] = Rule(
-        kinds=("throttle", "503"), first=3, delay=0.01, after=plan_reads
-    )
+    proxy.rules["DescribeServices"] = Rule(kinds=("503",), first=3, delay=0.01, after=plan_reads)
     log = MemoryLog()
     deployment, aws = world.deploy(world.settings(images=(f"app={IMAGE}",), max_retries=0), log)
     assert deployment.result.succeeded, log.lines

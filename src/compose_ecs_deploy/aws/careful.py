@@ -1,8 +1,10 @@
 """A write retried with care: only after a read shows that the failed attempt did not land.
 
-botocore would retry a throttled or broken call blindly; for RegisterTaskDefinition,
-UpdateService and RunTask a lost answer then means a second revision, deployment or task, so
-each is tried once and, after a transient failure, retried only when `landed` finds nothing.
+botocore would retry a broken call blindly; for RegisterTaskDefinition, UpdateService and
+RunTask a lost answer then means a second revision, deployment or task, so each is tried once
+and, after a transient failure (a 5xx, a broken connection), retried only when `landed` finds
+nothing. Throttling never gets here: AWS refused the call before it did anything, so the
+client waits it out and sends it again (aws/throttle.py).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ def careful_write(
 ) -> T:
     """A write retried only after checking that the failed attempt did not land after all.
 
-    botocore would retry a throttled or broken call blindly; for RegisterTaskDefinition and
-    UpdateService a lost answer then means a second revision or a second deployment.
+    botocore would retry a broken call blindly; for RegisterTaskDefinition and UpdateService
+    a lost answer then means a second revision or a second deployment.
     """
     attempt = 1
     while True:

@@ -1,8 +1,10 @@
 """boto3 clients and the translation of their errors into messages a person can act on.
 
 Clients honour `AWS_ENDPOINT_URL` (boto3's own setting), so the same code path talks to AWS
-or to a stand-in; retries use botocore's standard mode with a configurable budget. Every call
-is counted by name, so a deploy can report (and a benchmark check) how many it made.
+or to a stand-in; retries use botocore's standard mode with a configurable budget, and every
+API method waits out account-wide throttling through the run's one throttle budget
+(aws/throttle.py), whichever module calls it. Every call is counted by name, so a deploy can
+report (and a benchmark check) how many it made.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from compose_ecs_deploy.aws.throttle import ThrottleBudget
 from compose_ecs_deploy.errors import AwsError
+from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.settings import Settings
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Aws:
 
     region: str | None
     max_retries: int = 4
+    throttle: ThrottleBudget = field(default_factory=ThrottleBudget)
     calls: Counter[str] = field(default_factory=Counter)
     _clients: dict[tuple[str, bool, str | None], Any] = field(default_factory=dict)
     _session: boto3.session.Session | None = None
@@ -59,11 +65,40 @@ class Aws:
                 service, config=config, region_name=key[2] or self.region
             )
             client.meta.events.register("before-call.*.*", self._count)
-            self._clients[key] = client
+            self._clients[key] = Patient(client, self.throttle)
         return self._clients[key]
 
     def _count(self, model: Any, **_: Any) -> None:
         self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+
+def session(settings: Settings, log: Log) -> Aws:
+    """The run's AWS session: `max-retries` for transient errors, `throttle-timeout` for
+    throttling, whose waits are said on `log` once a minute."""
+    budget = ThrottleBudget(settings.throttle_timeout_minutes * 60, notice=log.info)
+    return Aws(settings.region, max_retries=settings.max_retries, throttle=budget)
+
+
+class Patient:
+    """A boto3 client whose API methods wait out throttling through the run's budget, so that
+    no call site needs a retry loop of its own; everything else (meta, exceptions) is the
+    client's own."""
+
+    def __init__(self, client: Any, budget: ThrottleBudget) -> None:
+        self._client = client
+        self._budget = budget
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        api = self._client.meta.method_to_api_mapping.get(name)
+        if api is None:
+            return attribute
+        what = f"{self._client.meta.service_model.service_name}:{api}"
+
+        def waiting(**params: Any) -> Any:
+            return self._budget.call(what, lambda: attribute(**params), is_throttling)
+
+        return waiting
 
 
 _DENIED = re.compile(r"not authorized to perform:?\s*([a-z0-9-]+:[A-Za-z0-9]+)")
@@ -94,16 +129,6 @@ def describe_client_error(action: str, error: ClientError) -> str:
             f"{action} failed: the AWS credentials are invalid or expired ({code}); "
             "check the role assumption step"
         )
-    if code in (
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-    ):
-        return (
-            f"{action} was throttled by AWS and retries ran out ({message}); re-run the "
-            "job, or raise max-retries"
-        )
     return f"{action} failed: {code}: {message}" if message else f"{action} failed: {code}"
 
 
@@ -114,8 +139,19 @@ _THROTTLING = frozenset(
         "TooManyRequestsException",
         "RequestLimitExceeded",
         "ProvisionedThroughputExceededException",
+        "ThrottleException",  # ECR ("Troubleshooting Amazon ECR error messages")
+        "ThrottledException",
     }
 )
+
+
+def is_throttling(error: Exception) -> bool:
+    """AWS refused the call for the account's request rate (an HTTP 429 says the same)."""
+    if not isinstance(error, ClientError):
+        return False
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in _THROTTLING or status == 429
 
 
 def is_transient(error: ClientError) -> bool:

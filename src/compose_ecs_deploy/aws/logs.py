@@ -14,6 +14,7 @@ from typing import Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from compose_ecs_deploy.aws.client import Aws, describe_client_error
+from compose_ecs_deploy.errors import AwsError
 
 ACTION = "logs:GetLogEvents"
 MAX_EVENTS = 10_000  # the API's upper bound for `limit`
@@ -55,6 +56,8 @@ def last_lines(aws: Aws, *, group: str, stream: str, region: str, limit: int) ->
         return LogRead(problem="failed", detail=detail)
     except BotoCoreError as exc:
         return LogRead(problem="failed", detail=f"{ACTION} failed: {exc}")
+    except AwsError as exc:  # the run's throttle budget ran out while GetLogEvents waited
+        return LogRead(problem="failed", detail=str(exc))
     lines: list[str] = []
     for event in answer.get("events", []):
         lines.extend(str(event.get("message", "")).rstrip("\n").split("\n"))

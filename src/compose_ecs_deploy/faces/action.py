@@ -110,6 +110,7 @@ INPUTS: dict[str, Input] = {
     "poll-interval": Input("5", "poll_interval", _number(float)),
     "dry-run": Input("false", "dry_run", _bool),
     "max-retries": Input("4", "max_retries", _number(int)),
+    "throttle-timeout": Input("10", "throttle_timeout_minutes", _number(float)),
     "strict": Input("false", "strict", _bool),
     "run-before": Input("", "run_before", _lines),
     "run-timeout": Input("30", "run_timeout_minutes", _number(float)),

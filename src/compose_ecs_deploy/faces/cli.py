@@ -217,7 +217,16 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=4,
         metavar="N",
-        help="retries per AWS call on throttling and transient errors",
+        help="retries per AWS call on transient errors (5xx, broken connections)",
+    )
+    parser.add_argument(
+        "--throttle-timeout",
+        dest="throttle_timeout_minutes",
+        type=float,
+        default=10.0,
+        metavar="MIN",
+        help="how long the run may wait out AWS throttling (account-wide request limits, "
+        "shared by every deploy in the account), in minutes, all calls together (default 10)",
     )
 
 

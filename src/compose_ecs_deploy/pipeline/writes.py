@@ -8,6 +8,7 @@ from typing import Any
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws.careful import careful_write
 from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.throttle import ThrottleBudgetSpent
 from compose_ecs_deploy.compose.taskdef import normalise
 from compose_ecs_deploy.pipeline.plan import Plan
 from compose_ecs_deploy.report.console import Log
@@ -32,10 +33,16 @@ def register(aws: Aws, settings: Settings, plan: Plan, log: Log) -> dict[str, An
             return latest
         return None
 
-    return careful_write(
-        f"{plan.target.ecs_service}: RegisterTaskDefinition",
-        lambda: ecs.register_task_definition(aws, request),
-        landed,
-        settings.max_retries + 1,
-        log,
-    )
+    try:
+        return careful_write(
+            f"{plan.target.ecs_service}: RegisterTaskDefinition",
+            lambda: ecs.register_task_definition(aws, request),
+            landed,
+            settings.max_retries + 1,
+            log,
+        )
+    except ThrottleBudgetSpent as exc:
+        raise ThrottleBudgetSpent(
+            f"{exc}; no revision of {family} was registered and service "
+            f"{plan.target.ecs_service} was not moved, so a re-run starts afresh"
+        ) from exc

@@ -20,6 +20,7 @@ from compose_ecs_deploy.rollout.interface import Polled, Started, Subject, Undoi
 from compose_ecs_deploy.rollout.service_update import update
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 from compose_ecs_deploy.rollout.verdicts.native import strategy
+from compose_ecs_deploy.rollout.verdicts.polite import wants_stopped_tasks
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome, WatchState
 from compose_ecs_deploy.settings import Settings
 
@@ -77,7 +78,8 @@ class RollingController:
         self, aws: Aws, settings: Settings, states: Mapping[str, Any], time_left: float
     ) -> Polled:
         """The services in one DescribeServices (its failure raises: nothing was read), then
-        each deployment's new stopped tasks; a transient failure of a task read keeps that
+        each deployment's new stopped tasks when the counts show a stop (verdicts/polite.py);
+        a transient failure of a task read keeps that
         service's state as it was for the next poll."""
         cluster = str(settings.cluster)
         payloads = ecs.describe_services(aws, cluster, list(states))
@@ -86,9 +88,10 @@ class RollingController:
         new = failed = False
         for name, state in states.items():
             try:
-                fresh = rollout.new_task_arns(
-                    state, ecs.stopped_task_arns(aws, cluster, state.deployment_id)
-                )
+                fresh: list[str] = []
+                if wants_stopped_tasks(state, payloads[name]):
+                    arns = ecs.stopped_task_arns(aws, cluster, state.deployment_id)
+                    fresh = rollout.new_task_arns(state, arns)
                 tasks = ecs.describe_tasks(aws, cluster, fresh) if fresh else []
             except AwsError as exc:
                 if not exc.transient:

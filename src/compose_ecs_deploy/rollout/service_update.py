@@ -9,6 +9,7 @@ from typing import Any
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws.careful import careful_write
 from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.throttle import ThrottleBudgetSpent
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 from compose_ecs_deploy.settings import Settings
@@ -32,10 +33,18 @@ def update(
             return dict(service)
         return None
 
-    return careful_write(
-        f"{name}: UpdateService",
-        lambda: ecs.update_service(aws, cluster, name, task_definition, force_new_deployment=True),
-        landed,
-        settings.max_retries + 1,
-        log,
-    )
+    try:
+        return careful_write(
+            f"{name}: UpdateService",
+            lambda: ecs.update_service(
+                aws, cluster, name, task_definition, force_new_deployment=True
+            ),
+            landed,
+            settings.max_retries + 1,
+            log,
+        )
+    except ThrottleBudgetSpent as exc:
+        raise ThrottleBudgetSpent(
+            f"{exc}; service {name} was not moved to {task_definition} (a re-run reuses a "
+            "revision this run registered)"
+        ) from exc

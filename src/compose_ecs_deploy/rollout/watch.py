@@ -3,14 +3,19 @@
 Each poll asks every controller once for all of its services still watched (`poll`, reads
 only), lets it act on what it found (`respond`), and takes each service's `verdict`. The first
 poll comes at once (a fast rollout is seen without waiting); the interval then grows from
-`poll_interval` to `max_poll_interval` while nothing changes, and doubles after a failed read:
-a read that fails (throttled, a 5xx, a broken connection) is tried again, and only the wait
-timeout (`expire`) or a cancel (`cancelled`) ends the wait. A read that can never work (a denial,
+`poll_interval` to `max_poll_interval` while nothing changes, steps back one growth when
+something does, and doubles after a failed or throttled read; each sleep is jittered, so a
+fleet started together does not poll together. A fleet's polls share the account's read
+buckets (ECS API Reference, "Request throttling for the Amazon ECS API"); README, "A fleet in
+one account", computes the budget. A read that fails (a 5xx, a broken connection, throttling
+past the run's throttle budget) is tried again, and only the wait timeout (`expire`) or a
+cancel (`cancelled`) ends the wait. A read that can never work (a denial,
 a validation error) ends it at once, as an error that names the action.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,7 +53,8 @@ def watch(
     interval = 0.0
     try:
         while pending := [name for name in watched if name not in outcomes]:
-            time.sleep(max(0.0, min(interval, deadline - clock())))
+            time.sleep(max(0.0, min(jittered(interval), deadline - clock())))
+            throttled = aws.throttle.throttled
             if clock() >= deadline:
                 for name in pending:
                     entry = watched[name]
@@ -82,14 +88,10 @@ def watch(
                     if outcome is not None:
                         outcomes[name] = outcome
                         _report(log, name, outcome)
-            if failed:
+            if failed or aws.throttle.throttled > throttled:
                 interval = _backoff(settings, interval)
             else:
-                interval = (
-                    settings.poll_interval
-                    if new or interval == 0
-                    else min(interval * 1.5, settings.max_poll_interval)
-                )
+                interval = next_interval(settings, interval, changed=new)
     except Cancelled as exc:
         for name, entry in watched.items():
             if name not in outcomes:
@@ -109,8 +111,26 @@ def _by_controller(
     return list(groups.values())
 
 
+def jittered(interval: float) -> float:
+    """The interval, give or take a fifth (AWS's "Timeouts, retries and backoff with
+    jitter"): deploys started together spread their polls instead of meeting at each one."""
+    return interval * random.uniform(0.8, 1.2)
+
+
+def next_interval(settings: Settings, interval: float, *, changed: bool) -> float:
+    """poll_interval first; then it grows by half while nothing changes, up to
+    max_poll_interval, and a change steps it back one growth, not to the start, so that a
+    rollout with steady progress is polled at a pace a fleet's read buckets can carry."""
+    if interval == 0:
+        return settings.poll_interval
+    if changed:
+        return max(settings.poll_interval, interval / 1.5)
+    return min(interval * 1.5, settings.max_poll_interval)
+
+
 def _backoff(settings: Settings, interval: float) -> float:
-    """After a failed read: double the interval, from poll_interval up to max_poll_interval."""
+    """After a failed or throttled read: double the interval, from poll_interval up to
+    max_poll_interval; the next calm poll brings it back down."""
     return min(max(interval * 2, settings.poll_interval), settings.max_poll_interval)
 
 

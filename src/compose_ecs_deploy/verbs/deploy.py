@@ -9,7 +9,7 @@ and error lines. Nothing here asks which kind of deployment a service has.
 
 from __future__ import annotations
 
-from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.client import Aws, session
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_FAILURE, EXIT_OK, ExitCode
 from compose_ecs_deploy.images.build import (
@@ -37,7 +37,7 @@ from compose_ecs_deploy.timing import Stopwatch
 def run(settings: Settings, face: Face) -> ExitCode:
     """Build, push, register, roll out, watch; outputs as soon as each is known."""
     inputs = prepare(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
+    aws = session(settings, face.log)
     deployment = deploy(aws, settings, inputs, face.log, publish=face.outputs)
     face.outputs(outputs(deployment.result, deployment.images))
     face.summary(deployment)

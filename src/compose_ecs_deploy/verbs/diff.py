@@ -3,7 +3,7 @@ plan of a deploy sees it; it reads AWS and writes nothing."""
 
 from __future__ import annotations
 
-from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.client import session
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.pipeline.plan import make_plans, parse_targets, read_running
@@ -14,7 +14,7 @@ from compose_ecs_deploy.settings import Settings
 def run(settings: Settings, face: Face) -> ExitCode:
     targets = parse_targets(settings)
     inputs = prepare(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
+    aws = session(settings, face.log)
     plans = make_plans(inputs, settings, targets, read_running(aws, settings, targets), {})
     for diagnostic in dict.fromkeys(d for p in plans for d in p.rendered.diagnostics):
         face.report(diagnostic)

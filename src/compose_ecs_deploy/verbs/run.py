@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from compose_ecs_deploy.aws import tasks
-from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.client import Aws, session
 from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_FAILURE, EXIT_OK, ExitCode, InputError
@@ -105,7 +105,7 @@ def run_service(
 def run(settings: Settings, face: Face) -> ExitCode:
     """One compose service as a one-off task; the exit code is the task's (1 without one)."""
     inputs = prepare(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
+    aws = session(settings, face.log)
     result = run_service(aws, settings, inputs, RunOptions.of(settings), face.log)
     face.outputs(
         {
