@@ -58,6 +58,7 @@ class Settings:
     run_service: str | None = None
     run_command: tuple[str, ...] = ()
     log_lines: int = 30
+    rollback_to: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 

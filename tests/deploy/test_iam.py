@@ -65,7 +65,7 @@ def as_moto_checks_it(document: dict[str, Any]) -> dict[str, Any]:
 def test_the_policy_scopes_every_resource_it_can() -> None:
     for statement in policy("repo")["Statement"]:
         resources = statement["Resource"]
-        if statement["Sid"] in ("EcrLogin", "EcsTaskDefinitions"):
+        if statement["Sid"] in ("EcrLogin", "EcsTaskDefinitions", "DayTwoRevisions"):
             assert resources == "*"  # these actions take no resource-level permissions
         elif statement["Sid"] == "EcsStoppedTasks":
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
@@ -73,6 +73,7 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
             assert resources == [
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}",
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}/*",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-revision/{CLUSTER}/{SERVICE}/*",
             ]
         elif statement["Sid"] == "EcsOneOffTasks":  # the one-off family's revisions, its tasks
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
@@ -309,6 +310,8 @@ def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch
 NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
 # Without these a deploy works as well; it only says less when it fails.
 OPTIONAL = {"OptionalFailedTaskLogs"}
+# Only the day-two verbs use these (rollback --to an image tag, prune); a deploy never does.
+DAY_TWO = {"DayTwoRevisions"}
 
 
 def test_every_statement_is_either_tested_or_explained() -> None:
@@ -316,6 +319,7 @@ def test_every_statement_is_either_tested_or_explained() -> None:
         set(ENFORCED_BY_MOTO)
         | NOT_ENFORCED
         | OPTIONAL
+        | DAY_TWO
         | {"EcsServiceDeployments", "EcsOneOffTasks"}
     )
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from compose_ecs_deploy import __version__
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import ExitCode
+from compose_ecs_deploy.faces.day_two import add_day_two
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.report.face import Face
@@ -187,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="-- COMMAND",
         help="run this command instead of the service's own",
     )
+    add_day_two(verb_parsers, _add_debug_option, _add_target_options)
     return parser
 
 
@@ -366,13 +368,15 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         for name, value in vars(args).items()
         if name in names
     }
+    values.setdefault("compose_files", ())  # the day-two verbs read no compose file
     values.update(region=region_from(args.region, environ), environment=environ)
     if args.verb == "run" and values["run_command"][:1] == ("--",):
         values["run_command"] = values["run_command"][1:]
+    if args.verb in ("deploy", "run", "rollback"):
+        values["max_poll_interval"] = max(args.poll_interval, 15.0)
     if args.verb in ("deploy", "run"):
         values.update(
             image_tag=args.image_tag or default_image_tag(environ),
-            max_poll_interval=max(args.poll_interval, 15.0),
             source_url=source_url(environ),
         )
     return Settings(**values)
@@ -412,7 +416,7 @@ class Terminal:
         """The error lines on stderr say it all."""
 
 
-VERBS = ("render", "diff", "deploy", "run")
+VERBS = ("render", "diff", "deploy", "run", "rollback")
 
 
 def verb(name: str) -> Callable[[Settings, Face], ExitCode]:

@@ -1,0 +1,58 @@
+"""The command line of the verbs that look after a running service (README, "Day two"):
+their argparse options, each `dest` a `Settings` field as in `cli`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+AddOptions = Callable[..., None]
+
+
+def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions) -> None:
+    """`rollback`, with the debug and target options `cli` gives every verb."""
+    rollback = verb_parsers.add_parser(
+        "rollback",
+        help="put the service back on an earlier revision and watch it like a deploy",
+        description="UpdateService onto the last revision that completed a deployment before "
+        "the current one (by ECS's service-deployment history), or onto --to; nothing is "
+        "registered. The rollout is watched and explained like a deploy's.",
+    )
+    add_debug(rollback, default=argparse.SUPPRESS)
+    _service_target(rollback, add_target)
+    rollback.add_argument(
+        "--to",
+        dest="rollback_to",
+        metavar="REV|FAMILY:REV|ARN|IMAGE-TAG",
+        help="the revision to go to: a revision number of the service's family, FAMILY:REV, "
+        "a task-definition ARN, or an image tag or commit SHA (the newest revision using it)",
+    )
+    _wait_options(rollback, "the rollback")
+
+
+def _service_target(parser: argparse.ArgumentParser, add_target: AddOptions) -> None:
+    """--region, --cluster and --ecs-service: these verbs read no compose file."""
+    parser.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION)")
+    add_target(parser)
+
+
+def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--no-wait", dest="wait", action="store_false", help=f"do not wait for {what}"
+    )
+    parser.add_argument(
+        "--wait-timeout",
+        dest="wait_timeout_minutes",
+        type=float,
+        default=15.0,
+        metavar="MIN",
+        help=f"minutes to wait for {what} (default 15)",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="first interval between polls; it grows to 15 s while nothing changes",
+    )

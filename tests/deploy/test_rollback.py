@@ -1,0 +1,154 @@
+"""`rollback` against the stack: the target from ECS's service-deployment history (never N-1),
+`--to` in its four forms, the same watch and outputs as a deploy, and no write but the one
+UpdateService (asserted on the calls the fault proxy forwarded)."""
+
+from __future__ import annotations
+
+import pytest
+
+from compose_ecs_deploy.faces.cli import main
+from tests.deploy.conftest import CLUSTER, World
+from tests.support.fault_proxy import FaultProxy
+
+pytestmark = pytest.mark.stack
+WRITES = {
+    "RegisterTaskDefinition", "DeregisterTaskDefinition", "DeleteTaskDefinitions",
+    "CreateService", "DeleteService", "StopServiceDeployment", "TagResource",
+}  # fmt: skip
+
+
+def cli(capsys: pytest.CaptureFixture[str], verb: str, *extra: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(
+        [verb, "--cluster", CLUSTER, "--ecs-service", "web", "--poll-interval", "0.01", *extra]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def deployed(world: World, *tags: str) -> list[str]:
+    """The service on its first revision, then one deploy per image tag: every revision."""
+    revisions = [world.service("web")]
+    for tag in tags:
+        deployment, _ = world.deploy(world.settings(images=(f"app=example/app:{tag}",)))
+        assert deployment.result.succeeded
+        revisions.append(deployment.result.services[0].task_definition_arn)
+    return revisions
+
+
+def runs(world: World) -> str:
+    return str(world.running("web")["taskDefinition"])
+
+
+def test_rollback_goes_to_the_last_completed_revision_and_twice_goes_two_back(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    one, two, _three = deployed(world, "2", "3")
+    proxy.forwarded.clear()
+    code, out, err = cli(capsys, "rollback")
+    assert code == 0, err
+    assert runs(world) == two
+    assert f"task-definition-arn={two}" in out and "changed=true" in out
+    assert "deployment-id=ecs-svc/" in out
+    assert not WRITES & set(proxy.forwarded), proxy.forwarded
+    assert proxy.forwarded["UpdateService"] == 1
+
+    code, _, err = cli(capsys, "rollback")  # not back to 3: 3 was rolled back
+    assert code == 0, err
+    assert runs(world) == one
+
+
+def test_a_revision_ecs_rolled_back_is_never_the_target(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two = deployed(world, "2")
+    world.ecs.tag_resource(
+        resourceArn=world.running("web")["serviceArn"],
+        tags=[{"key": "simulator:scenario", "value": "circuit-breaker"}],
+    )
+    failed, _ = world.deploy(world.settings(images=("app=example/app:3",)))
+    assert not failed.result.succeeded and runs(world) == two  # ECS rolled 3 back
+    code, _, err = cli(capsys, "rollback")
+    assert code == 0, err
+    assert runs(world) == one  # not 3 (N-1 of the family), which ECS rolled back
+
+
+@pytest.mark.parametrize("form", ["number", "family", "arn", "tag"])
+def test_to_in_every_form(world: World, capsys: pytest.CaptureFixture[str], form: str) -> None:
+    _one, two, _three = deployed(world, "2", "3")
+    value = {
+        "number": two.rsplit(":", 1)[-1],
+        "family": two.rsplit("/", 1)[-1],
+        "arn": two,
+        "tag": "2",
+    }[form]
+    code, _out, err = cli(capsys, "rollback", "--to", value)
+    assert code == 0, err
+    assert runs(world) == two
+
+
+def test_nothing_to_roll_back_to_is_one_error_line_and_no_write(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    deployed(world)
+    code, _out, err = cli(capsys, "rollback")
+    assert code == 1
+    assert err.count("error:") == 1 and "nothing to roll back to" in err, err
+    assert "Traceback" not in err
+    assert proxy.forwarded["UpdateService"] == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("99", "could not be read"),
+        ("nosuchtag", "no ACTIVE revision of web"),
+        ("a b", "--to takes"),
+        ("$(reboot)", "--to takes"),
+        ("1", "already runs"),
+    ],
+)
+def test_to_that_cannot_be_used(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy, value: str, message: str
+) -> None:
+    deployed(world)
+    code, _, err = cli(capsys, "rollback", "--to", value)
+    assert code == 1 and message in err, err
+    assert err.startswith("error:") and "Traceback" not in err
+    assert proxy.forwarded["UpdateService"] == 0
+
+
+def test_an_inactive_revision_is_passed_over(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one, two, _three = deployed(world, "2", "3")
+    world.ecs.deregister_task_definition(taskDefinition=two)
+    code, _, err = cli(capsys, "rollback")
+    assert code == 0, err
+    assert runs(world) == one
+    code, _, err = cli(capsys, "rollback", "--to", two)
+    assert code == 1 and "INACTIVE" in err
+
+
+def test_a_failing_rollback_is_explained_and_undone_like_a_deploy(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _one, _two, three = deployed(world, "2", "3")
+    world.ecs.tag_resource(
+        resourceArn=world.running("web")["serviceArn"],
+        tags=[{"key": "simulator:scenario", "value": "crash-loop"}],
+    )
+    code, _out, err = cli(capsys, "rollback", "--wait-timeout", "1")
+    assert code == 1
+    assert "service web: failed:" in err, err
+    assert runs(world) == three  # back onto the revision that ran
+
+
+def test_no_wait_starts_it_and_leaves_it_to_ecs(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _one, two, _three = deployed(world, "2", "3")
+    code, _out, err = cli(capsys, "rollback", "--no-wait")
+    assert code == 0, err
+    assert runs(world) == two
+    assert world.running("web")["deployments"][0]["rolloutState"] == "IN_PROGRESS"

@@ -1,0 +1,118 @@
+"""Rollback targets and prune plans from recorded histories (rollout/verdicts/history.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from compose_ecs_deploy.rollout.verdicts.history import (
+    Past,
+    Target,
+    has_tag,
+    in_use_by,
+    parse_to,
+    prune_plan,
+    rollback_candidates,
+)
+
+ARN = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:{}"
+
+
+def td(n: int) -> str:
+    return ARN.format(n)
+
+
+def history(*entries: tuple[str, int]) -> list[Past]:
+    """Newest first, as ListServiceDeployments answers."""
+    return [Past(status, td(n)) for status, n in entries]
+
+
+def test_the_last_completed_revision_before_the_current_one() -> None:
+    past = history(("SUCCESSFUL", 3), ("SUCCESSFUL", 2), ("SUCCESSFUL", 1))
+    assert rollback_candidates(td(3), past) == [td(2), td(1)]
+
+
+def test_a_revision_ecs_rolled_back_is_skipped_and_never_n_minus_one() -> None:
+    # 4 failed and ECS rolled back to 3; 3 is current; 2 completed before it.
+    past = history(("ROLLBACK_SUCCESSFUL", 4), ("SUCCESSFUL", 3), ("SUCCESSFUL", 2))
+    assert rollback_candidates(td(3), past) == [td(2)]
+    # 5 runs, 4 was rolled back earlier: 3, not 4 (N-1).
+    past = history(("SUCCESSFUL", 5), ("ROLLBACK_SUCCESSFUL", 4), ("SUCCESSFUL", 3))
+    assert rollback_candidates(td(5), past) == [td(3)]
+
+
+def test_our_own_rollback_is_skipped_so_twice_goes_two_back() -> None:
+    # 1, 2, 3 completed; we rolled back 3 -> 2 (an UpdateService to an older revision).
+    past = history(("SUCCESSFUL", 2), ("SUCCESSFUL", 3), ("SUCCESSFUL", 2), ("SUCCESSFUL", 1))
+    assert rollback_candidates(td(2), past) == [td(1)]
+
+
+def test_a_redeploy_forward_is_not_a_rollback() -> None:
+    # 2 rolled back to 1, then 2 deployed again (forward): from 2, go to 1.
+    past = history(("SUCCESSFUL", 2), ("SUCCESSFUL", 1), ("SUCCESSFUL", 2), ("SUCCESSFUL", 1))
+    assert rollback_candidates(td(2), past) == [td(1)]
+
+
+def test_in_progress_stopped_and_unknown_revisions_are_not_targets() -> None:
+    past = [
+        Past("IN_PROGRESS", td(6)),
+        Past("STOPPED", td(5)),
+        Past("SUCCESSFUL", ""),
+        Past("SUCCESSFUL", td(4)),
+    ]
+    assert rollback_candidates(td(6), past) == [td(4)]
+    assert rollback_candidates(td(1), []) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", Target(task_definition="web:12")),
+        ("api:3", Target(task_definition="api:3")),
+        (td(7), Target(task_definition=td(7))),
+        ("v1.2.3", Target(image_tag="v1.2.3")),
+        ("0a1b2c3", Target(image_tag="0a1b2c3")),
+    ],
+)
+def test_to_forms(value: str, expected: Target) -> None:
+    assert parse_to(value, "web") == expected
+
+
+@pytest.mark.parametrize("value", ["", "0", "web:", ":3", "a b", "x" * 129, "$(id)", "-rf", "v1\n"])
+def test_to_refuses_what_is_none_of_them(value: str) -> None:
+    with pytest.raises(ValueError, match="--to takes"):
+        parse_to(value, "web")
+
+
+def test_tags_and_short_shas() -> None:
+    sha = "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567"
+    images = [f"123.dkr.ecr.us-east-1.amazonaws.com/app:{sha}@sha256:{'a' * 64}", "agent:1"]
+    assert has_tag(images, sha) and has_tag(images, sha[:7]) and has_tag(images, "1")
+    assert not has_tag(images, sha[:6]) and not has_tag(images, "latest")
+    assert not has_tag(["registry:5000/app"], "5000/app")
+
+
+def test_prune_keeps_the_newest_the_used_and_the_rollback_target() -> None:
+    active = [td(n) for n in range(1, 9)]
+    used = in_use_by(
+        [
+            {
+                "serviceName": "web",
+                "taskDefinition": td(8),
+                "deployments": [
+                    {"status": "PRIMARY", "taskDefinition": td(8), "rolloutState": "IN_PROGRESS"},
+                    {"status": "ACTIVE", "taskDefinition": td(2), "rolloutState": "COMPLETED"},
+                ],
+            },
+            {"serviceName": "worker", "taskDefinition": "web:1", "deployments": []},
+        ]
+    )
+    plan = prune_plan(active, 3, used, rollback_target=td(4))
+    assert [(p.task_definition.rsplit(":", 1)[-1], p.goes) for p in plan] == [
+        ("8", False), ("7", False), ("6", False), ("5", True), ("4", False), ("3", True),
+        ("2", False), ("1", False),
+    ]  # fmt: skip
+    why = {p.task_definition.rsplit(":", 1)[-1]: p.why for p in plan}
+    assert why["4"] == "the rollback target"
+    assert why["2"] == "service web runs it (active deployment)"
+    assert why["1"] == "service worker runs it"
+    assert why["5"] == "older than the newest 3"
