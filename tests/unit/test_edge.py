@@ -106,7 +106,7 @@ def _signalled(face: Terminal, *, started: str | None) -> int:
 
 def test_sigterm_is_a_cancel_that_names_the_deployment_it_leaves(capsys) -> None:
     before = signal.getsignal(signal.SIGTERM)
-    assert _signalled(Terminal(), started="ecs-svc/123") == 1
+    assert _signalled(Terminal({}), started="ecs-svc/123") == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "error: cancelled by SIGTERM"
     assert "deployment ecs-svc/123 was started" in err[1] and len(err) == 2
@@ -114,12 +114,12 @@ def test_sigterm_is_a_cancel_that_names_the_deployment_it_leaves(capsys) -> None
 
 
 def test_sigterm_before_any_deployment_says_only_cancelled(capsys) -> None:
-    assert _signalled(Terminal(), started=None) == 1
+    assert _signalled(Terminal({}), started=None) == 1
     assert capsys.readouterr().err == "error: cancelled by SIGTERM\n"
 
 
 def test_terminal_prints_an_output_once_until_it_changes(capsys) -> None:
-    face = Terminal()
+    face = Terminal({})
     face.outputs({"image-uri": "r/app:1", "image-digest": "sha256:a"})
     face.outputs({"image-uri": "r/app:1", "image-digest": "sha256:a", "changed": "true"})
     assert capsys.readouterr().out == "image-uri=r/app:1\nimage-digest=sha256:a\nchanged=true\n"

@@ -133,7 +133,7 @@ def test_plain_lines_pass_unchanged():
 )
 def test_a_cell_renders_as_written_and_stays_one_cell(value):
     cell = safe_text.markdown(value)
-    for char in "|[]()<>`\n\r":
+    for char in "|[]<>`\n\r":
         assert char not in cell
     row = f"| {cell} | {safe_text.code(value)} |"
     assert row.count("|") == 3
@@ -192,3 +192,55 @@ def test_ordinary_lines_are_not_masked(line):
 
 def test_known_values_are_masked_whatever_their_shape():
     assert redact.mask("hello plain-value-7 there", ["plain-value-7"]) == "hello *** there"
+
+
+# ------------------------------------------------------------------------- the one printer
+
+
+def test_the_printer_masks_what_it_knows_and_what_looks_like_a_token(capsys):
+    from compose_ecs_deploy.report.console import Printer
+
+    printer = Printer({"AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG", "INPUT_SECRETS": "a=b"})
+    printer.learn("line-one-secret\nline-two-secret")
+    printer.err(
+        "key wJalrXUtnFEMI/K7MDENG, line-two-secret, ghp_4Vq8Zr2Lm7Nx1Pw5Ks9Td3Yh6Bj0Fc2Ga8Ue"
+    )
+    printer.out("name x\r::set-env name=A::b")
+    out, err = capsys.readouterr()
+    assert err == "key ***, ***, ***\n"
+    assert out == "name x\n:\\u003aset-env name=A::b\n"
+    assert executed(out) == [] and executed(err) == []
+
+
+def test_the_printer_keeps_field_names_and_arns_of_the_tools_own_lines(capsys):
+    from compose_ecs_deploy.report.console import Printer
+
+    line = (
+        "warning: service app, field environment.DB_PASSWORD: DB_PASSWORD is plain text; "
+        "pass --secret DB_PASSWORD=arn:aws:secretsmanager:us-east-1:1:secret:db-AbCdEf"
+    )
+    Printer({}).err(line)
+    assert capsys.readouterr().err == line + "\n"
+
+
+def test_the_runner_face_annotates_and_summarises_hostile_text_safely(
+    tmp_path, capsys, monkeypatch
+):
+    from compose_ecs_deploy.diagnostics import Diagnostic
+    from compose_ecs_deploy.faces.action import Runner
+
+    summary = tmp_path / "summary"
+    summary.write_text("x" * (safe_text.SUMMARY_LIMIT - 2000))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    face = Runner({"GITHUB_STEP_SUMMARY": str(summary)})
+    hostile = Diagnostic.error(
+        "x", "bad | [link](https://e.example) \r::add-path::/tmp ##[set-env name=A]b", file="c.yml"
+    )
+    face.report(hostile)
+    face.stopped([hostile] * 50)
+    out, err = capsys.readouterr()
+    assert injected(out, files=["c.yml"]) == [] and injected(err) == []
+    assert len(err.splitlines()) == 1
+    written = summary.read_text()
+    assert len(written.encode()) <= safe_text.SUMMARY_LIMIT
+    assert "](https" not in written and "| [" not in written

@@ -8,10 +8,10 @@ Input names are exactly action.yml's; `test_action_yml_matches_inputs` keeps the
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import github_action_utils as gha
@@ -19,6 +19,9 @@ import github_action_utils as gha
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import InputError
 from compose_ecs_deploy.faces.edge import run
+from compose_ecs_deploy.report import safe_text
+from compose_ecs_deploy.report.console import Printer
+from compose_ecs_deploy.report.redact import MASK
 from compose_ecs_deploy.settings import Settings, current_environment, region_from, source_url
 from compose_ecs_deploy.verbs import deploy
 
@@ -145,32 +148,26 @@ def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
 class GitHubLog:
     """Progress as the runner shows it: collapsible groups, masked secrets."""
 
+    def __init__(self, printer: Printer) -> None:
+        self.printer = printer
+
     def info(self, line: str) -> None:
-        print(line, flush=True)
+        self.printer.out(line)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
-        gha.start_group(title)
+        gha.start_group(self.printer.one_line(title))
         try:
             yield
         finally:
             gha.end_group()
 
     def mask(self, value: str) -> None:
-        gha.add_mask(value)
-
-
-def annotate(diagnostic: Diagnostic) -> None:
-    """The `error:` line for the log, and an annotation that points at the compose line."""
-    print(diagnostic.render(), file=sys.stderr, flush=True)
-    if diagnostic.severity == "error":
-        gha.error(
-            diagnostic.message, title=_title(diagnostic), file=diagnostic.file, line=diagnostic.line
-        )
-    elif diagnostic.severity == "warning":
-        gha.warning(
-            diagnostic.message, title=_title(diagnostic), file=diagnostic.file, line=diagnostic.line
-        )
+        """The runner masks each line of the log on its own: register every line too."""
+        self.printer.learn(value)
+        for part in dict.fromkeys((value, *value.splitlines())):
+            if part.strip():
+                gha.add_mask(part)
 
 
 def _title(diagnostic: Diagnostic) -> str:
@@ -184,12 +181,23 @@ class Runner:
     internal_hint = "the log of a re-run with debug logging (RUNNER_DEBUG=1)"
 
     def __init__(self, environ: Mapping[str, str]) -> None:
-        self.log = GitHubLog()
+        self.printer = Printer(environ)
+        self.log = GitHubLog(self.printer)
         self._environ = environ
         self._published: dict[str, str] = {}
 
     def report(self, diagnostic: Diagnostic) -> None:
-        annotate(diagnostic)
+        """The `error:` line for the log, and an annotation that points at the compose line
+        (its message and title through the printer too: annotations are read by others)."""
+        self.printer.diagnostic(diagnostic.render())
+        annotation = {"error": gha.error, "warning": gha.warning}.get(diagnostic.severity)
+        if annotation is not None:
+            annotation(
+                self.printer.one_line(diagnostic.message),
+                title=self.printer.one_line(_title(diagnostic)),
+                file=diagnostic.file,
+                line=diagnostic.line,
+            )
 
     def outputs(self, values: Mapping[str, str]) -> None:
         """Written at once: a step that fails later still has them (the last value wins)."""
@@ -200,13 +208,13 @@ class Runner:
             if self._environ.get("GITHUB_OUTPUT"):
                 gha.set_output(name, value)
             else:
-                print(f"{name}={value}", flush=True)
+                self.printer.out(f"{name}={value}")
 
     def published(self) -> Mapping[str, str]:
         return self._published
 
     def data(self, text: str) -> None:
-        print(text, end="", flush=True)
+        self.printer.data(text)
 
     def summary(self, deployment: Deployment) -> None:
         from compose_ecs_deploy.report.summary import summary_markdown
@@ -214,18 +222,27 @@ class Runner:
         self._summary(summary_markdown(deployment.result, deployment.images, deployment.phases))
 
     def stopped(self, errors: list[Diagnostic]) -> None:
+        lines = (safe_text.markdown(self.printer.one_line(d.render())) for d in errors)
         self._summary(
             "## compose-ecs-deploy\n\n**Stopped on an error:**\n\n"
-            + "\n".join(f"- {d.render()}" for d in errors)
+            + "\n".join(f"- {line}" for line in lines)
             + "\n"
         )
 
     def _summary(self, markdown: str) -> None:
-        """The job summary; outside a runner (no GITHUB_STEP_SUMMARY) it goes to the log."""
-        if self._environ.get("GITHUB_STEP_SUMMARY"):
-            gha.append_job_summary(markdown)
-        else:
-            print(markdown, flush=True)
+        """The job summary, known secrets masked and cut to what GitHub accepts for the step
+        (less what the step's summary file holds already); outside a runner, the log."""
+        path = self._environ.get("GITHUB_STEP_SUMMARY")
+        for value in sorted(self.printer.known, key=len, reverse=True):
+            markdown = markdown.replace(value, MASK)
+        if not path:
+            self.printer.out(markdown)
+            return
+        try:
+            used = Path(path).stat().st_size
+        except OSError:
+            used = 0
+        gha.append_job_summary(safe_text.fit(markdown, max(0, safe_text.SUMMARY_LIMIT - used)))
 
 
 def main() -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import ExitCode
 from compose_ecs_deploy.faces.day_two import add_day_two
 from compose_ecs_deploy.faces.edge import run
-from compose_ecs_deploy.report.console import ConsoleLog
+from compose_ecs_deploy.report.console import ConsoleLog, Printer
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.settings import (
     Settings,
@@ -387,30 +386,31 @@ class Terminal:
 
     internal_hint = "the output of --debug"
 
-    def __init__(self) -> None:
-        self.log = ConsoleLog()
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.printer = Printer(environ)
+        self.log = ConsoleLog(printer=self.printer)
         self._published: dict[str, str] = {}
 
     def report(self, diagnostic: Diagnostic) -> None:
-        print(diagnostic.render(), file=sys.stderr, flush=True)
+        self.printer.diagnostic(diagnostic.render())
 
     def outputs(self, values: Mapping[str, str]) -> None:
         """`name=value` lines; a value printed once is not repeated at the end."""
         for name, value in values.items():
             if self._published.get(name) != value:
-                print(f"{name}={value}", flush=True)
+                self.printer.out(f"{name}={value}")
             self._published[name] = value
 
     def published(self) -> Mapping[str, str]:
         return self._published
 
     def data(self, text: str) -> None:
-        sys.stdout.write(text)
+        self.printer.data(text)
 
     def summary(self, deployment: Deployment) -> None:
         from compose_ecs_deploy.report.summary import format_phases
 
-        print(f"time: {format_phases(deployment.phases)}", flush=True)
+        self.printer.out(f"time: {format_phases(deployment.phases)}")
 
     def stopped(self, errors: list[Diagnostic]) -> None:
         """The error lines on stderr say it all."""
@@ -428,5 +428,5 @@ def verb(name: str) -> Callable[[Settings, Face], ExitCode]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    face = Terminal()
+    face = Terminal(current_environment())
     return run(face, lambda: verb(args.verb)(settings_from_args(args), face), debug=args.debug)

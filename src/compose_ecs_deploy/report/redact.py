@@ -43,8 +43,10 @@ MIN_SECRET_LENGTH = 4  # a shorter "secret" would blot out ordinary words of eve
 _BEARER = re.compile(
     r"\b(?:Bearer|Basic|Token|Digest)\s+(?P<value>[A-Za-z0-9._~+/=:-]{8,})", re.IGNORECASE
 )
+# (this tool's own options --secret and --secrets-file take ARNs and paths, not secrets)
 _OPTION = re.compile(
-    r"--?[\w-]*(?:password|passwd|secret|token|api-?key|credential)[\w-]*(?:=|\s+)(?P<value>[^\s\"']+)",
+    r"--?(?!secrets?(?:-file)?[=\s])[\w-]*(?:password|passwd|secret|token|api-?key|credential)"
+    r"[\w-]*(?:=|\s+)(?P<value>[^\s\"']+)",
     re.IGNORECASE,
 )
 _WORD_THEN_VALUE = re.compile(
@@ -79,6 +81,7 @@ _NAMED_VALUE = re.compile(
     re.IGNORECASE,
 )
 _ARN = re.compile(r"\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:[^\s\"',;)]+")
+_QUOTED = re.compile(r"[\"']([A-Za-z0-9+/=_-]{16,})[\"']")
 _KEYWORD = KeywordDetector()
 _BASE64 = Base64HighEntropyString()
 _HEX = HexHighEntropyString()
@@ -93,8 +96,14 @@ def _high_entropy(token: str) -> bool:
     return False
 
 
-def found_in(text: str) -> set[str]:
-    """The substrings of `text` that look like secrets (each at least MIN_SECRET_LENGTH)."""
+def found_in(text: str, *, by_name: bool = True) -> set[str]:
+    """The substrings of `text` that look like secrets (each at least MIN_SECRET_LENGTH).
+
+    `by_name=False` keeps to the value's own shape (token formats, a URL's password,
+    `Bearer …`, quoted high-entropy strings): for the tool's own lines, which name fields
+    such as `environment.DB_PASSWORD:` that the name-based detectors would take for an
+    assignment (those lines never echo a value that came from a secret-looking name).
+    """
     found: set[str] = set()
     for detector in _regex_detectors():
         for regex in detector.denylist:
@@ -103,15 +112,15 @@ def found_in(text: str) -> set[str]:
                 # (a URL's password): the longest group that is long enough, else the match
                 groups = [g for g in match.groups() if g and len(g) >= MIN_SECRET_LENGTH]
                 found.add(max(groups, key=len) if groups else match.group(0))
-    # An ARN names a secret without holding it (`...:secret:db-password-AbCdEf`): blanked
-    # out for the detectors that go by names, so that error lines keep the ARNs they cite.
-    named = _ARN.sub(lambda m: " " * len(m.group(0)), text)
-    found.update(_KEYWORD.analyze_string(named, CONFIG_DENYLIST_REGEX_TO_GROUP))
-    for pattern in (_BEARER, _OPTION, _WORD_THEN_VALUE, _NAMED_VALUE):
-        found.update(m.group("value") for m in pattern.finditer(named))
-    found.update(
-        t for t in re.findall(r"[\"']([A-Za-z0-9+/=_-]{16,})[\"']", text) if _high_entropy(t)
-    )
+    found.update(m.group("value") for m in _BEARER.finditer(text))
+    found.update(t for t in _QUOTED.findall(text) if _high_entropy(t))
+    if by_name:
+        # An ARN names a secret without holding it (`...:secret:db-password-AbCdEf`):
+        # blanked out for the detectors that go by names, so that lines keep their ARNs.
+        named = _ARN.sub(lambda m: " " * len(m.group(0)), text)
+        found.update(_KEYWORD.analyze_string(named, CONFIG_DENYLIST_REGEX_TO_GROUP))
+        for pattern in (_OPTION, _WORD_THEN_VALUE, _NAMED_VALUE):
+            found.update(m.group("value") for m in pattern.finditer(named))
     return {s.strip() for s in found if len(s.strip()) >= MIN_SECRET_LENGTH}
 
 
@@ -125,9 +134,10 @@ def looks_secret(name: str, value: str) -> bool:
     return any(_high_entropy(word) for word in re.split(r"[\s=:,;]+", value))
 
 
-def mask(text: str, known: Iterable[str] = ()) -> str:
-    """`text` with every known secret value and every secret-looking substring replaced."""
-    values = {v for v in known if len(v) >= MIN_SECRET_LENGTH} | found_in(text)
+def mask(text: str, known: Iterable[str] = (), *, by_name: bool = True) -> str:
+    """`text` with every known secret value and every secret-looking substring replaced
+    (`by_name`: see `found_in`)."""
+    values = {v for v in known if len(v) >= MIN_SECRET_LENGTH} | found_in(text, by_name=by_name)
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MASK)
     return text

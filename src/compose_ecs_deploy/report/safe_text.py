@@ -24,12 +24,14 @@ step summary over 1 MiB (FileCommandManager.cs, `AttachmentSizeLimit = 1024 * 10
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
+SUMMARY_LIMIT = 1024 * 1024  # bytes of one step's summary (FileCommandManager.cs)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # C0 controls but tab, DEL, C1 controls, the Unicode line and paragraph separators, and the
 # bidirectional controls that reorder what a reader sees ("Trojan Source", CVE-2021-42574).
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
-_COMMAND_START = re.compile(r"^(\s*):(?=:)")
+_COMMAND_START = re.compile(r"^(\s*)::")
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -57,10 +59,11 @@ def lines(text: str) -> list[str]:
     return [one_line(part) for part in parts]
 
 
-# Characters that start Markdown or HTML syntax anywhere in a line (links, images, emphasis,
-# code spans, table cells, tags, entities, strike-through, escapes) or at its start
-# (headings, lists, quotes), written as numeric character references.
-_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'`*_[]()|#~!\\{}+-=:@"} | {"\t": " "})
+# Characters that open Markdown or HTML syntax within a line: tags and entities, code spans,
+# link and image brackets, table cells, emphasis and strike-through, and the escape itself,
+# written as numeric character references (they render as the character and mean nothing).
+# Line-start syntax (headings, lists) cannot occur: these values never start a line.
+_MARKDOWN = str.maketrans({c: f"&#{ord(c)};" for c in "&<>`*[]|~\\"} | {"\t": " "})
 
 
 def markdown(text: str, *, limit: int | None = None) -> str:
@@ -73,6 +76,12 @@ def markdown(text: str, *, limit: int | None = None) -> str:
 def code(text: str, *, limit: int | None = None) -> str:
     """`text` as inline code that no backtick or pipe inside can close or split."""
     return f"<code>{markdown(text, limit=limit)}</code>"
+
+
+def link(text: str, url: str, *, limit: int | None = None) -> str:
+    """A Markdown link whose text renders as written and whose URL no `)` or space ends
+    early (everything outside a URL's own characters is percent-encoded)."""
+    return f"[{markdown(text, limit=limit)}]({quote(url, safe=':/?#=&%.~_-+')})"
 
 
 def fence(body: list[str], info: str = "") -> list[str]:

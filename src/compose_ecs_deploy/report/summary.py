@@ -8,6 +8,8 @@ from compose_ecs_deploy.images.build import BuiltImage
 from compose_ecs_deploy.pipeline.results import DeployResult, ServiceResult
 from compose_ecs_deploy.report import oneoffs as oneoff
 from compose_ecs_deploy.report.outputs import image_outputs, service_outputs
+from compose_ecs_deploy.report.safe_text import clip, code, fence, link, one_line
+from compose_ecs_deploy.report.safe_text import markdown as md
 from compose_ecs_deploy.rollout.failure import diagnosis_markdown
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 
@@ -71,18 +73,28 @@ def failure_lines(result: DeployResult) -> list[str]:
     return lines
 
 
+CELL = 1_000  # characters of one value in a table cell or a line of a block
+DIFF_LINES = 2_000  # lines of one diff; the log has all of them
+
+
 def summary_markdown(
     result: DeployResult,
     images: Mapping[str, BuiltImage],
     phases: Mapping[str, float] | None = None,
 ) -> str:
-    """The job summary: images, one row per service, the diffs, what went wrong, timing."""
+    """The job summary: images, one row per service, the diffs, what went wrong, timing.
+
+    Every name and value in it comes from inputs, files or AWS, so each goes through
+    report/safe_text (`md`, `code`, `fence`): it renders as written, in its own cell, and
+    long ones are cut with a note; the face cuts the whole to GitHub's 1 MiB.
+    """
     parts = ["## compose-ecs-deploy", ""]
     if images:
         parts += ["### Images", "", "| service | image | digest | built |", "|---|---|---|---|"]
         for name, image in images.items():
             parts.append(
-                f"| {name} | `{image.tagged}` | `{image.digest}` | "
+                f"| {md(name, limit=CELL)} | {code(image.tagged, limit=CELL)} | "
+                f"{code(image.digest, limit=CELL)} | "
                 f"{'reused (already in ECR)' if image.reused else 'built and pushed'} |"
             )
         parts.append("")
@@ -93,35 +105,39 @@ def summary_markdown(
         "|---|---|---|---|---|---|",
     ]
     for service in result.services:
-        image_list = "<br>".join(f"{c}: `{i}`" for c, i in service.images.items())
-        before = last_part(service.revision_before)
-        after = last_part(service.task_definition_arn)
+        image_list = "<br>".join(
+            f"{md(c, limit=CELL)}: {code(i, limit=CELL)}" for c, i in service.images.items()
+        )
+        before = md(last_part(service.revision_before), limit=CELL)
+        after = md(last_part(service.task_definition_arn), limit=CELL)
         outcome = (
             "not rolled out (a run-before one-off failed)"
             if result.held_back
             else _outcome_text(service, result.dry_run)
         )
+        name = link(service.target.ecs_service, service.console_url, limit=CELL)
         parts.append(
-            f"| [{service.target.ecs_service}]({service.console_url}) | {image_list} | "
-            f"{before} | {after} | {outcome} | {service.seconds:.0f} s |"
+            f"| {name} | {image_list} | "
+            f"{before} | {after} | {md(outcome, limit=CELL)} | {service.seconds:.0f} s |"
         )
     parts += oneoff.summary_sections(result.one_offs)
     if phases:
         parts += ["", f"Time: {format_phases(phases)}"]
     failures = failure_lines(result)
     if failures:
-        parts += ["", "### What went wrong", ""] + [f"- {line}" for line in failures]
+        parts += ["", "### What went wrong", ""] + [f"- {md(line)}" for line in failures]
         for service in result.services:
             for diagnosis in service.diagnoses:
                 parts += diagnosis_markdown(diagnosis)
     for service in result.services:
         if service.diff:
+            shown = [clip(one_line(line), CELL) for line in service.diff[:DIFF_LINES]]
+            if len(service.diff) > DIFF_LINES:
+                shown.append(f"# … {len(service.diff) - DIFF_LINES} more lines in the log")
             parts += [
                 "",
-                f"### Task definition diff: {service.target.ecs_service}",
+                f"### Task definition diff: {md(service.target.ecs_service)}",
                 "",
-                "```diff",
-                *service.diff,
-                "```",
+                *fence(shown, "diff"),
             ]
     return "\n".join(parts) + "\n"

@@ -11,7 +11,6 @@ when that is the cause.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,11 +19,14 @@ from compose_ecs_deploy.aws import logs
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.redact import mask
+from compose_ecs_deploy.report.safe_text import clip, fence, one_line
+from compose_ecs_deploy.report.safe_text import markdown as md
 from compose_ecs_deploy.rollout.verdicts.container_logs import LogPlace, log_place
 from compose_ecs_deploy.rollout.verdicts.hints import Hint, Stop, hint_for, stop_of
 from compose_ecs_deploy.rollout.verdicts.stopped_tasks import StoppedTask
 
 POLICY_STATEMENT = "OptionalFailedTaskLogs"
+LINE_LIMIT = 1_000  # characters of one log line in the summary (the log shows it whole)
 
 
 @dataclass(frozen=True)
@@ -154,30 +156,22 @@ def explain(
     return diagnoses
 
 
-def _fence(lines: tuple[str, ...]) -> str:
-    """A code fence longer than any run of backticks in the lines, so none can close it."""
-    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
-    return "`" * max(3, longest + 1)
-
-
 def diagnosis_markdown(diagnosis: Diagnosis) -> list[str]:
     """A failed container's last lines as a collapsed block, or the one line saying why none."""
     log = diagnosis.log
     if log is None:
         return []
     if log.note:
-        return [f"  - container {log.container} of task {log.task_id}: {log.note}"]
-    fence = _fence(log.lines)
+        return [f"  - {md(f'container {log.container} of task {log.task_id}: {log.note}')}"]
+    lines = [clip(one_line(line), LINE_LIMIT) for line in log.lines]
     return [
         "",
         f"<details><summary>Last {len(log.lines)} log lines of container "
-        f"{log.container}, task {log.task_id}</summary>",
+        f"{md(log.container)}, task {md(log.task_id)}</summary>",
         "",
-        f"{log.place}",
+        md(log.place),
         "",
-        f"{fence}text",
-        *log.lines,
-        fence,
+        *fence(lines, "text"),
         "",
         "</details>",
         "",
