@@ -59,6 +59,7 @@ class Settings:
     run_command: tuple[str, ...] = ()
     log_lines: int = 30
     rollback_to: str | None = None
+    status_json: bool = False
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 

@@ -416,7 +416,7 @@ class Terminal:
         """The error lines on stderr say it all."""
 
 
-VERBS = ("render", "diff", "deploy", "run", "rollback")
+VERBS = ("render", "diff", "deploy", "run", "rollback", "status")
 
 
 def verb(name: str) -> Callable[[Settings, Face], ExitCode]:

@@ -11,7 +11,7 @@ AddOptions = Callable[..., None]
 
 
 def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions) -> None:
-    """`rollback`, with the debug and target options `cli` gives every verb."""
+    """`rollback` and `status`, with the debug and target options `cli` gives every verb."""
     rollback = verb_parsers.add_parser(
         "rollback",
         help="put the service back on an earlier revision and watch it like a deploy",
@@ -29,6 +29,22 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
         "a task-definition ARN, or an image tag or commit SHA (the newest revision using it)",
     )
     _wait_options(rollback, "the rollback")
+
+    status = verb_parsers.add_parser(
+        "status",
+        help="what runs now, whether it is healthy, what happened last (reads only)",
+        description="The running revision and its images, the controller, the deployments "
+        "with their rollout state and counts, the last service deployments, the last events, "
+        "and recently stopped tasks with their reasons and a hint.",
+    )
+    add_debug(status, default=argparse.SUPPRESS)
+    _service_target(status, add_target)
+    status.add_argument(
+        "--json",
+        dest="status_json",
+        action="store_true",
+        help='print the versioned JSON document ("version": 1; README, "status")',
+    )
 
 
 def _service_target(parser: argparse.ArgumentParser, add_target: AddOptions) -> None:

@@ -1,0 +1,183 @@
+"""`status`: what runs now, is it healthy, what happened last, for a person or as JSON.
+
+The JSON is a versioned contract (`STATUS_VERSION`): scripts read it, so its keys are fixed
+(a test checks them exactly) and every key is present, null when unknown. A change of keys
+is a new version. Timestamps are ISO 8601 in UTC. Values come from ECS's own answers
+(DescribeServices, DescribeTaskDefinition, ListServiceDeployments, DescribeServiceRevisions,
+ListTasks/DescribeTasks): nothing here is guessed. Text we did not write (events, reasons)
+reaches the log only through the printer, like everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
+from compose_ecs_deploy.rollout.verdicts.hints import hint_for, stop_of
+from compose_ecs_deploy.rollout.verdicts.stopped_tasks import describe, stopped_task
+
+STATUS_VERSION = 1
+EVENTS = 10
+STOPPED_TASKS = 5
+
+
+def _time(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if value not in (None, "") else None
+
+
+def _controller(service: Mapping[str, Any]) -> dict[str, Any]:
+    config = service.get("deploymentConfiguration") or {}
+    return {
+        "type": str((service.get("deploymentController") or {}).get("type") or "ECS"),
+        "strategy": config.get("strategy") or "ROLLING",
+        "circuitBreaker": bool((config.get("deploymentCircuitBreaker") or {}).get("enable")),
+        "alarms": bool((config.get("alarms") or {}).get("enable")),
+    }
+
+
+def _deployment(d: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "id": d.get("id"),
+        "status": d.get("status"),
+        "rolloutState": d.get("rolloutState"),
+        "rolloutStateReason": d.get("rolloutStateReason"),
+        "taskDefinition": d.get("taskDefinition"),
+        "desiredCount": d.get("desiredCount"),
+        "runningCount": d.get("runningCount"),
+        "pendingCount": d.get("pendingCount"),
+        "failedTasks": d.get("failedTasks"),
+        "createdAt": _time(d.get("createdAt")),
+        "updatedAt": _time(d.get("updatedAt")),
+    }
+
+
+def _essential(revision: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(
+        str(c.get("name"))
+        for c in revision.get("containerDefinitions") or []
+        if c.get("essential", True)
+    )
+
+
+def _stopped(payload: Mapping[str, Any], revision: Mapping[str, Any]) -> dict[str, Any]:
+    task = stopped_task(payload, _essential(revision))
+    hint = hint_for(stop_of(task), revision)
+    return {
+        "taskArn": task.task_arn,
+        "taskDefinition": task.task_definition,
+        "stoppedAt": _time(payload.get("stoppedAt")),
+        "stopCode": task.stop_code or None,
+        "stoppedReason": task.stopped_reason or None,
+        "containers": [
+            {"name": c.name, "exitCode": c.exit_code, "reason": c.reason or None}
+            for c in task.containers
+        ],
+        "summary": describe(task),
+        "hint": hint.text if hint else None,
+    }
+
+
+def status_document(
+    cluster: str,
+    service: Mapping[str, Any],
+    revision: Mapping[str, Any],
+    history: Sequence[Mapping[str, Any]] | None,
+    stopped: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The versioned status. `history` is None when the service deployments could not be read
+    (the role may not list them); `stopped` are DescribeTasks payloads, any order."""
+    arn = str(service.get("taskDefinition") or "")
+    family, _, number = last_part(arn).rpartition(":")
+    newest_stops = sorted(stopped, key=lambda t: str(_time(t.get("stoppedAt")) or ""), reverse=True)
+    # tasks that failed first, then the ones the scheduler stopped (scaling, a rollout's end)
+    newest_stops.sort(key=lambda t: stopped_task(t, _essential(revision)).cause == "scheduler")
+    return {
+        "version": STATUS_VERSION,
+        "cluster": cluster,
+        "service": service.get("serviceName"),
+        "status": service.get("status"),
+        "controller": _controller(service),
+        "desiredCount": service.get("desiredCount"),
+        "runningCount": service.get("runningCount"),
+        "pendingCount": service.get("pendingCount"),
+        "taskDefinition": {
+            "arn": arn or None,
+            "family": family or None,
+            "revision": int(number) if number.isdigit() else None,
+            "containers": [
+                {
+                    "name": c.get("name"),
+                    "image": c.get("image"),
+                    "essential": bool(c.get("essential", True)),
+                }
+                for c in revision.get("containerDefinitions") or []
+            ],
+        },
+        "deployments": [_deployment(d) for d in service.get("deployments") or []],
+        "serviceDeployments": None
+        if history is None
+        else [
+            {
+                "arn": h.get("serviceDeploymentArn"),
+                "status": h.get("status"),
+                "statusReason": h.get("statusReason"),
+                "taskDefinition": h.get("taskDefinition"),
+                "createdAt": _time(h.get("createdAt")),
+                "finishedAt": _time(h.get("finishedAt")),
+            }
+            for h in history
+        ],
+        "events": [
+            {"createdAt": _time(e.get("createdAt")), "message": e.get("message")}
+            for e in (service.get("events") or [])[:EVENTS]
+        ],
+        "stoppedTasks": [_stopped(t, revision) for t in newest_stops[:STOPPED_TASKS]],
+    }
+
+
+def status_lines(document: Mapping[str, Any]) -> list[str]:
+    """The same, for a person: one block per part, newest first."""
+    td = document["taskDefinition"]
+    controller = document["controller"]
+    lines = [
+        f"service {document['service']} in cluster {document['cluster']}: {document['status']}, "
+        f"{document['runningCount']} running, {document['pendingCount']} pending, "
+        f"{document['desiredCount']} desired",
+        f"controller: {controller['type']} {controller['strategy']}"
+        + (", circuit breaker" if controller["circuitBreaker"] else "")
+        + (", alarms" if controller["alarms"] else ""),
+        f"running revision: {td['arn']}",
+    ]
+    lines += [f"  {c['name']}: {c['image']}" + ("" if c["essential"] else " (not essential)")
+              for c in td["containers"]]  # fmt: skip
+    lines.append("deployments:")
+    for d in document["deployments"]:
+        lines.append(
+            f"  {d['status']} {d['id']} {last_part(str(d['taskDefinition']))}: "
+            f"{d['rolloutState'] or '-'}, {d['runningCount']}/{d['desiredCount']} running, "
+            f"{d['pendingCount']} pending, {d['failedTasks']} failed"
+        )
+    history = document["serviceDeployments"]
+    if history is None:
+        lines.append("last deployments: not readable (ecs:ListServiceDeployments)")
+    elif history:
+        lines.append("last deployments:")
+        lines += [
+            f"  {h['createdAt']} {h['status']} {last_part(str(h['taskDefinition'] or '?'))}"
+            + (f": {h['statusReason']}" if h["statusReason"] else "")
+            for h in history
+        ]
+    if document["events"]:
+        lines.append("last events:")
+        lines += [f"  {e['createdAt']} {e['message']}" for e in document["events"]]
+    if document["stoppedTasks"]:
+        lines.append("recently stopped tasks:")
+        for t in document["stoppedTasks"]:
+            lines.append(f"  {t['stoppedAt']} {t['summary']}")
+            if t["hint"]:
+                lines.append(f"    hint: {t['hint']}")
+    return lines

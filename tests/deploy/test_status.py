@@ -1,0 +1,100 @@
+"""`status` against the stack: the versioned JSON's exact keys, a failed rollout's stopped tasks
+with their hint, the history as ECS recorded it, and not a single write."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from compose_ecs_deploy.faces.cli import main
+from tests.deploy.conftest import CLUSTER, World
+from tests.deploy.test_rollback import WRITES, deployed
+from tests.support.fault_proxy import FaultProxy, Rule
+
+pytestmark = pytest.mark.stack
+
+KEYS = {
+    "version", "cluster", "service", "status", "controller", "desiredCount", "runningCount",
+    "pendingCount", "taskDefinition", "deployments", "serviceDeployments", "events",
+    "stoppedTasks",
+}  # fmt: skip
+DEPLOYMENT_KEYS = {
+    "id", "status", "rolloutState", "rolloutStateReason", "taskDefinition", "desiredCount",
+    "runningCount", "pendingCount", "failedTasks", "createdAt", "updatedAt",
+}  # fmt: skip
+STOPPED_KEYS = {
+    "taskArn", "taskDefinition", "stoppedAt", "stopCode", "stoppedReason", "containers",
+    "summary", "hint",
+}  # fmt: skip
+
+
+def status(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["status", "--cluster", CLUSTER, "--ecs-service", "web", *extra])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_the_json_document_has_exactly_its_version_1_keys(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    one, two = deployed(world, "2")
+    proxy.forwarded.clear()
+    code, out, err = status(capsys, "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert set(document) == KEYS and document["version"] == 1
+    assert set(document["controller"]) == {"type", "strategy", "circuitBreaker", "alarms"}
+    assert set(document["taskDefinition"]) == {"arn", "family", "revision", "containers"}
+    assert document["taskDefinition"]["arn"] == two and document["taskDefinition"]["revision"] == 2
+    assert {c["name"]: c["image"] for c in document["taskDefinition"]["containers"]} == {
+        "app": "example/app:2",
+        "agent": "example/agent:7",
+    }
+    assert all(set(d) == DEPLOYMENT_KEYS for d in document["deployments"])
+    assert [h["status"] for h in document["serviceDeployments"]] == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert [h["taskDefinition"] for h in document["serviceDeployments"]] == [two, one]
+    assert all(set(h) == {"arn", "status", "statusReason", "taskDefinition", "createdAt",
+                          "finishedAt"} for h in document["serviceDeployments"])  # fmt: skip
+    assert document["events"] and set(document["events"][0]) == {"createdAt", "message"}
+    assert not WRITES & set(proxy.forwarded) and proxy.forwarded["UpdateService"] == 0
+
+
+def test_a_failed_rollout_shows_its_stopped_tasks_with_a_hint(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.service("web", scenario="crash-loop", tags={"simulator:exit-code": "3"})
+    failed, _ = world.deploy(world.settings(images=("app=example/app:2",)))
+    assert not failed.result.succeeded
+    code, out, err = status(capsys, "--json")
+    assert code == 0, err
+    stopped = json.loads(out)["stoppedTasks"]
+    assert stopped and all(set(t) == STOPPED_KEYS for t in stopped)
+    assert stopped[0]["stopCode"] == "EssentialContainerExited"
+    assert "exited with code 3" in stopped[0]["hint"]
+
+    code, out, err = status(capsys)
+    assert code == 0, err
+    assert "recently stopped tasks:" in out and "    hint: container app exited with code 3" in out
+    assert out.splitlines()[0].startswith("service web in cluster test-cluster: ACTIVE")
+
+
+def test_an_unreadable_history_is_said_and_the_rest_still_shown(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    deployed(world)
+    proxy.rules["ListServiceDeployments"] = Rule(("500",))
+    code, out, err = status(capsys, "--json", "--max-retries", "0")
+    assert code == 0, err
+    assert json.loads(out)["serviceDeployments"] is None
+    code, out, _ = status(capsys, "--max-retries", "0")
+    assert "last deployments: not readable (ecs:ListServiceDeployments)" in out
+
+
+def test_a_missing_service_is_one_error_line(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = status(capsys)
+    assert code == 1 and err.startswith("error:") and "web was not found" in err, err
+    assert out == "" and "Traceback" not in err
