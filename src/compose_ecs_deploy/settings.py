@@ -53,6 +53,9 @@ class Settings:
     secrets_init_image: str | None = None
     wait_until: str = "complete"
     verify_command: str | None = None
+    codedeploy_application: str | None = None
+    codedeploy_deployment_group: str | None = None
+    codedeploy_appspec: str | None = None
     run_before: tuple[str, ...] = ()
     run_timeout_minutes: float = 30.0
     run_service: str | None = None

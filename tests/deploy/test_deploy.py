@@ -476,7 +476,7 @@ def test_a_stalled_breaker_is_reported_and_rolled_back_by_us(world: World, capsy
     assert (calls["ecs:RegisterTaskDefinition"], calls["ecs:UpdateService"]) == (1, 2)
 
 
-@pytest.mark.parametrize("controller", ["CODE_DEPLOY", "EXTERNAL"])
+@pytest.mark.parametrize("controller", ["EXTERNAL"])
 def test_an_unsupported_controller_is_refused_before_any_write(
     world: World, capsys, calls, controller
 ) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from compose_ecs_deploy.rollout.codedeploy import CodeDeployController
 from compose_ecs_deploy.rollout.controller import CONTROLLERS, Refusal, choose
 from compose_ecs_deploy.rollout.native import NativeController
 from compose_ecs_deploy.rollout.rolling import RollingController
@@ -33,17 +34,24 @@ KINDS = {
     "ECS BLUE_GREEN": (service("ECS", "BLUE_GREEN"), "native"),
     "ECS LINEAR": (service("ECS", "LINEAR"), "native"),
     "ECS CANARY": (service("ECS", "CANARY"), "native"),
-    "CODE_DEPLOY": (service("CODE_DEPLOY"), None),
+    "CODE_DEPLOY": (service("CODE_DEPLOY"), "codedeploy"),
     "EXTERNAL": (service("EXTERNAL"), None),
-    "CODE_DEPLOY with a native-looking strategy": (service("CODE_DEPLOY", "BLUE_GREEN"), None),
+    "CODE_DEPLOY with a native-looking strategy": (
+        service("CODE_DEPLOY", "BLUE_GREEN"),
+        "codedeploy",
+    ),
     "ECS with a strategy nobody implements": (service("ECS", "SHADOW"), None),
 }
 
 
-def test_the_controllers_are_rolling_and_native_each_once() -> None:
+def test_the_controllers_are_rolling_native_and_codedeploy_each_once() -> None:
     kinds = [c.kind for c in CONTROLLERS]
-    assert sorted(kinds) == ["native", "rolling"] and len(set(kinds)) == len(kinds)
-    assert {type(c) for c in CONTROLLERS} == {RollingController, NativeController}
+    assert sorted(kinds) == ["codedeploy", "native", "rolling"] and len(set(kinds)) == len(kinds)
+    assert {type(c) for c in CONTROLLERS} == {
+        RollingController,
+        NativeController,
+        CodeDeployController,
+    }
 
 
 @pytest.mark.parametrize("payload,expected", KINDS.values(), ids=KINDS.keys())
@@ -57,7 +65,7 @@ def test_each_controller_handles_only_its_own_kind(payload, expected) -> None:
         assert not isinstance(chosen, Refusal) and chosen.kind == expected
 
 
-@pytest.mark.parametrize("kind", ["CODE_DEPLOY", "EXTERNAL"])
+@pytest.mark.parametrize("kind", ["EXTERNAL"])
 def test_a_service_no_controller_handles_is_refused_naming_its_controller_type(kind) -> None:
     refusal = choose("web", service(kind))
     assert isinstance(refusal, Refusal)

@@ -110,6 +110,9 @@ INPUTS: dict[str, Input] = {
     "rollback-on-failure": Input("true", "rollback_on_failure", _bool),
     "wait-until": Input("complete", "wait_until", _text),
     "verify-command": Input("", "verify_command"),
+    "codedeploy-application": Input("", "codedeploy_application"),
+    "codedeploy-deployment-group": Input("", "codedeploy_deployment_group"),
+    "codedeploy-appspec": Input("", "codedeploy_appspec"),
     "poll-interval": Input("5", "poll_interval", _number(float)),
     "dry-run": Input("false", "dry_run", _bool),
     "max-retries": Input("4", "max_retries", _number(int)),
@@ -129,6 +132,7 @@ OUTPUTS = (
     "console-url",
     "run-task-arns",
     "run-exit-codes",
+    "codedeploy-deployment-id",
 )
 
 

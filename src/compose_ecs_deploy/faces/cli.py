@@ -341,6 +341,24 @@ def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
         "lifecycle hook: exit 0 continues it, anything else rolls it back",
     )
     parser.add_argument(
+        "--codedeploy-application",
+        metavar="NAME",
+        help="CODE_DEPLOY services: the CodeDeploy application (default: found from the "
+        "deployment group whose ecsServices lists the service)",
+    )
+    parser.add_argument(
+        "--codedeploy-deployment-group",
+        metavar="NAME",
+        help="CODE_DEPLOY services: the CodeDeploy deployment group (default: the one whose "
+        "ecsServices lists the service)",
+    )
+    parser.add_argument(
+        "--codedeploy-appspec",
+        metavar="FILE",
+        help="CODE_DEPLOY services: an AppSpec (YAML or JSON) whose Hooks are kept; its "
+        "TaskDefinition and LoadBalancerInfo are filled in",
+    )
+    parser.add_argument(
         "--poll-interval",
         type=float,
         default=5.0,

@@ -17,7 +17,7 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.compose.convert import select_services
 from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
-from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.errors import DeployError, InputError
 from compose_ecs_deploy.images.plan import BuildJob, jobs_for
 from compose_ecs_deploy.loading.inputs import (
     Inputs,
@@ -85,6 +85,7 @@ class Plan:
     rendered: Rendered
     diff: list[str]
     controller: Controller | Refusal
+    prepared: Any = None  # what the controller's `prepare` read before any write
 
     @property
     def service(self) -> dict[str, Any]:
@@ -120,7 +121,7 @@ class Plan:
     @property
     def subject(self) -> Subject:
         """What the service's controller needs of this plan."""
-        return Subject(self.target.ecs_service, self.service, self.essential)
+        return Subject(self.target.ecs_service, self.service, self.essential, self.prepared)
 
     def with_images(self, images: Mapping[str, str]) -> Plan:
         """The same plan with the image references the build stage pushed, diffed again."""
@@ -240,6 +241,22 @@ def previous_images(running: Mapping[str, Running]) -> dict[str, str]:
     }
 
 
+def _prepared(aws: Aws, settings: Settings, plan: Plan, problems: list[Diagnostic]) -> Plan:
+    """The plan with what its controller read and checked before any write (`prepare`);
+    its problems join the others."""
+    if isinstance(plan.controller, Refusal):
+        return plan
+    changing = plan.changed or settings.force_new_deployment
+    try:
+        found = plan.controller.prepare(
+            aws, settings, plan.subject, plan.rendered.request, changing
+        )
+    except DeployError as exc:
+        problems.extend(d for d in exc.diagnostics if d not in problems)
+        return plan
+    return replace(plan, prepared=found)
+
+
 @dataclass(frozen=True)
 class Planned:
     """Everything read and validated before the first build or write, made once and handed
@@ -294,6 +311,8 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         plans = make_plans(inputs, settings, targets, running, images)
     except InputError as exc:
         problems.extend(exc.diagnostics)
+    else:
+        plans = [_prepared(aws, settings, p, problems) for p in plans]
     if problems:
         raise InputError(problems[0].message, problems)
     for value in secret_looking_values(p.rendered.request for p in plans):

@@ -31,6 +31,7 @@ class ServiceResult:
     console_url: str = ""
     note: str = ""  # what ECS still does after our success (wait-until traffic-shifted)
     diagnoses: list[Diagnosis] = field(default_factory=list)
+    kind_outputs: dict[str, str] = field(default_factory=dict)  # only its controller's kind sets
 
     @property
     def revision(self) -> str:

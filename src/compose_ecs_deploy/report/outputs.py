@@ -40,7 +40,12 @@ def service_outputs(results: Iterable[ServiceResult]) -> dict[str, str]:
     services = {s.target.ecs_service: s for s in results}
     if not services:
         return {}
+    kinds = dict.fromkeys(key for s in services.values() for key in s.kind_outputs)
     return {
+        **{
+            key: per_service({n: s.kind_outputs.get(key, "") for n, s in services.items()})
+            for key in kinds
+        },
         "task-definition-arn": per_service({n: s.task_definition_arn for n, s in services.items()}),
         "task-definition-revision": per_service({n: s.revision for n, s in services.items()}),
         "deployment-id": per_service({n: s.deployment_id or "" for n, s in services.items()}),

@@ -2,7 +2,7 @@
 
 `choose` is asked once per service at plan time, from the DescribeServices answer alone, before
 any write. Exactly one controller answers for its own kind of service; a service that none
-handles (a CODE_DEPLOY or EXTERNAL controller, a strategy nobody implements) gets a `Refusal`
+handles (an EXTERNAL controller, a strategy nobody implements) gets a `Refusal`
 naming its controller type and strategy, which the plan turns into an error. A new deployment
 kind is one more entry in `CONTROLLERS`; the verbs never change for it.
 """
@@ -13,12 +13,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compose_ecs_deploy.rollout.codedeploy import CodeDeployController
 from compose_ecs_deploy.rollout.interface import Controller
 from compose_ecs_deploy.rollout.native import NativeController
 from compose_ecs_deploy.rollout.rolling import RollingController
 from compose_ecs_deploy.rollout.verdicts.rolling import controller_type, refusal_reason
 
-CONTROLLERS: tuple[Controller, ...] = (RollingController(), NativeController())
+CONTROLLERS: tuple[Controller, ...] = (
+    RollingController(),
+    NativeController(),
+    CodeDeployController(),
+)
 
 
 @dataclass(frozen=True)

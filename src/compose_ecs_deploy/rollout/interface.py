@@ -6,7 +6,10 @@ controller, chosen before any write):
 
 1. `choose(service)` at plan time, from the DescribeServices answer alone: the one controller
    whose `handles` says yes, or a `Refusal` that names the controller type and says why none
-   does. A refusal stops the deploy before the first build or write.
+   does. A refusal stops the deploy before the first build or write. Then `prepare` reads
+   (never writes) what else the kind needs and checks it, still before any build or write
+   (CodeDeploy: the deployment group, the AppSpec, a deployment still active); what it
+   finds rides on the `Subject` as `prepared`.
 2. `start` makes the write that begins the rollout (or `follow` adopts one an earlier run
    started and did not see to its end).
 3. `poll` reads (never writes) and returns each rollout's next state and the lines to print;
@@ -41,6 +44,7 @@ class Subject:
     name: str
     service: Mapping[str, Any]
     essential: frozenset[str] = frozenset()
+    prepared: Any = None  # what the controller's `prepare` found, for its later calls
 
     @property
     def current(self) -> str:
@@ -61,12 +65,13 @@ class Polled:
 
 @dataclass(frozen=True)
 class Started:
-    """What a start (or a follow) gives the verb: the state to watch, the ECS deployment id
-    for the outputs, and the lines that say so."""
+    """What a start (or a follow) gives the verb: the state to watch, the deployment id for
+    the outputs, the lines that say so, and the outputs only this kind sets (by name)."""
 
     state: Any
     deployment_id: str
     lines: tuple[str, ...] = field(default_factory=tuple)
+    outputs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,19 @@ class Controller(Protocol):
 
     def handles(self, service: Mapping[str, Any]) -> bool:
         """Whether this controller rolls out `service` (a DescribeServices answer)."""
+
+    def prepare(
+        self,
+        aws: Aws,
+        settings: Settings,
+        subject: Subject,
+        request: Mapping[str, Any],
+        changing: bool,
+    ) -> Any:
+        """Reads only, at plan time, before any build or write: what the kind needs beyond
+        DescribeServices, checked against the new revision's `request` (`changing`: the run
+        will start a rollout). Raises a DeployError with every problem; the value becomes
+        `subject.prepared`."""
 
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log

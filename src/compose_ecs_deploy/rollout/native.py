@@ -38,6 +38,16 @@ class NativeController:
     def handles(self, service: Mapping[str, Any]) -> bool:
         return native_rollout.is_native(service)
 
+    def prepare(
+        self,
+        aws: Aws,
+        settings: Settings,
+        subject: Subject,
+        request: Mapping[str, Any],
+        changing: bool,
+    ) -> None:
+        return None  # DescribeServices said all that UpdateService needs
+
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
     ) -> Started:

@@ -143,6 +143,7 @@ def _start(
             return
         watched[name] = Watched(controller, followed.state)
         result.deployment_id = followed.deployment_id
+        result.kind_outputs.update(followed.outputs)
         publish(service_outputs(results.values()))
         for line in followed.lines:
             log.info(line)
@@ -157,6 +158,7 @@ def _start(
         begun = controller.start(aws, settings, p.subject, result.task_definition_arn, log)
     watched[name] = Watched(controller, begun.state)
     result.deployment_id = begun.deployment_id
+    result.kind_outputs.update(begun.outputs)
     publish(service_outputs(results.values()))
     log.info(f"{name}: deployment {result.deployment_id} started ({result.console_url})")
     for line in begun.lines:

@@ -33,6 +33,16 @@ class RollingController:
     def handles(self, service: Mapping[str, Any]) -> bool:
         return rollout.is_rolling(service)
 
+    def prepare(
+        self,
+        aws: Aws,
+        settings: Settings,
+        subject: Subject,
+        request: Mapping[str, Any],
+        changing: bool,
+    ) -> None:
+        return None  # DescribeServices said all that UpdateService needs
+
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
     ) -> Started:

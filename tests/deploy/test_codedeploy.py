@@ -1,0 +1,359 @@
+"""CODE_DEPLOY services through the CLI, against the stack's simulated CodeDeploy
+(tests/support/codedeploy_simulator.py): the group found or named, the AppSpec sent, the
+lifecycle lines, a failed hook, crashing replacement tasks, our timeout, a deployment already
+active, wait-until traffic-shifted, and every list paged. Each test asserts the writes made."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.faces.cli import main
+from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from
+from tests.support.codedeploy_simulator import EVENTS
+
+pytestmark = pytest.mark.stack
+IMAGE = "example/app:2"
+APP, GROUP = "AppECS-web", "DgpECS-web"
+WRITES = ("RegisterTaskDefinition", "UpdateService", "CreateDeployment", "StopDeployment")
+ROLE = "arn:aws:iam::123456789012:role/codedeploy"
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every API call the run makes, in order, with its request body."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    count = Aws._count
+
+    def record(self: Aws, model: Any, **kwargs: Any) -> None:
+        body = kwargs.get("params", {}).get("body") or b"{}"
+        seen.append((model.name, json.loads(body)))
+        count(self, model, **kwargs)
+
+    monkeypatch.setattr(Aws, "_count", record)
+    return seen
+
+
+def writes(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    return [name for name, _ in calls if name in WRITES]
+
+
+def code_deploy_service(
+    world: World,
+    aws_client: Any,
+    tags: dict[str, str] | None = None,
+    *,
+    termination: int = 0,
+    rollback: bool = True,
+    group: str = GROUP,
+) -> tuple[str, Any]:
+    """A CODE_DEPLOY service behind a load balancer on revision 1 (as Terraform makes it),
+    and its CodeDeploy application and deployment group: (revision 1, codedeploy client)."""
+    ec2 = aws_client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group_id = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    arn = world.ecs.register_task_definition(
+        family="web",
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        executionRoleArn=EXECUTION_ROLE,
+        containerDefinitions=[
+            {"name": "app", "image": "example/app:0", "portMappings": [{"containerPort": 8080}]}
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    world.ecs.create_service(
+        cluster=CLUSTER,
+        serviceName="web",
+        taskDefinition=arn,
+        desiredCount=2,
+        launchType="FARGATE",
+        platformVersion="1.4.0",
+        deploymentController={"type": "CODE_DEPLOY"},
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group_id]}
+        },
+        loadBalancers=[
+            {
+                "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
+                "targetgroup/blue/1",
+                "containerName": "app",
+                "containerPort": 8080,
+            }
+        ],
+        tags=[{"key": k, "value": v} for k, v in (tags or {}).items()],
+    )
+    cd = aws_client("codedeploy")
+    cd.create_application(applicationName=APP, computePlatform="ECS")
+    cd.create_deployment_group(
+        applicationName=APP,
+        deploymentGroupName=group,
+        deploymentConfigName="CodeDeployDefault.ECSAllAtOnce",
+        serviceRoleArn=ROLE,
+        deploymentStyle={
+            "deploymentType": "BLUE_GREEN",
+            "deploymentOption": "WITH_TRAFFIC_CONTROL",
+        },
+        blueGreenDeploymentConfiguration={
+            "terminateBlueInstancesOnDeploymentSuccess": {
+                "action": "TERMINATE",
+                "terminationWaitTimeInMinutes": termination,
+            },
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+        },
+        autoRollbackConfiguration={"enabled": rollback, "events": ["DEPLOYMENT_FAILURE"]},
+        ecsServices=[{"serviceName": "web", "clusterName": CLUSTER}],
+        loadBalancerInfo={
+            "targetGroupPairInfoList": [
+                {
+                    "targetGroups": [{"name": "blue"}, {"name": "green"}],
+                    "prodTrafficRoute": {
+                        "listenerArns": ["arn:aws:elasticloadbalancing:listener/1"]
+                    },
+                }
+            ]
+        },
+    )
+    return str(arn), cd
+
+
+def cli(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(
+        [
+            "deploy",
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--service",
+            "app",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image",
+            f"app={IMAGE}",
+            "--poll-interval",
+            "0.01",
+            "--wait-timeout",
+            "1",
+            *extra,
+        ]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def sent_appspec(calls: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    (request,) = [body for name, body in calls if name == "CreateDeployment"]
+    revision = request["revision"]
+    assert revision["revisionType"] == "AppSpecContent"
+    return dict(json.loads(revision["appSpecContent"]["content"]))
+
+
+def test_a_code_deploy_service_is_deployed_through_codedeploy(
+    world: World, aws_client, capsys, calls
+) -> None:
+    first, cd = code_deploy_service(world, aws_client)
+    code, out, err = cli(world, capsys)
+    assert code == 0, out + err
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    revision = world.running("web")["taskDefinition"]
+    awsvpc = world.running("web")["networkConfiguration"]["awsvpcConfiguration"]
+    assert revision != first
+    (target,) = sent_appspec(calls)["Resources"]
+    assert target["TargetService"]["Properties"] == {
+        "TaskDefinition": revision,
+        "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 8080},
+        "PlatformVersion": "1.4.0",
+        "NetworkConfiguration": {
+            "AwsvpcConfiguration": {
+                "Subnets": awsvpc["subnets"],
+                "SecurityGroups": awsvpc["securityGroups"],
+            }
+        },
+    }
+    started = [line.split(": ")[1] for line in out.splitlines() if line.endswith(": InProgress")]
+    done = [line.split(": ")[1] for line in out.splitlines() if ": Succeeded" in line]
+    assert "Install" in started  # events without a hook start and end between two polls
+    assert [e for e in done if e in EVENTS] == EVENTS
+    assert "production traffic: original 100%" in out and "replacement 100%" in out
+    outputs = outputs_from(out)
+    deployment_id = outputs["deployment-id"]
+    assert deployment_id.startswith("d-") and f"codedeploy-deployment-id={deployment_id}" in out
+    info = cd.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+    assert info["status"] == "Succeeded"
+    (task_set,) = world.running("web")["taskSets"]
+    assert task_set["taskDefinition"] == revision and task_set["externalId"] == deployment_id
+
+
+def test_the_group_is_found_by_its_ecs_services_through_every_page(
+    world: World, aws_client, capsys, calls
+) -> None:
+    _, cd = code_deploy_service(world, aws_client, group="blue-green")
+    for n in range(3):  # pages hold two names: these make each list page
+        cd.create_application(applicationName=f"other-{n}", computePlatform="ECS")
+        cd.create_deployment_group(
+            applicationName=APP, deploymentGroupName=f"g{n}", serviceRoleArn=ROLE
+        )
+    cd.create_application(applicationName="lambda-app", computePlatform="Lambda")
+    code, out, err = cli(world, capsys)
+    assert code == 0, out + err
+    names = [name for name, _ in calls]
+    assert names.count("ListApplications") == 3 and names.count("ListDeploymentGroups") >= 4
+    assert [b["applicationName"] for n, b in calls if n == "CreateDeployment"] == [APP]
+    assert [b["deploymentGroupName"] for n, b in calls if n == "CreateDeployment"] == ["blue-green"]
+    assert all(
+        "lambda-app" not in b.get("applicationName", "")
+        for n, b in calls
+        if n == "ListDeploymentGroups"
+    )
+
+
+def test_no_group_or_several_is_an_error_before_any_write(
+    world: World, aws_client, capsys, calls
+) -> None:
+    _, cd = code_deploy_service(world, aws_client)
+    cd.create_deployment_group(
+        applicationName=APP,
+        deploymentGroupName="second",
+        serviceRoleArn=ROLE,
+        ecsServices=[{"serviceName": "web", "clusterName": CLUSTER}],
+    )
+    code, out, err = cli(world, capsys)
+    assert code == 1 and writes(calls) == []
+    assert f"several CodeDeploy deployment groups list it ({APP}/{GROUP}, {APP}/second)" in err
+    code, out, err = cli(
+        world, capsys, "--codedeploy-application", APP, "--codedeploy-deployment-group", "nope"
+    )
+    assert code == 1 and writes(calls) == []
+    assert f"CodeDeploy application {APP} has no deployment group nope" in err
+    code, out, err = cli(
+        world, capsys, "--codedeploy-application", APP, "--codedeploy-deployment-group", "second"
+    )
+    assert code == 0, out + err
+
+
+def test_a_failed_hook_names_the_event_and_codedeploys_rollback(
+    world: World, aws_client, capsys, calls, tmp_path: Path
+) -> None:
+    first, cd = code_deploy_service(
+        world, aws_client, {"simulator:codedeploy-fail-hook": "AfterAllowTestTraffic"}
+    )
+    appspec = tmp_path / "appspec.yaml"
+    appspec.write_text(
+        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n"
+        "      Properties:\n        TaskDefinition: <TASK_DEFINITION>\n"
+        "        LoadBalancerInfo:\n          ContainerName: <CONTAINER_NAME>\n"
+        "          ContainerPort: <CONTAINER_PORT>\n"
+        "Hooks:\n  - AfterAllowTestTraffic: SmokeTest\n  - BeforeInstall: Prepare\n"
+    )
+    code, out, err = cli(world, capsys, "--codedeploy-appspec", str(appspec))
+    assert code == 1, out + err
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    spec = sent_appspec(calls)
+    assert spec["Hooks"] == [{"AfterAllowTestTraffic": "SmokeTest"}, {"BeforeInstall": "Prepare"}]
+    properties = spec["Resources"][0]["TargetService"]["Properties"]
+    assert properties["LoadBalancerInfo"] == {"ContainerName": "app", "ContainerPort": 8080}
+    assert properties["TaskDefinition"].endswith(":2")
+    assert "HOOK_EXECUTION_FAILURE" in err and "at lifecycle event AfterAllowTestTraffic" in err
+    assert "SmokeTest" in err and "CodeDeploy rolled back with deployment d-" in err
+    rollback = err.split("CodeDeploy rolled back with deployment ")[1].split()[0].rstrip(".;")
+    for _ in range(2):  # CodeDeploy finishes its rollback on its own; time moves per read
+        status = cd.get_deployment(deploymentId=rollback)["deploymentInfo"]["status"]
+    assert status == "Succeeded"
+    (task_set,) = world.running("web")["taskSets"]
+    assert task_set["taskDefinition"] == first  # the original task set is back
+
+
+def test_replacement_tasks_that_crash_are_explained(
+    world: World, aws_client, capsys, calls
+) -> None:
+    code_deploy_service(
+        world,
+        aws_client,
+        {"simulator:scenario": "crash-loop", "simulator:exit-code": "3"},
+        rollback=False,
+    )
+    code, out, err = cli(world, capsys)
+    assert code == 1, out + err
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    assert "ECS_UPDATE_ERROR" in err and "at lifecycle event Install" in err
+    assert "container app exited with code 3" in err
+    assert "web: replacement task" in out
+    assert "CodeDeploy did not roll back" in err
+    listed = [body for name, body in calls if name == "ListTasks"]
+    green = next(s for s in world.running("web")["taskSets"] if s.get("externalId"))
+    assert listed and {b["startedBy"] for b in listed} == {green["id"]}
+
+
+def test_our_timeout_stops_the_deployment_with_rollback(
+    world: World, aws_client, capsys, calls
+) -> None:
+    code_deploy_service(world, aws_client, {"simulator:codedeploy-event-ticks": "100000"})
+    code, out, err = cli(world, capsys, "--wait-timeout", "0.02")
+    assert code == 1, out + err
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment", "StopDeployment"]
+    (stop,) = [body for name, body in calls if name == "StopDeployment"]
+    assert stop["autoRollbackEnabled"] is True
+    assert "not done after" in err and "CodeDeploy rolls back with deployment d-" in err
+
+
+def test_a_deployment_already_active_registers_nothing(
+    world: World, aws_client, capsys, calls
+) -> None:
+    first, cd = code_deploy_service(world, aws_client)
+    content = json.dumps(
+        {
+            "version": 0.0,
+            "Resources": [
+                {
+                    "TargetService": {
+                        "Type": "AWS::ECS::Service",
+                        "Properties": {
+                            "TaskDefinition": first,
+                            "LoadBalancerInfo": {"ContainerName": "app", "ContainerPort": 8080},
+                        },
+                    }
+                }
+            ],
+        }
+    )
+    active = cd.create_deployment(
+        applicationName=APP,
+        deploymentGroupName=GROUP,
+        revision={"revisionType": "AppSpecContent", "appSpecContent": {"content": content}},
+    )["deploymentId"]
+    code, _, err = cli(world, capsys)
+    assert code == 1 and writes(calls) == []
+    assert f"CodeDeploy deployment {active} is still InProgress in {APP}/{GROUP}" in err
+    assert "nothing was registered" in err
+
+
+def test_wait_until_traffic_shifted_leaves_the_termination_wait_to_codedeploy(
+    world: World, aws_client, capsys, calls
+) -> None:
+    _, cd = code_deploy_service(world, aws_client, termination=120)
+    code, out, err = cli(world, capsys, "--wait-until", "traffic-shifted")
+    assert code == 0, out + err
+    assert "web: AllowTraffic: Succeeded" in out
+    deployment_id = outputs_from(out)["deployment-id"]
+    assert cd.get_deployment(deploymentId=deployment_id)["deploymentInfo"]["status"] == "InProgress"
+    assert "stopped waiting (wait-until traffic-shifted)" in out
+
+
+def test_a_users_appspec_that_is_wrong_stops_before_any_write(
+    world: World, aws_client, capsys, calls, tmp_path: Path
+) -> None:
+    code_deploy_service(world, aws_client)
+    appspec = tmp_path / "appspec.yml"
+    appspec.write_text(yaml.safe_dump({"version": 0.0, "Hooks": [{"Install": "NotAllowed"}]}))
+    code, _, err = cli(world, capsys, "--codedeploy-appspec", str(appspec))
+    assert code == 1 and writes(calls) == []
+    assert f"error: {appspec}:2: service web, field Hooks[0].Install: Install cannot be" in err
