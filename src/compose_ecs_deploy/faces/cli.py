@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from compose_ecs_deploy import __version__
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import ExitCode
+from compose_ecs_deploy.faces.codedeploy_options import add_codedeploy_options
 from compose_ecs_deploy.faces.day_two import add_day_two
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.report.console import ConsoleLog, Printer
@@ -340,24 +341,7 @@ def _add_rollout_options(parser: argparse.ArgumentParser) -> None:
         help="shell command run when the deployment waits at a PAUSE "
         "lifecycle hook: exit 0 continues it, anything else rolls it back",
     )
-    parser.add_argument(
-        "--codedeploy-application",
-        metavar="NAME",
-        help="CODE_DEPLOY services: the CodeDeploy application (default: found from the "
-        "deployment group whose ecsServices lists the service)",
-    )
-    parser.add_argument(
-        "--codedeploy-deployment-group",
-        metavar="NAME",
-        help="CODE_DEPLOY services: the CodeDeploy deployment group (default: the one whose "
-        "ecsServices lists the service)",
-    )
-    parser.add_argument(
-        "--codedeploy-appspec",
-        metavar="FILE",
-        help="CODE_DEPLOY services: an AppSpec (YAML or JSON) whose Hooks are kept; its "
-        "TaskDefinition and LoadBalancerInfo are filled in",
-    )
+    add_codedeploy_options(parser)
     parser.add_argument(
         "--poll-interval",
         type=float,
