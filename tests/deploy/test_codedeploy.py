@@ -182,7 +182,7 @@ def test_a_code_deploy_service_is_deployed_through_codedeploy(
     started = [line.split(": ")[1] for line in out.splitlines() if line.endswith(": InProgress")]
     done = [line.split(": ")[1] for line in out.splitlines() if ": Succeeded" in line]
     assert "Install" in started  # events without a hook start and end between two polls
-    assert [e for e in done if e in EVENTS] == EVENTS
+    assert [e for e in done if e in EVENTS] == list(EVENTS)
     assert "production traffic: original 100%" in out and "replacement 100%" in out
     outputs = outputs_from(out)
     deployment_id = outputs["deployment-id"]
