@@ -13,8 +13,10 @@ import pytest
 import yaml
 
 from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.faces import action
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from
+from tests.deploy.test_outputs_on_failure import _github_outputs
 from tests.support.codedeploy_simulator import EVENTS
 
 pytestmark = pytest.mark.stack
@@ -357,3 +359,69 @@ def test_a_users_appspec_that_is_wrong_stops_before_any_write(
     code, _, err = cli(world, capsys, "--codedeploy-appspec", str(appspec))
     assert code == 1 and writes(calls) == []
     assert f"error: {appspec}:2: service web, field Hooks[0].Install: Install cannot be" in err
+
+
+def _action(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **given: str
+) -> tuple[int, dict[str, str], str]:
+    """The action's face in-process, as the runner calls it: INPUT_* variables, the outputs
+    file and the job summary; (exit code, outputs, summary)."""
+    inputs = {
+        "compose-file": str(world.workdir / "compose.yaml"),
+        "services": "app",
+        "images": f"app={IMAGE}",
+        "cluster": CLUSTER,
+        "ecs-service": "web",
+        "aws-region": world.region,
+        "poll-interval": "0.01",
+        "wait-timeout": "1",
+        **given,
+    }
+    for name in action.INPUTS:
+        monkeypatch.setenv(f"INPUT_{name.upper()}", inputs.get(name, ""))
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    output.write_text("")
+    summary.write_text("")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code = action.main()
+    return code, _github_outputs(output), summary.read_text()
+
+
+def test_the_action_deploys_a_code_deploy_service_with_its_inputs(
+    world: World, aws_client, capsys, calls, tmp_path: Path, monkeypatch
+) -> None:
+    _, cd = code_deploy_service(world, aws_client, group="named")
+    appspec = tmp_path / "appspec.json"
+    appspec.write_text(json.dumps({"version": 0.0, "Hooks": [{"BeforeAllowTraffic": "Gate"}]}))
+    code, outputs, summary = _action(
+        world,
+        tmp_path,
+        monkeypatch,
+        **{
+            "codedeploy-application": APP,
+            "codedeploy-deployment-group": "named",
+            "codedeploy-appspec": str(appspec),
+        },
+    )
+    assert code == 0, capsys.readouterr()
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    names = [name for name, _ in calls]
+    assert "ListApplications" not in names and "ListDeploymentGroups" not in names
+    assert sent_appspec(calls)["Hooks"] == [{"BeforeAllowTraffic": "Gate"}]
+    deployment_id = outputs["codedeploy-deployment-id"]
+    assert deployment_id.startswith("d-") and outputs["deployment-id"] == deployment_id
+    assert cd.get_deployment(deploymentId=deployment_id)["deploymentInfo"]["status"] == "Succeeded"
+    assert "| web:1 | web:2 | ✅ completed |" in summary
+
+
+def test_the_action_fails_a_crashing_code_deploy_rollout_with_its_outputs_set(
+    world: World, aws_client, capsys, calls, tmp_path: Path, monkeypatch
+) -> None:
+    code_deploy_service(world, aws_client, {"simulator:scenario": "crash-loop"})
+    code, outputs, summary = _action(world, tmp_path, monkeypatch)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert outputs["codedeploy-deployment-id"] == outputs["deployment-id"] != ""
+    assert "ECS_UPDATE_ERROR" in err and "CodeDeploy rolled back with deployment d-" in err
+    assert "ECS_UPDATE_ERROR" in summary

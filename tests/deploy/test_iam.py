@@ -31,6 +31,7 @@ CLUSTER = "iam-cluster"
 SERVICE = "hello"
 CRASHY = "crashy"  # a service whose new tasks exit 3: the failure path, with its log lines
 SETUP_CALLS = 3  # create_user, put_user_policy, create_access_key: unauthenticated
+CD_SERVICE, CD_APPLICATION, CD_GROUP = "bluegreen", "cd-app", "cd-group"  # CODE_DEPLOY
 
 
 def policy(repository: str, without: str | None = None) -> dict[str, Any]:
@@ -45,6 +46,8 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
         "<LOG_GROUP>": f"/ecs/{CRASHY}",
         "<TASK_ROLE>": "hello-task",
         "<EXECUTION_ROLE>": "hello-execution",
+        "<CODEDEPLOY_APPLICATION>": CD_APPLICATION,
+        "<CODEDEPLOY_DEPLOYMENT_GROUP>": CD_GROUP,
     }.items():
         text = text.replace(placeholder, value)
     document = json.loads(text)
@@ -65,8 +68,20 @@ def as_moto_checks_it(document: dict[str, Any]) -> dict[str, Any]:
 def test_the_policy_scopes_every_resource_it_can() -> None:
     for statement in policy("repo")["Statement"]:
         resources = statement["Resource"]
-        if statement["Sid"] in ("EcrLogin", "EcsTaskDefinitions", "DayTwoRevisions"):
+        if statement["Sid"] in (
+            "EcrLogin",
+            "EcsTaskDefinitions",
+            "DayTwoRevisions",
+            "OptionalCodeDeployFind",
+        ):
             assert resources == "*"  # these actions take no resource-level permissions
+        elif statement["Sid"] == "OptionalCodeDeploy":  # the application, the group, a config
+            assert resources == [
+                f"arn:aws:codedeploy:{REGION}:{ACCOUNT}:application:{CD_APPLICATION}",
+                f"arn:aws:codedeploy:{REGION}:{ACCOUNT}:deploymentgroup:{CD_APPLICATION}/"
+                f"{CD_GROUP}",
+                f"arn:aws:codedeploy:{REGION}:{ACCOUNT}:deploymentconfig:*",
+            ]
         elif statement["Sid"] == "EcsStoppedTasks":
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
         elif statement["Sid"] == "EcsServiceDeployments":  # the service's deployments only
@@ -167,12 +182,58 @@ def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
             ],
         )
         admin.client("logs", endpoint_url=url).create_log_group(logGroupName=f"/ecs/{CRASHY}")
+        code_deploy_service(admin, url)
         yield {
             "url": url,
             "iam": admin.client("iam", endpoint_url=url),
             "ecs": ecs,
             "repository": repository,
         }
+
+
+def code_deploy_service(admin: Any, url: str) -> None:
+    """A CODE_DEPLOY service behind a load balancer, and its CodeDeploy application and
+    deployment group (made by the admin, as Terraform would)."""
+    ecs = admin.client("ecs", endpoint_url=url)
+    arn = ecs.register_task_definition(
+        family=CD_SERVICE,
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+        executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
+        containerDefinitions=[
+            {"name": "web", "image": "example/web:0", "portMappings": [{"containerPort": 8000}]}
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=CD_SERVICE,
+        taskDefinition=arn,
+        desiredCount=1,
+        launchType="FARGATE",
+        deploymentController={"type": "CODE_DEPLOY"},
+        loadBalancers=[
+            {
+                "targetGroupArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
+                "targetgroup/blue/1",
+                "containerName": "web",
+                "containerPort": 8000,
+            }
+        ],
+    )
+    codedeploy = admin.client("codedeploy", endpoint_url=url)
+    codedeploy.create_application(applicationName=CD_APPLICATION, computePlatform="ECS")
+    codedeploy.create_deployment_group(
+        applicationName=CD_APPLICATION,
+        deploymentGroupName=CD_GROUP,
+        serviceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/codedeploy",
+        deploymentStyle={
+            "deploymentType": "BLUE_GREEN",
+            "deploymentOption": "WITH_TRAFFIC_CONTROL",
+        },
+        ecsServices=[{"serviceName": CD_SERVICE, "clusterName": CLUSTER}],
+    )
 
 
 def user_with(enforced: dict[str, Any], document: dict[str, Any]) -> dict[str, str]:
@@ -320,8 +381,55 @@ def test_every_statement_is_either_tested_or_explained() -> None:
         | NOT_ENFORCED
         | OPTIONAL
         | DAY_TWO
-        | {"EcsServiceDeployments", "EcsOneOffTasks"}
+        | {"EcsServiceDeployments", "EcsOneOffTasks", "OptionalCodeDeploy"}
+        | {"OptionalCodeDeployFind"}
     )
+
+
+def deploy_code_deploy(
+    credentials: dict[str, str], enforced: dict[str, Any], tmp_path: Path, monkeypatch, **named: str
+) -> Any:
+    """A deploy of an existing image onto the CODE_DEPLOY service (no build, no push)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  web:\n    image: example/web:1\n    expose: ['8000']\n")
+    settings = Settings(
+        compose_files=(str(compose),),
+        services=("web",),
+        cluster=CLUSTER,
+        ecs_services=(CD_SERVICE,),
+        region=REGION,
+        images=(f"web=example/web:{secrets.token_hex(3)}",),
+        poll_interval=0.01,
+        max_poll_interval=0.05,
+        max_retries=1,
+        wait_timeout_minutes=1.0,
+        **named,
+    )
+    return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), MemoryLog())
+
+
+NAMED = {"codedeploy_application": CD_APPLICATION, "codedeploy_deployment_group": CD_GROUP}
+
+
+def test_a_code_deploy_service_needs_the_codedeploy_statements(
+    enforced, tmp_path, monkeypatch
+) -> None:
+    """Named, the group needs OptionalCodeDeploy alone; found, OptionalCodeDeployFind too."""
+    document = policy(enforced["repository"], without="OptionalCodeDeployFind")
+    named_only = user_with(enforced, as_moto_checks_it(document))
+    assert deploy_code_deploy(named_only, enforced, tmp_path, monkeypatch, **NAMED).result.succeeded
+    with pytest.raises(DeployError, match="codedeploy:ListApplications was denied"):
+        deploy_code_deploy(named_only, enforced, tmp_path, monkeypatch)
+    full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    assert deploy_code_deploy(full, enforced, tmp_path, monkeypatch).result.succeeded
+    without = user_with(
+        enforced, as_moto_checks_it(policy(enforced["repository"], without="OptionalCodeDeploy"))
+    )
+    with pytest.raises(DeployError, match="codedeploy:ListDeployments was denied"):
+        deploy_code_deploy(without, enforced, tmp_path, monkeypatch, **NAMED)
 
 
 def deploy_crashy(
