@@ -63,6 +63,15 @@ class Settings:
     log_lines: int = 30
     rollback_to: str | None = None
     status_json: bool = False
+    express: bool = False
+    infrastructure_role_arn: str | None = None
+    health_check_path: str | None = None
+    service_tags: tuple[tuple[str, str], ...] = ()  # tags of a service --express creates
+    preview_action: str | None = None  # up | down | sweep
+    preview_name: str | None = None
+    pull_request: str | None = None
+    older_than: str = "7d"
+    open_pull_requests: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -146,6 +155,11 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
         problems.append(
             f"log lines {settings.log_lines} must be 0 (off) or more "
             "(--log-lines, action input log-lines)"
+        )
+    if settings.health_check_path is not None and not settings.health_check_path.startswith("/"):
+        problems.append(
+            f"health check path {settings.health_check_path!r} must start with / (e.g. "
+            "/health; --health-check-path, action input health-check-path)"
         )
     if not settings.region:
         problems.append("no AWS region: pass --region (action input aws-region) or set AWS_REGION")

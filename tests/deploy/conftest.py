@@ -204,6 +204,21 @@ def as_json(value: str) -> Any:
     return json.loads(value)
 
 
+def record_writes(monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...]) -> list[Any]:
+    """Every call the run makes to one of `names`, in order, with its request body."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    count = Aws._count
+
+    def record(self: Aws, model: Any, **kwargs: Any) -> None:
+        if model.name in names:
+            body = kwargs.get("params", {}).get("body") or b"{}"
+            seen.append((model.name, json.loads(body)))
+        count(self, model, **kwargs)
+
+    monkeypatch.setattr(Aws, "_count", record)
+    return seen
+
+
 @pytest.fixture
 def proxy(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
     """A fault proxy between boto3 and moto for one test; rules are set by the test."""

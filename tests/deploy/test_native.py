@@ -5,16 +5,14 @@ verify-command. Each test asserts the exact ECS writes the run made."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.faces.cli import main
 from compose_ecs_deploy.report.summary import summary_markdown
-from tests.deploy.conftest import CLUSTER, World
+from tests.deploy.conftest import CLUSTER, World, record_writes
 
 pytestmark = pytest.mark.stack
 IMAGE = "example/app:2"
@@ -34,17 +32,7 @@ PAUSE_AFTER_TEST_TRAFFIC = {
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     """Every ECS write the run makes, in order, with its request body."""
-    seen: list[tuple[str, dict[str, Any]]] = []
-    count = Aws._count
-
-    def record(self: Aws, model: Any, **kwargs: Any) -> None:
-        if model.name in WRITES:
-            body = kwargs.get("params", {}).get("body") or b"{}"
-            seen.append((model.name, json.loads(body)))
-        count(self, model, **kwargs)
-
-    monkeypatch.setattr(Aws, "_count", record)
-    return seen
+    return record_writes(monkeypatch, WRITES)
 
 
 def native_service(

@@ -13,12 +13,18 @@ import pytest
 
 from compose_ecs_deploy.rollout.codedeploy import CodeDeployController
 from compose_ecs_deploy.rollout.controller import CONTROLLERS, Refusal, choose
+from compose_ecs_deploy.rollout.express import ExpressController
 from compose_ecs_deploy.rollout.native import NativeController
 from compose_ecs_deploy.rollout.rolling import RollingController
+from compose_ecs_deploy.rollout.verdicts.express import to_create
 
 
-def service(controller: str | None = None, strategy: str | None = None) -> dict[str, Any]:
+def service(
+    controller: str | None = None, strategy: str | None = None, managed: str | None = None
+) -> dict[str, Any]:
     payload: dict[str, Any] = {"serviceName": "web", "taskDefinition": "arn:td/web:1"}
+    if managed is not None:  # Service.resourceManagementType: ECS for an Express service
+        payload["resourceManagementType"] = managed
     if controller is not None:
         payload["deploymentController"] = {"type": controller}
     if strategy is not None:
@@ -41,16 +47,23 @@ KINDS = {
         "codedeploy",
     ),
     "ECS with a strategy nobody implements": (service("ECS", "SHADOW"), None),
+    "Express (managed by ECS, its canary)": (service("ECS", "CANARY", managed="ECS"), "express"),
+    "Express, as ECS may show it without a strategy": (service(managed="ECS"), "express"),
+    "an Express service --express will create": (to_create("web"), "express"),
+    "CANARY managed by the customer": (service("ECS", "CANARY", managed="CUSTOMER"), "native"),
+    "ROLLING managed by the customer": (service("ECS", managed="CUSTOMER"), "rolling"),
 }
 
 
-def test_the_controllers_are_rolling_native_and_codedeploy_each_once() -> None:
+def test_the_controllers_are_rolling_native_codedeploy_and_express_each_once() -> None:
     kinds = [c.kind for c in CONTROLLERS]
-    assert sorted(kinds) == ["codedeploy", "native", "rolling"] and len(set(kinds)) == len(kinds)
+    assert sorted(kinds) == ["codedeploy", "express", "native", "rolling"]
+    assert len(set(kinds)) == len(kinds)
     assert {type(c) for c in CONTROLLERS} == {
         RollingController,
         NativeController,
         CodeDeployController,
+        ExpressController,
     }
 
 

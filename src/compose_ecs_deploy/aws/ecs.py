@@ -10,9 +10,13 @@ from compose_ecs_deploy.errors import AwsError
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 
 
-def describe_services(aws: Aws, cluster: str, services: Sequence[str]) -> dict[str, Any]:
-    """Each named service's description; a missing or inactive service is an error."""
+def describe_services(
+    aws: Aws, cluster: str, services: Sequence[str], *, absent_ok: bool = False
+) -> dict[str, Any]:
+    """Each named service's description; a missing or inactive service is an error, or, with
+    `absent_ok` (a service `--express` may create), left out of the answer."""
     found: dict[str, Any] = {}
+    missing: dict[str, str] = {}
     for start in range(0, len(services), 10):  # the API takes ten names a call
         answer = call(
             aws,
@@ -22,18 +26,20 @@ def describe_services(aws: Aws, cluster: str, services: Sequence[str]) -> dict[s
             services=list(services[start : start + 10]),
         )
         for failure in answer.get("failures", []):
-            name = last_part(str(failure.get("arn", "")))
-            raise AwsError(
-                f"ECS service {name} was not found in cluster {cluster} "
-                f"({failure.get('reason')}); check ecs-service and cluster, or "
-                "create the service first (e.g. with Terraform)"
-            )
+            missing[last_part(str(failure.get("arn", "")))] = str(failure.get("reason"))
         for service in answer.get("services", []):
             found[service["serviceName"]] = service
     for name in services:
         service = found.get(name)
+        if absent_ok and (service is None or service.get("status") == "INACTIVE"):
+            found.pop(name, None)
+            continue
         if service is None:
-            raise AwsError(f"ECS service {name} was not found in cluster {cluster}")
+            reason = f" ({missing[name]})" if name in missing else ""
+            raise AwsError(
+                f"ECS service {name} was not found in cluster {cluster}{reason}; check "
+                "ecs-service and cluster, or create the service first (e.g. with Terraform)"
+            )
         if service.get("status") != "ACTIVE":
             raise AwsError(
                 f"ECS service {name} in cluster {cluster} is "

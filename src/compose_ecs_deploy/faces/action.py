@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import github_action_utils as gha
 
 from compose_ecs_deploy.diagnostics import Diagnostic
-from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.errors import ExitCode, InputError
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.report import safe_text
 from compose_ecs_deploy.report.console import Printer
 from compose_ecs_deploy.report.redact import MASK
 from compose_ecs_deploy.settings import Settings, current_environment, region_from, source_url
-from compose_ecs_deploy.verbs import deploy
+from compose_ecs_deploy.verbs import deploy, preview
 
 if TYPE_CHECKING:
     from compose_ecs_deploy.pipeline.results import Deployment
@@ -121,6 +121,14 @@ INPUTS: dict[str, Input] = {
     "run-before": Input("", "run_before", _lines),
     "run-timeout": Input("30", "run_timeout_minutes", _number(float)),
     "log-lines": Input("30", "log_lines", _number(int)),
+    "command": Input("deploy", None),
+    "express": Input("false", "express", _bool),
+    "infrastructure-role-arn": Input("", "infrastructure_role_arn"),
+    "health-check-path": Input("", "health_check_path"),
+    "preview-name": Input("", "preview_name"),
+    "pull-request": Input("", "pull_request"),
+    "older-than": Input("7d", "older_than", _text),
+    "open-pull-requests": Input("", "open_pull_requests"),
 }
 OUTPUTS = (
     "image-uri",
@@ -133,7 +141,10 @@ OUTPUTS = (
     "run-task-arns",
     "run-exit-codes",
     "codedeploy-deployment-id",
+    "url",
 )
+# `command`: what the step does; each one is a verb of the CLI with the same words.
+COMMANDS = ("deploy", "preview up", "preview down", "preview sweep")
 
 
 def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
@@ -249,12 +260,23 @@ class Runner:
         gha.append_job_summary(safe_text.fit(markdown, max(0, safe_text.SUMMARY_LIMIT - used)))
 
 
+def command(settings: Settings, face: Runner) -> ExitCode:
+    """The `command` input's verb: `deploy` (the default), or `preview up|down|sweep`."""
+    words = " ".join(_text("command").replace("-", " ").split())
+    if words not in COMMANDS:
+        raise InputError(f"input command: {words!r} is not one of {', '.join(COMMANDS)}")
+    if words == "deploy":
+        return deploy.run(settings, face)
+    action = words.split()[1]
+    return preview.run(replace(settings, preview_action=action), face, deploy=deploy.run)
+
+
 def main() -> int:
     """Run the action; the exit code is the step's outcome."""
     environ = current_environment()
     face = Runner(environ)
     return run(
         face,
-        lambda: deploy.run(settings_from_inputs(environ), face),
+        lambda: command(settings_from_inputs(environ), face),
         debug=environ.get("RUNNER_DEBUG") == "1",
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from compose_ecs_deploy import __version__
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import ExitCode
+from compose_ecs_deploy.faces.cli_express import add_express_options, add_preview_verb
 from compose_ecs_deploy.faces.codedeploy_options import add_codedeploy_options
 from compose_ecs_deploy.faces.day_two import add_day_two
 from compose_ecs_deploy.faces.edge import run
@@ -161,6 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
         "in order",
     )
     _add_run_timeout(deploy)
+    add_express_options(deploy)
+    add_preview_verb(
+        verb_parsers,
+        deploy_options=(
+            _add_render_options,
+            _add_target_options,
+            _add_build_options,
+            _add_rollout_options,
+            add_express_options,
+        ),
+        target_options=_add_target_options,
+    )
 
     run_verb = verb_parsers.add_parser(
         "run",
@@ -373,9 +387,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     values.update(region=region_from(args.region, environ), environment=environ)
     if args.verb == "run" and values["run_command"][:1] == ("--",):
         values["run_command"] = values["run_command"][1:]
-    if args.verb in ("deploy", "run", "rollback"):
+    if args.verb in ("deploy", "run", "rollback") or getattr(args, "preview_action", "") == "up":
         values["max_poll_interval"] = max(args.poll_interval, 15.0)
-    if args.verb in ("deploy", "run"):
+    if args.verb in ("deploy", "run") or getattr(args, "preview_action", None) == "up":
         values.update(
             image_tag=args.image_tag or default_image_tag(environ),
             source_url=source_url(environ),
@@ -418,13 +432,15 @@ class Terminal:
         """The error lines on stderr say it all."""
 
 
-VERBS = ("render", "diff", "deploy", "run", "rollback", "status")
+VERBS = ("render", "diff", "deploy", "run", "rollback", "status", "preview")
 
 
 def verb(name: str) -> Callable[[Settings, Face], ExitCode]:
     """The verb's module, imported only when it runs: `render` never loads an AWS client."""
     module = importlib.import_module(f"compose_ecs_deploy.verbs.{name}")
     run_verb: Callable[[Settings, Face], ExitCode] = module.run
+    if name == "preview":  # `preview up` deploys; a verb imports no other verb
+        run_verb = functools.partial(module.run, deploy=verb("deploy"))
     return run_verb
 
 

@@ -126,6 +126,17 @@ class Inputs:
     base_source: BaseFile | None = None  # where the base file wrote its values
 
 
+def without_x_ecs_keys(inputs: Inputs, keys: tuple[str, ...]) -> Inputs:
+    """The inputs with these top-level `x-ecs` keys left out of the task: they configure the
+    service (Express's `scalingTarget`, ...), which its controller takes from the project."""
+    x_ecs = inputs.project.x_ecs
+    if not any(key in x_ecs for key in keys):
+        return inputs
+    kept = {key: value for key, value in x_ecs.items() if key not in keys}
+    project = replace(inputs.project, extensions={**inputs.project.extensions, "x-ecs": kept})
+    return replace(inputs, project=project)
+
+
 def prepare(settings: Settings) -> Inputs:
     """Read the compose files, secrets and base file, and check every value read.
 

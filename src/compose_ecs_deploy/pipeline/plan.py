@@ -9,7 +9,7 @@ registry's) are laid over it afterwards (`with_images`), a pure step.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from compose_ecs_deploy.aws import ecs
@@ -19,11 +19,13 @@ from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME, diff, strip_
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 from compose_ecs_deploy.errors import DeployError, InputError
 from compose_ecs_deploy.images.plan import BuildJob, jobs_for
+from compose_ecs_deploy.loading.compose_cli import locate
 from compose_ecs_deploy.loading.inputs import (
     Inputs,
     Rendered,
     build_request,
     with_images,
+    without_x_ecs_keys,
 )
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.report.redact import looks_secret
@@ -37,6 +39,8 @@ from compose_ecs_deploy.rollout.oneoff_plan import (
 )
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
+from compose_ecs_deploy.rollout.verdicts.express import TO_CREATE, is_express, to_create
+from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings, deploy_option_problems
 
 
@@ -86,6 +90,13 @@ class Plan:
     diff: list[str]
     controller: Controller | Refusal
     prepared: Any = None  # what the controller's `prepare` read before any write
+    shape: TaskShape = field(default_factory=TaskShape)
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The request as it is diffed and registered: the rendered one, shaped for the
+        service's kind (Express's `Main`)."""
+        return self.shape.registered(self.rendered.request)
 
     @property
     def service(self) -> dict[str, Any]:
@@ -114,21 +125,25 @@ class Plan:
         """The new revision's essential containers (DescribeTasks does not say which)."""
         return frozenset(
             str(c["name"])
-            for c in self.rendered.request["containerDefinitions"]
+            for c in self.request["containerDefinitions"]
             if c.get("essential", True) is not False
         )
 
     @property
     def subject(self) -> Subject:
         """What the service's controller needs of this plan."""
-        return Subject(self.target.ecs_service, self.service, self.essential, self.prepared)
+        return Subject(
+            self.target.ecs_service,
+            self.service,
+            self.essential,
+            self.prepared,
+            self.shape.options(),
+        )
 
     def with_images(self, images: Mapping[str, str]) -> Plan:
         """The same plan with the image references the build stage pushed, diffed again."""
-        rendered = with_images(self.rendered, images)
-        return replace(
-            self, rendered=rendered, diff=_diff(self.target, self.running, rendered.request)
-        )
+        shaped = replace(self, rendered=with_images(self.rendered, images))
+        return replace(shaped, diff=_diff(self.target, self.running, shaped.request))
 
 
 @dataclass(frozen=True)
@@ -146,8 +161,9 @@ def read_running(aws: Aws, settings: Settings, targets: list[Target]) -> dict[st
     The latest revision is asked for first; in the usual case it is the running one, and
     one call answers both questions.
     """
-    services = ecs.describe_services(aws, str(settings.cluster), [t.ecs_service for t in targets])
-    running = {}
+    names = [t.ecs_service for t in targets]
+    services = ecs.describe_services(aws, str(settings.cluster), names, absent_ok=settings.express)
+    running = {name: Running(to_create(name), {}) for name in names if name not in services}
     for name, service in services.items():
         arn = str(service["taskDefinition"])
         latest = ecs.latest_task_definition(aws, last_part(arn).rsplit(":", 1)[0])
@@ -173,11 +189,18 @@ def make_plans(
     everyone = frozenset(task_services(inputs, targets))
     for target in targets:
         current = running[target.ecs_service]
-        running_request = strip_read_only(current.task_definition)
+        controller = choose(target.ecs_service, current.service)
+        selected = select_services(inputs.project, target.compose_services, Diagnostics())
+        shape = (
+            TaskShape()
+            if isinstance(controller, Refusal) or not selected
+            else controller.shape(settings, selected[0], inputs.project.x_ecs)
+        )
+        running_request = shape.base(strip_read_only(current.task_definition))
         base = inputs.base_file if inputs.base_file is not None else running_request
         try:
             rendered = build_request(
-                inputs,
+                without_x_ecs_keys(inputs, shape.service_keys()),
                 settings,
                 services=target.compose_services,
                 base=base,
@@ -187,15 +210,10 @@ def make_plans(
         except InputError as exc:
             problems.extend(d for d in exc.diagnostics if d not in problems)
             continue
-        plans.append(
-            Plan(
-                target,
-                current,
-                rendered,
-                _diff(target, current, rendered.request),
-                choose(target.ecs_service, current.service),
-            )
-        )
+        shaped = [locate(d, inputs.project) for d in shape.problems(rendered.request)]
+        problems.extend(d for d in shaped if d not in problems)
+        plan = Plan(target, current, rendered, [], controller, shape=shape)
+        plans.append(replace(plan, diff=_diff(target, current, plan.request)))
     if problems:
         raise InputError("the task definition is not valid", problems)
     return plans
@@ -206,7 +224,7 @@ def _diff(target: Target, running: Running, request: Mapping[str, Any]) -> list[
     return diff(
         strip_read_only(running.task_definition),
         request,
-        old_label=str(running.service["taskDefinition"]),
+        old_label=str(running.service["taskDefinition"] or "(no service yet)"),
         new_label=f"{target.ecs_service} (compose)",
         hide=looks_secret,
     )
@@ -248,9 +266,7 @@ def _prepared(aws: Aws, settings: Settings, plan: Plan, problems: list[Diagnosti
         return plan
     changing = plan.changed or settings.force_new_deployment
     try:
-        found = plan.controller.prepare(
-            aws, settings, plan.subject, plan.rendered.request, changing
-        )
+        found = plan.controller.prepare(aws, settings, plan.subject, plan.request, changing)
     except DeployError as exc:
         problems.extend(d for d in exc.diagnostics if d not in problems)
         return plan
@@ -304,6 +320,7 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         for name, current in running.items()
         if isinstance(choice := choose(name, current.service), Refusal)
     ]
+    problems += express_problems(settings, running)
     tag = str(settings.image_tag)
     # Validated with repository:tag; the registry's host comes with the login, after it.
     images = {job.service: f"{job.repository}:{tag}" for job in jobs}
@@ -333,3 +350,30 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         task_jobs=jobs,
     )
     return Planned(settings, jobs, targets, running, plans, gate)
+
+
+def express_problems(settings: Settings, running: Mapping[str, Running]) -> list[Diagnostic]:
+    """`--express` onto a service that is not an Express one, or creating one without the
+    infrastructure role it needs: said before any write."""
+    problems = []
+    for name, current in running.items():
+        if settings.express and not is_express(current.service):
+            problems.append(
+                Diagnostic.error(
+                    "express",
+                    f"ECS service {name} exists and is not an Express service; --express "
+                    "(action input express) creates or updates Express services only: drop "
+                    "it to deploy to this one, or name another --ecs-service",
+                )
+            )
+        elif current.service.get("status") == TO_CREATE and not settings.infrastructure_role_arn:
+            problems.append(
+                Diagnostic.error(
+                    "express",
+                    f"ECS service {name} does not exist, and creating it as an Express service "
+                    "needs its infrastructure role: pass --infrastructure-role-arn ARN (action "
+                    "input infrastructure-role-arn), a role with the managed policy "
+                    "AmazonECSInfrastructureRoleforExpressGatewayServices",
+                )
+            )
+    return problems

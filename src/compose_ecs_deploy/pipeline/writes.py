@@ -16,7 +16,7 @@ from compose_ecs_deploy.settings import Settings
 
 
 def register(aws: Aws, settings: Settings, plan: Plan, log: Log) -> dict[str, Any]:
-    request = plan.rendered.request
+    request = plan.request
     family = str(request["family"])
     if plan.newer is not None and normalise(plan.newer) == normalise(request):
         log.info(

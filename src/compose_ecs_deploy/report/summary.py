@@ -120,6 +120,14 @@ def summary_markdown(
             f"| {name} | {image_list} | "
             f"{before} | {after} | {md(outcome, limit=CELL)} | {service.seconds:.0f} s |"
         )
+    urls = [
+        (s.target.ecs_service, s.kind_outputs["url"])
+        for s in result.services
+        if s.kind_outputs.get("url")
+    ]
+    if any(url for _, url in urls):
+        parts += ["", "### URLs", ""]
+        parts += [f"- {md(name)}: {link(url, url)}" for name, url in urls if url]
     parts += oneoff.summary_sections(result.one_offs)
     if phases:
         parts += ["", f"Time: {format_phases(phases)}"]

@@ -47,6 +47,7 @@ from compose_ecs_deploy.rollout.verdicts.codedeploy_appspec import (
     with_revision,
 )
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
+from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.rollout.verdicts.stopped_tasks import stopped_task
 from compose_ecs_deploy.settings import Settings
 
@@ -273,3 +274,9 @@ class CodeDeployController:
 
     def describe(self, state: CodeDeployState) -> str:
         return verdicts.completion_note(state)
+
+    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
+        return TaskShape()
+
+    def url(self, state: CodeDeployState) -> str:
+        return ""

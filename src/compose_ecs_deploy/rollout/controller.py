@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compose_ecs_deploy.rollout.codedeploy import CodeDeployController
+from compose_ecs_deploy.rollout.express import ExpressController
 from compose_ecs_deploy.rollout.interface import Controller
 from compose_ecs_deploy.rollout.native import NativeController
 from compose_ecs_deploy.rollout.rolling import RollingController
@@ -23,6 +24,7 @@ CONTROLLERS: tuple[Controller, ...] = (
     RollingController(),
     NativeController(),
     CodeDeployController(),
+    ExpressController(),
 )
 
 

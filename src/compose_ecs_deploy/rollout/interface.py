@@ -9,7 +9,8 @@ controller, chosen before any write):
    does. A refusal stops the deploy before the first build or write. Then `prepare` reads
    (never writes) what else the kind needs and checks it, still before any build or write
    (CodeDeploy: the deployment group, the AppSpec, a deployment still active); what it
-   finds rides on the `Subject` as `prepared`.
+   finds rides on the `Subject` as `prepared`. Its `shape` says what the kind
+   needs of the task beyond what compose gives (`verdicts/shape.py`), applied by the plan.
 2. `start` makes the write that begins the rollout (or `follow` adopts one an earlier run
    started and did not see to its end).
 3. `poll` reads (never writes) and returns each rollout's next state and the lines to print;
@@ -17,7 +18,8 @@ controller, chosen before any write):
 4. `verdict` is a pure function of that state: None while it goes on, else an `Outcome`.
 5. `expire` and `cancelled` end a wait the kind's way; `undo` is the rollback the kind
    supports, when an outcome asks for one.
-6. `describe` says what ECS still does after our success, for the log, summary and outputs.
+6. `describe` says what ECS still does after our success, for the log, summary and outputs;
+   `url` is the service's public URL where the kind makes one (Express).
 
 The loop that calls them is `rollout/watch.py`; the verbs never ask which kind a service is.
 A new kind is one more class in `rollout/controller.py`'s `CONTROLLERS`.
@@ -32,19 +34,22 @@ from typing import Any, Protocol
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
+from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings
 
 
 @dataclass(frozen=True)
 class Subject:
     """What a controller knows of the service it rolls out, from the plan: its name, the
-    DescribeServices answer read before any write, and the new revision's essential
-    containers (DescribeTasks does not say which are)."""
+    DescribeServices answer read before any write, the new revision's essential
+    containers (DescribeTasks does not say which are), and the service's own settings its
+    shape took from the compose file (`TaskShape.options`)."""
 
     name: str
     service: Mapping[str, Any]
     essential: frozenset[str] = frozenset()
     prepared: Any = None  # what the controller's `prepare` found, for its later calls
+    options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def current(self) -> str:
@@ -89,6 +94,10 @@ class Controller(Protocol):
 
     def handles(self, service: Mapping[str, Any]) -> bool:
         """Whether this controller rolls out `service` (a DescribeServices answer)."""
+
+    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
+        """What this kind needs of the task whose primary compose service is `primary`;
+        `x_ecs` is the compose file's top-level block."""
 
     def prepare(
         self,
@@ -136,3 +145,6 @@ class Controller(Protocol):
 
     def describe(self, state: Any) -> str:
         """What ECS still does after our success ('' when nothing): for the summary."""
+
+    def url(self, state: Any) -> str:
+        """The service's public URL when the kind gives it one, else ''."""

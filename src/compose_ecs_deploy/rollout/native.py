@@ -24,8 +24,10 @@ from compose_ecs_deploy.rollout.interface import Polled, Started, Subject
 from compose_ecs_deploy.rollout.service_update import update
 from compose_ecs_deploy.rollout.verdicts import native as native_rollout
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
+from compose_ecs_deploy.rollout.verdicts.express import is_express
 from compose_ecs_deploy.rollout.verdicts.native import Hook, NativeState
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
+from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.rollout.verify_command import run_verify
 from compose_ecs_deploy.settings import Settings
 
@@ -35,8 +37,11 @@ class NativeController:
 
     kind = "native"
 
+    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
+        return TaskShape()
+
     def handles(self, service: Mapping[str, Any]) -> bool:
-        return native_rollout.is_native(service)
+        return native_rollout.is_native(service) and not is_express(service)
 
     def prepare(
         self,
@@ -169,3 +174,6 @@ class NativeController:
 
     def describe(self, state: NativeState) -> str:
         return native_rollout.completion_note(state)
+
+    def url(self, state: Any) -> str:
+        return ""

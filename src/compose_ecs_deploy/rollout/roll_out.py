@@ -103,8 +103,10 @@ def roll_out(
             for name, outcome in outcomes.items():
                 results[name].outcome = outcome
                 results[name].seconds = time.monotonic() - started
+                entry = watched[name]
+                if url := entry.controller.url(entry.state):  # known once the wait ends
+                    results[name].kind_outputs["url"] = url
                 if outcome.succeeded:
-                    entry = watched[name]
                     results[name].note = entry.controller.describe(entry.state)
             with stopwatch.phase("explain"):
                 _explain(aws, settings, plans, results, log)
@@ -182,7 +184,7 @@ def _explain(
             aws,
             p.target.ecs_service,
             result.outcome.tasks,
-            p.rendered.request,
+            p.request,
             log_lines=settings.log_lines,
             region=str(settings.region),
             log=log,

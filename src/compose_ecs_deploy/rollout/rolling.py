@@ -19,9 +19,11 @@ from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.interface import Polled, Started, Subject, Undoing
 from compose_ecs_deploy.rollout.service_update import update
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
+from compose_ecs_deploy.rollout.verdicts.express import is_express
 from compose_ecs_deploy.rollout.verdicts.native import strategy
 from compose_ecs_deploy.rollout.verdicts.polite import wants_stopped_tasks
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome, WatchState
+from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings
 
 
@@ -30,8 +32,11 @@ class RollingController:
 
     kind = "rolling"
 
+    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
+        return TaskShape()
+
     def handles(self, service: Mapping[str, Any]) -> bool:
-        return rollout.is_rolling(service)
+        return rollout.is_rolling(service) and not is_express(service)
 
     def prepare(
         self,
@@ -153,4 +158,7 @@ class RollingController:
         return Undoing(rollout.start(name, target, service), target)
 
     def describe(self, state: WatchState) -> str:
+        return ""
+
+    def url(self, state: Any) -> str:
         return ""

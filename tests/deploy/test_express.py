@@ -1,0 +1,274 @@
+"""Express Mode through the CLI, against the stack's simulated Express services
+(tests/support/express_simulator.py): the first deploy creates the service, a missing
+infrastructure role stops before any write, an update is a canary ECS runs, a failed one is
+rolled back by ECS and explained, an unchanged re-run writes nothing, a second compose
+service depends on Main; and `preview up`, `down` and `down` again. Each test asserts the
+exact writes the run made."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+
+from compose_ecs_deploy.faces.cli import main
+from tests.deploy.conftest import ACCOUNT, CLUSTER, World, record_writes
+
+pytestmark = pytest.mark.stack
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsInfrastructureRoleForExpressServices"
+WRITES = (
+    "RegisterTaskDefinition",
+    "UpdateService",
+    "CreateExpressGatewayService",
+    "UpdateExpressGatewayService",
+    "DeleteExpressGatewayService",
+    "StopServiceDeployment",
+    "TagResource",
+    "DeleteService",
+)
+COMPOSE = """
+x-ecs:
+  family: web
+  executionRoleArn: arn:aws:iam::123456789012:role/exec
+  healthCheckPath: /health
+  scalingTarget: {minTaskCount: 1, maxTaskCount: 4}
+services:
+  app:
+    image: example/app:1
+    ports: ["8080:8080"]
+    environment: {GREETING: hello}
+  worker:
+    image: example/worker:1
+    depends_on: [app]
+"""
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every write the run makes, in order, with its request body."""
+    return record_writes(monkeypatch, WRITES)
+
+
+@pytest.fixture
+def express_world(world: World) -> World:
+    (world.workdir / "compose.yaml").write_text(textwrap.dedent(COMPOSE))
+    return world
+
+
+def cli(
+    world: World, capsys: pytest.CaptureFixture[str], *extra: str, verb: tuple[str, ...] = ()
+) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(
+        [
+            *(verb or ("deploy",)),
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--image",
+            "app=example/app:2",
+            "--poll-interval",
+            "0.01",
+            "--wait-timeout",
+            "1",
+            *extra,
+        ]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def express(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+    return cli(world, capsys, "--express", "--infrastructure-role-arn", ROLE, *extra)
+
+
+def names(writes: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    return [name for name, _ in writes]
+
+
+def output(stdout: str, name: str) -> str:
+    return next(
+        line.split("=", 1)[1] for line in stdout.splitlines() if line.startswith(name + "=")
+    )
+
+
+def registered(world: World, arn: str) -> dict[str, Any]:
+    return world.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]  # type: ignore[no-any-return]
+
+
+def test_a_first_deploy_creates_the_express_service(express_world: World, capsys, writes) -> None:
+    code, out, err = express(express_world, capsys, "--service", "app")
+    assert code == 0, out + err
+    assert names(writes) == ["RegisterTaskDefinition", "CreateExpressGatewayService"]
+    create = writes[1][1]
+    assert create["serviceName"] == "web" and create["cluster"] == CLUSTER
+    assert create["infrastructureRoleArn"] == ROLE
+    assert create["healthCheckPath"] == "/health"
+    assert create["scalingTarget"] == {"minTaskCount": 1, "maxTaskCount": 4}
+    revision = registered(express_world, create["taskDefinitionArn"])
+    (main_container,) = revision["containerDefinitions"]
+    assert main_container["name"] == "Main"
+    assert main_container["portMappings"] == [
+        {"containerPort": 8080, "protocol": "tcp", "name": "http"}
+    ]
+    assert "FARGATE" in revision["requiresCompatibilities"]
+    url = output(out, "url")
+    assert url.startswith("https://") and url.count("https://") == 1
+    assert url.endswith(".ecs.us-east-1.on.aws")
+    assert "web: created the Express service" in out
+    assert "SUCCESSFUL at CLEAN_UP" in out and "web: completed:" in out
+
+
+def test_without_the_infrastructure_role_nothing_is_written(
+    express_world: World, capsys, writes
+) -> None:
+    code, _out, err = cli(express_world, capsys, "--express", "--service", "app")
+    assert code == 1
+    assert "--infrastructure-role-arn ARN (action input infrastructure-role-arn)" in err
+    assert err.startswith("error: ")
+    assert names(writes) == []
+    assert express_world.revisions("web") == []
+
+
+def test_an_update_is_a_canary_and_an_unchanged_rerun_writes_nothing(
+    express_world: World, capsys, writes
+) -> None:
+    assert express(express_world, capsys, "--service", "app")[0] == 0
+    (express_world.workdir / "compose.yaml").write_text(
+        textwrap.dedent(COMPOSE).replace("GREETING: hello", "GREETING: bonjour")
+    )
+    writes.clear()
+    code, out, err = express(express_world, capsys, "--service", "app")
+    assert code == 0, out + err
+    assert names(writes) == ["RegisterTaskDefinition", "UpdateExpressGatewayService"]
+    update = writes[1][1]
+    assert set(update) == {"serviceArn", "taskDefinitionArn", "healthCheckPath", "scalingTarget"}
+    assert "production traffic 5%" in out
+    assert output(out, "url").startswith("https://")
+    writes.clear()
+    code, out, err = express(express_world, capsys, "--service", "app")
+    assert code == 0, out + err
+    assert names(writes) == []
+    assert "unchanged" in out
+
+
+def test_a_failed_update_is_rolled_back_by_ecs_and_explained(
+    express_world: World, capsys, writes, aws_client
+) -> None:
+    assert express(express_world, capsys, "--service", "app")[0] == 0
+    aws_client("logs").create_log_group(logGroupName="/ecs/web")  # the task's awslogs group
+    first = express_world.running("web")
+    express_world.ecs.tag_resource(
+        resourceArn=first["serviceArn"],
+        tags=[
+            {"key": "simulator:native-scenario", "value": "alarm"},
+            {"key": "simulator:express-canary", "value": "crash"},
+            {"key": "simulator:exit-code", "value": "3"},
+        ],
+    )
+    writes.clear()
+    code, out, err = express(
+        express_world, capsys, "--service", "app", "--image", "app=example/app:3"
+    )
+    assert code == 1, out + err
+    assert names(writes) == ["RegisterTaskDefinition", "UpdateExpressGatewayService"]
+    assert "ROLLBACK_IN_PROGRESS" in out
+    assert "production traffic 5%" in out  # the canary ran before the alarm
+    assert err.startswith("error: service web: rolled-back: ECS rolled service deployment")
+    assert "alarm in ALARM: web-4xx-5xx" in err
+    assert "hint: container Main exited with code 3 by itself" in err
+    assert "KeyError: 'DATABASE_URL'" in out  # the crashed canary's last log line
+    assert express_world.running("web")["taskDefinition"] == first["taskDefinition"]
+
+
+def test_a_worker_depends_on_main(express_world: World, capsys, writes) -> None:
+    code, out, err = express(express_world, capsys, "--service", "app", "--service", "worker")
+    assert code == 0, out + err
+    assert names(writes) == ["RegisterTaskDefinition", "CreateExpressGatewayService"]
+    revision = registered(express_world, writes[1][1]["taskDefinitionArn"])
+    containers = {c["name"]: c for c in revision["containerDefinitions"]}
+    assert set(containers) == {"Main", "worker"}
+    assert containers["worker"]["dependsOn"] == [{"containerName": "Main", "condition": "START"}]
+    assert "portMappings" not in containers["worker"] or not containers["worker"]["portMappings"]
+
+
+def test_two_ports_on_the_primary_are_refused_before_any_write(
+    express_world: World, capsys, writes
+) -> None:
+    (express_world.workdir / "compose.yaml").write_text(
+        textwrap.dedent(COMPOSE).replace('["8080:8080"]', '["8080:8080", "9090:9090"]')
+    )
+    code, _out, err = express(express_world, capsys, "--service", "app")
+    assert code == 1
+    assert "one port" in err and "8080, 9090" in err and "app" in err
+    assert names(writes) == []
+
+
+def preview(
+    world: World, capsys: pytest.CaptureFixture[str], action: str, *extra: str
+) -> tuple[int, str, str]:
+    capsys.readouterr()
+    args = ["preview", action, "--cluster", CLUSTER, "--ecs-service", "web", "--name", "pr-7"]
+    if action == "up":
+        args += [
+            "-f",
+            str(world.workdir / "compose.yaml"),
+            "--service",
+            "app",
+            "--image",
+            "app=example/app:2",
+            "--infrastructure-role-arn",
+            ROLE,
+            "--pull-request",
+            "7",
+            "--image-tag",
+            "abc123",
+            "--poll-interval",
+            "0.01",
+            "--wait-timeout",
+            "1",
+        ]
+    code = main([*args, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_preview_up_down_and_down_again(express_world: World, capsys, writes) -> None:
+    code, out, err = preview(express_world, capsys, "up")
+    assert code == 0, out + err
+    assert names(writes) == ["RegisterTaskDefinition", "CreateExpressGatewayService"]
+    create = writes[1][1]
+    assert create["serviceName"] == "web-pr-7"
+    assert {t["key"]: t["value"] for t in create["tags"]} == {
+        "compose-ecs-deploy:preview": "pr-7",
+        "compose-ecs-deploy:pull-request": "7",
+        "compose-ecs-deploy:commit": "abc123",
+    }
+    url = output(out, "url")
+    assert f"preview pr-7: {url}" in out
+    writes.clear()
+    code, out, err = preview(express_world, capsys, "up")  # unchanged: no write, same URL
+    assert code == 0, out + err
+    assert names(writes) == [] and output(out, "url") == url
+    writes.clear()
+    code, out, err = preview(express_world, capsys, "down")
+    assert code == 0, out + err
+    assert names(writes) == ["DeleteExpressGatewayService"]
+    code, out, err = preview(express_world, capsys, "down")
+    assert code == 0, out + err
+    assert "already" in out
+    assert names(writes) == ["DeleteExpressGatewayService"]  # nothing more
+
+
+def test_preview_down_leaves_a_service_that_is_not_a_preview(
+    express_world: World, capsys, writes
+) -> None:
+    express_world.service("web-pr-7")
+    code, _out, err = preview(express_world, capsys, "down")
+    assert code == 1
+    assert "not a preview" in err
+    assert names(writes) == []
