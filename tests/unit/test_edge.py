@@ -141,5 +141,5 @@ def test_every_cli_option_sets_a_settings_field() -> None:
 
 def test_every_action_input_sets_a_settings_field_or_is_derived() -> None:
     derived = {name for name, spec in action.INPUTS.items() if spec.field is None}
-    assert derived == {"image-tag", "aws-region"}
+    assert derived == {"image-tag", "aws-region", "command"}  # command: which verb runs
     assert {spec.field for spec in action.INPUTS.values() if spec.field} <= FIELDS
