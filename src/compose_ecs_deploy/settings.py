@@ -105,6 +105,7 @@ def source_url(environ: Mapping[str, str]) -> str | None:
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _PLATFORM = re.compile(r"linux/(amd64|arm64)(/v8)?")
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 
 
 def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
@@ -160,6 +161,14 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
         problems.append(
             f"health check path {settings.health_check_path!r} must start with / (e.g. "
             "/health; --health-check-path, action input health-check-path)"
+        )
+    if settings.infrastructure_role_arn is not None and not _ROLE_ARN.fullmatch(
+        settings.infrastructure_role_arn
+    ):
+        problems.append(
+            f"infrastructure role {settings.infrastructure_role_arn!r} is not an IAM role ARN "
+            "(arn:aws:iam::ACCOUNT:role/NAME; --infrastructure-role-arn, action input "
+            "infrastructure-role-arn)"
         )
     if not settings.region:
         problems.append("no AWS region: pass --region (action input aws-region) or set AWS_REGION")

@@ -34,6 +34,43 @@ def healthcheck(value: str) -> Callable[[str], str]:
 
 
 CASES = [
+    Case("command-unknown", {"command": "roll-out"}, (("input command", "is not one of"),)),
+    Case("express-not-bool", {"express": "yes"}, (("input express",),)),
+    Case(
+        "express-onto-a-plain-service",
+        {"express": "true"},
+        (("hello exists and is not an Express service", "--express"),),
+    ),
+    Case(
+        "infrastructure-role-not-an-arn",
+        {"express": "true", "infrastructure-role-arn": "ecsInfrastructureRole"},
+        (("is not an IAM role ARN", "infrastructure-role-arn"),),
+    ),
+    Case(
+        "health-check-path-relative",
+        {"health-check-path": "health"},
+        (("health check path 'health' must start with /",),),
+    ),
+    Case(
+        "preview-name-without-a-letter",
+        {"command": "preview up", "preview-name": "!!!"},
+        (("preview name '!!!'", "preview-name"),),
+    ),
+    Case(
+        "pull-request-not-a-number",
+        {"command": "preview up", "preview-name": "pr-1", "pull-request": "#1"},
+        (("--pull-request '#1' is not a pull request number",),),
+    ),
+    Case(
+        "older-than-not-an-age",
+        {"command": "preview sweep", "older-than": "a week"},
+        (("--older-than 'a week' is not an age",),),
+    ),
+    Case(
+        "open-pull-requests-not-numbers",
+        {"command": "preview sweep", "open-pull-requests": "12,main"},
+        (("--open-pull-requests '12,main'",),),
+    ),
     Case("compose-file-missing", {"compose-file": "nope.yaml"}, (("nope.yaml", "does not exist"),)),
     Case(
         "compose-invalid-yaml",

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from compose_ecs_deploy.aws import express as aws_express
+from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import ACCOUNT, CLUSTER, World, record_writes
 
@@ -272,3 +274,47 @@ def test_preview_down_leaves_a_service_that_is_not_a_preview(
     assert code == 1
     assert "not a preview" in err
     assert names(writes) == []
+
+
+def tag_cluster(world: World, key: str, value: str) -> None:
+    arn = world.ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]["clusterArn"]
+    world.ecs.tag_resource(resourceArn=arn, tags=[{"key": key, "value": value}])
+
+
+def test_the_url_has_https_once_when_ecs_gives_a_url(express_world: World, capsys) -> None:
+    tag_cluster(express_world, "simulator:express-endpoint", "https")
+    code, out, err = express(express_world, capsys, "--service", "app")
+    assert code == 0, out + err
+    url = output(out, "url")
+    assert url.startswith("https://") and url.count("https://") == 1
+
+
+@pytest.mark.parametrize("how", ["resource-not-found", "invalid-parameter"])
+def test_a_missing_service_reads_as_none_whichever_error_ecs_gives(
+    express_world: World, how: str
+) -> None:
+    tag_cluster(express_world, "simulator:express-missing", how)
+    aws = Aws(express_world.region, max_retries=0)
+    missing = f"arn:aws:ecs:{express_world.region}:{ACCOUNT}:service/{CLUSTER}/nothing"
+    assert aws_express.describe(aws, missing) is None
+
+
+@pytest.mark.parametrize("deleted", ["inactive", "gone"])
+def test_preview_down_after_the_service_drained(
+    express_world: World, capsys, writes, deleted: str
+) -> None:
+    tag_cluster(express_world, "simulator:express-deleted", deleted)
+    assert preview(express_world, capsys, "up")[0] == 0
+    assert preview(express_world, capsys, "down")[0] == 0
+    arn = express_world.running("web-pr-7")["serviceArn"]
+    for _ in range(3):  # the simulator's draining ticks
+        express_world.ecs.describe_services(cluster=CLUSTER, services=["web-pr-7"])
+    writes.clear()
+    code, out, err = preview(express_world, capsys, "down")
+    assert code == 0, out + err
+    assert "already gone" in out and names(writes) == []
+    described = aws_express.describe(Aws(express_world.region), arn)
+    if deleted == "gone":
+        assert described is None
+    else:
+        assert described is not None and described["status"]["statusCode"] == "INACTIVE"

@@ -46,6 +46,7 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
         "<LOG_GROUP>": f"/ecs/{CRASHY}",
         "<TASK_ROLE>": "hello-task",
         "<EXECUTION_ROLE>": "hello-execution",
+        "<INFRASTRUCTURE_ROLE>": "express-infrastructure",
         "<CODEDEPLOY_APPLICATION>": CD_APPLICATION,
         "<CODEDEPLOY_DEPLOYMENT_GROUP>": CD_GROUP,
     }.items():
@@ -96,6 +97,13 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-*",
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*",
             ]
+        elif statement["Sid"] == "OptionalExpressServices":  # the service and its previews
+            assert resources == [
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}*",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}*/*",
+            ]
+        elif statement["Sid"] == "OptionalExpressPreviewSweep":  # no resource-level permission
+            assert resources == "*" and "ecs:cluster" in statement["Condition"]["ArnEquals"]
         elif statement["Sid"] == "OptionalFailedTaskLogs":  # the group's streams: GROUP:*
             assert resources.startswith("arn:aws:logs:") and "*" not in resources[:-1]
         else:
@@ -371,6 +379,13 @@ def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch
 NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
 # Without these a deploy works as well; it only says less when it fails.
 OPTIONAL = {"OptionalFailedTaskLogs"}
+# Only for Express services and previews (deploy --express, preview): tested below, except
+# iam:PassRole and ListServices (the sweep's), which moto does not check or the sweep alone asks.
+EXPRESS = {
+    "OptionalExpressServices",
+    "OptionalExpressPreviewSweep",
+    "OptionalExpressPassInfrastructureRole",
+}
 # Only the day-two verbs use these (rollback --to an image tag, prune); a deploy never does.
 DAY_TWO = {"DayTwoRevisions"}
 
@@ -380,6 +395,7 @@ def test_every_statement_is_either_tested_or_explained() -> None:
         set(ENFORCED_BY_MOTO)
         | NOT_ENFORCED
         | OPTIONAL
+        | EXPRESS
         | DAY_TWO
         | {"EcsServiceDeployments", "EcsOneOffTasks", "OptionalCodeDeploy"}
         | {"OptionalCodeDeployFind"}
@@ -430,6 +446,55 @@ def test_a_code_deploy_service_needs_the_codedeploy_statements(
     )
     with pytest.raises(DeployError, match="codedeploy:ListDeployments was denied"):
         deploy_code_deploy(without, enforced, tmp_path, monkeypatch, **NAMED)
+
+
+def express_deploy(
+    credentials: dict[str, str],
+    enforced: dict[str, Any],
+    hello_app: Path,
+    tmp_path: Path,
+    monkeypatch,
+) -> Any:
+    """deploy --express of an existing image onto a new Express service (no build)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    compose = tmp_path / "express" / "compose.yaml"
+    compose.parent.mkdir(parents=True)
+    compose.write_text(
+        (hello_app / "compose.yaml").read_text().replace("context: .", f"context: {hello_app}")
+        + f"x-ecs:\n  executionRoleArn: arn:aws:iam::{ACCOUNT}:role/hello-execution\n"
+    )
+    settings = Settings(
+        compose_files=(str(compose),),
+        services=("web",),
+        cluster=CLUSTER,
+        ecs_services=(f"{SERVICE}-{secrets.token_hex(3)}",),
+        region=REGION,
+        images=("web=example/web:1",),
+        express=True,
+        infrastructure_role_arn=f"arn:aws:iam::{ACCOUNT}:role/express-infrastructure",
+        poll_interval=0.01,
+        max_poll_interval=0.05,
+        max_retries=1,
+        wait_timeout_minutes=1.0,
+    )
+    return deploy(Aws(REGION, max_retries=1), settings, prepare(settings), ConsoleLog())
+
+
+def test_an_express_deploy_needs_the_express_statement(
+    enforced, hello_app, tmp_path, monkeypatch
+) -> None:
+    full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    deployment = express_deploy(full, enforced, hello_app, tmp_path / "a", monkeypatch)
+    assert deployment.result.succeeded
+    assert deployment.result.services[0].kind_outputs["url"].startswith("https://")
+    without = user_with(
+        enforced,
+        as_moto_checks_it(policy(enforced["repository"], without="OptionalExpressServices")),
+    )
+    with pytest.raises(DeployError, match="ecs:CreateExpressGatewayService was denied"):
+        express_deploy(without, enforced, hello_app, tmp_path / "b", monkeypatch)
 
 
 def deploy_crashy(

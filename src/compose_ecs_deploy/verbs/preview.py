@@ -58,6 +58,11 @@ def service_name(settings: Settings) -> str:
 def up(settings: Settings, face: Face, deploy: Verb) -> ExitCode:
     """Deploy --express to the preview; the URL as the output `url` and a line."""
     name = service_name(settings)
+    if settings.pull_request is not None and not settings.pull_request.isdigit():
+        raise InputError(
+            f"--pull-request {settings.pull_request!r} is not a pull request number "
+            "(action input pull-request)"
+        )
     if name != f"{_base(settings)}-{settings.preview_name}":
         face.log.info(f"preview: the Express service is named {name} (ECS's name rules)")
     tags = express.preview_tags(
@@ -173,6 +178,11 @@ def sweep(settings: Settings, face: Face) -> ExitCode:
         if settings.open_pull_requests is not None
         else None
     )
+    if open_prs is not None and not all(n.isdigit() for n in open_prs):
+        raise InputError(
+            f"--open-pull-requests {settings.open_pull_requests!r} is not a comma-separated "
+            "list of pull request numbers (action input open-pull-requests)"
+        )
     aws = Aws(settings.region, max_retries=settings.max_retries)
     arns = aws_express.list_arns(aws, cluster)
     names = [a.rsplit("/", 1)[-1] for a in arns if a.rsplit("/", 1)[-1].startswith(f"{base}-")]
