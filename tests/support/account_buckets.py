@@ -139,6 +139,9 @@ class Bucket:
         self.tokens = self.burst
         self._last = self.clock()
 
+    def drain(self) -> None:
+        self.tokens = 0
+
     def fill(self) -> None:
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self._last) * self.refill)
@@ -158,10 +161,12 @@ class AccountBuckets:
 
     `overrides` replaces a group's (burst, refill) by name, so a test proves the mechanism
     in CI time (e.g. `{"ecs-task-definition-writes": (5, 1)}`) or gives an undocumented group
-    a bucket; `logs_rate=10` serves the Regions where GetLogEvents allows 10 a second.
+    a bucket; the groups in `drained` start empty, as when the account's other deploys have
+    just spent them; `logs_rate=10` serves the Regions where GetLogEvents allows 10 a second.
     """
 
     overrides: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    drained: frozenset[str] = frozenset()
     logs_rate: float = 25
     seed: int = 7
     clock: Callable[[], float] = time.monotonic
@@ -169,7 +174,7 @@ class AccountBuckets:
     throttled: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        unknown = set(self.overrides) - {group.name for group in GROUPS}
+        unknown = (set(self.overrides) | self.drained) - {group.name for group in GROUPS}
         if unknown:
             raise ValueError(f"no such bucket group: {', '.join(sorted(unknown))}")
         self._lock = threading.Lock()
@@ -182,6 +187,8 @@ class AccountBuckets:
             if burst is None or refill is None:
                 continue
             bucket = Bucket(burst, refill, self.clock)
+            if group.name in self.drained:
+                bucket.drain()
             for action in group.actions:
                 self._buckets.setdefault(action, []).append(bucket)
 

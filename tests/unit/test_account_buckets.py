@@ -66,6 +66,16 @@ def test_overrides_and_the_regions_where_get_log_events_allows_ten() -> None:
         AccountBuckets(overrides={"nope": (1, 1)})
 
 
+def test_a_drained_bucket_starts_empty_and_refills() -> None:
+    clock = Clock()
+    buckets = AccountBuckets(drained=frozenset({"ecs-service-writes"}), clock=clock)
+    assert admitted(buckets, "UpdateService", 3) == 0
+    clock.now += 1
+    assert admitted(buckets, "UpdateService", 10) == 5
+    with pytest.raises(ValueError, match="no such bucket group: nope"):
+        AccountBuckets(drained=frozenset({"nope"}))
+
+
 def test_undocumented_ecr_rates_have_no_bucket_unless_set() -> None:
     assert admitted(AccountBuckets(clock=Clock()), "DescribeImages", 500) == 500
     buckets = AccountBuckets(overrides={"ecr-describe-images": (2, 1)}, clock=Clock())

@@ -218,7 +218,9 @@ def build_and_push(
             if uri not in digests:
                 with log.group(f"push {uri}"), stopwatch.phase("push"):
                     for name in (options.tag, *options.extra_tags):
-                        pushed = images.push(client, uri, name, credentials, log)
+                        pushed = images.push(
+                            client, uri, name, credentials, log, budget=aws.throttle
+                        )
                         digests.setdefault(uri, pushed)
             log.info(f"{job.service}: pushed {uri}:{options.tag}@{digests[uri]}")
             results[job.service] = BuiltImage(job.service, uri, options.tag, digests[uri], False)

@@ -15,6 +15,7 @@ import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
 from compose_ecs_deploy.aws.ecr import RegistryLogin
+from compose_ecs_deploy.aws.throttle import ThrottleBudget
 from compose_ecs_deploy.errors import BuildError, disk_full_hint
 
 _SOCKET_HINT = (
@@ -94,6 +95,14 @@ _TRANSIENT_PUSH = re.compile(
     re.IGNORECASE,
 )
 PUSH_ATTEMPTS = 4
+# The distribution spec's TOOMANYREQUESTS error code and its HTTP 429, as the engine reports
+# them in the push stream ("Troubleshooting Amazon ECR error messages": "HTTP 429: Too Many
+# Requests or ThrottleException").
+_THROTTLED_PUSH = re.compile(r"toomanyrequests|too many requests|\b429\b", re.IGNORECASE)
+
+
+def registry_throttled(error: Exception) -> bool:
+    return isinstance(error, BuildError) and bool(_THROTTLED_PUSH.search(str(error)))
 
 
 def push(
@@ -103,14 +112,21 @@ def push(
     credentials: RegistryLogin,
     log: Any,
     *,
+    budget: ThrottleBudget,
     backoff: float = 1.0,
 ) -> str:
-    """Push one tag, retrying with backoff while the registry is unreachable; return the
-    manifest digest the registry answered with."""
+    """Push one tag, retrying with backoff while the registry is unreachable, and waiting out
+    the registry's throttling (HTTP 429 TOOMANYREQUESTS on a manifest PUT: ECR's PutImage
+    limit, shared by the account) through the run's throttle budget; return the manifest
+    digest the registry answered with."""
     attempt = 1
     while True:
         try:
-            return _push_once(client, repository, tag_name, credentials, log)
+            return budget.call(
+                f"pushing {repository}:{tag_name}",
+                lambda: _push_once(client, repository, tag_name, credentials, log),
+                registry_throttled,
+            )
         except BuildError as exc:
             if not _TRANSIENT_PUSH.search(str(exc)):
                 raise
