@@ -166,9 +166,16 @@ def load_project(
     if completed.returncode != 0:
         diagnostics = _loader_errors(completed.stderr, files, positions)
         raise InputError(diagnostics[0].message, diagnostics)
+    # Compose prints its "variable is not set" warnings in Go's map order, which changes from
+    # run to run: sorted, the same files give the same lines.
     notices = lookup_notices + [
-        _warning_notice(match.group("msg").replace('\\"', '"'), files)
-        for match in _WARNING_LINE.finditer(completed.stderr)
+        _warning_notice(message, files)
+        for message in sorted(
+            dict.fromkeys(
+                match.group("msg").replace('\\"', '"')
+                for match in _WARNING_LINE.finditer(completed.stderr)
+            )
+        )
     ]
     loaded = unescape_dollars(yaml.safe_load(completed.stdout) or {})
     services = loaded.get("services") or {}
