@@ -186,6 +186,40 @@ def test_logging_options_go_over_the_base_revisions_awslogs(compose, tmp_path: P
     assert any("base revision's awslogs configuration" in line for line in result.notices)
 
 
+def test_awslogs_options_without_a_driver_leave_a_firelens_base_alone(
+    compose, tmp_path: Path
+) -> None:
+    """The platform team routes logs through firelens: awslogs options have nowhere to go."""
+    firelens = {"logDriver": "awsfirelens", "options": {"Name": "cloudwatch_logs"}}
+    (tmp_path / "base.json").write_text(
+        json.dumps(
+            {
+                "executionRoleArn": ROLE,
+                "containerDefinitions": [
+                    {"name": "app", "image": "app", "logConfiguration": firelens}
+                ],
+            }
+        )
+    )
+    result = compose(
+        """
+        services:
+          app:
+            image: app
+            logging:
+              options: {awslogs-datetime-format: "%Y-%m-%d"}
+    """,
+        args=("--service", "app", "--task-definition", "base.json"),
+        role=False,
+    )
+    assert result.code == 0, result.err
+    assert result.container("app")["logConfiguration"] == firelens
+    assert any(
+        "awslogs-datetime-format dropped" in line and "awsfirelens" in line
+        for line in result.notices
+    )
+
+
 def test_logging_none_drops_the_base_revisions_logging_too(compose, tmp_path: Path) -> None:
     (tmp_path / "base.json").write_text(
         json.dumps(

@@ -53,6 +53,7 @@ class Context:
     scratch: list[ScratchMount] = field(default_factory=list)
     task_settings: dict[str, tuple[str, str]] = field(default_factory=dict)
     logging_gaps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    driverless_logging: set[str] = field(default_factory=set)
 
     @property
     def fargate(self) -> bool:

@@ -134,6 +134,7 @@ def to_task_definition(
                 functools.partial(context.default_logging, service),
                 diagnostics,
                 context.logging_gaps.get(service, ()),
+                driverless=service in context.driverless_logging,
             )
         )
     environment_from_base = frozenset(

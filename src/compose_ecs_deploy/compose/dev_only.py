@@ -202,6 +202,7 @@ def _options_without_driver(
         )
     if awslogs:
         c["logConfiguration"] = {"logDriver": "awslogs", "options": awslogs}
+        ctx.driverless_logging.add(service)
         _note_awslogs_gaps(ctx, service, awslogs)
 
 

@@ -36,6 +36,7 @@ class FieldContext(Protocol):
     scratch: list[ScratchMount]  # tmpfs mounts that become task volumes (no tmpfs on Fargate)
     task_settings: dict[str, tuple[str, str]]  # task key -> (value, the service that asked)
     logging_gaps: dict[str, tuple[str, ...]]  # awslogs options a logging block left out
+    driverless_logging: set[str]  # services whose logging block gives options but no driver
 
     @property
     def fargate(self) -> bool: ...

@@ -24,6 +24,8 @@ def layered_container(
     default_logging: Callable[[], dict[str, Any]],
     diagnostics: Diagnostics,
     logging_gaps: tuple[str, ...] = (),
+    *,
+    driverless: bool = False,
 ) -> dict[str, Any]:
     """The merged container; `default_logging` is called only when no layer sets logging.
 
@@ -31,17 +33,41 @@ def layered_container(
     logging must not be refused for want of a region it never uses. Compose's `driver:
     none` is a None logConfiguration: the container keeps no logs. `logging_gaps` are the
     awslogs options compose's logging left out that ECS needs: they come from the base's
-    awslogs configuration where it has them, else from ours.
+    awslogs configuration where it has them, else from ours. A `driverless` block's
+    awslogs options are for the driver the container gets anyway: when that is the base's
+    and not awslogs (firelens, splunk), they are dropped and the base's logging stays.
     """
     merged: dict[str, Any] = {"essential": True, **base, **compose, **x_ecs}
     if "logConfiguration" not in merged:
         merged["logConfiguration"] = default_logging()
     elif merged["logConfiguration"] is None:
         del merged["logConfiguration"]
+    elif driverless and "logConfiguration" not in x_ecs and _other_base_driver(base):
+        _keep_base_logging(merged, base, diagnostics)
     elif logging_gaps and "logConfiguration" not in x_ecs:
         _fill_awslogs(merged, base, logging_gaps, default_logging, diagnostics)
     _notice_dropped_environment(base, merged, str(merged.get("name")), diagnostics)
     return merged
+
+
+def _other_base_driver(base: Mapping[str, Any]) -> bool:
+    driver = (base.get("logConfiguration") or {}).get("logDriver")
+    return driver is not None and driver != "awslogs"
+
+
+def _keep_base_logging(
+    merged: dict[str, Any], base: Mapping[str, Any], diagnostics: Diagnostics
+) -> None:
+    dropped = ", ".join(merged["logConfiguration"].get("options") or {})
+    merged["logConfiguration"] = base["logConfiguration"]
+    diagnostics.notice(
+        "logging-options-dropped",
+        f"logging options {dropped} dropped: with no driver they go to the driver the "
+        f"container logs with, the base revision's {base['logConfiguration']['logDriver']}, "
+        "which does not take awslogs options",
+        service=str(merged.get("name")),
+        field="logging.options",
+    )
 
 
 def _fill_awslogs(
