@@ -30,6 +30,7 @@ from pathlib import Path
 from bench import (
     rows_action,
     rows_deploy,
+    rows_express,
     rows_failure,
     rows_hardening,
     rows_native,
@@ -174,6 +175,7 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group("cli", "CLI deploy wall time", "< 0.8 s", _with_lab(rows_deploy.cli_rows)),
     Group("native", "API calls per poll: BLUE_GREEN", "1 + 1", _with_lab(rows_native.native_rows)),
+    Group("express", "Express: create and update", "none", _with_lab(rows_express.express_rows)),
     Group("rebuild", "fresh-runner rebuild", ">= 3x", _with_lab(rows_rebuild.rebuild_rows)),
     Group(
         "render-example",

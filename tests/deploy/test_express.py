@@ -211,10 +211,17 @@ def test_two_ports_on_the_primary_are_refused_before_any_write(
 
 
 def preview(
-    world: World, capsys: pytest.CaptureFixture[str], action: str, *extra: str
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+    *extra: str,
+    name: str = "pr-7",
+    pr: str = "7",
 ) -> tuple[int, str, str]:
     capsys.readouterr()
-    args = ["preview", action, "--cluster", CLUSTER, "--ecs-service", "web", "--name", "pr-7"]
+    args = ["preview", action, "--cluster", CLUSTER, "--ecs-service", "web"]
+    if action != "sweep":
+        args += ["--name", name]
     if action == "up":
         args += [
             "-f",
@@ -226,7 +233,7 @@ def preview(
             "--infrastructure-role-arn",
             ROLE,
             "--pull-request",
-            "7",
+            pr,
             "--image-tag",
             "abc123",
             "--poll-interval",
@@ -318,3 +325,35 @@ def test_preview_down_after_the_service_drained(
         assert described is None
     else:
         assert described is not None and described["status"]["statusCode"] == "INACTIVE"
+
+
+def test_x_ecs_service_settings_are_checked_against_botocores_shapes(
+    express_world: World, capsys, writes
+) -> None:
+    (express_world.workdir / "compose.yaml").write_text(
+        textwrap.dedent(COMPOSE).replace("minTaskCount: 1", "minTaskCount: two")
+    )
+    code, _out, err = express(express_world, capsys, "--service", "app")
+    assert code == 1
+    assert "x-ecs.scalingTarget.minTaskCount" in err
+    assert names(writes) == []
+
+
+def test_preview_sweep_deletes_the_previews_of_closed_pull_requests(
+    express_world: World, capsys, writes
+) -> None:
+    for number in ("7", "8"):
+        code, out, err = preview(express_world, capsys, "up", name=f"pr-{number}", pr=number)
+        assert code == 0, out + err
+    assert express(express_world, capsys, "--service", "app")[0] == 0  # an Express service
+    writes.clear()
+    sweep = ("--open-pull-requests", "7")
+    code, out, err = preview(express_world, capsys, "sweep", *sweep, "--dry-run")
+    assert code == 0, out + err
+    assert "preview web-pr-8: would delete (pull request 8 is not open)" in out
+    assert names(writes) == []
+    code, out, err = preview(express_world, capsys, "sweep", *sweep)
+    assert code == 0, out + err
+    assert [(n, b["serviceArn"].rsplit("/", 1)[1]) for n, b in writes] == [
+        ("DeleteExpressGatewayService", "web-pr-8")
+    ]
