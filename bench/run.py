@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bench import (
     rows_action,
+    rows_codedeploy,
     rows_deploy,
     rows_express,
     rows_failure,
@@ -176,6 +177,12 @@ GROUPS: tuple[Group, ...] = (
     Group("cli", "CLI deploy wall time", "< 0.8 s", _with_lab(rows_deploy.cli_rows)),
     Group("native", "API calls per poll: BLUE_GREEN", "1 + 1", _with_lab(rows_native.native_rows)),
     Group("express", "Express: create and update", "none", _with_lab(rows_express.express_rows)),
+    Group(
+        "codedeploy",
+        "CODE_DEPLOY: calls per poll, polls to a failed event's error",
+        "1 + 1 + 1; 1 poll",
+        _with_lab(rows_codedeploy.codedeploy_rows),
+    ),
     Group("rebuild", "fresh-runner rebuild", ">= 3x", _with_lab(rows_rebuild.rebuild_rows)),
     Group(
         "render-example",
