@@ -108,6 +108,26 @@ _PLATFORM = re.compile(r"linux/(amd64|arm64)(/v8)?")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 
 
+def codedeploy_notice(settings: Settings, service: str, kind: str) -> tuple[str, ...]:
+    """The notice for the CodeDeploy options given for a service CodeDeploy does not deploy:
+    they are ignored, never silently."""
+    given = [
+        name
+        for name, value in (
+            ("codedeploy-application", settings.codedeploy_application),
+            ("codedeploy-deployment-group", settings.codedeploy_deployment_group),
+            ("codedeploy-appspec", settings.codedeploy_appspec),
+        )
+        if value
+    ]
+    if not given:
+        return ()
+    return (
+        f"{service}: notice: {', '.join(given)} apply to CODE_DEPLOY services; this one is "
+        f"deployed by the {kind} controller, so they are ignored",
+    )
+
+
 def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     """Every option of `deploy` that cannot work, found before anything is read or built."""
     problems: list[str] = []

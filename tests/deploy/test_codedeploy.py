@@ -425,3 +425,95 @@ def test_the_action_fails_a_crashing_code_deploy_rollout_with_its_outputs_set(
     assert outputs["codedeploy-deployment-id"] == outputs["deployment-id"] != ""
     assert "ECS_UPDATE_ERROR" in err and "CodeDeploy rolled back with deployment d-" in err
     assert "ECS_UPDATE_ERROR" in summary
+
+
+BOMB = """version: 0.0
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+Hooks: *g
+Resources:
+  - TargetService:
+      Properties:
+        PlatformVersion: *g
+        NetworkConfiguration: {AwsvpcConfiguration: {Subnets: *g}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "cannot read the CodeDeploy AppSpec"),  # no such file
+        ("", "cannot read the CodeDeploy AppSpec"),  # a directory (made below)
+        (b"version: 0.0\nHooks: [\xff\xfe]\n", "not UTF-8"),
+        ("version: 0.0\nHooks:\n  - AfterInstall: [unclosed\n", "not valid JSON or YAML"),
+        ("- just\n- a list\n", "an AppSpec must be a mapping"),
+        (BOMB, "unknown key"),  # aliases: every problem said at once, quickly, briefly
+        ("version: 0.0\n'x\\n::error::injected': 1\n", "unknown key"),
+    ],
+    ids=["missing", "directory", "not-utf8", "syntax", "list", "alias-bomb", "command"],
+)
+def test_a_hostile_appspec_is_one_error_per_problem_and_nothing_is_written(
+    world: World, aws_client, capsys, calls, tmp_path: Path, content: Any, expected: str
+) -> None:
+    code_deploy_service(world, aws_client)
+    path = tmp_path / "appspec.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content == "":
+        path.mkdir()
+    elif content is not None:
+        path.write_text(content)
+    code, out, err = cli(world, capsys, "--codedeploy-appspec", str(path))
+    assert code == 1 and writes(calls) == []
+    assert expected in err, err
+    assert len(err) < 4000 and "Traceback" not in err
+    lines = (out + err).splitlines()
+    assert not [line for line in lines if line.startswith("::") and "::add-mask::" not in line]
+    assert all(line.startswith("error: ") for line in err.splitlines() if line.strip())
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["--codedeploy-application", "--codedeploy-deployment-group"],
+)
+def test_hostile_names_are_printed_harmlessly(
+    world: World, aws_client, capsys, calls, option: str
+) -> None:
+    code_deploy_service(world, aws_client)
+    code, out, err = cli(world, capsys, option, "x\n::warning::injected\r\n##[error]y")
+    assert code == 1 and writes(calls) == []
+    lines = (out + err).splitlines()
+    assert not [line for line in lines if line.startswith("::warning")]
+    assert not [line for line in lines if "##[error]" in line]
+
+
+def test_codedeploy_options_for_a_rolling_service_are_ignored_with_a_notice(
+    world: World, capsys, calls
+) -> None:
+    world.service("web")
+    code, out, err = cli(world, capsys, "--codedeploy-application", "app")
+    assert code == 0, out + err
+    assert "web: notice: codedeploy-application apply to CODE_DEPLOY services" in out
+    assert writes(calls) == ["RegisterTaskDefinition", "UpdateService"]
+
+
+def test_a_rerun_after_no_wait_follows_the_deployment_it_left(
+    world: World, aws_client, capsys, calls
+) -> None:
+    _, cd = code_deploy_service(world, aws_client)
+    code, out, err = cli(world, capsys, "--no-wait")
+    assert code == 0, out + err
+    left = outputs_from(out)["deployment-id"]
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    calls.clear()
+    code, out, err = cli(world, capsys)
+    assert code == 0, out + err
+    assert writes(calls) == []  # the revision is reused and the deployment followed
+    assert f"CodeDeploy deployment {left} of this revision is still active" in out
+    assert outputs_from(out)["deployment-id"] == left
+    assert cd.get_deployment(deploymentId=left)["deploymentInfo"]["status"] == "Succeeded"

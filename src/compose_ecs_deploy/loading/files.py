@@ -94,6 +94,9 @@ def yaml_error_line(exc: yaml.MarkedYAMLError) -> int | None:
     return mark.line + 1 if mark else None
 
 
+MAX_POSITIONS = 100_000  # far beyond any real file's keys; an alias bomb stops here
+
+
 def merged_pairs(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
     """The mapping's pairs with YAML merge keys (`<<: *anchor`) expanded, explicit keys last.
 
@@ -117,8 +120,12 @@ def key_positions(node: yaml.Node, path: str, file: str, positions: dict[str, Po
     """Dotted key path (`a.b[0].c`) → (file, line) for every key and list item under node.
 
     A key that comes from a YAML merge key is at its line in the anchor; a list-form
-    `environment` or `labels` entry (`- NAME=value`) is also found by its name.
+    `environment` or `labels` entry (`- NAME=value`) is also found by its name. The walk stops
+    at `MAX_POSITIONS` paths: aliases of aliases (a "billion laughs" file) would make it
+    exponential, and a path past that is found at its nearest recorded parent's line.
     """
+    if len(positions) >= MAX_POSITIONS:
+        return
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in merged_pairs(node):
             key = str(key_node.value)

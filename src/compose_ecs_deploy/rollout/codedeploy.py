@@ -64,6 +64,7 @@ class Prepared:
     group: str
     appspec: Mapping[str, Any]
     active: tuple[str, str] | None = None
+    active_status: str = ""
 
 
 def _group_error(message: str) -> InputError:
@@ -122,6 +123,29 @@ def _appspec(settings: Settings, subject: Subject, request: Mapping[str, Any]) -
     return spec
 
 
+def _active_error(
+    service: str,
+    deployment_id: str,
+    info: Mapping[str, Any],
+    application: str,
+    group: str,
+    registered: str,
+) -> DeployError:
+    """One deployment per group at a time (CreateDeployment: DeploymentLimitExceededException)."""
+    left = (
+        f"{registered} was registered and stays for the next run"
+        if registered
+        else "nothing was registered"
+    )
+    message = (
+        f"ECS service {service}: CodeDeploy deployment {deployment_id} is still "
+        f"{info.get('status')} in {application}/{group}, and CodeDeploy runs one deployment "
+        "per group at a time; wait for it, or stop it (aws deploy stop-deployment "
+        f"--deployment-id {deployment_id}), and run again ({left})"
+    )
+    return DeployError(message, [Diagnostic.error("codedeploy-active", message)])
+
+
 def _deploys(info: Mapping[str, Any]) -> str:
     """The task definition a deployment deploys, from its AppSpec content."""
     content = ((info.get("revision") or {}).get("appSpecContent") or {}).get("content") or ""
@@ -153,24 +177,28 @@ class CodeDeployController:
         if not active:
             return Prepared(application, group, spec)
         info = api.deployment(aws, active[0])
-        if changing:
-            message = (
-                f"ECS service {subject.name}: CodeDeploy deployment {active[0]} is still "
-                f"{info.get('status')} in {application}/{group}, and CodeDeploy runs one "
-                "deployment per group at a time; wait for it, or stop it (aws deploy "
-                f"stop-deployment --deployment-id {active[0]}), and run again (nothing was "
-                "registered)"
-            )
-            raise DeployError(
-                message,
-                [Diagnostic.error("codedeploy-active", message)],
-            )
-        return Prepared(application, group, spec, (active[0], _deploys(info)))
+        deploys = _deploys(info)
+        if changing and deploys in ("", subject.current):
+            raise _active_error(subject.name, active[0], info, application, group, "")
+        # It deploys another revision: an earlier run's, if ours is the same (the register
+        # reuses an identical latest revision); `start` follows it then, else stops.
+        return Prepared(application, group, spec, (active[0], deploys), str(info.get("status")))
 
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
     ) -> Started:
         prepared: Prepared = subject.prepared
+        if prepared.active is not None:
+            if prepared.active[1] == revision:
+                return self._follow(settings, subject, prepared.active[0], revision)
+            raise _active_error(
+                subject.name,
+                prepared.active[0],
+                {"status": prepared.active_status},
+                prepared.application,
+                prepared.group,
+                revision,
+            )
         deployment_id = api.create_deployment(
             aws,
             prepared.application,
@@ -194,13 +222,17 @@ class CodeDeployController:
         prepared: Prepared | None = subject.prepared
         if prepared is None or prepared.active is None or prepared.active[1] != subject.current:
             return None
-        deployment_id = prepared.active[0]
+        return self._follow(settings, subject, prepared.active[0], subject.current)
+
+    def _follow(
+        self, settings: Settings, subject: Subject, deployment_id: str, revision: str
+    ) -> Started:
         state = verdicts.start(
-            subject.name, deployment_id, subject.current, settings.wait_until, subject.essential
+            subject.name, deployment_id, revision, settings.wait_until, subject.essential
         )
         line = (
-            f"{subject.name}: no change, but CodeDeploy deployment {deployment_id} of this "
-            "revision is still active (an earlier run started it); following it to its end"
+            f"{subject.name}: CodeDeploy deployment {deployment_id} of this revision is still "
+            "active (an earlier run started it); following it to its end"
         )
         return Started(state, deployment_id, (line,), {OUTPUT: deployment_id})
 

@@ -29,7 +29,7 @@ from compose_ecs_deploy.rollout.verdicts.native import Hook, NativeState
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
 from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.rollout.verify_command import run_verify
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, codedeploy_notice
 
 
 class NativeController:
@@ -60,7 +60,9 @@ class NativeController:
         state = native_rollout.start(
             subject.name, revision, service, settings.wait_until, before=subject.service
         )
-        return Started(state, state.ecs_deployment_id)
+        return Started(
+            state, state.ecs_deployment_id, codedeploy_notice(settings, subject.name, self.kind)
+        )
 
     def follow(self, settings: Settings, subject: Subject) -> Started | None:
         return None  # ECS carries an unfinished one on; an unchanged service is left alone

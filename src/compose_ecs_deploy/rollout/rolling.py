@@ -24,7 +24,7 @@ from compose_ecs_deploy.rollout.verdicts.native import strategy
 from compose_ecs_deploy.rollout.verdicts.polite import wants_stopped_tasks
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome, WatchState
 from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, codedeploy_notice
 
 
 class RollingController:
@@ -66,6 +66,7 @@ class RollingController:
                 f"BLUE_GREEN, LINEAR and CANARY deployments; this one is {strategy(service)}, "
                 "so the wait lasts until it is complete",
             )
+        lines += codedeploy_notice(settings, subject.name, self.kind)
         return Started(state, state.deployment_id, lines)
 
     def follow(self, settings: Settings, subject: Subject) -> Started | None:

@@ -55,6 +55,15 @@ def is_placeholder(value: Any) -> bool:
     )
 
 
+def _shown(value: Any) -> str:
+    """A value for a message, short whatever the file holds (a YAML alias bomb's repr would
+    not end): a scalar's repr cut to 40 characters, else what kind of value it is."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return "a mapping" if isinstance(value, Mapping) else "a list"
+
+
 def _get(mapping: Mapping[Any, Any], name: str) -> tuple[str, Any]:
     """The key that spells `name` in any case (the official action's rule) and its value."""
     for key, value in mapping.items():
@@ -121,7 +130,7 @@ def _load_balancer(
         port_key, port = _get(given, "ContainerPort")
         if not is_placeholder(name) and not is_placeholder(port):
             if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-                check.add(f"{path}.{port_key}", f"{port!r} is not a port number")
+                check.add(f"{path}.{port_key}", f"{_shown(port)} is not a port number")
                 return {}
             return {"ContainerName": str(name), "ContainerPort": port}
     elif given is not None:
@@ -200,7 +209,7 @@ def _strings(value: Any) -> bool:
 
 def _platform(check: _Check, path: str, value: Any) -> None:
     if not isinstance(value, str):
-        check.add(path, f"{value!r} is not a platform version such as LATEST or 1.4.0")
+        check.add(path, f"{_shown(value)} is not a platform version such as LATEST or 1.4.0")
 
 
 def _network(check: _Check, path: str, value: Any) -> None:
@@ -220,7 +229,8 @@ def _network(check: _Check, path: str, value: Any) -> None:
         )
     if public is not None and public not in ("ENABLED", "DISABLED"):
         check.add(
-            f"{path}.AwsvpcConfiguration.AssignPublicIp", f"{public!r} is not ENABLED or DISABLED"
+            f"{path}.AwsvpcConfiguration.AssignPublicIp",
+            f"{_shown(public)} is not ENABLED or DISABLED",
         )
 
 
@@ -266,7 +276,7 @@ def _target(check: _Check, user: Mapping[Any, Any]) -> tuple[str, str, Mapping[A
     check.unknown(target, ("Type", "Properties"), path)
     type_key, kind = _get(target, "Type")
     if not is_placeholder(kind) and kind != TARGET_TYPE:
-        check.add(f"{path}.{type_key}", f"{kind!r}: an ECS deployment takes {TARGET_TYPE}")
+        check.add(f"{path}.{type_key}", f"{_shown(kind)}: an ECS deployment takes {TARGET_TYPE}")
     return path, str(name), target
 
 
@@ -287,7 +297,7 @@ def build(
     check.unknown(user, TOP, "")
     version_key, version = _get(user, "version")
     if version is not None and str(version) not in ("0.0", "0"):
-        check.add(version_key, f"{version!r}: CodeDeploy takes version 0.0")
+        check.add(version_key, f"{_shown(version)}: CodeDeploy takes version 0.0")
     path, name, target = _target(check, user)
     props_key, given = _get(target, "Properties")
     if not isinstance(given, Mapping):
