@@ -128,6 +128,41 @@ def codedeploy_notice(settings: Settings, service: str, kind: str) -> tuple[str,
     )
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The sane range of one number option: checked before any write, so that no arithmetic
+    on it can overflow after one (a poll interval of 1e300 once crashed a watched rollout)."""
+
+    field: str
+    option: str  # the CLI's option; the action's input has the same name
+    unit: str
+    low: float
+    high: float
+    low_allowed: bool = True
+
+    def problem(self, settings: Settings) -> str | None:
+        value = getattr(settings, self.field)
+        above_low = value >= self.low if self.low_allowed else value > self.low
+        if above_low and value <= self.high:  # False for NaN as well
+            return None
+        low = f"{self.low:g}" if self.low_allowed else f"above {self.low:g}"
+        return (
+            f"{self.option} must be {low} to {self.high:g} {self.unit} "
+            f"(--{self.option}, action input {self.option})"
+        )
+
+
+DAY_MINUTES = 24 * 60
+LIMITS = (
+    Limit("wait_timeout_minutes", "wait-timeout", "minutes", 0, DAY_MINUTES, low_allowed=False),
+    Limit("poll_interval", "poll-interval", "seconds", 0, 300, low_allowed=False),
+    Limit("run_timeout_minutes", "run-timeout", "minutes", 0, DAY_MINUTES, low_allowed=False),
+    Limit("max_retries", "max-retries", "retries", 0, 20),
+    Limit("throttle_timeout_minutes", "throttle-timeout", "minutes", 0, DAY_MINUTES),
+    Limit("log_lines", "log-lines", "lines (0: off)", 0, 10_000),  # GetLogEvents' limit
+)
+
+
 def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     """Every option of `deploy` that cannot work, found before anything is read or built."""
     problems: list[str] = []
@@ -142,41 +177,12 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
             f"platform {settings.platform!r} is not one ECS runs: use "
             "linux/amd64 or linux/arm64 (--platform, action input platform)"
         )
-    if not settings.wait_timeout_minutes > 0:
-        problems.append(
-            f"wait timeout {settings.wait_timeout_minutes:g} must be a positive "
-            "number of minutes (--wait-timeout, action input wait-timeout)"
-        )
-    if not settings.poll_interval > 0:
-        problems.append(
-            f"poll interval {settings.poll_interval:g} must be a positive number of "
-            "seconds (--poll-interval, action input poll-interval)"
-        )
     if settings.wait_until not in ("complete", "traffic-shifted"):
         problems.append(
             f"wait-until {settings.wait_until!r} is not complete or "
             "traffic-shifted (--wait-until, action input wait-until)"
         )
-    if not settings.run_timeout_minutes > 0:
-        problems.append(
-            f"run timeout {settings.run_timeout_minutes:g} must be a positive "
-            "number of minutes (--run-timeout, action input run-timeout)"
-        )
-    if settings.max_retries < 0:
-        problems.append(
-            f"max retries {settings.max_retries} must be 0 or more "
-            "(--max-retries, action input max-retries)"
-        )
-    if not settings.throttle_timeout_minutes >= 0:
-        problems.append(
-            f"throttle timeout {settings.throttle_timeout_minutes:g} must be 0 or more "
-            "minutes (--throttle-timeout, action input throttle-timeout)"
-        )
-    if settings.log_lines < 0:
-        problems.append(
-            f"log lines {settings.log_lines} must be 0 (off) or more "
-            "(--log-lines, action input log-lines)"
-        )
+    problems += [problem for limit in LIMITS if (problem := limit.problem(settings))]
     if settings.health_check_path is not None and not settings.health_check_path.startswith("/"):
         problems.append(
             f"health check path {settings.health_check_path!r} must start with / (e.g. "

@@ -251,20 +251,26 @@ CASES = [
     ),
     Case("wait-timeout-not-number", {"wait-timeout": "soon"}, (("input wait-timeout",),)),
     Case(
-        "wait-timeout-negative", {"wait-timeout": "-5"}, (("wait timeout -5 must be a positive",),)
+        "wait-timeout-negative",
+        {"wait-timeout": "-5"},
+        (("wait-timeout must be above 0 to 1440 minutes",),),
     ),
     Case("rollback-not-bool", {"rollback-on-failure": "0"}, (("input rollback-on-failure",),)),
     Case(
         "wait-until-unknown", {"wait-until": "baked"}, (("wait-until 'baked'", "traffic-shifted"),)
     ),
     Case("poll-interval-not-number", {"poll-interval": "fast"}, (("input poll-interval",),)),
-    Case("poll-interval-zero", {"poll-interval": "0"}, (("poll interval 0", "positive"),)),
+    Case(
+        "poll-interval-zero",
+        {"poll-interval": "0"},
+        (("poll-interval must be above 0 to 300 seconds",),),
+    ),
     Case("dry-run-not-bool", {"dry-run": "no"}, (("input dry-run",),)),
     Case("max-retries-not-number", {"max-retries": "x"}, (("input max-retries",),)),
-    Case("max-retries-negative", {"max-retries": "-1"}, (("max retries -1 must be 0",),)),
+    Case("max-retries-negative", {"max-retries": "-1"}, (("max-retries must be 0 to 20",),)),
     Case("strict-not-bool", {"strict": "2"}, (("input strict",),)),
     Case("log-lines-not-number", {"log-lines": "all"}, (("input log-lines",),)),
-    Case("log-lines-negative", {"log-lines": "-1"}, (("log lines -1 must be 0 (off) or more",),)),
+    Case("log-lines-negative", {"log-lines": "-1"}, (("log-lines must be 0 to 10000",),)),
     Case(
         "strict-secret-in-environment",
         {"strict": "true", "secrets": ""},
@@ -282,7 +288,7 @@ CASES = [
     Case(
         "run-timeout-zero",
         {"run-timeout": "0"},
-        (("run timeout 0 must be a positive number of minutes",),),
+        (("run-timeout must be above 0 to 1440 minutes",),),
     ),
     Case(
         "base-bad-field",

@@ -15,15 +15,18 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
 ROOT = Path(__file__).resolve().parents[2]
 PARALLEL = 4
+KILL_AFTER = 60  # seconds: no run of a corpus takes a tenth of it
 
 
 @dataclass(frozen=True)
@@ -44,14 +47,17 @@ def run_all(jobs: list[Job]) -> list[subprocess.CompletedProcess[str]]:
         capture_output=True,
         text=True,
     )
-    return [
-        subprocess.CompletedProcess(job.argv, r["code"], r["stdout"], r["stderr"])
-        for job, r in zip(jobs, json.loads(answer.stdout), strict=True)
-    ]
+    results = []
+    for job, r in zip(jobs, json.loads(answer.stdout), strict=True):
+        result = subprocess.CompletedProcess(job.argv, r["code"], r["stdout"], r["stderr"])
+        result.seconds = r["seconds"]  # type: ignore[attr-defined]  # the run's wall time
+        results.append(result)
+    return results
 
 
 def _child(job: Job, out: str, err: str) -> int:
     """In the fork: become the job's process, run it, return its exit code."""
+    signal.alarm(KILL_AFTER)  # a run that hangs dies (SIGALRM) instead of holding the rest
     os.chdir(job.cwd)
     os.environ.clear()
     os.environ.update(job.env)
@@ -89,9 +95,12 @@ def _serve(jobs: list[Job]) -> list[dict[str, object]]:
 def _fork_each(jobs: list[Job], scratch: Path) -> list[dict[str, object]]:
     running: dict[int, int] = {}
     codes: dict[int, int] = {}
+    started: dict[int, float] = {}
+    ended: dict[int, float] = {}
     for index, job in enumerate(jobs):
         if len(running) >= PARALLEL:
             pid, status = os.wait()
+            ended[running[pid]] = time.monotonic()
             codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -103,14 +112,17 @@ def _fork_each(jobs: list[Job], scratch: Path) -> list[dict[str, object]]:
             finally:
                 os._exit(code)
         running[pid] = index
+        started[index] = time.monotonic()
     while running:
         pid, status = os.wait()
+        ended[running[pid]] = time.monotonic()
         codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
     return [
         {
             "code": codes[index],
             "stdout": (scratch / f"{index}.out").read_text(errors="replace"),
             "stderr": (scratch / f"{index}.err").read_text(errors="replace"),
+            "seconds": ended[index] - started[index],
         }
         for index in range(len(jobs))
     ]

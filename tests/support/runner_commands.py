@@ -160,14 +160,14 @@ def executed(text: str) -> list[Executed]:
     return commands
 
 
-def injected(text: str, *, files: Iterable[str] = ()) -> list[Executed]:
+def injected(text: str) -> list[Executed]:
     """The commands in `text` that compose-ecs-deploy did not mean to give.
 
-    Ours are only `::name ...::data` at a line's start (never `##[`), with names from OURS;
-    an annotation's `file` is one of `files` (what the test gave the tool), and its title is
-    the tool's own. Anything else was smuggled in by text the tool printed.
+    Ours are only `::name ...::data` at a line's start (never `##[`), with names from OURS,
+    the annotations' properties among those the tool sets and their title its own (what
+    they say may quote hostile text: the runner shows it as the annotation's words).
+    Anything else was smuggled in by text the tool printed.
     """
-    allowed_files = set(files)
     bad = []
     for command in executed(text):
         ours = (
@@ -175,7 +175,6 @@ def injected(text: str, *, files: Iterable[str] = ()) -> list[Executed]:
             and command.name in OURS
             and command.line.startswith("::")
             and set(command.properties) <= {"title", "file", "line", "col", "endline"}
-            and command.properties.get("file", "") in allowed_files | {""}
             and command.properties.get("title", "compose-ecs-deploy").startswith(
                 "compose-ecs-deploy"
             )

@@ -66,8 +66,9 @@ def test_stop_commands_hold_every_command_until_its_token():
 
 def test_commands_the_tool_gives_are_not_counted_as_injected():
     text = "::add-mask::abc\n::error title=compose-ecs-deploy,file=compose.yaml,line=3::m\n"
-    assert injected(text, files=["compose.yaml"]) == []
-    assert injected("::error file=/etc/passwd::m\n", files=["compose.yaml"])
+    assert injected(text) == []
+    assert injected("::error title=evil::m\n")
+    assert injected(" ::set-env name=A::b\n")
     assert injected("a ##[warning]b\n")
 
 
@@ -239,7 +240,7 @@ def test_the_runner_face_annotates_and_summarises_hostile_text_safely(
     face.report(hostile)
     face.stopped([hostile] * 50)
     out, err = capsys.readouterr()
-    assert injected(out, files=["c.yml"]) == [] and injected(err) == []
+    assert injected(out) == [] and injected(err) == []
     assert len(err.splitlines()) == 1
     written = summary.read_text()
     assert len(written.encode()) <= safe_text.SUMMARY_LIMIT

@@ -60,7 +60,7 @@ def _bool(name: str) -> bool:
         return True
     if value in ("false", "False", "FALSE"):
         return False
-    raise InputError(f"input {name}: {value!r} is not true or false")
+    raise InputError(f"input {name} is not true or false (its value is not repeated here)")
 
 
 def _number(kind: type[int] | type[float]) -> Callable[[str], Any]:
@@ -68,7 +68,10 @@ def _number(kind: type[int] | type[float]) -> Callable[[str], Any]:
         try:
             return kind(_text(name))
         except ValueError as exc:
-            raise InputError(f"input {name}: {_text(name)!r} is not a number") from exc
+            whole = " whole" if kind is int else ""
+            raise InputError(
+                f"input {name} is not a{whole} number (its value is not repeated here)"
+            ) from exc
 
     return parse
 

