@@ -24,7 +24,12 @@ from compose_ecs_deploy.compose.project import Position, Project
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import InputError, LoaderUnavailable
 from compose_ecs_deploy.loading import bounded
-from compose_ecs_deploy.loading.files import key_positions, merged_pairs, yaml_error_line
+from compose_ecs_deploy.loading.files import (
+    env_file_lines,
+    key_positions,
+    merged_pairs,
+    yaml_error_line,
+)
 
 COMPOSE_BINARY_ENV = "COMPOSE_ECS_DEPLOY_COMPOSE"
 CONFIG_TIMEOUT = 60  # seconds for `config`; a real project loads in about one
@@ -314,24 +319,9 @@ def _positions(files: Sequence[str]) -> dict[str, Position]:
         for name, service in _mapping(_mapping(root).get("services")).items():
             for env_file in _scalars(_mapping(service).get("env_file")):
                 path = os.path.normpath(Path(file).parent / env_file)
-                for variable, line in _env_file_lines(path):
+                for variable, line in env_file_lines(path):
                     positions.setdefault(f"services.{name}.environment.{variable}", (path, line))
     return positions
-
-
-def _env_file_lines(path: str) -> list[tuple[str, int]]:
-    """(NAME, line) of each `NAME=value` (or `export NAME=value`) line of an env file."""
-    try:
-        lines = bounded.read_text(path, "env file").splitlines()
-    except InputError:
-        return []
-    found = []
-    for number, line in enumerate(lines, start=1):
-        text = line.strip().removeprefix("export ").strip()
-        name, sep, _ = text.partition("=")
-        if sep and name and not text.startswith("#"):
-            found.append((name.strip(), number))
-    return found
 
 
 _VALIDATING = re.compile(r"validating (?P<file>.+?): (?P<path>[\w.\-\[\]]+) (?P<msg>.*)")

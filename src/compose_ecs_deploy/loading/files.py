@@ -158,3 +158,18 @@ def secret_lines(path: str) -> list[tuple[str, str]]:
     """Each line of a secrets file with its `file:line` origin, for the secret parser."""
     text = bounded.read_text(path, "secrets file", bounded.SECRETS_LIMIT)
     return [(line, f"{path}:{number}") for number, line in enumerate(text.splitlines(), 1)]
+
+
+def env_file_lines(path: str) -> list[tuple[str, int]]:
+    """(NAME, line) of each `NAME=value` (or `export NAME=value`) line of an env file."""
+    try:
+        lines = bounded.read_text(path, "env file").splitlines()
+    except InputError:
+        return []
+    found = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip().removeprefix("export ").strip()
+        name, sep, _ = text.partition("=")
+        if sep and name and not text.startswith("#"):
+            found.append((name.strip(), number))
+    return found
