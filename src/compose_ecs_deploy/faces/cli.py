@@ -98,8 +98,9 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--secrets-init-image",
         metavar="IMAGE",
-        help="image of the init container that writes compose file secrets "
-        "(needs sh; default public.ecr.aws/docker/library/busybox:1.37)",
+        help="image of the init containers that write compose file secrets and set the "
+        "mode of tmpfs stand-ins on Fargate (needs sh; default "
+        "public.ecr.aws/docker/library/busybox:1.37)",
     )
     parser.add_argument(
         "--task-definition",
