@@ -98,10 +98,7 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*",
             ]
         elif statement["Sid"] == "OptionalExpressServices":  # the service and its previews
-            assert resources == [
-                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}*",
-                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}*/*",
-            ]
+            assert resources == f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}*"
         elif statement["Sid"] == "OptionalExpressPreviewSweep":  # no resource-level permission
             assert resources == "*" and "ecs:cluster" in statement["Condition"]["ArnEquals"]
         elif statement["Sid"] == "OptionalFailedTaskLogs":  # the group's streams: GROUP:*

@@ -32,15 +32,20 @@ class Node(dict[str, Any]):
         return Node(value) if isinstance(value, dict) else value
 
 
-def holds(expression: str, github: dict[str, Any]) -> bool:
+def evaluate(expression: str, github: dict[str, Any], steps: dict[str, Any] | None = None) -> Any:
     """Evaluate the subset of GitHub's expression syntax the workflow uses (property paths,
     string literals, true, always(), ==, !=, &&, ||): it is also Python once && and || are
-    spelled out. (always() also runs after a failed step; here no step fails.)"""
+    spelled out, with the same value rules (`a && b || c` is b when a, else c). (always()
+    also runs after a failed step; here no step fails.)"""
     text = expression.strip().removeprefix("${{").removesuffix("}}")
     assert re.fullmatch(r"[\w.\s'=!&|()-]*", text), text
     python = text.replace("&&", " and ").replace("||", " or ").replace("\n", " ")
-    names = {"github": Node(github), "true": True, "always": lambda: True}
-    return bool(eval(python, {"__builtins__": {}}, names))
+    names = {"github": Node(github), "steps": Node(steps or {}), "true": True}
+    return eval(python, {"__builtins__": {}}, {**names, "always": lambda: True})
+
+
+def holds(expression: str, github: dict[str, Any]) -> bool:
+    return bool(evaluate(expression, github))
 
 
 def event(action: str, *, fork: bool = False, name: str = "pull_request") -> dict[str, Any]:
@@ -133,6 +138,18 @@ def test_the_verbs_get_the_preview_name_and_the_head_commit() -> None:
         "persist-credentials": False,
     }
     assert JOBS["preview"]["outputs"]["url"] == "${{ steps.up.outputs.url }}"
+
+
+@pytest.mark.parametrize(
+    ("action", "outcome"),
+    [("opened", "failure"), ("synchronize", "failure"), ("closed", "success")],
+)
+def test_the_comment_reads_the_outcome_of_the_step_that_ran(action: str, outcome: str) -> None:
+    """The step that did not run is `skipped`; the comment must see the other one's outcome."""
+    (step,) = [s for s in JOBS["preview"]["steps"] if s.get("name") == COMMENT_STEP]
+    up, down = ("skipped", outcome) if action == "closed" else (outcome, "skipped")
+    steps = {"up": {"outcome": up}, "down": {"outcome": down}}
+    assert evaluate(step["env"]["PREVIEW_OUTCOME"], event(action), steps) == outcome
 
 
 RUNNER = """
