@@ -42,6 +42,12 @@ def test_the_action_gates_a_pause_hook_with_verify_command(
             ],
         },
     )
+    before = {  # ECS lists the rolling deployments before the switch too
+        d["serviceDeploymentArn"]
+        for d in world.ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)[
+            "serviceDeployments"
+        ]
+    }
     result = run(
         action,
         stack,
@@ -65,8 +71,12 @@ def test_the_action_gates_a_pause_hook_with_verify_command(
     # The writes, as ECS saw them: one revision registered, one deployment started (one
     # UpdateService that deployed), its hook continued rather than timed out.
     assert len(world.revisions()) == 2
-    (listed,) = world.ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)[
-        "serviceDeployments"
+    (listed,) = [
+        d
+        for d in world.ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)[
+            "serviceDeployments"
+        ]
+        if d["serviceDeploymentArn"] not in before
     ]
     (found,) = world.ecs.describe_service_deployments(
         serviceDeploymentArns=[listed["serviceDeploymentArn"]]

@@ -272,6 +272,14 @@ CASES = [
     Case("log-lines-not-number", {"log-lines": "all"}, (("input log-lines",),)),
     Case("log-lines-negative", {"log-lines": "-1"}, (("log-lines must be 0 to 10000",),)),
     Case(
+        "throttle-timeout-not-number", {"throttle-timeout": "long"}, (("input throttle-timeout",),)
+    ),
+    Case(
+        "throttle-timeout-negative",
+        {"throttle-timeout": "-1"},
+        (("throttle-timeout must be 0 to 1440 minutes",),),
+    ),
+    Case(
         "strict-secret-in-environment",
         {"strict": "true", "secrets": ""},
         (("API_TOKEN looks like a secret", "strict"),),
