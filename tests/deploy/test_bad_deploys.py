@@ -182,7 +182,7 @@ CASES = [
     Case(
         "secrets-bad-arn",
         {"secrets": "API_TOKEN=arn:aws:secretsmanager:x"},
-        (("API_TOKEN", "neither a Secrets Manager ARN"),),
+        (("API_TOKEN", "not a secret reference"),),
     ),
     Case(
         "secrets-bad-name",

@@ -186,7 +186,7 @@ CASES = [
         "secret-bad-arn",
         app(),
         args=("--service", "app", "--secret", "DB=arn:aws:secretsmanager:nowhere"),
-        expect=(("--secret", "DB", "neither a Secrets Manager ARN"),),
+        expect=(("--secret", "DB", "not a secret reference"),),
     ),
     Case(
         "secret-bad-name",

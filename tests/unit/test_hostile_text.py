@@ -15,6 +15,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from compose_ecs_deploy.compose.image_ref import image_problem
+from compose_ecs_deploy.compose.secrets import reference_problem
 from compose_ecs_deploy.report import redact, safe_text
 from tests.support.runner_commands import (
     executed,
@@ -245,3 +247,70 @@ def test_the_runner_face_annotates_and_summarises_hostile_text_safely(
     written = summary.read_text()
     assert len(written.encode()) <= safe_text.SUMMARY_LIMIT
     assert "](https" not in written and "| [" not in written
+
+
+# ------------------------------------------------- references: images and secrets, by shape
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "nginx",
+        "nginx:1.25",
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:3f2c1a9",
+        "localhost:5000/a/b@sha256:" + "a" * 64,
+        "[::1]:5000/x",
+        "ghcr.io/org/app:v1@sha256:" + "0" * 64,
+    ],
+)
+def test_image_references_docker_accepts_pass(image):
+    assert image_problem(image) is None
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["a b", "x|y", "`id`", "[x](http://e)", "App", "x:" + "t" * 129, "a" * 300, "x:", "<i>"],
+)
+def test_other_image_strings_are_refused_without_being_repeated(image):
+    problem = image_problem(image)
+    assert problem is not None and image not in problem
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password::",
+        "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/prod/db",
+        "arn:aws-us-gov:ssm:us-gov-west-1:123456789012:parameter/x",
+        "/prod/db/password",
+    ],
+)
+def test_secret_references_of_documented_shapes_pass(value):
+    assert reference_problem(value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "arn:evil:secretsmanager:us-east-1:123456789012:secret:db",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:" + "d" * 600,
+        "arn:aws:ssm:us-east-1:123456789012:parameter/" + "p" * 1100,
+        "my secret value",
+        "hunter2!",
+        "/" + "/".join("a" * 17),
+    ],
+)
+def test_other_secret_values_are_refused_without_being_repeated(value):
+    problem = reference_problem(value)
+    assert problem is not None and value not in problem
+
+
+def test_a_bare_parameter_name_in_a_secret_option_is_refused_and_never_echoed():
+    from compose_ecs_deploy.compose.secrets import parse_secret_line
+    from compose_ecs_deploy.diagnostics import Diagnostics
+
+    diagnostics = Diagnostics()
+    assert parse_secret_line("DB_PASSWORD=hunter2-Zq81", "--secret", diagnostics) is None
+    (error,) = diagnostics.items
+    assert "DB_PASSWORD" in error.message and "hunter2" not in error.message

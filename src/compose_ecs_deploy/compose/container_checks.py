@@ -15,7 +15,7 @@ from compose_ecs_deploy.compose.dev_only import FARGATE_LOG_DRIVERS
 from compose_ecs_deploy.compose.field_context import FROM_BASE
 from compose_ecs_deploy.compose.health_fit import HEALTH_RANGES
 from compose_ecs_deploy.compose.linux_fields import FARGATE_UNSUPPORTED
-from compose_ecs_deploy.compose.secrets import is_secret_reference
+from compose_ecs_deploy.compose.secrets import reference_problem
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
 _CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
@@ -183,12 +183,13 @@ def check_dependencies(
 def check_secrets(checker: Checker, name: str, secrets: list[Mapping[str, Any]]) -> bool:
     for secret in secrets:
         value_from = str(secret.get("valueFrom") or "")
-        if not is_secret_reference(value_from):
+        problem = reference_problem(value_from)
+        if problem is not None:
             checker.error(
                 name,
                 f"secrets.{secret.get('name')}",
                 "secret-arn",
-                f"{value_from!r} is neither a Secrets Manager ARN nor an SSM parameter ARN or name",
+                f"the valueFrom is not a secret reference ({problem}; it is not repeated here)",
             )
     return bool(secrets)
 

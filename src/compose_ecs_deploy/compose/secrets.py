@@ -11,23 +11,48 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # An environment variable's name, or a compose secret's (file secrets: `db-password`); which
 # one it is is known only with the project (`bind_secrets`).
 SECRET_NAME = re.compile(r"[A-Za-z0-9_-]+")
+# The shapes ECS takes as a secret's `valueFrom` (ECS developer guide, "Pass sensitive data
+# to an Amazon ECS container"): a Secrets Manager ARN with an optional
+# `:json-key:version-stage:version-id` suffix, an SSM parameter ARN, or a parameter name.
+# Partitions as AWS lists them (ARN reference); limits: a secret name is 1-512 characters
+# (Secrets Manager CreateSecret), a parameter name with its full ARN at most 1,011 and at
+# most 15 levels deep (SSM PutParameter).
+_PARTITION = r"aws(?:-cn|-us-gov|-iso(?:-[a-z])?|-eusc)?"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}"
 SECRETS_MANAGER_ARN = re.compile(
-    r"arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
-    r"(:[^:]*:[^:]*:[^:]*)?"
+    rf"arn:{_PARTITION}:secretsmanager:{_REGION}:\d{{12}}:secret:[A-Za-z0-9/_+=.@-]{{1,512}}"
+    r"(?::[^:\s]*:[^:\s]*:[^:\s]*)?"
 )
 SSM_PARAMETER_ARN = re.compile(
-    r"arn:aws[a-z-]*:ssm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:parameter/[A-Za-z0-9/_.-]+"
+    rf"arn:{_PARTITION}:ssm:{_REGION}:\d{{12}}:parameter/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*"
 )
-SSM_PARAMETER_NAME = re.compile(r"/?[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
+SSM_PARAMETER_NAME = re.compile(r"/?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+SSM_MAX = 1011
+SECRETS_MANAGER_MAX = 2048
+SHAPES = (
+    "a Secrets Manager ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME[:json-key::]), "
+    "an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME) or a /PATH/NAME"
+)
+
+
+def reference_problem(value_from: str) -> str | None:
+    """Why `value_from` is not a secret reference ECS takes, never repeating it; or None."""
+    if value_from.startswith("arn:"):
+        if SECRETS_MANAGER_ARN.fullmatch(value_from):
+            return None if len(value_from) <= SECRETS_MANAGER_MAX else "the ARN is too long"
+        if SSM_PARAMETER_ARN.fullmatch(value_from):
+            return None if len(value_from) <= SSM_MAX else "the ARN is too long"
+        return f"it is an ARN of no shape ECS takes for a secret: use {SHAPES}"
+    if not SSM_PARAMETER_NAME.fullmatch(value_from):
+        return f"it is not {SHAPES}"
+    if len(value_from) > SSM_MAX or value_from.count("/") > 15:
+        return "the parameter name is longer or deeper than SSM allows"
+    return None
 
 
 def is_secret_reference(value_from: str) -> bool:
     """What ECS accepts as `valueFrom`: a Secrets Manager ARN, an SSM ARN or parameter name."""
-    if value_from.startswith("arn:"):
-        return bool(
-            SECRETS_MANAGER_ARN.fullmatch(value_from) or SSM_PARAMETER_ARN.fullmatch(value_from)
-        )
-    return bool(SSM_PARAMETER_NAME.fullmatch(value_from))
+    return reference_problem(value_from) is None
 
 
 @dataclass(frozen=True)
@@ -50,8 +75,9 @@ def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> Secre
         diagnostics.add(
             Diagnostic.error(
                 "secret-syntax",
-                f"{origin}: {text.strip()!r} is not NAME=ARN (or SERVICE.NAME=ARN); "
-                "write e.g. DATABASE_URL=arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+                f"{origin}: the line is not NAME=ARN (or SERVICE.NAME=ARN; its text is not "
+                "repeated here); write e.g. "
+                "DATABASE_URL=arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
             )
         )
         return None
@@ -62,18 +88,26 @@ def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> Secre
         diagnostics.add(
             Diagnostic.error(
                 "secret-name",
-                f"{origin}: {name!r} is neither a valid environment variable name (letters, "
-                "digits and _; not starting with a digit) nor a compose secret's name",
+                f"{origin}: the name before = is neither a valid environment variable name "
+                "(letters, digits and _; not starting with a digit) nor a compose secret's name",
             )
         )
         return None
-    if not is_secret_reference(value_from):
+    problem = reference_problem(value_from)
+    if problem is None and "/" not in value_from and not value_from.startswith("arn:"):
+        # legal in ECS (a parameter of the deploy region), but a pasted password has the
+        # same shape, and registering it would show it in every describe and diff
+        problem = (
+            "a bare name cannot be told from a pasted secret; give the parameter's ARN "
+            "(arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)"
+        )
+    if problem is not None:
         diagnostics.add(
             Diagnostic.error(
                 "secret-arn",
-                f"{origin}: {name}: {value_from!r} is neither a Secrets Manager ARN "
-                "(arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME[:json-key::]) nor an SSM "
-                "parameter ARN or name",
+                f"{origin}: {name}: the value is not a secret reference ({problem}; it is not "
+                "repeated here); if it is the secret itself, store it in Secrets Manager or "
+                "SSM Parameter Store and pass its ARN",
             )
         )
         return None

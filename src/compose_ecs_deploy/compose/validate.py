@@ -25,6 +25,7 @@ from compose_ecs_deploy.compose.container_checks import (
     check_stop_timeout,
     check_ulimits,
 )
+from compose_ecs_deploy.compose.image_ref import image_problem
 from compose_ecs_deploy.diagnostics import Diagnostics
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
@@ -114,6 +115,13 @@ def validate(
             )
         if not container.get("image"):
             checker.error(name, "image", "image-missing", "the container has no image")
+        elif (problem := image_problem(str(container["image"]))) is not None:
+            checker.error(
+                name,
+                "image",
+                "image-reference",
+                f"the image is not a reference Docker or ECS accepts: {problem}",
+            )
         check_health(checker, name, container.get("healthCheck"))
         check_stop_timeout(checker, name, container.get("stopTimeout"), fargate_task)
         check_dependencies(checker, name, container.get("dependsOn") or [], by_name)

@@ -69,6 +69,12 @@ def parse_images(pairs: tuple[str, ...], diagnostics: Diagnostics) -> dict[str, 
                 "--image app=123456789012.dkr.ecr.REGION.amazonaws.com/app:TAG",
             )
             continue
+        if service.strip() in images:
+            diagnostics.error(
+                "image-twice",
+                f"--image names service {service.strip()} twice (action input images); keep one",
+            )
+            continue
         images[service.strip()] = uri.strip()
     return images
 
