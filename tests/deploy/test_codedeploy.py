@@ -517,3 +517,32 @@ def test_a_rerun_after_no_wait_follows_the_deployment_it_left(
     assert f"CodeDeploy deployment {left} of this revision is still active" in out
     assert outputs_from(out)["deployment-id"] == left
     assert cd.get_deployment(deploymentId=left)["deploymentInfo"]["status"] == "Succeeded"
+
+
+def test_rollback_of_a_code_deploy_service_goes_through_codedeploy(
+    world: World, aws_client, capsys, calls
+) -> None:
+    first, _ = code_deploy_service(world, aws_client)
+    assert cli(world, capsys)[0] == 0
+    calls.clear()
+    capsys.readouterr()
+    code = main(
+        [
+            "rollback",
+            "--cluster",
+            CLUSTER,
+            "--ecs-service",
+            "web",
+            "--to",
+            "1",
+            "--poll-interval",
+            "0.01",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert writes(calls) == ["CreateDeployment"]
+    (target,) = sent_appspec(calls)["Resources"]
+    assert target["TargetService"]["Properties"]["TaskDefinition"] == first
+    (task_set,) = world.running("web")["taskSets"]
+    assert task_set["taskDefinition"] == first

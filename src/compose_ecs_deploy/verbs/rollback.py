@@ -11,13 +11,14 @@ the controller's way (back onto the revision that ran).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws import service_deployments as history
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.revisions import list_family
+from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_FAILURE, EXIT_OK, AwsError, ExitCode, InputError
 from compose_ecs_deploy.pipeline.plan import parse_targets
@@ -66,10 +67,14 @@ class Choice:
     controller: Controller
     service: dict[str, Any]
     revision: dict[str, Any]
+    prepared: Any = None  # what the controller's `prepare` read before any write
 
     @property
     def arn(self) -> str:
         return str(self.revision["taskDefinitionArn"])
+
+    def subject(self, name: str) -> Subject:
+        return Subject(name, self.service, _essential(self.revision), self.prepared)
 
 
 def run(settings: Settings, face: Face) -> ExitCode:
@@ -81,6 +86,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
     cluster = str(settings.cluster)
     services = ecs.describe_services(aws, cluster, names)
     choices = {name: _choose(aws, cluster, name, services[name], options, log) for name in names}
+    choices = {name: _prepare(aws, settings, name, choice) for name, choice in choices.items()}
     result = DeployResult(
         [
             ServiceResult(
@@ -111,6 +117,15 @@ def run(settings: Settings, face: Face) -> ExitCode:
     return EXIT_FAILURE if failures else EXIT_OK
 
 
+def _prepare(aws: Aws, settings: Settings, name: str, choice: Choice) -> Choice:
+    """What the controller reads before any write (a CodeDeploy deployment group, its
+    AppSpec checked against the revision), as a deploy's plan does."""
+    subject = Subject(name, choice.service, _essential(choice.revision))
+    request = strip_read_only(choice.revision)
+    found = choice.controller.prepare(aws, settings, subject, request, True)
+    return replace(choice, prepared=found)
+
+
 def _essential(revision: dict[str, Any]) -> frozenset[str]:
     return frozenset(
         str(c["name"])
@@ -131,7 +146,7 @@ def _start(
     for service_result in result.services:
         name = service_result.target.ecs_service
         choice = choices[name]
-        subject = Subject(name, choice.service, _essential(choice.revision))
+        subject = choice.subject(name)
         log.info(
             f"{name}: rolling back from {last_part(subject.current)} to {last_part(choice.arn)}"
         )
@@ -170,7 +185,7 @@ def _wait(
                 region=str(settings.region), log=log,
             )  # fmt: skip
         if outcome.action == "roll-back":
-            subject = Subject(name, choice.service, _essential(choice.revision))
+            subject = choice.subject(name)
             entry = watched[name]
             undone = entry.controller.undo(aws, settings, subject, entry.state, log)
             if undone is not None:
