@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
+from compose_ecs_deploy.report.safe_text import markdown
 from tests.action.test_runner_harness import (  # the harness's fixtures and helpers
     CLUSTER,
     EXECUTION_ROLE,
@@ -192,5 +193,6 @@ def test_a_role_denied_the_log_read_still_fails_with_the_reason_and_says_what_to
         "OptionalFailedTaskLogs in docs/iam-policy.json)"
     )
     assert needed in result.stdout, result.describe()
-    assert needed in result.summary
+    # the summary writes text we did not make through its Markdown escaper (`*` → `&#42;`)
+    assert markdown(needed) in result.summary
     assert "KeyError" not in result.stdout
