@@ -43,6 +43,8 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
         "<CLUSTER>": CLUSTER,
         "<SERVICE>": SERVICE,
         "<FAMILY>": SERVICE,
+        "<ONE_OFF_SERVICE>": "migrate",
+        "<LOGS_REGION>": REGION,
         "<LOG_GROUP>": f"/ecs/{CRASHY}",
         "<TASK_ROLE>": "hello-task",
         "<EXECUTION_ROLE>": "hello-execution",
@@ -85,6 +87,16 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
             ]
         elif statement["Sid"] == "EcsStoppedTasks":
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
+        elif statement["Sid"] == "EcsTagOnCreate":  # the family's revisions, when registered
+            assert resources == f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}:*"
+            assert statement["Condition"]["StringEquals"] == {
+                "ecs:CreateAction": "RegisterTaskDefinition"
+            }
+        elif statement["Sid"] == "EcsDeployService":  # the service, onto its own family only
+            assert resources == f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
+            assert statement["Condition"]["ArnLikeIfExists"] == {
+                "ecs:task-definition": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}:*"
+            }
         elif statement["Sid"] == "EcsServiceDeployments":  # the service's deployments only
             assert resources == [
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}",
@@ -94,7 +106,7 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
         elif statement["Sid"] == "EcsOneOffTasks":  # the one-off family's revisions, its tasks
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
             assert resources == [
-                f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-*",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{SERVICE}-migrate:*",
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*",
             ]
         elif statement["Sid"] == "OptionalExpressServices":  # the service and its previews
@@ -373,7 +385,9 @@ def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch
 # Statements no test here can take away: moto does not check iam:PassRole, and ECS's
 # ListTasks/DescribeTasks are asked only when tasks of a new revision stop (the stopped-task
 # path is tested with full rights in test_deploy.py). The README says so.
-NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles"}
+# Nor does it authorise tag-on-create (ecs:TagResource with ecs:CreateAction) or read the
+# ecs:task-definition condition of UpdateService.
+NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles", "EcsTagOnCreate"}
 # Without these a deploy works as well; it only says less when it fails.
 OPTIONAL = {"OptionalFailedTaskLogs"}
 # Only for Express services and previews (deploy --express, preview): tested below, except

@@ -13,6 +13,7 @@ from compose_ecs_deploy.images.build import BuiltImage
 from compose_ecs_deploy.pipeline.plan import Target
 from compose_ecs_deploy.rollout.failure import Diagnosis
 from compose_ecs_deploy.rollout.oneoff_run import OneOffResult
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
 
 
@@ -59,10 +60,12 @@ class DeployResult:
 
 
 def console_url(region: str | None, cluster: str, service: str) -> str:
+    """The service's deployments page; a cluster or service given as an ARN is named by its
+    last part there (`cluster/NAME`, `service/CLUSTER/NAME`), as the console's paths are."""
     region = region or "us-east-1"
     return (
-        f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{cluster}/services/"
-        f"{service}/deployments?region={region}"
+        f"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{last_part(cluster)}/services/"
+        f"{last_part(service)}/deployments?region={region}"
     )
 
 
