@@ -15,6 +15,7 @@ lines follow. The URL is the first ingress endpoint (DescribeExpressGatewayServi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -53,6 +54,21 @@ class ExpressState:
     essential: frozenset[str] = frozenset()
     failed_tasks: tuple[Any, ...] = ()
     explained: bool = False
+
+
+def _described(aws: Aws, cluster: str, name: str, attempts: int = 5) -> dict[str, Any]:
+    """The service right after its Create or Update: its ECS deployment and service
+    deployment. ECS's reads are eventually consistent, so a service created a moment ago
+    may not be listed yet: asked again, a second apart, a few times."""
+    attempt = 1
+    while True:
+        try:
+            return dict(ecs.describe_services(aws, cluster, [name])[name])
+        except AwsError:
+            if attempt >= attempts:
+                raise
+            attempt += 1
+            time.sleep(1.0)
 
 
 class ExpressController:
@@ -126,7 +142,7 @@ class ExpressController:
                 **subject.options,
             }
             answer = aws_express.update(aws, request)
-        service = ecs.describe_services(aws, cluster, [name])[name]
+        service = _described(aws, cluster, name)
         state = native_rollout.start(name, revision, service, settings.wait_until, subject.service)
         configuration = answer.get("targetConfiguration") or {}
         endpoint = express.endpoint_of(answer) or express.endpoint_of(
