@@ -173,9 +173,9 @@ def test_a_failed_update_is_rolled_back_by_ecs_and_explained(
         ],
     )
     writes.clear()
-    code, out, err = express(
-        express_world, capsys, "--service", "app", "--image", "app=example/app:3"
-    )
+    edit = textwrap.dedent(COMPOSE).replace("GREETING: hello", "GREETING: bonjour")
+    (express_world.workdir / "compose.yaml").write_text(edit)
+    code, out, err = express(express_world, capsys, "--service", "app")
     assert code == 1, out + err
     assert names(writes) == ["RegisterTaskDefinition", "UpdateExpressGatewayService"]
     assert "ROLLBACK_IN_PROGRESS" in out
