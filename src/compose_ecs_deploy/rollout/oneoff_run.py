@@ -26,6 +26,7 @@ from compose_ecs_deploy.rollout.verdicts import oneoff
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.oneoff import Verdict
 from compose_ecs_deploy.rollout.verdicts.stopped_tasks import stopped_task
+from compose_ecs_deploy.rollout.watch import jittered
 from compose_ecs_deploy.settings import Settings
 
 OneOffKind = Literal["succeeded", "failed", "timed-out", "cancelled", "skipped", "dry-run"]
@@ -210,7 +211,8 @@ def _wait(
     log: Log,
     clock: Callable[[], float],
 ) -> None:
-    """Poll DescribeTasks (at once, then every poll interval, growing while nothing changes)."""
+    """Poll DescribeTasks (at once, then every poll interval, growing while nothing changes,
+    jittered as the rollout's polls are)."""
     cluster, minutes = str(settings.cluster), settings.run_timeout_minutes
     deadline = clock() + minutes * 60
     shown = oneoff.state_of(task)
@@ -218,7 +220,7 @@ def _wait(
     interval = 0.0
     try:
         while not oneoff.is_stopped(task):
-            time.sleep(max(0.0, min(interval, deadline - clock())))
+            time.sleep(max(0.0, min(jittered(interval), deadline - clock())))
             if clock() >= deadline:
                 tasks.stop_task(
                     aws,
