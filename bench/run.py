@@ -34,6 +34,7 @@ from bench import (
     rows_express,
     rows_failure,
     rows_hardening,
+    rows_hostile,
     rows_native,
     rows_oneoff,
     rows_rebuild,
@@ -184,6 +185,20 @@ GROUPS: tuple[Group, ...] = (
         _with_lab(rows_codedeploy.codedeploy_rows),
     ),
     Group("rebuild", "fresh-runner rebuild", ">= 3x", _with_lab(rows_rebuild.rebuild_rows)),
+    Group(
+        "printer",
+        "the one printer's overhead on a deploy's output",
+        "noise",
+        lambda _lab: rows_hostile.printer_rows(),
+        needs_lab=False,
+    ),
+    Group(
+        "hostile",
+        "hostile corpus wall time",
+        "each run < 30 s",
+        lambda _lab: rows_hostile.corpus_rows(),
+        needs_lab=False,
+    ),
     Group(
         "render-example",
         "render: the seed example",

@@ -105,6 +105,36 @@ def source_url(environ: Mapping[str, str]) -> str | None:
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _PLATFORM = re.compile(r"linux/(amd64|arm64)(/v8)?")
+# A cluster or service is a name (1-255 letters, digits, - and _) or its ARN (ECS API
+# reference, CreateCluster/CreateService; ARN formats in the ECS developer guide), in one of
+# AWS's partitions; an ARN's length is bounded by those of its parts.
+_PARTITION = r"aws(?:-cn|-us-gov|-iso(?:-[a-z])?|-eusc)?"
+_ECS_NAME = r"[A-Za-z0-9_-]{1,255}"
+_ECS_ARN = rf"arn:{_PARTITION}:ecs:[a-z]{{2}}(?:-[a-z]+)+-\d{{1,2}}:\d{{12}}:"
+_CLUSTER = re.compile(rf"{_ECS_NAME}|{_ECS_ARN}cluster/{_ECS_NAME}")
+_SERVICE = re.compile(rf"{_ECS_NAME}|{_ECS_ARN}service/(?:{_ECS_NAME}/)?{_ECS_NAME}")
+
+
+def _reference_problems(settings: Settings) -> list[str]:
+    """The cluster and the ECS services, each a name or an ARN of its kind (not repeated)."""
+    problems = []
+    if settings.cluster is not None and not _CLUSTER.fullmatch(settings.cluster):
+        problems.append(
+            "the cluster is neither a cluster name (1-255 letters, digits, - and _) nor a "
+            "cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME) (--cluster, action input "
+            "cluster)"
+        )
+    for index, line in enumerate(settings.ecs_services, 1):
+        name = line.partition("=")[0].strip()
+        if name and not _SERVICE.fullmatch(name):
+            problems.append(
+                f"ECS service {index} is neither a service name (1-255 letters, digits, - "
+                "and _) nor a service ARN (arn:aws:ecs:REGION:ACCOUNT:service/CLUSTER/NAME) "
+                "(--ecs-service, action input ecs-service)"
+            )
+    return problems
+
+
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 
 
@@ -183,6 +213,7 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
             "traffic-shifted (--wait-until, action input wait-until)"
         )
     problems += [problem for limit in LIMITS if (problem := limit.problem(settings))]
+    problems += _reference_problems(settings)
     if settings.health_check_path is not None and not settings.health_check_path.startswith("/"):
         problems.append(
             f"health check path {settings.health_check_path!r} must start with / (e.g. "
