@@ -169,6 +169,11 @@ def test_a_code_deploy_service_is_deployed_through_codedeploy(
     revision = world.running("web")["taskDefinition"]
     awsvpc = world.running("web")["networkConfiguration"]["awsvpcConfiguration"]
     assert revision != first
+    (request,) = [body for name, body in calls if name == "CreateDeployment"]
+    assert request["autoRollbackConfiguration"] == {
+        "enabled": True,
+        "events": ["DEPLOYMENT_FAILURE"],
+    }
     (target,) = sent_appspec(calls)["Resources"]
     assert target["TargetService"]["Properties"] == {
         "TaskDefinition": revision,
@@ -283,9 +288,11 @@ def test_replacement_tasks_that_crash_are_explained(
         {"simulator:scenario": "crash-loop", "simulator:exit-code": "3"},
         rollback=False,
     )
-    code, out, err = cli(world, capsys)
+    code, out, err = cli(world, capsys, "--no-rollback")
     assert code == 1, out + err
     assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    (request,) = [body for name, body in calls if name == "CreateDeployment"]
+    assert request["autoRollbackConfiguration"] == {"enabled": False}
     assert "ECS_UPDATE_ERROR" in err and "at lifecycle event Install" in err
     assert "container app exited with code 3" in err
     assert "web: replacement task" in out
@@ -546,3 +553,17 @@ def test_rollback_of_a_code_deploy_service_goes_through_codedeploy(
     assert target["TargetService"]["Properties"]["TaskDefinition"] == first
     (task_set,) = world.running("web")["taskSets"]
     assert task_set["taskDefinition"] == first
+
+
+def test_rollback_on_failure_asks_codedeploy_to_roll_back_when_the_group_does_not(
+    world: World, aws_client, capsys, calls
+) -> None:
+    code_deploy_service(world, aws_client, {"simulator:scenario": "crash-loop"}, rollback=False)
+    code, out, err = cli(world, capsys)
+    assert code == 1, out + err
+    (request,) = [body for name, body in calls if name == "CreateDeployment"]
+    assert request["autoRollbackConfiguration"] == {
+        "enabled": True,
+        "events": ["DEPLOYMENT_FAILURE"],
+    }
+    assert "CodeDeploy rolled back with deployment d-" in err

@@ -152,3 +152,16 @@ def test_finding_the_group_by_its_ecs_services() -> None:
     assert cd.lists_service(group, "prod", "web")
     assert cd.lists_service(group, "arn:aws:ecs:us-east-1:1:cluster/prod", "web")
     assert not cd.lists_service(group, "prod", "api") and not cd.lists_service({}, "prod", "web")
+
+
+def test_rollback_on_failure_adds_deployment_failure_to_the_groups_events() -> None:
+    group = {"enabled": True, "events": ["DEPLOYMENT_STOP_ON_ALARM"]}
+    assert cd.rollback_configuration(group, True) == {
+        "enabled": True,
+        "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+    }
+    assert cd.rollback_configuration({"enabled": False, "events": ["X"]}, True) == {
+        "enabled": True,
+        "events": ["DEPLOYMENT_FAILURE"],
+    }
+    assert cd.rollback_configuration(group, False) == {"enabled": False}

@@ -79,10 +79,16 @@ def active_deployments(aws: Aws, application: str, group: str) -> list[str]:
 
 
 def create_deployment(
-    aws: Aws, application: str, group: str, appspec: Mapping[str, Any], description: str
+    aws: Aws,
+    application: str,
+    group: str,
+    appspec: Mapping[str, Any],
+    description: str,
+    rollback: Mapping[str, Any],
 ) -> str:
-    """CreateDeployment with the AppSpec as content (revisionType AppSpecContent), tried
-    once: a lost answer must not start a second deployment (the caller checks first)."""
+    """CreateDeployment with the AppSpec as content (revisionType AppSpecContent) and the
+    `rollback` configuration for this deployment, tried once: a lost answer must not start a
+    second deployment (the caller checks first)."""
     content = json.dumps(appspec, separators=(",", ":"))
     answer = call_once(
         aws,
@@ -91,6 +97,7 @@ def create_deployment(
         applicationName=application,
         deploymentGroupName=group,
         description=description[:512],
+        autoRollbackConfiguration=dict(rollback),
         revision={
             "revisionType": "AppSpecContent",
             "appSpecContent": {

@@ -63,6 +63,7 @@ class Prepared:
     application: str
     group: str
     appspec: Mapping[str, Any]
+    rollback: Mapping[str, Any]  # this deployment's autoRollbackConfiguration
     active: tuple[str, str] | None = None
     active_status: str = ""
 
@@ -71,18 +72,18 @@ def _group_error(message: str) -> InputError:
     return InputError(message, [Diagnostic.error("codedeploy-group", message)])
 
 
-def find_group(aws: Aws, settings: Settings, service: str) -> tuple[str, str]:
+def find_group(aws: Aws, settings: Settings, service: str) -> tuple[str, dict[str, Any]]:
     """(application, group): the named one, checked to deploy this service, or the one whose
     ecsServices lists the cluster and service; none or several is an error listing them."""
     cluster = str(settings.cluster)
     application = settings.codedeploy_application
     name = settings.codedeploy_deployment_group
     applications = [application] if application else api.ecs_applications(aws)
-    matches: list[tuple[str, str]] = []
+    matches: list[tuple[str, dict[str, Any]]] = []
     for app in applications:
         for group in api.groups(aws, app, [name] if name else None):
             if verdicts.lists_service(group, cluster, service):
-                matches.append((app, str(group["deploymentGroupName"])))
+                matches.append((app, group))
             elif application and name:
                 listed = ", ".join(
                     f"{s.get('clusterName')}/{s.get('serviceName')}"
@@ -100,7 +101,8 @@ def find_group(aws: Aws, settings: Settings, service: str) -> tuple[str, str]:
     if not matches:
         raise _group_error(verdicts.no_group(service, cluster, applications))
     if len(matches) > 1:
-        raise _group_error(verdicts.several_groups(service, matches))
+        found = [(app, str(g["deploymentGroupName"])) for app, g in matches]
+        raise _group_error(verdicts.several_groups(service, found))
     return matches[0]
 
 
@@ -172,17 +174,22 @@ class CodeDeployController:
         changing: bool,
     ) -> Prepared:
         spec = _appspec(settings, subject, request)
-        application, group = find_group(aws, settings, subject.name)
+        application, found = find_group(aws, settings, subject.name)
+        group = str(found["deploymentGroupName"])
+        rollback = verdicts.rollback_configuration(
+            found.get("autoRollbackConfiguration") or {}, settings.rollback_on_failure
+        )
         active = api.active_deployments(aws, application, group)
         if not active:
-            return Prepared(application, group, spec)
+            return Prepared(application, group, spec, rollback)
         info = api.deployment(aws, active[0])
         deploys = _deploys(info)
         if changing and deploys in ("", subject.current):
             raise _active_error(subject.name, active[0], info, application, group, "")
         # It deploys another revision: an earlier run's, if ours is the same (the register
         # reuses an identical latest revision); `start` follows it then, else stops.
-        return Prepared(application, group, spec, (active[0], deploys), str(info.get("status")))
+        status = str(info.get("status"))
+        return Prepared(application, group, spec, rollback, (active[0], deploys), status)
 
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
@@ -205,6 +212,7 @@ class CodeDeployController:
             prepared.group,
             with_revision(prepared.appspec, revision),
             f"compose-ecs-deploy: {subject.name} to {revision}",
+            prepared.rollback,
         )
         state = verdicts.start(
             subject.name, deployment_id, revision, settings.wait_until, subject.essential

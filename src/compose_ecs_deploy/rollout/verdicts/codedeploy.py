@@ -64,6 +64,17 @@ def several_groups(service: str, found: Sequence[tuple[str, str]]) -> str:
     )
 
 
+def rollback_configuration(group: Mapping[str, Any], rollback_on_failure: bool) -> dict[str, Any]:
+    """This deployment's autoRollbackConfiguration (CreateDeployment overrides the group's):
+    with rollback-on-failure, the group's events plus DEPLOYMENT_FAILURE, so that CodeDeploy
+    puts the original task set back when the deployment fails, as the other kinds do;
+    without it (--no-rollback, "leave a failed deployment as it is"), none."""
+    if not rollback_on_failure:
+        return {"enabled": False}
+    events = list(group.get("events") or []) if group.get("enabled") else []
+    return {"enabled": True, "events": sorted({*events, "DEPLOYMENT_FAILURE"})}
+
+
 @dataclass(frozen=True)
 class TaskSetView:
     """One ECSTaskSet as a line shows it."""
