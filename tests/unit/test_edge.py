@@ -143,3 +143,25 @@ def test_every_action_input_sets_a_settings_field_or_is_derived() -> None:
     derived = {name for name, spec in action.INPUTS.items() if spec.field is None}
     assert derived == {"image-tag", "aws-region", "command"}  # command: which verb runs
     assert {spec.field for spec in action.INPUTS.values() if spec.field} <= FIELDS
+
+
+def test_an_error_after_the_update_names_the_deployment_left_running(capsys) -> None:
+    face = Terminal({})
+    face.outputs({"deployment-id": "ecs-svc/42"})
+
+    def crash() -> ExitCode:
+        raise OverflowError("math range error")
+
+    assert edge.run(face, crash, debug=False) == 1
+    err = capsys.readouterr().err
+    assert "internal error (OverflowError" in err
+    assert "deployment ecs-svc/42 was started before the error" in err
+
+
+def test_input_too_deep_for_python_is_an_input_error_not_an_internal_one(capsys) -> None:
+    def deep() -> ExitCode:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    assert edge.run(Terminal({}), deep, debug=False) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "too deeply nested or too large" in err

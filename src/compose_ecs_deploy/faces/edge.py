@@ -37,16 +37,17 @@ def _cancel_on_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _left_running(face: Face) -> list[Diagnostic]:
-    """A cancel after an UpdateService names the deployment that ECS carries on with."""
+def _left_running(face: Face, stop: str = "cancel") -> list[Diagnostic]:
+    """A stop (a cancel, an error) after an UpdateService names the deployment that ECS
+    carries on with, unwatched."""
     deployment = face.published().get("deployment-id")
     if not deployment:
         return []
     return [
         Diagnostic.error(
-            "cancelled",
+            "cancelled" if stop == "cancel" else "left-running",
             f"deployment {deployment} was started before the "
-            "cancel; ECS carries on with it (see the service's events)",
+            f"{stop}; ECS carries on with it (see the service's events)",
         )
     ]
 
@@ -64,6 +65,19 @@ def run(face: Face, body: Callable[[], ExitCode], *, debug: bool) -> int:
             face.report(diagnostic)
         face.stopped([d for d in errors if d.severity == "error"])
         return int(exc.exit_code)
+    except (RecursionError, MemoryError) as exc:  # input past what any real file holds
+        errors = [
+            Diagnostic.error(
+                "input-too-large",
+                f"the input is too deeply nested or too large to read ({type(exc).__name__}); "
+                "the files' limits are in the README's Hardening section",
+            ),
+            *_left_running(face, "error"),
+        ]
+        for diagnostic in errors:
+            face.report(diagnostic)
+        face.stopped(errors)
+        return int(EXIT_FAILURE)
     except Exception as exc:  # the edge: a bug must still not dump a traceback on users
         if debug:
             traceback.print_exc(file=sys.stderr)
@@ -72,6 +86,9 @@ def run(face: Face, body: Callable[[], ExitCode], *, debug: bool) -> int:
             f"internal error ({type(exc).__name__}: {exc}); please report it "
             f"with {face.internal_hint}",
         )
-        face.report(internal)
-        face.stopped([internal])
+        # after a write, say what the service was left doing, as a cancel does
+        errors = [internal, *_left_running(face, "error")]
+        for diagnostic in errors:
+            face.report(diagnostic)
+        face.stopped(errors)
         return int(EXIT_FAILURE)
