@@ -48,7 +48,9 @@ def native_service(
     return first
 
 
-def cli(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+def cli(
+    world: World, capsys: pytest.CaptureFixture[str], *extra: str, image: str = IMAGE
+) -> tuple[int, str, str]:
     capsys.readouterr()
     code = main(
         [
@@ -62,7 +64,7 @@ def cli(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[
             "--ecs-service",
             "web",
             "--image",
-            f"app={IMAGE}",
+            f"app={image}",
             "--poll-interval",
             "0.01",
             "--wait-timeout",
@@ -318,7 +320,7 @@ def test_a_second_deploy_follows_its_own_service_deployment(world: World, capsys
     native_service(world, "BLUE_GREEN")
     assert cli(world, capsys)[0] == 0
     first = world.running("web")["currentServiceDeployment"]
-    code, out, err = cli(world, capsys, "--image", "app=example/app:3")
+    code, out, err = cli(world, capsys, image="example/app:3")
     assert code == 0, out + err
     second = world.running("web")["currentServiceDeployment"]
     assert second != first
