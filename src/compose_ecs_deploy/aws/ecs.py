@@ -16,6 +16,7 @@ def describe_services(
     """Each named service's description; a missing or inactive service is an error, or, with
     `absent_ok` (a service `--express` may create), left out of the answer."""
     found: dict[str, Any] = {}
+    described: dict[str, Any] = {}
     missing: dict[str, str] = {}
     for start in range(0, len(services), 10):  # the API takes ten names a call
         answer = call(
@@ -28,14 +29,15 @@ def describe_services(
         for failure in answer.get("failures", []):
             missing[last_part(str(failure.get("arn", "")))] = str(failure.get("reason"))
         for service in answer.get("services", []):
-            found[service["serviceName"]] = service
+            # a service named by its ARN is found by its ARN (ECS answers with both)
+            described[service["serviceName"]] = service
+            described[str(service.get("serviceArn"))] = service
     for name in services:
-        service = found.get(name)
+        service = described.get(name)
         if absent_ok and (service is None or service.get("status") == "INACTIVE"):
-            found.pop(name, None)
             continue
         if service is None:
-            reason = f" ({missing[name]})" if name in missing else ""
+            reason = f" ({missing[last_part(name)]})" if last_part(name) in missing else ""
             raise AwsError(
                 f"ECS service {name} was not found in cluster {cluster}{reason}; check "
                 "ecs-service and cluster, or create the service first (e.g. with Terraform)"
@@ -45,6 +47,7 @@ def describe_services(
                 f"ECS service {name} in cluster {cluster} is "
                 f"{service.get('status')}, not ACTIVE; it cannot be deployed to"
             )
+        found[name] = service
     return found
 
 
