@@ -21,7 +21,7 @@ from compose_ecs_deploy.errors import ExitCode, InputError
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.report import safe_text
 from compose_ecs_deploy.report.console import Printer
-from compose_ecs_deploy.report.redact import MASK
+from compose_ecs_deploy.report.redact import MASK, MIN_SECRET_LENGTH
 from compose_ecs_deploy.settings import Settings, current_environment, region_from, source_url
 from compose_ecs_deploy.verbs import deploy, preview
 
@@ -184,7 +184,7 @@ class GitHubLog:
         """The runner masks each line of the log on its own: register every line too."""
         self.printer.learn(value)
         for part in dict.fromkeys((value, *value.splitlines())):
-            if part.strip():
+            if len(part.strip()) >= MIN_SECRET_LENGTH:  # a `}` line masked would blot the log
                 gha.add_mask(part)
 
 
