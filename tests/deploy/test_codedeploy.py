@@ -6,6 +6,8 @@ active, wait-until traffic-shifted, and every list paged. Each test asserts the 
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -567,3 +569,18 @@ def test_rollback_on_failure_asks_codedeploy_to_roll_back_when_the_group_does_no
         "events": ["DEPLOYMENT_FAILURE"],
     }
     assert "CodeDeploy rolled back with deployment d-" in err
+
+
+@pytest.mark.parametrize("kind", ["dev-zero", "fifo", "proc"])
+def test_an_appspec_that_is_no_regular_file_is_refused_at_once(
+    world: World, aws_client, capsys, calls, tmp_path: Path, kind: str
+) -> None:
+    code_deploy_service(world, aws_client)
+    path = {"dev-zero": Path("/dev/zero"), "proc": Path("/proc/self/environ")}.get(kind)
+    if path is None:
+        path = tmp_path / "appspec.yaml"
+        os.mkfifo(path)  # a reader that waited for a writer would hang the deploy
+    started = time.monotonic()
+    code, _, err = cli(world, capsys, "--codedeploy-appspec", str(path))
+    assert code == 1 and writes(calls) == [] and time.monotonic() - started < 30
+    assert "cannot read the CodeDeploy AppSpec" in err and "Traceback" not in err
