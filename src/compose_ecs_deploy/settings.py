@@ -227,6 +227,23 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
             "(arn:aws:iam::ACCOUNT:role/NAME; --infrastructure-role-arn, action input "
             "infrastructure-role-arn)"
         )
+    problems += _codedeploy_name_problems(settings)
     if not settings.region:
         problems.append("no AWS region: pass --region (action input aws-region) or set AWS_REGION")
     return [Diagnostic.error("option", problem) for problem in problems]
+
+
+def _codedeploy_name_problems(settings: Settings) -> list[str]:
+    """CodeDeploy's names are 1 to 100 characters (CodeDeploy API Reference, CreateApplication
+    applicationName and CreateDeploymentGroup deploymentGroupName, "Length Constraints"): a
+    longer one can name nothing, so it is refused before anything is read, whatever the
+    service's kind. The value is not repeated (it could be anything pasted there)."""
+    return [
+        f"{option} is {len(value)} characters long; CodeDeploy names are 1 to 100 characters "
+        f"(--{option}, action input {option})"
+        for option, value in (
+            ("codedeploy-application", settings.codedeploy_application),
+            ("codedeploy-deployment-group", settings.codedeploy_deployment_group),
+        )
+        if value is not None and value != "" and len(value) > 100
+    ]

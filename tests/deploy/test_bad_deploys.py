@@ -27,6 +27,7 @@ class Case:
     compose_edit: Callable[[str], str] | None = None
     files: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
+    controller: str = "ECS"  # the service's deploymentController.type
 
 
 def healthcheck(value: str) -> Callable[[str], str]:
@@ -34,6 +35,22 @@ def healthcheck(value: str) -> Callable[[str], str]:
 
 
 CASES = [
+    Case(
+        "codedeploy-application-too-long",
+        {"codedeploy-application": "a" * 101},
+        (("codedeploy-application is 101 characters long", "1 to 100"),),
+    ),
+    Case(
+        "codedeploy-deployment-group-too-long",
+        {"codedeploy-deployment-group": "g" * 101},
+        (("codedeploy-deployment-group is 101 characters long", "1 to 100"),),
+    ),
+    Case(
+        "codedeploy-appspec-missing",
+        {"codedeploy-appspec": "missing-appspec.yaml"},
+        (("missing-appspec.yaml", "cannot read the CodeDeploy AppSpec"),),
+        controller="CODE_DEPLOY",
+    ),
     Case("command-unknown", {"command": "roll-out"}, (("input command", "is not one of"),)),
     Case("express-not-bool", {"express": "yes"}, (("input express",),)),
     Case(
@@ -351,7 +368,7 @@ def test_bad_input_writes_nothing(
     monkeypatch,
     capsys,
 ) -> None:
-    world.service("hello", containers=("web",))
+    world.service("hello", containers=("web",), controller=case.controller)
     if case.compose_edit:
         compose = workspace / "compose.yaml"
         compose.write_text(case.compose_edit(compose.read_text()))
