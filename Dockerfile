@@ -20,15 +20,16 @@ WORKDIR /src
 COPY pyproject.toml README.md .wheels* ./
 COPY src ./src
 # botocore ships the model of every AWS service (28 MB); the action calls ECS, ECR, CloudWatch
-# Logs (a failed container's last lines), CodeDeploy (CODE_DEPLOY services), and STS/SSO when
-# credentials come from a role or a profile. The rest is left out
+# Logs (a failed container's last lines), CodeDeploy (CODE_DEPLOY services), IAM, Secrets
+# Manager, SSM and EFS (verify's look-ups), and STS/SSO when credentials come from a role or
+# a profile. The rest is left out
 # (a test in tests/unit/test_action.py keeps this list in step with the code).
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check . \
     && /opt/venv/bin/pip uninstall --yes setuptools pip \
     && find /opt/venv/lib/python3*/site-packages/botocore/data -mindepth 1 -maxdepth 1 \
-        -type d ! -name ecs ! -name ecr ! -name logs ! -name codedeploy ! -name sts ! -name sso \
-        ! -name sso-oidc \
+        -type d ! -name ecs ! -name ecr ! -name logs ! -name codedeploy ! -name iam \
+        ! -name secretsmanager ! -name ssm ! -name efs ! -name sts ! -name sso ! -name sso-oidc \
         -exec rm -rf {} +
 
 FROM ${PYTHON_IMAGE}

@@ -62,6 +62,7 @@ class Settings:
     run_command: tuple[str, ...] = ()
     log_lines: int = 30
     rollback_to: str | None = None
+    verify: bool = True
     status_json: bool = False
     express: bool = False
     infrastructure_role_arn: str | None = None

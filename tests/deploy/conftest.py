@@ -21,6 +21,7 @@ from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.verbs.deploy import Deployment, deploy
+from tests.support import terraform
 from tests.support.fault_proxy import FaultProxy
 
 ACCOUNT = "123456789012"
@@ -147,6 +148,7 @@ def fast_budget(settings: Settings, log: Any) -> ThrottleBudget:
 def world(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path) -> World:
     ecs = aws_client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
+    terraform.roles(aws_client("iam"), EXECUTION_ROLE)
     (tmp_path / "compose.yaml").write_text(textwrap.dedent(COMPOSE))
     return World(ecs, aws_env["AWS_REGION"], tmp_path)
 

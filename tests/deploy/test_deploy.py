@@ -79,7 +79,10 @@ def test_api_calls_of_a_changed_and_an_unchanged_deploy(world: World) -> None:
     assert aws.calls["ecs:RegisterTaskDefinition"] == 1
     assert aws.calls["ecs:UpdateService"] == 1
     waiting = aws.calls["ecs:DescribeServices"] - 1 + aws.calls["ecs:ListTasks"]
-    assert sum(aws.calls.values()) - waiting <= 4
+    # verify: the execution role and the default log group, which it creates once
+    verify = {"iam:GetRole": 1, "logs:DescribeLogGroups": 1, "logs:CreateLogGroup": 1}
+    assert {k: aws.calls[k] for k in verify} == verify
+    assert sum(aws.calls.values()) - waiting - sum(verify.values()) <= 4
     assert aws.calls["ecs:DescribeServices"] == 2  # the read, then one poll that completes
     assert aws.calls["ecs:ListTasks"] == 1  # the stopped tasks of our deployment: none
     assert aws.calls["ecs:DescribeTasks"] == 0

@@ -20,6 +20,7 @@ from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.report.summary import failure_lines
 from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.verbs.deploy import deploy
+from tests.support import terraform
 from tests.support.memory_log import MemoryLog
 from tests.support.moto_process import moto_server
 
@@ -85,6 +86,10 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
                 f"{CD_GROUP}",
                 f"arn:aws:codedeploy:{REGION}:{ACCOUNT}:deploymentconfig:*",
             ]
+        elif statement["Sid"] == "OptionalVerify":  # reads of whatever a revision names
+            assert resources == "*"
+        elif statement["Sid"] == "DefaultLogGroup":  # the groups the conversion names
+            assert resources == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/*"
         elif statement["Sid"] == "EcsStoppedTasks":
             assert "ecs:cluster" in statement["Condition"]["ArnEquals"]
         elif statement["Sid"] == "EcsTagOnCreate":  # the family's revisions, when registered
@@ -150,6 +155,11 @@ def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
             region_name=REGION,
         )
         ecs = admin.client("ecs", endpoint_url=url)
+        terraform.roles(
+            admin.client("iam", endpoint_url=url),
+            f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
+            f"arn:aws:iam::{ACCOUNT}:role/hello-task",
+        )
         repository = f"iam-hello-{secrets.token_hex(3)}"
         admin.client("ecr", endpoint_url=url).create_repository(repositoryName=repository)
         ecs.create_cluster(clusterName=CLUSTER)
@@ -389,7 +399,9 @@ def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch
 # ecs:task-definition condition of UpdateService.
 NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles", "EcsTagOnCreate"}
 # Without these a deploy works as well; it only says less when it fails.
-OPTIONAL = {"OptionalFailedTaskLogs"}
+OPTIONAL = {"OptionalFailedTaskLogs", "OptionalVerify"}  # without OptionalVerify: SKIP lines
+# A deploy whose revision uses the default awslogs group creates it when it is missing.
+DEFAULT_LOG_GROUP = {"DefaultLogGroup"}
 # Only for Express services and previews (deploy --express, preview): tested below, except
 # iam:PassRole and ListServices (the sweep's), which moto does not check or the sweep alone asks.
 EXPRESS = {
@@ -408,6 +420,7 @@ def test_every_statement_is_either_tested_or_explained() -> None:
         | OPTIONAL
         | EXPRESS
         | DAY_TWO
+        | DEFAULT_LOG_GROUP
         | {"EcsServiceDeployments", "EcsOneOffTasks", "OptionalCodeDeploy"}
         | {"OptionalCodeDeployFind"}
     )

@@ -27,6 +27,7 @@ from compose_ecs_deploy.report.summary import failure_lines, outputs, summary_ma
 from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE
+from tests.support import terraform
 
 pytestmark = pytest.mark.stack
 IMAGE = "example/app:2"
@@ -65,6 +66,7 @@ class Recorder:
 def shop(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path) -> Any:
     ecs, ec2 = aws_client("ecs"), aws_client("ec2")
     ecs.create_cluster(clusterName=CLUSTER)
+    terraform.roles(aws_client("iam"), EXECUTION_ROLE, "arn:aws:iam::123456789012:role/shop-task")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
     group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]

@@ -3,13 +3,19 @@ revision with roles and size, for the demo and the harness to deploy over."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:1"
 
 
 def first_revision(ecs: Any, family: str, execution_role: str) -> str:
-    """Register the revision Terraform creates (`web` on 8080, FARGATE 256/512); its ARN."""
+    """Register the revision Terraform creates (`web` on 8080, FARGATE 256/512), with its
+    execution role (a deploy looks it up before writing); its ARN."""
+    import boto3
+
+    iam = boto3.client("iam", endpoint_url=ecs.meta.endpoint_url, region_name=ecs.meta.region_name)
+    roles(iam, execution_role)
     return str(
         ecs.register_task_definition(
             family=family,
@@ -28,3 +34,18 @@ def first_revision(ecs: Any, family: str, execution_role: str) -> str:
             ],
         )["taskDefinition"]["taskDefinitionArn"]
     )
+
+
+# The trust policy of a task role or task execution role (developer guide, "Amazon ECS task
+# execution IAM role": ecs-tasks.amazonaws.com assumes it).
+TASK_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", '
+    '"Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}'
+)
+
+
+def roles(iam: Any, *arns: str) -> None:
+    """The task and execution roles Terraform made (deploys look them up before writing)."""
+    for arn in arns:
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_role(RoleName=arn.rsplit("/", 1)[-1], AssumeRolePolicyDocument=TASK_TRUST)

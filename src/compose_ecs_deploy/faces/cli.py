@@ -18,7 +18,7 @@ from compose_ecs_deploy import __version__
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import ExitCode
 from compose_ecs_deploy.faces.cli_express import add_express_options, add_preview_verb
-from compose_ecs_deploy.faces.day_two import add_day_two
+from compose_ecs_deploy.faces.day_two import add_day_two, add_no_verify, add_verify
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.faces.rollout_options import add_rollout_options
 from compose_ecs_deploy.report.console import ConsoleLog, Printer
@@ -189,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         target_options=_add_target_options,
     )
+    add_no_verify(deploy)
+
+    add_verify(verb_parsers, _add_render_options, _add_target_options, _add_build_options)
 
     run_verb = verb_parsers.add_parser(
         "run",
@@ -341,7 +344,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         values["run_command"] = values["run_command"][1:]
     if args.verb in ("deploy", "run", "rollback") or getattr(args, "preview_action", "") == "up":
         values["max_poll_interval"] = max(args.poll_interval, 15.0)
-    if args.verb in ("deploy", "run") or getattr(args, "preview_action", None) == "up":
+    if args.verb in ("deploy", "run", "verify") or getattr(args, "preview_action", None) == "up":
         values.update(
             image_tag=args.image_tag or default_image_tag(environ),
             source_url=source_url(environ),
@@ -384,7 +387,7 @@ class Terminal:
         """The error lines on stderr say it all."""
 
 
-VERBS = ("render", "diff", "deploy", "run", "rollback", "status", "preview")
+VERBS = ("render", "diff", "deploy", "run", "verify", "rollback", "status", "prune", "preview")
 
 
 def verb(name: str) -> Callable[[Settings, Face], ExitCode]:

@@ -72,3 +72,26 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
         metavar="SECONDS",
         help="first interval between polls; it grows to 15 s while nothing changes",
     )
+
+
+def add_no_verify(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="skip the pre-flight checks of what the revision refers to (see the verify verb)",
+    )
+
+
+def add_verify(verb_parsers: Any, *add_options: AddOptions) -> None:
+    """`verify`, with deploy's options (`cli` passes the functions that add them)."""
+    verify = verb_parsers.add_parser(
+        "verify",
+        help="check that what the revision refers to exists (reads only)",
+        description="Plan as deploy does, then look up the cluster, the services, roles, "
+        "secrets and parameters, log groups, ECR images not built by a deploy and EFS file "
+        "systems: OK, SKIP (with why) or FAILED for each, all at once. A deploy does the "
+        "same before their first write (--no-verify skips it).",
+    )
+    for add in add_options:
+        add(verify)

@@ -21,6 +21,7 @@ from compose_ecs_deploy.images.build import (
 )
 from compose_ecs_deploy.loading.inputs import Inputs, prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy, previous_images
+from compose_ecs_deploy.pipeline.preflight import preflight
 from compose_ecs_deploy.pipeline.results import Deployment, DeployResult
 from compose_ecs_deploy.report import oneoffs as oneoff_report
 from compose_ecs_deploy.report.console import Log, RememberingLog
@@ -68,6 +69,10 @@ def deploy(
         planned = plan_deploy(aws, settings, inputs, log)
     settings, gate, plans = planned.settings, planned.gate, planned.plans
     jobs = planned.jobs + (gate.jobs if gate else [])
+    writes = settings.force_new_deployment or gate or jobs or any(p.changed for p in plans)
+    if settings.verify and writes:  # nothing is written to an unchanged service: no checks
+        with stopwatch.phase("verify"):
+            preflight(aws, planned, log, create=not settings.dry_run)
     credentials = registry_login(aws, log) if jobs else None
     tag = str(settings.image_tag)
     built: dict[str, BuiltImage] = {}

@@ -1,0 +1,114 @@
+"""The pre-flight checks (`verify`): what each planned revision refers to exists, before the
+first build or write of a deploy or a run, and as the `verify` verb on its own.
+
+Each reference is OK, SKIP (with why) or FAILED, all reported at once; a FAILED one stops the
+deploy with every problem named, before anything is built, registered or updated. The reads
+are `aws/references.py`'s, the list of references `compose/references.py`'s.
+
+The default awslogs group, `/ecs/<family>`, is ours: the conversion chose its name when nothing
+configured logging. So a deploy makes sure of it: when it does not exist, the deploy creates
+it (logs:CreateLogGroup, statement DefaultLogGroup of docs/iam-policy.json) after every check
+passed; `verify` alone only says it would. A group that the compose file or the base names
+must exist, or carry `awslogs-create-group: "true"` (README, "verify").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.references import FAILED, OK, SKIP, Check, check, target_checks
+from compose_ecs_deploy.compose.references import Reference, references
+from compose_ecs_deploy.diagnostics import Diagnostic
+from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.pipeline.plan import Planned
+from compose_ecs_deploy.report.console import Log
+
+
+def _defaults(planned: Planned) -> set[str]:
+    """The default awslogs group of each planned family."""
+    return {f"/ecs/{p.rendered.request['family']}" for p in planned.plans}
+
+
+def references_of(planned: Planned) -> tuple[list[Reference], list[Check]]:
+    """Every reference of every planned request (first mention kept), and the SKIP lines for
+    what is not looked up (images built by this run, images outside ECR, groups ECS makes)."""
+    built = {job.service for job in planned.jobs}
+    found: dict[tuple[str, str, str | None], Reference] = {}
+    skipped: dict[str, Check] = {}
+    for plan in planned.plans:
+        request = plan.rendered.request
+        images = {str(c["image"]) for c in request["containerDefinitions"] if c["name"] in built}
+        refs, skips = references(request, built=images, region=planned.settings.region)
+        for ref in refs:
+            found.setdefault((ref.kind, ref.name, ref.region), ref)
+        for what, why in skips:
+            skipped.setdefault(what, Check(SKIP, what, why))
+    return list(found.values()), list(skipped.values())
+
+
+def _create_default_group(aws: Aws, reference: Reference, log: Log) -> Check:
+    what = f"log group {reference.name} ({reference.where})"
+    try:
+        aws.client("logs", region=reference.region).create_log_group(logGroupName=reference.name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceAlreadyExistsException":
+            return Check(OK, what, "", reference)
+        return Check(
+            FAILED,
+            what,
+            "does not exist, and creating it (the default group) failed "
+            f"({exc.response.get('Error', {}).get('Code')}); allow logs:CreateLogGroup on "
+            "/ecs/* (docs/iam-policy.json, statement DefaultLogGroup), or create the group",
+            reference,
+        )
+    except BotoCoreError as exc:
+        return Check(FAILED, what, f"does not exist, and creating it failed ({exc})", reference)
+    log.info(f"verify: created the default log group {reference.name}")
+    return Check(OK, what, "created (the default group)", reference)
+
+
+def preflight(
+    aws: Aws, planned: Planned, log: Log, *, targets: bool = False, create: bool = True
+) -> list[Check]:
+    """Run every check, print one line each, and raise with every FAILED one.
+
+    `targets`: also the cluster and the services (`verify` alone; a deploy's plan has read
+    them). `create`: make a missing default log group (a deploy that is not a dry run).
+    """
+    settings = planned.settings
+    checks: list[Check] = []
+    if targets:
+        names = [t.ecs_service for t in planned.targets]
+        checks += target_checks(aws, str(settings.cluster), names)
+    refs, skipped = references_of(planned)
+    defaults = _defaults(planned)
+    missing: list[Reference] = []  # default groups to create once everything else passed
+    for found in check(aws, refs) + skipped:
+        ref = found.reference
+        if found.outcome == FAILED and ref and ref.kind == "log-group" and ref.name in defaults:
+            missing += [ref] if create else []
+            found = replace(found, outcome=SKIP, why="does not exist; deploy creates it "
+                            "(the default group; logs:CreateLogGroup)")  # fmt: skip
+        checks.append(found)
+    if missing and not any(c.outcome == FAILED for c in checks):
+        created = {id(ref): _create_default_group(aws, ref, log) for ref in missing}
+        checks = [created.get(id(c.reference), c) for c in checks]
+    report(checks, log)
+    failed = [c for c in checks if c.outcome == FAILED]
+    if failed:
+        problems = [Diagnostic.error("verify-failed", f"verify: {c.what}: {c.why}") for c in failed]
+        raise InputError(problems[0].message, problems)
+    return checks
+
+
+def report(checks: Sequence[Check], log: Log) -> None:
+    """One line per check, then the count; in a group so a deploy's log stays short."""
+    with log.group("verify: what the revisions refer to"):
+        for found in checks:
+            log.info(f"verify: {found.line()}")
+        counts = {o: sum(c.outcome == o for c in checks) for o in (OK, SKIP, FAILED)}
+        log.info(f"verify: {counts[OK]} OK, {counts[SKIP]} SKIP, {counts[FAILED]} FAILED")

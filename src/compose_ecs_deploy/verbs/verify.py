@@ -1,0 +1,28 @@
+"""The `verify` verb: a deploy's plan and its pre-flight checks, and nothing else.
+
+It reads what a deploy would read (the compose files, the services, their running revisions)
+and looks up everything the planned revisions refer to: the cluster and the services, roles,
+secrets and parameters, log groups, ECR images that would not be built, EFS file systems.
+Each is OK, SKIP with why, or FAILED; any FAILED is exit 1 with every problem named. It
+writes nothing (a missing default log group is only reported: a deploy creates it).
+"""
+
+from __future__ import annotations
+
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.pipeline.plan import plan_deploy
+from compose_ecs_deploy.pipeline.preflight import preflight
+from compose_ecs_deploy.report.face import Face
+from compose_ecs_deploy.settings import Settings
+
+
+def run(settings: Settings, face: Face) -> ExitCode:
+    inputs = prepare(settings)
+    aws = Aws(settings.region, max_retries=settings.max_retries)
+    planned = plan_deploy(aws, settings, inputs, face.log)
+    for diagnostic in dict.fromkeys(d for p in planned.plans for d in p.rendered.diagnostics):
+        face.report(diagnostic)
+    preflight(aws, planned, face.log, targets=True, create=False)
+    return EXIT_OK
