@@ -73,6 +73,8 @@ class Settings:
     pull_request: str | None = None
     older_than: str = "7d"
     open_pull_requests: str | None = None
+    prune_keep: int | None = None
+    prune_delete: bool = False
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 

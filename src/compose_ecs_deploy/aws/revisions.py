@@ -8,8 +8,7 @@ RegisterTaskDefinition and DeregisterTaskDefinition share one bucket of 20 token
 deregistered as fast as it could would empty the bucket every deploy in the account registers
 from. So these writes are paced at half the refill rate (one every `PACE` seconds): the bucket
 then refills faster than a prune drains it and stays near full for the deploys. A throttled
-call did nothing (the page: requests over the quota get ThrottlingException) and is tried
-again after a pause that doubles (`BACKOFF`), within the throttle budget.
+call (which did nothing) is waited out by the run's throttle budget, as every call is.
 """
 
 from __future__ import annotations
@@ -20,10 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compose_ecs_deploy.aws.client import Aws, call, call_once
-from compose_ecs_deploy.errors import AwsError
 
 PACE = 2.0  # seconds between two writes: half of the bucket's refill of 1 per second
-BACKOFF = (5.0, 60.0)  # the first pause after a throttled write, and the longest
 DELETE_BATCH = 10  # DeleteTaskDefinitions takes at most 10 (API reference)
 
 
@@ -51,35 +48,23 @@ def list_family(aws: Aws, family: str, status: str) -> list[str]:
 
 @dataclass
 class Pacer:
-    """One write every `pace` seconds at most; a throttled write waits and tries again for
-    as long as `throttle_timeout` (seconds) allows."""
+    """One write every `pace` seconds at most. A throttled write is waited out by the run's
+    throttle budget (aws/throttle.py), like every call."""
 
     aws: Aws
-    throttle_timeout: float
-    pace: float = PACE
+    pace: float = field(default_factory=lambda: PACE)  # tests may shorten PACE
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    throttled: int = 0  # throttled attempts, for the report
     _next: float = field(default=0.0)
 
     def write(self, operation: str, /, **params: Any) -> dict[str, Any]:
-        """The write, once its slot comes; a ThrottlingException is waited out."""
-        started = self.clock()
-        pause = BACKOFF[0]
-        while True:
-            delay = self._next - self.clock()
-            if delay > 0:
-                self.sleep(delay)
-            self._next = self.clock() + self.pace
-            try:
-                return dict(call_once(self.aws, "ecs", operation, **params))
-            except AwsError as exc:
-                spent = self.clock() - started
-                if not exc.transient or spent + pause > self.throttle_timeout:
-                    raise
-                self.throttled += 1
-                self.sleep(pause)
-                pause = min(pause * 2, BACKOFF[1])
+        """The write, once its slot comes (one attempt besides throttling: a lost answer is
+        the caller's to check)."""
+        delay = self._next - self.clock()
+        if delay > 0:
+            self.sleep(delay)
+        self._next = self.clock() + self.pace
+        return dict(call_once(self.aws, "ecs", operation, **params))
 
 
 def deregister(pacer: Pacer, arn: str) -> None:

@@ -11,7 +11,8 @@ AddOptions = Callable[..., None]
 
 
 def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions) -> None:
-    """`rollback` and `status`, with the debug and target options `cli` gives every verb."""
+    """`rollback`, `status` and `prune`, with the debug and target options `cli` gives every
+    verb."""
     rollback = verb_parsers.add_parser(
         "rollback",
         help="put the service back on an earlier revision and watch it like a deploy",
@@ -44,6 +45,34 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
         dest="status_json",
         action="store_true",
         help='print the versioned JSON document ("version": 1; README, "status")',
+    )
+
+    prune = verb_parsers.add_parser(
+        "prune",
+        help="deregister the family's revisions older than the newest N (paced)",
+        description="Deregister the service family's ACTIVE revisions older than the newest "
+        "N, never one a service of the cluster runs or deploys, nor the rollback target; "
+        "--delete also deletes the INACTIVE ones. Paced to leave the account's "
+        "RegisterTaskDefinition budget to deploys.",
+    )
+    add_debug(prune, default=argparse.SUPPRESS)
+    _service_target(prune, add_target)
+    prune.add_argument(
+        "--keep",
+        dest="prune_keep",
+        type=int,
+        required=True,
+        metavar="N",
+        help="how many of the newest ACTIVE revisions stay (1 or more)",
+    )
+    prune.add_argument(
+        "--delete",
+        dest="prune_delete",
+        action="store_true",
+        help="also delete the family's INACTIVE revisions (DeleteTaskDefinitions)",
+    )
+    prune.add_argument(
+        "--dry-run", action="store_true", help="say what would go and why the rest stays"
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws import service_deployments as history
-from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.client import Aws, session
 from compose_ecs_deploy.aws.revisions import list_family
 from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -81,7 +81,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
     """Choose each service's target, start the rollbacks, watch them like a deploy."""
     options = RollbackOptions.of(settings)
     names = [t.ecs_service for t in parse_targets(settings)]
-    aws = Aws(settings.region, max_retries=settings.max_retries)
+    aws = session(settings, face.log)
     log = RememberingLog(face.log)
     cluster = str(settings.cluster)
     services = ecs.describe_services(aws, cluster, names)
@@ -227,8 +227,10 @@ def _active(aws: Aws, task_definition: str) -> dict[str, Any] | None:
     return revision if revision.get("status") == "ACTIVE" else None
 
 
-def _by_history(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any]:
-    """The first ACTIVE candidate of the history, read a page at a time."""
+def last_good(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any] | None:
+    """The revision a rollback without --to goes to: the first ACTIVE candidate of the
+    service's history, read a page at a time; None when there is none. Raises InputError
+    when the history cannot be read."""
     seen: list[Past] = []
     checked: set[str] = set()
     try:
@@ -240,10 +242,6 @@ def _by_history(aws: Aws, cluster: str, name: str, current: str, log: Log) -> di
                 checked.add(candidate)
                 revision = _active(aws, candidate)
                 if revision is not None:
-                    log.info(
-                        f"{name}: going to {last_part(candidate)}, the last revision "
-                        "that completed a deployment before this one"
-                    )
                     return revision
                 log.info(f"{name}: {last_part(candidate)} is no longer ACTIVE; passed over")
     except AwsError as exc:
@@ -252,11 +250,21 @@ def _by_history(aws: Aws, cluster: str, name: str, current: str, log: Log) -> di
             "pass --to REVISION, or allow ecs:ListServiceDeployments and "
             "ecs:DescribeServiceRevisions"
         ) from exc
-    raise InputError(
-        f"ECS service {name}: nothing to roll back to: no earlier revision completed a "
-        f"deployment in the service's history ({len(seen)} deployments read; ECS keeps 90 "
-        "days); pass --to REVISION"
+    return None
+
+
+def _by_history(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any]:
+    revision = last_good(aws, cluster, name, current, log)
+    if revision is None:
+        raise InputError(
+            f"ECS service {name}: nothing to roll back to: no earlier revision completed a "
+            "deployment in the service's history (ECS keeps 90 days); pass --to REVISION"
+        )
+    log.info(
+        f"{name}: going to {last_part(str(revision['taskDefinitionArn']))}, the last revision "
+        "that completed a deployment before this one"
     )
+    return revision
 
 
 def _named(aws: Aws, name: str, current: str, value: str) -> dict[str, Any]:

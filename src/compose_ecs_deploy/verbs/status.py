@@ -15,7 +15,7 @@ from typing import Any
 
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws import service_deployments as history
-from compose_ecs_deploy.aws.client import Aws, call
+from compose_ecs_deploy.aws.client import Aws, call, session
 from compose_ecs_deploy.errors import EXIT_OK, AwsError, ExitCode
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.report.face import Face
@@ -38,7 +38,7 @@ class StatusOptions:
 
 def run(settings: Settings, face: Face) -> ExitCode:
     options = StatusOptions.of(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
+    aws = session(settings, face.log)
     cluster = str(settings.cluster)
     names = [t.ecs_service for t in parse_targets(settings)]
     documents = []

@@ -9,7 +9,7 @@ writes nothing (a missing default log group is only reported: a deploy creates i
 
 from __future__ import annotations
 
-from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.client import session
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy
@@ -20,7 +20,7 @@ from compose_ecs_deploy.settings import Settings
 
 def run(settings: Settings, face: Face) -> ExitCode:
     inputs = prepare(settings)
-    aws = Aws(settings.region, max_retries=settings.max_retries)
+    aws = session(settings, face.log)
     planned = plan_deploy(aws, settings, inputs, face.log)
     for diagnostic in dict.fromkeys(d for p in planned.plans for d in p.rendered.diagnostics):
         face.report(diagnostic)

@@ -1,0 +1,128 @@
+"""The `prune` verb: deregister the service family's ACTIVE revisions older than the newest N,
+and with `--delete` delete the INACTIVE ones.
+
+What stays (`rollout/verdicts/history.py`, `prune_plan`): the newest N; every revision a
+service of the cluster runs or deploys (any of its deployments, read with ListServices and
+DescribeServices); the revision `rollback` would go to. When the service-deployment history
+cannot be read the rollback target is unknown, so nothing is pruned. `--dry-run` says what
+would go and why each other one stays, and writes nothing. The writes are paced to leave the
+account's shared RegisterTaskDefinition bucket to deploys (`aws/revisions.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from compose_ecs_deploy.aws import ecs
+from compose_ecs_deploy.aws.client import Aws, call, session
+from compose_ecs_deploy.aws.revisions import Pacer, delete, deregister, list_family
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
+from compose_ecs_deploy.pipeline.plan import parse_targets
+from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.report.face import Face
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
+from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
+from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.verbs.rollback import last_good
+
+
+@dataclass(frozen=True)
+class PruneOptions:
+    """How many revisions stay, whether INACTIVE ones are deleted, and whether to only say."""
+
+    keep: int
+    delete: bool = False
+    dry_run: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> PruneOptions:
+        if settings.prune_keep is None or settings.prune_keep < 1:
+            raise InputError(
+                f"--keep {settings.prune_keep}: keep at least the running revision; pass "
+                "--keep N with N of 1 or more (action input prune-keep)"
+            )
+        return cls(settings.prune_keep, settings.prune_delete, settings.dry_run)
+
+
+def run(settings: Settings, face: Face) -> ExitCode:
+    options = PruneOptions.of(settings)
+    aws = session(settings, face.log)
+    cluster = str(settings.cluster)
+    names = [t.ecs_service for t in parse_targets(settings)]
+    in_use = in_use_by(_cluster_services(aws, cluster))
+    totals = {"deregistered": 0, "deleted": 0}
+    for name, service in ecs.describe_services(aws, cluster, names).items():
+        done = prune(aws, cluster, name, service, in_use, options, face.log)
+        for key, count in done.items():
+            totals[key] += count
+    face.outputs({key: str(count) for key, count in totals.items()})
+    return EXIT_OK
+
+
+def _cluster_services(aws: Aws, cluster: str) -> list[dict[str, Any]]:
+    """Every service of the cluster, described (ListServices pages, DescribeServices ten at a
+    time): a revision any of them runs or deploys stays."""
+    arns: list[str] = []
+    token: dict[str, str] = {}
+    while True:
+        page = call(aws, "ecs", "list_services", cluster=cluster, maxResults=100, **token)
+        arns += [str(a) for a in page.get("serviceArns", [])]
+        if not page.get("nextToken"):
+            break
+        token = {"nextToken": str(page["nextToken"])}
+    services: list[dict[str, Any]] = []
+    for start in range(0, len(arns), 10):
+        answer = call(
+            aws, "ecs", "describe_services", cluster=cluster, services=arns[start : start + 10]
+        )
+        services += answer.get("services", [])
+    return services
+
+
+def prune(
+    aws: Aws,
+    cluster: str,
+    name: str,
+    service: dict[str, Any],
+    in_use: dict[str, str],
+    options: PruneOptions,
+    log: Log,
+) -> dict[str, int]:
+    """One service's family: the plan, said line by line, then the paced writes."""
+    current = str(service["taskDefinition"])
+    family = (family_revision(current) or (last_part(current), 0))[0]
+    target = last_good(aws, cluster, name, current, log)
+    target_arn = str(target["taskDefinitionArn"]) if target else ""
+    plan = prune_plan(list_family(aws, family, "ACTIVE"), options.keep, in_use, target_arn)
+    going = [v.task_definition for v in plan if v.goes]
+    verb = "would deregister" if options.dry_run else "deregister"
+    with log.group(f"{name}: family {family}, {len(plan)} ACTIVE revisions, {len(going)} to go"):
+        for verdict in plan:
+            what = f"{verb} {last_part(verdict.task_definition)}" if verdict.goes else (
+                f"keep {last_part(verdict.task_definition)}"
+            )  # fmt: skip
+            log.info(f"{name}: {what}: {verdict.why}")
+    inactive = [
+        arn for arn in list_family(aws, family, "INACTIVE") if _key(arn) not in in_use
+    ] if options.delete else []  # fmt: skip
+    if options.dry_run:
+        if options.delete:
+            log.info(f"{name}: would delete {len(inactive) + len(going)} INACTIVE revisions")
+        return {"deregistered": 0, "deleted": 0}
+    pacer = Pacer(aws)
+    for arn in going:
+        deregister(pacer, arn)
+    log.info(f"{name}: deregistered {len(going)} revisions of {family}")
+    if not options.delete:
+        return {"deregistered": len(going), "deleted": 0}
+    deleted, failures = delete(pacer, list(dict.fromkeys(inactive + going)))
+    for arn, reason in failures:
+        log.info(f"{name}: not deleted {last_part(arn)}: {reason}")
+    log.info(f"{name}: deleted {len(deleted)} INACTIVE revisions of {family}")
+    return {"deregistered": len(going), "deleted": len(deleted)}
+
+
+def _key(arn: str) -> str:
+    found = family_revision(arn)
+    return f"{found[0]}:{found[1]}" if found else arn
