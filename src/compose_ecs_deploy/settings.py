@@ -74,6 +74,7 @@ class Settings:
     older_than: str = "7d"
     open_pull_requests: str | None = None
     prune_keep: int | None = None
+    init_output: str | None = None
     prune_delete: bool = False
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 

@@ -167,7 +167,8 @@ def _normalise_container(container: Mapping[str, Any], awsvpc: bool) -> dict[str
         mappings = []
         for mapping in result["portMappings"]:
             normal = {"protocol": "tcp", **mapping}
-            if awsvpc or normal.get("hostPort") == normal.get("containerPort"):
+            # hostPort 0 (or absent) on bridge is a dynamic port, as DescribeTaskDefinition says
+            if awsvpc or normal.get("hostPort") in (0, normal.get("containerPort")):
                 normal.pop("hostPort", None)
             mappings.append(normal)
         result["portMappings"] = sorted(
@@ -187,7 +188,10 @@ def normalise(request: Mapping[str, Any]) -> dict[str, Any]:
     DescribeTaskDefinition answers with defaults the request never had (hostPort, cpu 0,
     empty lists); without this every deploy would look like a change.
     """
-    task = dict(strip_read_only(request))
+    task = {  # nested keys sorted: ECS does not keep a request's order (volumes, constraints)
+        key: value if key == "containerDefinitions" else _sorted_keys(value)
+        for key, value in strip_read_only(request).items()
+    }
     awsvpc = task.get("networkMode", "awsvpc") == "awsvpc"
     for key, unit in (("cpu", "cpu"), ("memory", "memory")):
         if task.get(key) not in (None, ""):

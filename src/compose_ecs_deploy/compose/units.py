@@ -103,7 +103,9 @@ def cpus_to_units(cpus: str | int | float) -> int:
         raise ValueError(f"{cpus!r} is not a CPU count (use e.g. 0.5)") from exc
     if not amount.is_finite() or amount <= 0:
         raise ValueError(f"{cpus!r} is not a positive CPU count")
-    return math.ceil(amount * 1024)
+    # Compose keeps cpus as a 32-bit float and prints its shortest form (0.0185546875, 19
+    # units, comes back as 0.018554688): round away that noise before rounding up.
+    return math.ceil(round(amount * 1024, 3))
 
 
 def parse_port_range(value: str | int) -> range:

@@ -387,7 +387,18 @@ class Terminal:
         """The error lines on stderr say it all."""
 
 
-VERBS = ("render", "diff", "deploy", "run", "verify", "rollback", "status", "prune", "preview")
+VERBS = (
+    "render",
+    "diff",
+    "deploy",
+    "run",
+    "verify",
+    "rollback",
+    "status",
+    "prune",
+    "init",
+    "preview",
+)
 
 
 def verb(name: str) -> Callable[[Settings, Face], ExitCode]:

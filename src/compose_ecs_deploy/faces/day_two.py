@@ -11,8 +11,8 @@ AddOptions = Callable[..., None]
 
 
 def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions) -> None:
-    """`rollback`, `status` and `prune`, with the debug and target options `cli` gives every
-    verb."""
+    """`rollback`, `status`, `prune` and `init`, with the debug and target options `cli`
+    gives every verb."""
     rollback = verb_parsers.add_parser(
         "rollback",
         help="put the service back on an earlier revision and watch it like a deploy",
@@ -73,6 +73,19 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
     )
     prune.add_argument(
         "--dry-run", action="store_true", help="say what would go and why the rest stays"
+    )
+
+    init = verb_parsers.add_parser(
+        "init",
+        help="write a compose file from the service's running task definition",
+        description="Write a compose file from the running revision: one service per "
+        "container, compose fields where compose has them, x-ecs for the rest, such that "
+        "render of it gives the revision back.",
+    )
+    add_debug(init, default=argparse.SUPPRESS)
+    _service_target(init, add_target)
+    init.add_argument(
+        "-o", "--output", dest="init_output", required=True, metavar="FILE", help="the file"
     )
 
 

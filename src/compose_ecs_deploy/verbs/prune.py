@@ -19,12 +19,12 @@ from compose_ecs_deploy.aws.client import Aws, call, session
 from compose_ecs_deploy.aws.revisions import Pacer, delete, deregister, list_family
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
 from compose_ecs_deploy.pipeline.plan import parse_targets
+from compose_ecs_deploy.pipeline.rollback_target import last_good
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
 from compose_ecs_deploy.settings import Settings
-from compose_ecs_deploy.verbs.rollback import last_good
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from compose_ecs_deploy.aws import ecs
-from compose_ecs_deploy.aws import service_deployments as history
 from compose_ecs_deploy.aws.client import Aws, session
 from compose_ecs_deploy.aws.revisions import list_family
 from compose_ecs_deploy.compose.taskdef import strip_read_only
@@ -28,6 +27,7 @@ from compose_ecs_deploy.pipeline.results import (
     ServiceResult,
     console_url,
 )
+from compose_ecs_deploy.pipeline.rollback_target import last_good
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.report.outputs import service_outputs
@@ -37,11 +37,9 @@ from compose_ecs_deploy.rollout.failure import explain
 from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import (
-    Past,
     family_revision,
     has_tag,
     parse_to,
-    rollback_candidates,
 )
 from compose_ecs_deploy.rollout.watch import Watched, watch
 from compose_ecs_deploy.settings import Settings
@@ -219,38 +217,6 @@ def _choose(
             "(pass --to another revision)"
         )
     return Choice(controller, service, revision)
-
-
-def _active(aws: Aws, task_definition: str) -> dict[str, Any] | None:
-    """The revision when it can be deployed (ACTIVE), else None."""
-    revision = ecs.describe_task_definition(aws, task_definition)
-    return revision if revision.get("status") == "ACTIVE" else None
-
-
-def last_good(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any] | None:
-    """The revision a rollback without --to goes to: the first ACTIVE candidate of the
-    service's history, read a page at a time; None when there is none. Raises InputError
-    when the history cannot be read."""
-    seen: list[Past] = []
-    checked: set[str] = set()
-    try:
-        for page in history.history_pages(aws, cluster, name):
-            seen += page
-            for candidate in rollback_candidates(current, seen):
-                if candidate in checked:
-                    continue
-                checked.add(candidate)
-                revision = _active(aws, candidate)
-                if revision is not None:
-                    return revision
-                log.info(f"{name}: {last_part(candidate)} is no longer ACTIVE; passed over")
-    except AwsError as exc:
-        raise InputError(
-            f"ECS service {name}: the service-deployment history could not be read ({exc}); "
-            "pass --to REVISION, or allow ecs:ListServiceDeployments and "
-            "ecs:DescribeServiceRevisions"
-        ) from exc
-    return None
 
 
 def _by_history(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""Which revision a rollback without --to goes to, read from ECS: the first candidate of the
+service-deployment history (`rollout/verdicts/history.py`) that is still ACTIVE (UpdateService
+refuses an INACTIVE one). Shared by `rollback` and by `prune`, which never prunes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from compose_ecs_deploy.aws import ecs
+from compose_ecs_deploy.aws import service_deployments as history
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.errors import AwsError, InputError
+from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.verdicts.arns import last_part
+from compose_ecs_deploy.rollout.verdicts.history import Past, rollback_candidates
+
+
+def _active(aws: Aws, task_definition: str) -> dict[str, Any] | None:
+    """The revision when it can be deployed (ACTIVE), else None."""
+    revision = ecs.describe_task_definition(aws, task_definition)
+    return revision if revision.get("status") == "ACTIVE" else None
+
+
+def last_good(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any] | None:
+    """The revision a rollback without --to goes to: the first ACTIVE candidate of the
+    service's history, read a page at a time; None when there is none. Raises InputError
+    when the history cannot be read."""
+    seen: list[Past] = []
+    checked: set[str] = set()
+    try:
+        for page in history.history_pages(aws, cluster, name):
+            seen += page
+            for candidate in rollback_candidates(current, seen):
+                if candidate in checked:
+                    continue
+                checked.add(candidate)
+                revision = _active(aws, candidate)
+                if revision is not None:
+                    return revision
+                log.info(f"{name}: {last_part(candidate)} is no longer ACTIVE; passed over")
+    except AwsError as exc:
+        raise InputError(
+            f"ECS service {name}: the service-deployment history could not be read ({exc}); "
+            "pass --to REVISION, or allow ecs:ListServiceDeployments and "
+            "ecs:DescribeServiceRevisions"
+        ) from exc
+    return None
