@@ -162,7 +162,8 @@ def test_a_failed_update_is_rolled_back_by_ecs_and_explained(
     express_world: World, capsys, writes, aws_client
 ) -> None:
     assert express(express_world, capsys, "--service", "app")[0] == 0
-    aws_client("logs").create_log_group(logGroupName="/ecs/web")  # the task's awslogs group
+    groups = aws_client("logs").describe_log_groups(logGroupNamePrefix="/ecs/web")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == ["/ecs/web"]  # the deploy made the task's group
     first = express_world.running("web")
     express_world.ecs.tag_resource(
         resourceArn=first["serviceArn"],
