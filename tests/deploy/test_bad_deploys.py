@@ -212,7 +212,9 @@ CASES = [
         (("api.TOKEN", "not a container"),),
     ),
     Case(
-        "secrets-two-bad-lines", {"secrets": "A\nB=x y"}, (("--secret", "'A'"), ("--secret", "B"))
+        "secrets-two-bad-lines",
+        {"secrets": "A\nB=x y"},
+        (("--secret", "not NAME=ARN"), ("--secret", "B", "not a secret reference")),
     ),
     Case("secrets-file-missing", {"secrets-file": "none.txt"}, (("none.txt", "cannot read"),)),
     Case(
