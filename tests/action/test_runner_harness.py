@@ -27,7 +27,6 @@ ACCOUNT = "123456789012"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/hello-execution"
 CLUSTER = "hello-cluster"
 SERVICE = "hello"
-SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:hello/api-token-AbCdEf"
 SHA = "5e1f0c3a7b9d2e4f6a8c0b1d3e5f7a9c2b4d6e8f"
 MANIFEST_TYPES = (
     "application/vnd.docker.distribution.manifest.v2+json,"
@@ -50,6 +49,10 @@ class World:
     def __init__(self, aws_client: Callable[..., Any]) -> None:
         self.ecs = aws_client("ecs")
         self.ecs.create_cluster(clusterName=CLUSTER)
+        # the secret the deploy names (it looks it up before writing)
+        self.secret_arn = aws_client("secretsmanager").create_secret(
+            Name="hello/api-token", SecretString="demo-token"
+        )["ARN"]
         self.first_arn = first_revision(self.ecs, SERVICE, EXECUTION_ROLE)
         self.ecs.create_service(
             cluster=CLUSTER,
@@ -125,7 +128,7 @@ def test_the_action_deploys_hello_as_the_runner_runs_it(
             "cluster": CLUSTER,
             "ecs-service": SERVICE,
             "aws-region": "us-east-1",
-            "secrets": f"API_TOKEN={SECRET_ARN}",
+            "secrets": f"API_TOKEN={world.secret_arn}",
         },
     )
     assert result.exit_code == 0, result.describe()
@@ -153,7 +156,7 @@ def test_the_action_deploys_hello_as_the_runner_runs_it(
     assert registered["requiresCompatibilities"] == ["FARGATE"]
     web = next(c for c in registered["containerDefinitions"] if c["name"] == "web")
     assert web["image"] == f"{ecr_repo.uri}:{SHA}@{outputs['image-digest']}"
-    assert web["secrets"] == [{"name": "API_TOKEN", "valueFrom": SECRET_ARN}]
+    assert web["secrets"] == [{"name": "API_TOKEN", "valueFrom": world.secret_arn}]
     assert "API_TOKEN" not in {e["name"] for e in web.get("environment", [])}
 
     # The job summary: Markdown with the services table and the diff.
