@@ -16,6 +16,7 @@ from tests.action.test_runner_harness import (  # the harness's fixtures and hel
     run,
     workspace,
 )
+from tests.support import terraform
 
 pytestmark = pytest.mark.stack
 __all__ = ["action", "workspace"]  # fixtures, used by name
@@ -29,6 +30,7 @@ def express_workspace(workspace: Path, aws_client) -> Path:
     compose = workspace / "compose.yaml"
     compose.write_text(compose.read_text() + f"x-ecs:\n  executionRoleArn: {EXECUTION_ROLE}\n")
     aws_client("ecs").create_cluster(clusterName=CLUSTER)
+    terraform.roles(aws_client("iam"), EXECUTION_ROLE, ROLE)  # a deploy looks them up first
     return workspace
 
 

@@ -53,7 +53,7 @@ def crash_loop(client: Any, **tags: str) -> None:
     ecs.create_service(
         cluster=CLUSTER,
         serviceName=SERVICE,
-        taskDefinition=first_revision(ecs, SERVICE, EXECUTION_ROLE),
+        taskDefinition=first_revision(ecs, SERVICE, EXECUTION_ROLE, iam=client("iam")),
         desiredCount=1,
         launchType="FARGATE",
         tags=[

@@ -9,12 +9,16 @@ from typing import Any
 PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:1"
 
 
-def first_revision(ecs: Any, family: str, execution_role: str) -> str:
+def first_revision(ecs: Any, family: str, execution_role: str, iam: Any = None) -> str:
     """Register the revision Terraform creates (`web` on 8080, FARGATE 256/512), with its
-    execution role (a deploy looks it up before writing); its ARN."""
+    execution role (a deploy looks it up before writing); its ARN. `iam` is a client with the
+    same credentials as `ecs` where the environment's would not do (IAM enforced)."""
     import boto3
 
-    iam = boto3.client("iam", endpoint_url=ecs.meta.endpoint_url, region_name=ecs.meta.region_name)
+    if iam is None:
+        iam = boto3.client(
+            "iam", endpoint_url=ecs.meta.endpoint_url, region_name=ecs.meta.region_name
+        )
     roles(iam, execution_role)
     return str(
         ecs.register_task_definition(

@@ -70,10 +70,11 @@ def deploy(
     settings, gate, plans = planned.settings, planned.gate, planned.plans
     jobs = planned.jobs + (gate.jobs if gate else [])
     writes = settings.force_new_deployment or gate or jobs or any(p.changed for p in plans)
+    # The login (a read) comes first: its password is masked before any group is opened.
+    credentials = registry_login(aws, log) if jobs else None
     if settings.verify and writes:  # nothing is written to an unchanged service: no checks
         with stopwatch.phase("verify"):
             preflight(aws, planned, log, create=not settings.dry_run)
-    credentials = registry_login(aws, log) if jobs else None
     tag = str(settings.image_tag)
     built: dict[str, BuiltImage] = {}
     if settings.dry_run:
