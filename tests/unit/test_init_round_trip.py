@@ -103,6 +103,13 @@ def task_definitions(draw: st.DrawFn) -> dict[str, Any]:
     names = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
     containers = [draw(container(n)) for n in names]
     containers[0]["essential"] = True
+    taken: set[int] = set()
+    for c in containers:  # a running revision is valid: in awsvpc a port has one container
+        if "portMappings" in c:
+            c["portMappings"] = [m for m in c["portMappings"] if m["containerPort"] not in taken]
+            taken |= {m["containerPort"] for m in c["portMappings"]}
+            if not c["portMappings"]:
+                del c["portMappings"]
     return {
         "family": draw(st.from_regex(r"[a-zA-Z][a-zA-Z0-9_-]{0,20}", fullmatch=True)),
         "networkMode": "awsvpc",
@@ -115,7 +122,10 @@ def task_definitions(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI never meets a new one by chance
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(task_definitions())
 def test_generated_revisions_come_back(tmp_path: Path, task_definition: dict[str, Any]) -> None:

@@ -198,7 +198,7 @@ def load_project(
             )
         )
     ]
-    loaded = unescape_dollars(yaml.safe_load(completed.stdout) or {})
+    loaded = unescape_dollars(yaml.load(completed.stdout, Loader=_ConfigLoader) or {})
     services = loaded.get("services") or {}
     project = Project(
         name=str(loaded.get("name") or ""),
@@ -451,3 +451,15 @@ def locate(diagnostic: Diagnostic, project: Project) -> Diagnostic:
     if found is None:
         return diagnostic
     return diagnostic.located(found[0], found[1])
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """SafeLoader for `config`'s output: Go's YAML writes a lone `=` unquoted, which PyYAML
+    resolves to its `value` tag and cannot construct; in Compose it is the string "="."""
+
+
+def _plain_value(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:value", _plain_value)
