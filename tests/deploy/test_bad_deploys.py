@@ -371,11 +371,13 @@ def test_bad_input_writes_nothing(
     capsys,
 ) -> None:
     world.service("hello", containers=("web",), controller=case.controller)
+    # the secret the deploy names exists, as Terraform made it: verify looks it up first
+    secret = aws_client("secretsmanager").create_secret(Name="hello/api-token", SecretString="t")
     if case.compose_edit:
         compose = workspace / "compose.yaml"
         compose.write_text(case.compose_edit(compose.read_text()))
     for name, text in case.files.items():
-        (workspace / name).write_text(text)
+        (workspace / name).write_text(text.replace(ARN, secret["ARN"]))
     for key, value in case.environment.items():
         monkeypatch.setenv(key, value)
     inputs = {
@@ -385,7 +387,7 @@ def test_bad_input_writes_nothing(
         "ecs-service": "hello",
         "ecr-repository": ecr_repo.name,
         "aws-region": world.region,
-        "secrets": f"API_TOKEN={ARN}",
+        "secrets": f"API_TOKEN={secret['ARN']}",
         "wait-timeout": "1",
         **case.inputs,
     }
