@@ -15,6 +15,7 @@ import pytest
 
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import DeployError
+from compose_ecs_deploy.faces.cli import main
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.report.summary import failure_lines
@@ -35,7 +36,11 @@ SETUP_CALLS = 3  # create_user, put_user_policy, create_access_key: unauthentica
 CD_SERVICE, CD_APPLICATION, CD_GROUP = "bluegreen", "cd-app", "cd-group"  # CODE_DEPLOY
 
 
-def policy(repository: str, without: str | None = None) -> dict[str, Any]:
+def policy(
+    repository: str, without: str | None = None, names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The policy with its placeholders filled (`names` over this module's world), less the
+    statement `without`."""
     text = (ROOT / "docs" / "iam-policy.json").read_text()
     for placeholder, value in {
         "<REGION>": REGION,
@@ -52,6 +57,7 @@ def policy(repository: str, without: str | None = None) -> dict[str, Any]:
         "<INFRASTRUCTURE_ROLE>": "express-infrastructure",
         "<CODEDEPLOY_APPLICATION>": CD_APPLICATION,
         "<CODEDEPLOY_DEPLOYMENT_GROUP>": CD_GROUP,
+        **(names or {}),
     }.items():
         text = text.replace(placeholder, value)
     document = json.loads(text)
@@ -115,7 +121,15 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
                 f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{CLUSTER}/*",
             ]
         elif statement["Sid"] == "OptionalExpressServices":  # the service and its previews
-            assert resources == f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}*"
+            assert resources == [
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}-*",
+            ]
+        elif statement["Sid"] == "OptionalExpressPreviews":  # the previews and their deployments
+            assert resources == [
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}-*",
+                f"arn:aws:ecs:{REGION}:{ACCOUNT}:service-deployment/{CLUSTER}/{SERVICE}-*/*",
+            ]
         elif statement["Sid"] == "OptionalExpressPreviewSweep":  # no resource-level permission
             assert resources == "*" and "ecs:cluster" in statement["Condition"]["ArnEquals"]
         elif statement["Sid"] == "OptionalFailedTaskLogs":  # the group's streams: GROUP:*
@@ -403,9 +417,12 @@ OPTIONAL = {"OptionalFailedTaskLogs", "OptionalVerify"}  # without OptionalVerif
 # A deploy whose revision uses the default awslogs group creates it when it is missing.
 DEFAULT_LOG_GROUP = {"DefaultLogGroup"}
 # Only for Express services and previews (deploy --express, preview): tested below, except
-# iam:PassRole and ListServices (the sweep's), which moto does not check or the sweep alone asks.
+# iam:PassRole and ListServices (the sweep's), which moto does not check or the sweep alone asks;
+# OptionalExpressPreviews repeats reads of base statements on the previews' resources, which
+# moto does not check: tests/deploy/test_iam_resources.py does.
 EXPRESS = {
     "OptionalExpressServices",
+    "OptionalExpressPreviews",
     "OptionalExpressPreviewSweep",
     "OptionalExpressPassInfrastructureRole",
 }
@@ -519,6 +536,32 @@ def test_an_express_deploy_needs_the_express_statement(
     )
     with pytest.raises(DeployError, match="ecs:CreateExpressGatewayService was denied"):
         express_deploy(without, enforced, hello_app, tmp_path / "b", monkeypatch)
+
+
+def test_previews_up_down_and_sweep_work_with_the_policy(
+    enforced, hello_app, tmp_path, monkeypatch, capsys
+) -> None:
+    """As moto checks it (the actions); the resources: tests/deploy/test_iam_resources.py."""
+    credentials = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", enforced["url"])
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(
+        (hello_app / "compose.yaml").read_text().replace("context: .", f"context: {hello_app}")
+        + f"x-ecs:\n  executionRoleArn: arn:aws:iam::{ACCOUNT}:role/hello-execution\n"
+    )
+    where = ["--cluster", CLUSTER, "--ecs-service", SERVICE, "--region", REGION]
+    up = [
+        *("preview", "up", "--name", "pr-5", "--pull-request", "5", *where, "-f", str(compose)),
+        *("--service", "web", "--image", "web=example/web:1", "--image-tag", "c" * 40),
+        *("--infrastructure-role-arn", f"arn:aws:iam::{ACCOUNT}:role/express-infrastructure"),
+        *("--poll-interval", "0.01", "--wait-timeout", "1", "--max-retries", "1"),
+    ]
+    assert main(up) == 0, capsys.readouterr()
+    assert main(["preview", "down", "--name", "pr-5", *where]) == 0, capsys.readouterr()
+    assert main(["preview", "sweep", "--open-pull-requests", "1", *where]) == 0
+    assert "sweep: 0 preview(s) deleted of 1 found" in capsys.readouterr().out
 
 
 def deploy_crashy(
