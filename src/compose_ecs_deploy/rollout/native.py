@@ -21,37 +21,23 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import AwsError
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.interface import Polled, Started, Subject
-from compose_ecs_deploy.rollout.service_update import update
+from compose_ecs_deploy.rollout.service_update import UpdatesService, update
 from compose_ecs_deploy.rollout.verdicts import native as native_rollout
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 from compose_ecs_deploy.rollout.verdicts.express import is_express
 from compose_ecs_deploy.rollout.verdicts.native import Hook, NativeState
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
-from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.rollout.verify_command import run_verify
 from compose_ecs_deploy.settings import Settings, codedeploy_notice
 
 
-class NativeController:
+class NativeController(UpdatesService):
     """ECS controller with the BLUE_GREEN, LINEAR or CANARY strategy."""
 
     kind = "native"
 
-    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
-        return TaskShape()
-
     def handles(self, service: Mapping[str, Any]) -> bool:
         return native_rollout.is_native(service) and not is_express(service)
-
-    def prepare(
-        self,
-        aws: Aws,
-        settings: Settings,
-        subject: Subject,
-        request: Mapping[str, Any],
-        changing: bool,
-    ) -> None:
-        return None  # DescribeServices said all that UpdateService needs
 
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
@@ -176,6 +162,3 @@ class NativeController:
 
     def describe(self, state: NativeState) -> str:
         return native_rollout.completion_note(state)
-
-    def url(self, state: Any) -> str:
-        return ""

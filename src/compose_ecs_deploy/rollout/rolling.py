@@ -17,36 +17,22 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import AwsError
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.interface import Polled, Started, Subject, Undoing
-from compose_ecs_deploy.rollout.service_update import update
+from compose_ecs_deploy.rollout.service_update import UpdatesService, update
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 from compose_ecs_deploy.rollout.verdicts.express import is_express
 from compose_ecs_deploy.rollout.verdicts.native import strategy
 from compose_ecs_deploy.rollout.verdicts.polite import wants_stopped_tasks
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome, WatchState
-from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings, codedeploy_notice
 
 
-class RollingController:
+class RollingController(UpdatesService):
     """ECS controller, rolling update (deploymentConfiguration.strategy ROLLING or unset)."""
 
     kind = "rolling"
 
-    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
-        return TaskShape()
-
     def handles(self, service: Mapping[str, Any]) -> bool:
         return rollout.is_rolling(service) and not is_express(service)
-
-    def prepare(
-        self,
-        aws: Aws,
-        settings: Settings,
-        subject: Subject,
-        request: Mapping[str, Any],
-        changing: bool,
-    ) -> None:
-        return None  # DescribeServices said all that UpdateService needs
 
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
@@ -159,7 +145,4 @@ class RollingController:
         return Undoing(rollout.start(name, target, service), target)
 
     def describe(self, state: WatchState) -> str:
-        return ""
-
-    def url(self, state: Any) -> str:
         return ""

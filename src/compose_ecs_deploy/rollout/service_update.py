@@ -1,5 +1,6 @@
 """UpdateService onto a revision: the write that starts a rolling or native deployment, and
-a rolling rollback; retried only after a read shows the failed attempt did not land."""
+a rolling rollback; retried only after a read shows the failed attempt did not land. Also
+what the two kinds that UpdateService starts share of the controller interface."""
 
 from __future__ import annotations
 
@@ -11,8 +12,32 @@ from compose_ecs_deploy.aws.careful import careful_write
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.throttle import ThrottleBudgetSpent
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.interface import Subject
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
+from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings
+
+
+class UpdatesService:
+    """The calls the rolling and native controllers answer alike: the task needs nothing
+    beyond what compose gives, DescribeServices said all that UpdateService needs, and ECS
+    makes no URL for such a service."""
+
+    def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
+        return TaskShape()
+
+    def prepare(
+        self,
+        aws: Aws,
+        settings: Settings,
+        subject: Subject,
+        request: Mapping[str, Any],
+        changing: bool,
+    ) -> None:
+        return None
+
+    def url(self, state: Any) -> str:
+        return ""
 
 
 def update(
