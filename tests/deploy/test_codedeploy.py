@@ -20,6 +20,7 @@ from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from
 from tests.deploy.test_outputs_on_failure import _github_outputs
 from tests.support.codedeploy_simulator import EVENTS
+from tests.support.terraform import code_deploy_group
 
 pytestmark = pytest.mark.stack
 IMAGE = "example/app:2"
@@ -96,40 +97,13 @@ def code_deploy_service(
         tags=[{"key": k, "value": v} for k, v in (tags or {}).items()],
     )
     cd = aws_client("codedeploy")
-    cd.create_application(applicationName=APP, computePlatform="ECS")
-    cd.create_deployment_group(
-        applicationName=APP,
-        deploymentGroupName=group,
-        deploymentConfigName="CodeDeployDefault.ECSAllAtOnce",
-        serviceRoleArn=ROLE,
-        deploymentStyle={
-            "deploymentType": "BLUE_GREEN",
-            "deploymentOption": "WITH_TRAFFIC_CONTROL",
-        },
-        blueGreenDeploymentConfiguration={
-            "terminateBlueInstancesOnDeploymentSuccess": {
-                "action": "TERMINATE",
-                "terminationWaitTimeInMinutes": termination,
-            },
-            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
-        },
-        autoRollbackConfiguration={"enabled": rollback, "events": ["DEPLOYMENT_FAILURE"]},
-        ecsServices=[{"serviceName": "web", "clusterName": CLUSTER}],
-        loadBalancerInfo={
-            "targetGroupPairInfoList": [
-                {
-                    "targetGroups": [{"name": "blue"}, {"name": "green"}],
-                    "prodTrafficRoute": {
-                        "listenerArns": ["arn:aws:elasticloadbalancing:listener/1"]
-                    },
-                }
-            ]
-        },
-    )
+    code_deploy_group(cd, APP, group, CLUSTER, "web", termination=termination, rollback=rollback)
     return str(arn), cd
 
 
-def cli(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+def cli(
+    world: World, capsys: pytest.CaptureFixture[str], *extra: str, image: str = IMAGE
+) -> tuple[int, str, str]:
     capsys.readouterr()
     code = main(
         [
@@ -143,7 +117,7 @@ def cli(world: World, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[
             "--ecs-service",
             "web",
             "--image",
-            f"app={IMAGE}",
+            f"app={image}",
             "--poll-interval",
             "0.01",
             "--wait-timeout",
@@ -529,12 +503,7 @@ def test_a_rerun_after_no_wait_follows_the_deployment_it_left(
     assert cd.get_deployment(deploymentId=left)["deploymentInfo"]["status"] == "Succeeded"
 
 
-def test_rollback_of_a_code_deploy_service_goes_through_codedeploy(
-    world: World, aws_client, capsys, calls
-) -> None:
-    first, _ = code_deploy_service(world, aws_client)
-    assert cli(world, capsys)[0] == 0
-    calls.clear()
+def rollback(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
     capsys.readouterr()
     code = main(
         [
@@ -543,19 +512,72 @@ def test_rollback_of_a_code_deploy_service_goes_through_codedeploy(
             CLUSTER,
             "--ecs-service",
             "web",
-            "--to",
-            "1",
             "--poll-interval",
             "0.01",
+            *extra,
         ]
     )
     out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rollback_of_a_code_deploy_service_goes_through_codedeploy(
+    world: World, aws_client, capsys, calls
+) -> None:
+    first, _ = code_deploy_service(world, aws_client)
+    assert cli(world, capsys)[0] == 0
+    calls.clear()
+    code, out, err = rollback(capsys, "--to", "1")
     assert code == 0, out + err
     assert writes(calls) == ["CreateDeployment"]
     (target,) = sent_appspec(calls)["Resources"]
     assert target["TargetService"]["Properties"]["TaskDefinition"] == first
     (task_set,) = world.running("web")["taskSets"]
     assert task_set["taskDefinition"] == first
+
+
+def test_rollback_without_to_goes_back_by_codedeploys_history(
+    world: World, aws_client, capsys, calls, tmp_path: Path
+) -> None:
+    """Revisions 2 and 3 deployed, 4 failed a hook and CodeDeploy put 3 back: a rollback
+    without --to goes to 2, the last revision that completed a deployment before the current
+    one (3), passing over 4, which was rolled back; through CodeDeploy, registering nothing."""
+    _, cd = code_deploy_service(
+        world, aws_client, {"simulator:codedeploy-fail-hook": "AfterInstall"}
+    )
+    for n in (2, 3):
+        assert cli(world, capsys, image=f"example/app:{n}")[0] == 0
+    hooked = tmp_path / "appspec.yaml"
+    hooked.write_text("version: 0.0\nHooks:\n  - AfterInstall: Check\n")
+    code, out, err = cli(world, capsys, "--codedeploy-appspec", str(hooked), image="example/app:4")
+    assert code == 1 and "CodeDeploy rolled back with deployment" in err, out + err
+    rolled = err.split("CodeDeploy rolled back with deployment ")[1].split()[0].rstrip(".;")
+    for _ in range(2):  # CodeDeploy finishes its rollback on its own; time moves per read
+        cd.get_deployment(deploymentId=rolled)
+    assert world.running("web")["taskDefinition"].endswith(":3")
+    calls.clear()
+    code, out, err = rollback(capsys)
+    assert code == 0, out + err
+    assert writes(calls) == ["CreateDeployment"]
+    (listed, *_) = [body for name, body in calls if name == "ListDeployments" and
+                    "Succeeded" in body.get("includeOnlyStatuses", [])]  # fmt: skip
+    assert set(listed["includeOnlyStatuses"]) == {"Succeeded", "Failed", "Stopped"}
+    assert "ListServiceDeployments" not in [name for name, _ in calls]
+    (target,) = sent_appspec(calls)["Resources"]
+    assert target["TargetService"]["Properties"]["TaskDefinition"].endswith("web:2")
+    assert "going to web:2, the last revision that completed a deployment" in out
+    assert world.running("web")["taskDefinition"].endswith(":2")
+
+
+def test_rollback_without_to_and_no_earlier_codedeploy_deployment_writes_nothing(
+    world: World, aws_client, capsys, calls
+) -> None:
+    code_deploy_service(world, aws_client)
+    assert cli(world, capsys)[0] == 0  # revision 2; revision 1 came from CreateService
+    calls.clear()
+    code, _, err = rollback(capsys)
+    assert code == 1 and writes(calls) == []
+    assert "nothing to roll back to" in err and "pass --to REVISION" in err
 
 
 def test_rollback_on_failure_asks_codedeploy_to_roll_back_when_the_group_does_not(

@@ -53,3 +53,48 @@ def roles(iam: Any, *arns: str) -> None:
     for arn in arns:
         with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
             iam.create_role(RoleName=arn.rsplit("/", 1)[-1], AssumeRolePolicyDocument=TASK_TRUST)
+
+
+def code_deploy_group(
+    codedeploy: Any,
+    application: str,
+    group: str,
+    cluster: str,
+    service: str,
+    *,
+    termination: int = 0,
+    rollback: bool = True,
+) -> None:
+    """The CodeDeploy application and blue/green deployment group a Terraform module makes for
+    a CODE_DEPLOY service (all at once, a termination wait of `termination` minutes, automatic
+    rollback on failure when `rollback`, two target groups behind one production listener)."""
+    codedeploy.create_application(applicationName=application, computePlatform="ECS")
+    codedeploy.create_deployment_group(
+        applicationName=application,
+        deploymentGroupName=group,
+        deploymentConfigName="CodeDeployDefault.ECSAllAtOnce",
+        serviceRoleArn="arn:aws:iam::123456789012:role/codedeploy",
+        deploymentStyle={
+            "deploymentType": "BLUE_GREEN",
+            "deploymentOption": "WITH_TRAFFIC_CONTROL",
+        },
+        blueGreenDeploymentConfiguration={
+            "terminateBlueInstancesOnDeploymentSuccess": {
+                "action": "TERMINATE",
+                "terminationWaitTimeInMinutes": termination,
+            },
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+        },
+        autoRollbackConfiguration={"enabled": rollback, "events": ["DEPLOYMENT_FAILURE"]},
+        ecsServices=[{"serviceName": service, "clusterName": cluster}],
+        loadBalancerInfo={
+            "targetGroupPairInfoList": [
+                {
+                    "targetGroups": [{"name": "blue"}, {"name": "green"}],
+                    "prodTrafficRoute": {
+                        "listenerArns": ["arn:aws:elasticloadbalancing:listener/1"]
+                    },
+                }
+            ]
+        },
+    )

@@ -12,6 +12,9 @@ from compose_ecs_deploy.aws.client import Aws, call, call_once
 
 # The statuses of a deployment that has not finished (API reference, "DeploymentInfo").
 ACTIVE_STATUSES = ["Created", "Queued", "InProgress", "Ready", "Baking"]
+# The statuses of a finished one: what a rollback's history reads.
+FINISHED_STATUSES = ["Succeeded", "Failed", "Stopped"]
+HISTORY_LIMIT = 1000  # deployment ids a rollback's history reads at most
 
 
 def _pages(aws: Aws, operation: str, key: str, **params: Any) -> Iterator[str]:
@@ -76,6 +79,32 @@ def active_deployments(aws: Aws, application: str, group: str) -> list[str]:
             includeOnlyStatuses=ACTIVE_STATUSES,
         )
     )
+
+
+def finished_deployments(aws: Aws, application: str, group: str) -> list[dict[str, Any]]:
+    """The group's finished deployments (ListDeployments, up to HISTORY_LIMIT ids, then
+    BatchGetDeployments 25 ids a call: the API's limit), in no order: ListDeployments
+    documents none, so the caller sorts by ``createTime``."""
+    pages = _pages(
+        aws,
+        "list_deployments",
+        "deployments",
+        applicationName=application,
+        deploymentGroupName=group,
+        includeOnlyStatuses=FINISHED_STATUSES,
+    )
+    ids: list[str] = []
+    for deployment_id in pages:
+        ids.append(deployment_id)
+        if len(ids) >= HISTORY_LIMIT:
+            break
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 25):
+        answer = call(
+            aws, "codedeploy", "batch_get_deployments", deploymentIds=ids[start : start + 25]
+        )
+        found += [dict(d) for d in answer.get("deploymentsInfo") or []]
+    return found
 
 
 def create_deployment(

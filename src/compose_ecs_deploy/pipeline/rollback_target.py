@@ -1,9 +1,11 @@
-"""Which revision a rollback without --to goes to, read from ECS: the first candidate of the
-service-deployment history (`rollout/verdicts/history.py`) that is still ACTIVE (UpdateService
-refuses an INACTIVE one). Shared by `rollback` and by `prune`, which never prunes it."""
+"""Which revision a rollback without --to goes to: the first candidate of the service's
+history (`rollout/verdicts/history.py`; ECS's service deployments, or the pages its
+controller's `history` gives) that is still ACTIVE (ECS refuses to deploy an INACTIVE one).
+Shared by `rollback` and by `prune`, which never prunes it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from compose_ecs_deploy.aws import ecs
@@ -21,14 +23,23 @@ def _active(aws: Aws, task_definition: str) -> dict[str, Any] | None:
     return revision if revision.get("status") == "ACTIVE" else None
 
 
-def last_good(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any] | None:
+def last_good(
+    aws: Aws,
+    cluster: str,
+    name: str,
+    current: str,
+    log: Log,
+    pages: Iterable[list[Past]] | None = None,
+) -> dict[str, Any] | None:
     """The revision a rollback without --to goes to: the first ACTIVE candidate of the
-    service's history, read a page at a time; None when there is none. Raises InputError
-    when the history cannot be read."""
+    service's history (`pages`, else ECS's service deployments), read a page at a time; None
+    when there is none. Raises InputError when the history cannot be read."""
     seen: list[Past] = []
     checked: set[str] = set()
+    if pages is None:
+        pages = history.history_pages(aws, cluster, name)
     try:
-        for page in history.history_pages(aws, cluster, name):
+        for page in pages:
             seen += page
             for candidate in rollback_candidates(current, seen):
                 if candidate in checked:

@@ -21,11 +21,14 @@ happens during an Amazon ECS deployment"). So:
   the service is left in. A cancel only ends our wait and says how to stop it (DESIGN.md).
 - Rollback is CodeDeploy's (the group's automatic rollback, ``rollbackInfo``): `undo` never
   starts a second one.
+- `history`: the group's finished deployments (ListDeployments with includeOnlyStatuses,
+  BatchGetDeployments), each with the task definition its AppSpec content deploys, for a
+  rollback without --to (`verdicts/codedeploy_history.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,6 +49,8 @@ from compose_ecs_deploy.rollout.verdicts.codedeploy_appspec import (
     task_definition_of,
     with_revision,
 )
+from compose_ecs_deploy.rollout.verdicts.codedeploy_history import pasts
+from compose_ecs_deploy.rollout.verdicts.history import Past
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
 from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.rollout.verdicts.stopped_tasks import stopped_task
@@ -149,8 +154,13 @@ def _active_error(
 
 
 def _deploys(info: Mapping[str, Any]) -> str:
-    """The task definition a deployment deploys, from its AppSpec content."""
-    content = ((info.get("revision") or {}).get("appSpecContent") or {}).get("content") or ""
+    """The task definition a deployment deploys, from its AppSpec content (revisionType
+    AppSpecContent, or the older String: API reference, "RevisionLocation"); '' for a
+    revision in S3 or GitHub, whose content CodeDeploy's answers do not carry."""
+    revision = info.get("revision") or {}
+    content = (revision.get("appSpecContent") or revision.get("string") or {}).get("content")
+    if not isinstance(content, str) or not content:
+        return ""
     try:
         return task_definition_of(yaml.safe_load(content))
     except yaml.YAMLError:
@@ -320,3 +330,24 @@ class CodeDeployController:
 
     def url(self, state: CodeDeployState) -> str:
         return ""
+
+    def history(
+        self, aws: Aws, settings: Settings, subject: Subject, log: Log
+    ) -> Iterator[list[Past]]:
+        """CodeDeploy's record of the group (ECS's service deployments follow only the ECS
+        controller's): its finished deployments, newest first, in one page."""
+        try:
+            application, found = find_group(aws, settings, subject.name)
+            group = str(found["deploymentGroupName"])
+            infos = api.finished_deployments(aws, application, group)
+        except AwsError as exc:
+            raise InputError(
+                f"ECS service {subject.name}: CodeDeploy's deployment history could not be "
+                f"read ({exc}); pass --to REVISION, or allow codedeploy:ListDeployments and "
+                "codedeploy:BatchGetDeployments"
+            ) from exc
+        log.info(
+            f"{subject.name}: reading CodeDeploy's {len(infos)} finished deployments of "
+            f"{application}/{group}"
+        )
+        yield pasts((info, _deploys(info)) for info in infos)

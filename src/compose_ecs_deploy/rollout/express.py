@@ -16,11 +16,11 @@ lines follow. The URL is the first ingress endpoint (DescribeExpressGatewayServi
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from compose_ecs_deploy.aws import ecs
+from compose_ecs_deploy.aws import ecs, service_deployments
 from compose_ecs_deploy.aws import express as aws_express
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.model import check_value
@@ -31,6 +31,7 @@ from compose_ecs_deploy.rollout.interface import Polled, Started, Subject, Undoi
 from compose_ecs_deploy.rollout.native import NativeController
 from compose_ecs_deploy.rollout.verdicts import express
 from compose_ecs_deploy.rollout.verdicts import native as native_rollout
+from compose_ecs_deploy.rollout.verdicts.history import Past
 from compose_ecs_deploy.rollout.verdicts.native import NativeState
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
 from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
@@ -233,3 +234,8 @@ class ExpressController:
 
     def url(self, state: ExpressState) -> str:
         return state.url
+
+    def history(
+        self, aws: Aws, settings: Settings, subject: Subject, log: Log
+    ) -> Iterator[list[Past]]:
+        return service_deployments.history_pages(aws, str(settings.cluster), subject.name)

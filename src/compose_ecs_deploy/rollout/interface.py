@@ -20,6 +20,9 @@ controller, chosen before any write):
    supports, when an outcome asks for one.
 6. `describe` says what ECS still does after our success, for the log, summary and outputs;
    `url` is the service's public URL where the kind makes one (Express).
+7. `history` is what the service ran, newest first, by the record of whoever deploys it (ECS's
+   service deployments, or CodeDeploy's deployments of the group): `rollback` without --to
+   picks its target from it.
 
 The loop that calls them is `rollout/watch.py`; the verbs never ask which kind a service is.
 A new kind is one more class in `rollout/controller.py`'s `CONTROLLERS`.
@@ -27,12 +30,13 @@ A new kind is one more class in `rollout/controller.py`'s `CONTROLLERS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.verdicts.history import Past
 from compose_ecs_deploy.rollout.verdicts.rolling import Outcome
 from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings
@@ -148,3 +152,10 @@ class Controller(Protocol):
 
     def url(self, state: Any) -> str:
         """The service's public URL when the kind gives it one, else ''."""
+
+    def history(
+        self, aws: Aws, settings: Settings, subject: Subject, log: Log
+    ) -> Iterator[list[Past]]:
+        """Reads only: the service's finished deployments, newest first, a page at a time.
+        Raises AwsError when ECS's record cannot be read, InputError (saying what to allow)
+        when another's cannot."""

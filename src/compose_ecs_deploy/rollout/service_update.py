@@ -4,24 +4,25 @@ what the two kinds that UpdateService starts share of the controller interface."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from compose_ecs_deploy.aws import ecs
+from compose_ecs_deploy.aws import ecs, service_deployments
 from compose_ecs_deploy.aws.careful import careful_write
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.throttle import ThrottleBudgetSpent
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.interface import Subject
 from compose_ecs_deploy.rollout.verdicts import rolling as rollout
+from compose_ecs_deploy.rollout.verdicts.history import Past
 from compose_ecs_deploy.rollout.verdicts.shape import TaskShape
 from compose_ecs_deploy.settings import Settings
 
 
 class UpdatesService:
     """The calls the rolling and native controllers answer alike: the task needs nothing
-    beyond what compose gives, DescribeServices said all that UpdateService needs, and ECS
-    makes no URL for such a service."""
+    beyond what compose gives, DescribeServices said all that UpdateService needs, ECS
+    makes no URL for such a service, and ECS's service deployments are its history."""
 
     def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
         return TaskShape()
@@ -38,6 +39,11 @@ class UpdatesService:
 
     def url(self, state: Any) -> str:
         return ""
+
+    def history(
+        self, aws: Aws, settings: Settings, subject: Subject, log: Log
+    ) -> Iterator[list[Past]]:
+        return service_deployments.history_pages(aws, str(settings.cluster), subject.name)
 
 
 def update(

@@ -11,6 +11,7 @@ the controller's way (back onto the revision that ran).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +38,7 @@ from compose_ecs_deploy.rollout.failure import explain
 from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import (
+    Past,
     family_revision,
     has_tag,
     parse_to,
@@ -83,7 +85,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
     log = RememberingLog(face.log)
     cluster = str(settings.cluster)
     services = ecs.describe_services(aws, cluster, names)
-    choices = {name: _choose(aws, cluster, name, services[name], options, log) for name in names}
+    choices = {name: _choose(aws, settings, name, services[name], options, log) for name in names}
     choices = {name: _prepare(aws, settings, name, choice) for name, choice in choices.items()}
     result = DeployResult(
         [
@@ -196,7 +198,7 @@ def _wait(
 
 def _choose(
     aws: Aws,
-    cluster: str,
+    settings: Settings,
     name: str,
     service: dict[str, Any],
     options: RollbackOptions,
@@ -210,7 +212,8 @@ def _choose(
     if options.to is not None:
         revision = _named(aws, name, current, options.to)
     else:
-        revision = _by_history(aws, cluster, name, current, log)
+        pages = controller.history(aws, settings, Subject(name, service), log)
+        revision = _by_history(aws, str(settings.cluster), name, current, log, pages)
     if revision["taskDefinitionArn"] == current:
         raise InputError(
             f"ECS service {name} already runs {last_part(current)}; nothing to roll back "
@@ -219,12 +222,15 @@ def _choose(
     return Choice(controller, service, revision)
 
 
-def _by_history(aws: Aws, cluster: str, name: str, current: str, log: Log) -> dict[str, Any]:
-    revision = last_good(aws, cluster, name, current, log)
+def _by_history(
+    aws: Aws, cluster: str, name: str, current: str, log: Log, pages: Iterable[list[Past]]
+) -> dict[str, Any]:
+    revision = last_good(aws, cluster, name, current, log, pages)
     if revision is None:
         raise InputError(
             f"ECS service {name}: nothing to roll back to: no earlier revision completed a "
-            "deployment in the service's history (ECS keeps 90 days); pass --to REVISION"
+            "deployment in the service's history (ECS keeps 90 days; a CODE_DEPLOY service's is "
+            "its deployment group's); pass --to REVISION"
         )
     log.info(
         f"{name}: going to {last_part(str(revision['taskDefinitionArn']))}, the last revision "
