@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from tests.support import guard
+from tests.support import guard, terraform
 from tests.support.account_buckets import AccountBuckets
 from tests.support.fault_proxy import FaultProxy, api_action
 from tests.support.moto_process import moto_server
@@ -110,6 +110,9 @@ def account(tmp: Path) -> Iterator[tuple[Any, str]]:
 
         ecs = boto3.client("ecs", endpoint_url=url, region_name=REGION)  # type: ignore[call-overload]
         ecs.create_cluster(clusterName=CLUSTER)
+        # the execution role Terraform made: every deploy looks it up before writing (verify)
+        iam = boto3.client("iam", endpoint_url=url, region_name=REGION)  # type: ignore[call-overload]
+        terraform.roles(iam, ROLE)
         yield ecs, url
 
 
