@@ -410,7 +410,8 @@ def test_a_run_before_needs_the_one_off_statement(enforced, workdir, monkeypatch
 # ListTasks/DescribeTasks are asked only when tasks of a new revision stop (the stopped-task
 # path is tested with full rights in test_deploy.py). The README says so.
 # Nor does it authorise tag-on-create (ecs:TagResource with ecs:CreateAction) or read the
-# ecs:task-definition condition of UpdateService.
+# ecs:task-definition condition of UpdateService. Those conditions, PassTaskRoles' and
+# EcsStoppedTasks' are evaluated by tests/deploy/test_iam_conditions.py instead.
 NOT_ENFORCED = {"EcsStoppedTasks", "PassTaskRoles", "EcsTagOnCreate"}
 # Without these a deploy works as well; it only says less when it fails.
 OPTIONAL = {"OptionalFailedTaskLogs", "OptionalVerify"}  # without OptionalVerify: SKIP lines
