@@ -27,6 +27,7 @@ from compose_ecs_deploy.aws.model import check_value
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import AwsError
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.express_writes import created, updated
 from compose_ecs_deploy.rollout.interface import Polled, Started, Subject, Undoing
 from compose_ecs_deploy.rollout.native import NativeController
 from compose_ecs_deploy.rollout.verdicts import express
@@ -134,7 +135,7 @@ class ExpressController:
             }
             if settings.service_tags:
                 request["tags"] = [{"key": k, "value": v} for k, v in settings.service_tags]
-            answer = aws_express.create(aws, request)
+            answer = created(aws, settings, request, log)
             log.info(f"{name}: created the Express service {answer.get('serviceArn', '')}")
         else:
             request = {
@@ -142,7 +143,7 @@ class ExpressController:
                 "taskDefinitionArn": revision,
                 **subject.options,
             }
-            answer = aws_express.update(aws, request)
+            answer = updated(aws, settings, name, request, subject.service, log)
         service = _described(aws, cluster, name)
         state = native_rollout.start(name, revision, service, settings.wait_until, subject.service)
         configuration = answer.get("targetConfiguration") or {}
