@@ -1,9 +1,13 @@
 """Express Mode through the action's container, as the runner runs it: `express: true` creates
-the Express service and sets the output `url`, shown as a link in the job summary; then
-`command: preview up` and `preview down` (twice) for a pull request."""
+the Express service and sets the output `url`, shown as a link in the job summary; a later
+deploy updates it (a canary ECS runs); a failed update is rolled back by ECS and explained;
+without `infrastructure-role-arn` nothing is written; then `command: preview up` and
+`preview down` (twice) for a pull request. What the action asked of ECS is counted by a
+proxy between the container and moto (tests/support/fault_proxy.py, with no fault rules)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,15 +16,28 @@ from tests.action.test_runner_harness import (  # the harness's fixtures and hel
     ACCOUNT,
     CLUSTER,
     EXECUTION_ROLE,
+    SHA,
     action,
     run,
     workspace,
 )
-from tests.support import terraform
+from tests.support import runner, terraform
+from tests.support.fault_proxy import FaultProxy
 
 pytestmark = pytest.mark.stack
 __all__ = ["action", "workspace"]  # fixtures, used by name
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsInfrastructureRoleForExpressServices"
+WRITES = (
+    "RegisterTaskDefinition",
+    "CreateExpressGatewayService",
+    "UpdateExpressGatewayService",
+    "DeleteExpressGatewayService",
+    "UpdateService",
+    "CreateService",
+    "StopServiceDeployment",
+    "TagResource",
+    "CreateLogGroup",
+)
 
 
 @pytest.fixture
@@ -97,3 +114,122 @@ def test_a_preview_up_then_down_twice(
         assert down.exit_code == 0, down.describe()
     (after,) = ecs.describe_services(cluster=CLUSTER, services=["hello-pr-3"])["services"]
     assert after["status"] in ("DRAINING", "INACTIVE")
+
+
+@pytest.fixture
+def counted(aws_env: dict[str, str]) -> Iterator[FaultProxy]:
+    """A proxy with no fault rules between the action and moto: what reached ECS, by action."""
+    proxy = FaultProxy(upstream=aws_env["AWS_ENDPOINT_URL"]).start()
+    yield proxy
+    proxy.stop()
+
+
+def run_counted(
+    action, stack, docker_client, workspace: Path, proxy: FaultProxy, **given: str
+) -> runner.RunResult:
+    """The action, its AWS calls through `proxy`; the proxy's counts start afresh."""
+    proxy.forwarded.clear()
+    return runner.run_action(
+        action.tag,
+        workspace,
+        given,
+        stack=stack,
+        client=docker_client,
+        github=runner.GitHub(repository="example/hello", sha=SHA),
+        env={"BASE_IMAGE": stack.base_image, "AWS_ENDPOINT_URL": proxy.url},
+    )
+
+
+def writes(proxy: FaultProxy) -> dict[str, int]:
+    return {name: n for name, n in proxy.forwarded.items() if name in WRITES}
+
+
+def test_a_later_deploy_updates_the_service_with_a_canary(
+    action, stack, docker_client, aws_client, express_workspace, counted
+) -> None:
+    first = run_counted(
+        action, stack, docker_client, express_workspace, counted, **inputs(express="true")
+    )
+    assert first.exit_code == 0, first.describe()
+    assert writes(counted)["CreateExpressGatewayService"] == 1
+    ecs = aws_client("ecs")
+    before = ecs.list_service_deployments(cluster=CLUSTER, service="hello")["serviceDeployments"]
+
+    result = run_counted(
+        action,
+        stack,
+        docker_client,
+        express_workspace,
+        counted,
+        **inputs(express="true", images="web=example/hello:3"),
+    )
+    assert result.exit_code == 0, result.describe()
+    assert writes(counted) == {"RegisterTaskDefinition": 1, "UpdateExpressGatewayService": 1}
+    outputs = result.outputs
+    assert outputs["changed"] == "true"
+    assert outputs["url"] == first.outputs["url"]  # the same service, the same address
+    assert f"[{outputs['url']}]({outputs['url']})" in result.summary
+    assert "production traffic 5%" in result.stdout and "SUCCESSFUL" in result.stdout
+    (service,) = ecs.describe_services(cluster=CLUSTER, services=["hello"])["services"]
+    assert service["taskDefinition"] == outputs["task-definition-arn"]
+    after = ecs.list_service_deployments(cluster=CLUSTER, service="hello")["serviceDeployments"]
+    assert len(after) == len(before) + 1
+    registered = ecs.describe_task_definition(taskDefinition=outputs["task-definition-arn"])
+    (main,) = registered["taskDefinition"]["containerDefinitions"]
+    assert main["name"] == "Main" and main["image"] == "example/hello:3"
+
+
+def test_a_failed_update_is_rolled_back_by_ecs_and_explained(
+    action, stack, docker_client, aws_client, express_workspace, counted
+) -> None:
+    first = run_counted(
+        action, stack, docker_client, express_workspace, counted, **inputs(express="true")
+    )
+    assert first.exit_code == 0, first.describe()
+    ecs = aws_client("ecs")
+    (service,) = ecs.describe_services(cluster=CLUSTER, services=["hello"])["services"]
+    ecs.tag_resource(
+        resourceArn=service["serviceArn"],
+        tags=[
+            {"key": "simulator:native-scenario", "value": "alarm"},
+            {"key": "simulator:express-canary", "value": "crash"},
+            {"key": "simulator:exit-code", "value": "3"},
+        ],
+    )
+
+    result = run_counted(
+        action,
+        stack,
+        docker_client,
+        express_workspace,
+        counted,
+        **inputs(express="true", images="web=example/hello:3"),
+    )
+    assert result.exit_code == 1, result.describe()
+    # ECS rolled it back on its own: one update, no StopServiceDeployment of ours
+    assert writes(counted) == {"RegisterTaskDefinition": 1, "UpdateExpressGatewayService": 1}
+    errors = [e.message for e in result.annotations("error")]
+    assert any("rolled-back" in e and "alarm in ALARM: hello-4xx-5xx" in e for e in errors), (
+        result.describe()
+    )
+    assert "container Main exited with code 3 by itself" in result.stdout
+    assert "KeyError: 'DATABASE_URL'" in result.stdout  # the crashed canary's last line
+    assert "rolled-back" in result.summary
+    (after,) = ecs.describe_services(cluster=CLUSTER, services=["hello"])["services"]
+    assert after["taskDefinition"] == service["taskDefinition"]  # ECS kept the old revision
+
+
+def test_without_the_infrastructure_role_nothing_is_written(
+    action, stack, docker_client, aws_client, express_workspace, counted
+) -> None:
+    given = inputs(express="true")
+    del given["infrastructure-role-arn"]
+    result = run_counted(action, stack, docker_client, express_workspace, counted, **given)
+    assert result.exit_code == 1, result.describe()
+    errors = [e.message for e in result.annotations("error")]
+    assert any("infrastructure-role-arn" in e for e in errors), result.describe()
+    assert writes(counted) == {}
+    assert "url" not in result.outputs
+    ecs = aws_client("ecs")
+    assert ecs.list_services(cluster=CLUSTER)["serviceArns"] == []
+    assert ecs.list_task_definitions()["taskDefinitionArns"] == []
