@@ -7,7 +7,9 @@ exact writes the run made."""
 
 from __future__ import annotations
 
+import re
 import textwrap
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -254,11 +256,14 @@ def test_preview_up_down_and_down_again(express_world: World, capsys, writes) ->
     assert names(writes) == ["RegisterTaskDefinition", "CreateExpressGatewayService"]
     create = writes[1][1]
     assert create["serviceName"] == "web-pr-7"
-    assert {t["key"]: t["value"] for t in create["tags"]} == {
+    tags = {t["key"]: t["value"] for t in create["tags"]}
+    updated_at = tags.pop("compose-ecs-deploy:updated-at")
+    assert tags == {
         "compose-ecs-deploy:preview": "pr-7",
         "compose-ecs-deploy:pull-request": "7",
         "compose-ecs-deploy:commit": "abc123",
     }
+    assert re.fullmatch(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ", updated_at), updated_at
     url = output(out, "url")
     assert f"preview pr-7: {url}" in out
     writes.clear()
@@ -409,3 +414,52 @@ def test_a_lost_answer_to_update_starts_one_deployment(
     after = express_world.ecs.list_service_deployments(cluster=CLUSTER, service="web")
     assert len(after["serviceDeployments"]) == len(before["serviceDeployments"]) + 1
     assert express_world.running("web")["taskDefinition"] == express_world.revisions("web")[-1]
+
+
+def preview_tags(world: World, name: str) -> dict[str, str]:
+    (service,) = world.ecs.describe_services(cluster=CLUSTER, services=[name], include=["TAGS"])[
+        "services"
+    ]
+    return {t["key"]: t["value"] for t in service.get("tags") or []}
+
+
+def test_a_push_to_the_pull_request_tags_the_preview_with_its_commit(
+    express_world: World, capsys, writes
+) -> None:
+    assert preview(express_world, capsys, "up")[0] == 0
+    first = preview_tags(express_world, "web-pr-7")
+    (express_world.workdir / "compose.yaml").write_text(
+        textwrap.dedent(COMPOSE).replace("GREETING: hello", "GREETING: bonjour")
+    )
+    writes.clear()
+    code, out, err = preview(express_world, capsys, "up", "--image-tag", "def456")
+    assert code == 0, out + err
+    assert names(writes) == [
+        "RegisterTaskDefinition",
+        "UpdateExpressGatewayService",
+        "TagResource",
+    ]
+    after = preview_tags(express_world, "web-pr-7")
+    assert after["compose-ecs-deploy:commit"] == "def456"
+    assert after["compose-ecs-deploy:updated-at"] >= first["compose-ecs-deploy:updated-at"]
+    assert "preview web-pr-7: tagged with commit def456" in out
+
+
+def test_preview_sweep_deletes_previews_not_updated_within_the_limit(
+    express_world: World, capsys, writes
+) -> None:
+    for number in ("7", "8"):
+        assert preview(express_world, capsys, "up", name=f"pr-{number}", pr=number)[0] == 0
+    old = (datetime.now(UTC) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    express_world.ecs.tag_resource(
+        resourceArn=express_world.running("web-pr-8")["serviceArn"],
+        tags=[{"key": "compose-ecs-deploy:updated-at", "value": old}],
+    )
+    writes.clear()
+    code, out, err = preview(express_world, capsys, "sweep", "--older-than", "7d")
+    assert code == 0, out + err
+    assert f"preview web-pr-8: deleted (last updated {old[:10]} " in out
+    assert "more than 7d ago)" in out
+    assert [(n, b["serviceArn"].rsplit("/", 1)[1]) for n, b in writes] == [
+        ("DeleteExpressGatewayService", "web-pr-8")
+    ]

@@ -37,7 +37,7 @@ def test_previews_up_down_and_sweep_ask_only_what_the_policy_grants(
     (express_world.workdir / "compose.yaml").write_text(
         textwrap.dedent(COMPOSE).replace("GREETING: hello", "GREETING: bonjour")
     )
-    code, out, err = preview(express_world, capsys, "up")  # an update of pr-7
+    code, out, err = preview(express_world, capsys, "up", "--image-tag", "def456")  # pr-7 again
     assert code == 0, out + err
     for _ in range(2):
         code, out, err = preview(express_world, capsys, "down", name="pr-8", pr="8")
@@ -49,6 +49,7 @@ def test_previews_up_down_and_sweep_ask_only_what_the_policy_grants(
     assert {
         "CreateExpressGatewayService",
         "UpdateExpressGatewayService",
+        "TagResource",
         "DeleteExpressGatewayService",
         "DescribeServiceDeployments",
         "ListServices",

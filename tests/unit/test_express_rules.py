@@ -129,8 +129,31 @@ def test_the_sweep_deletes_closed_and_stale_previews_only() -> None:
     week = max_age("7d")
     assert stale_reason(preview("7", 1), {"7"}, week, NOW) == ""
     assert stale_reason(preview("8", 1), {"7"}, week, NOW) == "pull request 8 is not open"
-    assert "more than 7 days" in stale_reason(preview("7", 8), {"7"}, week, NOW)
+    assert "more than 7d ago" in stale_reason(preview("7", 8), {"7"}, week, NOW)
     assert stale_reason(preview("8", 1), None, week, NOW) == ""  # no list: age alone
+
+
+def updated(service: dict[str, Any], days_ago: float) -> dict[str, Any]:
+    stamp = (NOW - timedelta(days=days_ago)).strftime(express.STAMP)
+    return {**service, "tags": [*service["tags"], {"key": express.UPDATED_TAG, "value": stamp}]}
+
+
+def test_the_sweep_judges_age_by_the_updated_at_tag_before_the_last_deployment() -> None:
+    week = max_age("7d")
+    # updated by `preview up` 2 days ago, though ECS last deployed 9 days ago (same revision)
+    assert stale_reason(updated(preview("7", 9), 2), {"7"}, week, NOW) == ""
+    reason = stale_reason(updated(preview("7", 1), 8), {"7"}, week, NOW)
+    assert reason == "last updated 2026-11-28 12:00 UTC, more than 7d ago"
+    broken = {**preview("7", 8), "tags": [{"key": express.UPDATED_TAG, "value": "soon"}]}
+    assert "more than 7d ago" in stale_reason(broken, None, week, NOW)  # ECS's date, then
+
+
+def test_a_preview_is_tagged_again_only_for_another_commit_or_pull_request() -> None:
+    wanted = express.preview_tags("pr-7", "7", "abc", "2026-12-06T12:00:00Z")
+    same = {t["key"]: t["value"] for t in wanted} | {express.UPDATED_TAG: "2026-12-01T00:00:00Z"}
+    assert express.tags_to_refresh(same, wanted) == []
+    assert express.tags_to_refresh({**same, express.COMMIT_TAG: "old"}, wanted) == wanted
+    assert express.tags_to_refresh({}, wanted) == wanted
 
 
 @pytest.mark.parametrize(("text", "hours"), [("7d", 168), ("36h", 36), ("90m", 1.5)])

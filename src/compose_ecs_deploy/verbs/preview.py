@@ -2,12 +2,15 @@
 
 `preview up --name N` is `deploy --express` onto the Express service `<ecs-service>-<N>`
 (`verdicts/express.preview_name` makes it an ECS service name), created with tags that mark
-it as a preview of its pull request and commit; it prints the URL (and sets the output `url`),
-also when nothing changed. `preview down --name N` deletes it (DeleteExpressGatewayService)
-and exits 0 when it is already draining, inactive or gone; it deletes only a service that
+it as a preview of its pull request and commit, with the time (`updated-at`); a later `up` that
+deploys another commit tags it again (TagResource: tags are idempotent, so retried as reads
+are); it prints the URL (and sets the output `url`), also when nothing changed.
+`preview down --name N` deletes it (DeleteExpressGatewayService) and exits 0 when it is
+already draining, inactive or gone; it deletes only a service that
 `preview up` made (an Express service with the preview tag). `preview sweep` deletes, by their
 tags, the previews of `<ecs-service>` whose pull request is not open any more
-(`--open-pull-requests`) or whose last deployment is older than `--older-than`.
+(`--open-pull-requests`) or that `preview up` last updated more than `--older-than` ago (the
+`updated-at` tag; a preview made before that tag existed: its last deployment).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws import express as aws_express
 from compose_ecs_deploy.aws.client import Aws, call
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -29,8 +31,7 @@ from compose_ecs_deploy.settings import Settings
 
 Verb = Callable[[Settings, Face], ExitCode]
 
-PREVIEW_TAG = "compose-ecs-deploy:preview"
-PULL_REQUEST_TAG = "compose-ecs-deploy:pull-request"
+PREVIEW_TAG, PULL_REQUEST_TAG = express.PREVIEW_TAG, express.PULL_REQUEST_TAG
 _AGE = re.compile(r"(\d+)([dhm])")
 
 
@@ -65,8 +66,9 @@ def up(settings: Settings, face: Face, deploy: Verb) -> ExitCode:
         )
     if name != f"{_base(settings)}-{settings.preview_name}":
         face.log.info(f"preview: the Express service is named {name} (ECS's name rules)")
+    stamp = datetime.now(UTC).strftime(express.STAMP)
     tags = express.preview_tags(
-        str(settings.preview_name), settings.pull_request, str(settings.image_tag or "")
+        str(settings.preview_name), settings.pull_request, str(settings.image_tag or ""), stamp
     )
     preview = replace(
         settings,
@@ -76,14 +78,17 @@ def up(settings: Settings, face: Face, deploy: Verb) -> ExitCode:
     )
     code = deploy(preview, face)
     url = face.published().get("url", "")
-    if not url and not settings.dry_run:
+    if not settings.dry_run:
         aws = Aws(settings.region, max_retries=settings.max_retries)
-        found = ecs.describe_services(aws, str(settings.cluster), [name], absent_ok=True)
-        if name in found:
-            described = aws_express.describe(aws, str(found[name]["serviceArn"]))
-            url = express.url(express.endpoint_of(described or {}))
-            if url:
-                face.outputs({"url": url})
+        (found,) = _described(aws, str(settings.cluster), [name]) or [{}]
+        if found.get("status") == "ACTIVE":
+            if code == EXIT_OK:
+                _refresh_tags(aws, found, tags, face)
+            if not url:
+                described = aws_express.describe(aws, str(found["serviceArn"]))
+                url = express.url(express.endpoint_of(described or {}))
+                if url:
+                    face.outputs({"url": url})
     if url:
         face.log.info(f"preview {settings.preview_name}: {url}")
     return code
@@ -107,6 +112,19 @@ def _described(aws: Aws, cluster: str, names: list[str]) -> list[dict[str, Any]]
 
 def _tags(service: dict[str, Any]) -> dict[str, str]:
     return {str(t.get("key")): str(t.get("value")) for t in service.get("tags") or []}
+
+
+def _refresh_tags(
+    aws: Aws, service: dict[str, Any], wanted: list[dict[str, str]], face: Face
+) -> None:
+    """The commit (and pull request) of a preview that now runs another one, with the time:
+    the sweep judges a preview's age by it. Tags made at Create are already right."""
+    changed = express.tags_to_refresh(_tags(service), wanted)
+    if changed:
+        arn = str(service["serviceArn"])
+        call(aws, "ecs", "tag_resource", resourceArn=arn, tags=changed)
+        commit = next(t["value"] for t in changed if t["key"] == express.COMMIT_TAG)
+        face.log.info(f"preview {service['serviceName']}: tagged with commit {commit}")
 
 
 def down(settings: Settings, face: Face) -> ExitCode:
@@ -149,7 +167,23 @@ def max_age(text: str) -> timedelta:
     return timedelta(**{unit: int(match.group(1))})
 
 
-def _last_deployed(service: dict[str, Any]) -> datetime | None:
+def _span(limit: timedelta) -> str:
+    """An age as --older-than writes it: 7d, 36h, 90m."""
+    minutes = int(limit.total_seconds() // 60)
+    for unit, size in (("d", 1440), ("h", 60)):
+        if minutes and minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}m"
+
+
+def _last_updated(service: dict[str, Any]) -> datetime | None:
+    """The preview's `updated-at` tag; for one made before that tag, its last deployment."""
+    tagged = _tags(service).get(express.UPDATED_TAG)
+    if tagged:
+        try:
+            return datetime.strptime(tagged, express.STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            pass  # not ours to judge: fall back to what ECS says
     stamps = [d.get("createdAt") for d in service.get("deployments") or []]
     times = [s for s in stamps if isinstance(s, datetime)]
     return max(times) if times else None
@@ -163,9 +197,9 @@ def stale_reason(
     pull_request = tags.get(PULL_REQUEST_TAG)
     if open_prs is not None and pull_request and pull_request not in open_prs:
         return f"pull request {pull_request} is not open"
-    last = _last_deployed(service)
+    last = _last_updated(service)
     if last is not None and now - last > limit:
-        return f"last deployed {last:%Y-%m-%d %H:%M} UTC, more than {limit} ago"
+        return f"last updated {last:%Y-%m-%d %H:%M} UTC, more than {_span(limit)} ago"
     return ""
 
 

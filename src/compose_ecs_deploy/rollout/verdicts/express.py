@@ -234,15 +234,35 @@ def endpoint_of(service: Mapping[str, Any]) -> str:
     return ""
 
 
-def preview_tags(name: str, pull_request: str | None, commit: str) -> list[dict[str, str]]:
-    """The tags that mark a preview; the sweep finds previews by them."""
+PREVIEW_TAG = "compose-ecs-deploy:preview"
+PULL_REQUEST_TAG = "compose-ecs-deploy:pull-request"
+COMMIT_TAG = "compose-ecs-deploy:commit"
+UPDATED_TAG = "compose-ecs-deploy:updated-at"  # when `preview up` last deployed a commit
+STAMP = "%Y-%m-%dT%H:%M:%SZ"  # UTC; ECS tag values allow letters, digits and `+-=._:/@ `
+
+
+def preview_tags(
+    name: str, pull_request: str | None, commit: str, updated_at: str
+) -> list[dict[str, str]]:
+    """The tags that mark a preview; the sweep finds previews, their pull request and their
+    age by them."""
     tags = [
-        {"key": "compose-ecs-deploy:preview", "value": name},
-        {"key": "compose-ecs-deploy:commit", "value": commit},
+        {"key": PREVIEW_TAG, "value": name},
+        {"key": COMMIT_TAG, "value": commit},
+        {"key": UPDATED_TAG, "value": updated_at},
     ]
     if pull_request:
-        tags.append({"key": "compose-ecs-deploy:pull-request", "value": pull_request})
+        tags.append({"key": PULL_REQUEST_TAG, "value": pull_request})
     return tags
+
+
+def tags_to_refresh(
+    current: Mapping[str, str], wanted: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """`wanted` when the service's tags name another commit or pull request (a push to the
+    pull request, deployed), else none: a re-run of the same commit writes nothing."""
+    same = all(current.get(t["key"]) == t["value"] for t in wanted if t["key"] != UPDATED_TAG)
+    return [] if same else wanted
 
 
 @dataclass(frozen=True)
