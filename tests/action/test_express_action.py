@@ -1,6 +1,7 @@
 """Express Mode through the action's container, as the runner runs it: `express: true` creates
 the Express service and sets the output `url`, shown as a link in the job summary; a later
-deploy updates it (a canary ECS runs); a failed update is rolled back by ECS and explained;
+deploy updates it (a canary ECS runs) and an unchanged one writes nothing and gives the URL
+again; a worker beside Main depends on it; a failed update is rolled back by ECS and explained;
 without `infrastructure-role-arn` nothing is written; then `command: preview up` and
 `preview down` (twice) for a pull request. What the action asked of ECS is counted by a
 proxy between the container and moto (tests/support/fault_proxy.py, with no fault rules)."""
@@ -178,6 +179,20 @@ def test_a_later_deploy_updates_the_service_with_a_canary(
     (main,) = registered["taskDefinition"]["containerDefinitions"]
     assert main["name"] == "Main" and main["image"] == "example/hello:3"
 
+    again = run_counted(
+        action,
+        stack,
+        docker_client,
+        express_workspace,
+        counted,
+        **inputs(express="true", images="web=example/hello:3"),
+    )
+    assert again.exit_code == 0, again.describe()
+    assert writes(counted) == {}  # unchanged: nothing written
+    assert again.outputs["changed"] == "false"
+    assert again.outputs["url"] == outputs["url"]  # the address, on every run
+    assert f"[{outputs['url']}]({outputs['url']})" in again.summary
+
 
 def test_a_failed_update_is_rolled_back_by_ecs_and_explained(
     action, stack, docker_client, aws_client, express_workspace, counted
@@ -233,3 +248,34 @@ def test_without_the_infrastructure_role_nothing_is_written(
     ecs = aws_client("ecs")
     assert ecs.list_services(cluster=CLUSTER)["serviceArns"] == []
     assert ecs.list_task_definitions()["taskDefinitionArns"] == []
+
+
+def test_a_worker_beside_main_depends_on_it(
+    action, stack, docker_client, aws_client, express_workspace, counted
+) -> None:
+    compose = express_workspace / "compose.yaml"
+    text = compose.read_text()
+    head, tail = text.split("\nx-ecs:", 1)
+    compose.write_text(
+        head
+        + "\n  worker:\n    image: example/worker:1\n    depends_on: [web]\n"
+        + "\nx-ecs:"
+        + tail
+    )
+    result = run_counted(
+        action,
+        stack,
+        docker_client,
+        express_workspace,
+        counted,
+        **inputs(express="true", services="web\nworker"),
+    )
+    assert result.exit_code == 0, result.describe()
+    assert writes(counted) == {"RegisterTaskDefinition": 1, "CreateExpressGatewayService": 1}
+    registered = aws_client("ecs").describe_task_definition(
+        taskDefinition=result.outputs["task-definition-arn"]
+    )["taskDefinition"]
+    containers = {c["name"]: c for c in registered["containerDefinitions"]}
+    assert set(containers) == {"Main", "worker"}
+    assert containers["worker"]["dependsOn"] == [{"containerName": "Main", "condition": "START"}]
+    assert result.outputs["url"].startswith("https://")

@@ -153,12 +153,14 @@ def test_an_update_is_a_canary_and_an_unchanged_rerun_writes_nothing(
     update = writes[1][1]
     assert set(update) == {"serviceArn", "taskDefinitionArn", "healthCheckPath", "scalingTarget"}
     assert "production traffic 5%" in out
-    assert output(out, "url").startswith("https://")
+    url = output(out, "url")
+    assert url.startswith("https://")
     writes.clear()
     code, out, err = express(express_world, capsys, "--service", "app")
     assert code == 0, out + err
     assert names(writes) == []
     assert "unchanged" in out
+    assert output(out, "url") == url  # the address, on every run
 
 
 def test_a_failed_update_is_rolled_back_by_ecs_and_explained(

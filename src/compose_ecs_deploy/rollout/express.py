@@ -58,6 +58,13 @@ class ExpressState:
     explained: bool = False
 
 
+@dataclass(frozen=True)
+class Found:
+    """What `prepare` read of an Express service the run leaves unchanged: its URL."""
+
+    url: str = ""
+
+
 def _described(aws: Aws, cluster: str, name: str, attempts: int = 5) -> dict[str, Any]:
     """The service right after its Create or Update: its ECS deployment and service
     deployment. ECS's reads are eventually consistent, so a service created a moment ago
@@ -92,8 +99,14 @@ class ExpressController:
         subject: Subject,
         request: Mapping[str, Any],
         changing: bool,
-    ) -> None:
-        return None  # DescribeServices (or its absence) said all that the start needs
+    ) -> Found | None:
+        """DescribeServices (or its absence) said all that the start needs; an unchanged
+        Express service is read for its URL (DescribeExpressGatewayService), which the
+        outputs and the summary give on every run."""
+        if changing or subject.service.get("status") == express.TO_CREATE:
+            return None
+        described = aws_express.describe(aws, str(subject.service.get("serviceArn", "")))
+        return Found(url=express.url(express.endpoint_of(described or {})))
 
     def shape(self, settings: Settings, primary: str, x_ecs: Mapping[str, Any]) -> TaskShape:
         """Main from `primary`; the service's settings from `x-ecs`, checked against
@@ -233,7 +246,7 @@ class ExpressController:
     def describe(self, state: ExpressState) -> str:
         return self._native.describe(state.native)
 
-    def url(self, state: ExpressState) -> str:
+    def url(self, state: ExpressState | Found) -> str:
         return state.url
 
     def history(

@@ -19,7 +19,8 @@ controller, chosen before any write):
 5. `expire` and `cancelled` end a wait the kind's way; `undo` is the rollback the kind
    supports, when an outcome asks for one.
 6. `describe` says what ECS still does after our success, for the log, summary and outputs;
-   `url` is the service's public URL where the kind makes one (Express).
+   `url` is the service's public URL where the kind makes one (Express), from a rollout's
+   state or, for a service the run leaves unchanged, from what `prepare` found.
 7. `history` is what the service ran, newest first, by the record of whoever deploys it (ECS's
    service deployments, or CodeDeploy's deployments of the group): `rollback` without --to
    picks its target from it.
@@ -151,7 +152,8 @@ class Controller(Protocol):
         """What ECS still does after our success ('' when nothing): for the summary."""
 
     def url(self, state: Any) -> str:
-        """The service's public URL when the kind gives it one, else ''."""
+        """The service's public URL when the kind gives it one, else ''; `state` is a
+        rollout's, or `subject.prepared` of an unchanged service."""
 
     def history(
         self, aws: Aws, settings: Settings, subject: Subject, log: Log

@@ -142,6 +142,9 @@ def _start(
         followed = controller.follow(settings, p.subject)
         if followed is None:
             log.info(f"{name}: unchanged; service left alone (changed=false)")
+            if url := controller.url(p.subject.prepared):  # what prepare read (Express)
+                result.kind_outputs["url"] = url
+                publish(service_outputs(results.values()))
             return
         watched[name] = Watched(controller, followed.state)
         result.deployment_id = followed.deployment_id
