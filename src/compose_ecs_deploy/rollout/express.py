@@ -4,7 +4,9 @@ then all, with alarm rollback) and fronts with an HTTPS load balancer of its own
 Start: CreateExpressGatewayService when `--express` names a service that does not exist
 (with the registered revision, the infrastructure role, the health-check path and the
 `x-ecs` scaling and network settings), else UpdateExpressGatewayService with the new
-revision. Then one DescribeServices gives the ECS deployment it started and its service
+revision; neither is sent again after a lost answer before a read shows it did not land
+(`express_writes.py`). An unchanged service is read at plan time for its URL.
+Then one DescribeServices gives the ECS deployment it started and its service
 deployment, which is followed as the native controller follows a canary (per poll one
 DescribeServices and one DescribeServiceDeployments; ECS rolls a failure back on its own; our
 timeout asks StopServiceDeployment ROLLBACK). A failure is explained as a rolling one is: the
