@@ -46,6 +46,7 @@ class Settings:
     skip_existing_image: bool = True
     pin_digest: bool = True
     registry_cache: bool = False
+    builder: str | None = None  # a buildx builder's name (images/builder.py)
     build_args: tuple[str, ...] = ()
     platform: str | None = None
     source_url: str | None = None
@@ -108,6 +109,8 @@ def source_url(environ: Mapping[str, str]) -> str | None:
 
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+# Names buildx gives builders and the docker CLI gives contexts (one builder per context).
+_BUILDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}")
 _PLATFORM = re.compile(r"linux/(amd64|arm64)(/v8)?")
 # A cluster or service is a name (1-255 letters, digits, - and _) or its ARN (ECS API
 # reference, CreateCluster/CreateService; ARN formats in the ECS developer guide), in one of
@@ -210,6 +213,12 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
         problems.append(
             f"platform {settings.platform!r} is not one ECS runs: use "
             "linux/amd64 or linux/arm64 (--platform, action input platform)"
+        )
+    if settings.builder is not None and not _BUILDER.fullmatch(settings.builder):
+        problems.append(
+            "builder is not a buildx builder's name (letters, digits, _ . + -, starting with "
+            "a letter or digit; `docker buildx ls` lists them): set --builder (action input "
+            "builder)"
         )
     if settings.wait_until not in ("complete", "traffic-shifted"):
         problems.append(

@@ -51,6 +51,12 @@ CASES = [
         (("missing-appspec.yaml", "cannot read the CodeDeploy AppSpec"),),
         controller="CODE_DEPLOY",
     ),
+    Case("builder-not-a-name", {"builder": "--push"}, (("builder is not a buildx builder",),)),
+    Case(
+        "builder-unknown",
+        {"builder": "no-such-farm"},
+        (("builder no-such-farm", "no such buildx builder", "docker buildx ls"),),
+    ),
     Case("command-unknown", {"command": "roll-out"}, (("input command", "is not one of"),)),
     Case("express-not-bool", {"express": "yes"}, (("input express",),)),
     Case(

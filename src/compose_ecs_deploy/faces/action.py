@@ -99,6 +99,7 @@ INPUTS: dict[str, Input] = {
     "skip-existing-image": Input("true", "skip_existing_image", _bool),
     "pin-digest": Input("true", "pin_digest", _bool),
     "registry-cache": Input("false", "registry_cache", _bool),
+    "builder": Input("", "builder"),
     "secrets": Input("", "secrets", _pair_lines),
     "secrets-file": Input("", "secrets_file"),
     "secrets-init-image": Input("", "secrets_init_image"),

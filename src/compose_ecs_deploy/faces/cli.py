@@ -321,6 +321,12 @@ def _add_build_options(parser: argparse.ArgumentParser) -> None:
         help="put repo:tag in the task definition instead of repo:tag@digest",
     )
     parser.add_argument(
+        "--builder",
+        metavar="NAME",
+        help="build on this buildx builder (a remote BuildKit, a build farm; `docker buildx "
+        "ls` lists them), which pushes the images itself; default: the engine's own BuildKit",
+    )
+    parser.add_argument(
         "--registry-cache",
         action="store_true",
         help="keep every stage's build cache in ECR (REPO:buildcache, "

@@ -4,7 +4,8 @@ Which images to build and where they go is decided from data alone (`build_plan`
 `build_file` here); the rest runs them: skip tags the registry already has, build every distinct
 build section in one `docker compose build` (BuildKit, with the previous image's inline
 cache), push every tag, and read back the digest the registry itself reports, which is what
-the task definition pins.
+the task definition pins. On a named buildx builder (`builder`) BuildKit pushes the tags
+itself, and the digests are read back from the registry the same way.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class BuildOptions:
     create_repository: bool = False
     scan_on_push: bool = True
     immutable_tags: bool = False
+    builder: str | None = None  # a buildx builder's name: it builds and pushes
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ def build_and_push(
     from compose_ecs_deploy.images import engine as images  # the docker SDK only when building
 
     client = images.connect()
-    if options.registry_cache and not images.exports_build_cache(client):
+    # A named builder exports its own cache (or says it cannot); the engine's is not asked.
+    if options.registry_cache and not options.builder and not images.exports_build_cache(client):
         raise BuildError(  # before anything, even a repository, is made
             "registry-cache: this engine cannot export a build cache (BuildKit's docker "
             "driver on the classic image store writes inline cache only); turn on the "
@@ -204,13 +207,29 @@ def build_and_push(
                     repositories[job.repository].uri, previous_images.get(job.service)
                 )
             ]
-            cache = _warm_cache(client, credentials, candidates, log)
+            cache = _warm_cache(client, credentials, candidates, log, remote=bool(options.builder))
             if options.registry_cache:
                 cache_from, cache_to = registry_cache(uris[0])
                 groups.append(BuildGroup(tuple(members), tags, (cache_from, *cache), (cache_to,)))
             else:
                 groups.append(BuildGroup(tuple(members), tags, cache))
-        compose_build.build(build_file(project.name, groups, project.secrets), credentials, log)
+        document = build_file(project.name, groups, project.secrets)
+        if options.builder:
+            # BuildKit pushes: the registry's 429 (ECR's PutImage limit) fails the build, and
+            # the build again (all cached on the builder) is the push again.
+            aws.throttle.call(
+                f"pushing from builder {options.builder}",
+                lambda: compose_build.build(document, credentials, log, options.builder),
+                images.registry_throttled,
+            )
+        else:
+            compose_build.build(document, credentials, log)
+    if options.builder:
+        pending = {job.service: repositories[job.repository].uri for job in to_build}
+        results.update(
+            _pushed_by_builder(client, credentials, pending, options.tag, options.builder, log)
+        )
+        return {job.service: results[job.service] for job in jobs}
     for group in groups:
         digests: dict[str, str] = {}
         for job in group.jobs:
@@ -227,12 +246,37 @@ def build_and_push(
     return {job.service: results[job.service] for job in jobs}
 
 
+def _pushed_by_builder(
+    client: Any,
+    credentials: RegistryLogin,
+    pending: Mapping[str, str],
+    tag: str,
+    builder: str,
+    log: Any,
+) -> dict[str, BuiltImage]:
+    """The images a named builder pushed (`pending`: service -> repository URI), by the digest
+    the registry now serves."""
+    from compose_ecs_deploy.images import engine as images
+
+    built = {}
+    for service, uri in pending.items():
+        digest = images.registry_digest(client, f"{uri}:{tag}", credentials)
+        if digest is None:
+            raise BuildError(
+                f"builder {builder} built {service} but the registry has no {uri}:{tag}; "
+                "check that the builder can reach the registry"
+            )
+        log.info(f"{service}: pushed {uri}:{tag}@{digest} (by {builder})")
+        built[service] = BuiltImage(service, uri, tag, digest, False)
+    return built
+
+
 PULL_FIRST_BEFORE = 27
 """Engines older than Docker 27 (BuildKit before v0.14) need the previous image pulled."""
 
 
 def _warm_cache(
-    client: Any, credentials: RegistryLogin, candidates: Sequence[str], log: Any
+    client: Any, credentials: RegistryLogin, candidates: Sequence[str], log: Any, *, remote: bool
 ) -> tuple[str, ...]:
     """The first previous image the registry has, for the build's `cache_from`.
 
@@ -242,11 +286,12 @@ def _warm_cache(
     chain there (the layers of a local image are left out of the new inline cache, so every
     other build would miss). Older engines had it the other way round (moby/buildkit#2274):
     layers reused remotely were left out, so there the image is pulled. (Both measured:
-    Docker 28.5 and 20.10; the cut-off follows the BuildKit release of the fix.)
+    Docker 28.5 and 20.10; the cut-off follows the BuildKit release of the fix.) A named
+    builder (`remote`) never sees the runner's images: nothing is pulled for it.
     """
     from compose_ecs_deploy.images import engine as images
 
-    pull = images.engine_major(client) < PULL_FIRST_BEFORE
+    pull = not remote and images.engine_major(client) < PULL_FIRST_BEFORE
     for candidate in dict.fromkeys(candidates):
         if pull and images.pull(client, candidate, credentials):
             log.info(f"build cache: pulled {candidate} (Docker before {PULL_FIRST_BEFORE})")
@@ -268,6 +313,7 @@ def build_options(settings: Settings) -> BuildOptions:
         create_repository=settings.create_repository,
         scan_on_push=settings.scan_on_push,
         immutable_tags=settings.immutable_tags,
+        builder=settings.builder,
     )
 
 

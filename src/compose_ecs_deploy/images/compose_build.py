@@ -10,6 +10,8 @@ network; `RUN --mount`, `COPY --chmod` and build secrets work as there.
 The registry login reaches BuildKit (to read the previous image's cache, and to write a
 registry cache) through a private DOCKER_CONFIG holding the user's own config plus the ECR
 login, removed afterwards; the plugin folder of the user's config stays visible to Compose.
+With a named builder (`--builder NAME`, images/builder.py) the user's builders and contexts
+are visible too, and BuildKit pushes the images itself (`build --push`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import yaml
 
 from compose_ecs_deploy.aws.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError, disk_full_hint
+from compose_ecs_deploy.images.builder import docker_folder
 from compose_ecs_deploy.loading.compose_cli import find_compose
 
 _STEP = re.compile(r"^#(?P<number>\d+) \[(?P<name>[^\]]+)\] (?P<what>.*)$")
@@ -77,13 +80,9 @@ def docker_config(
     return config
 
 
-def _user_docker_folder() -> Path:
-    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-
-
 def _user_docker_config() -> dict[str, Any]:
     try:
-        loaded = json.loads((_user_docker_folder() / "config.json").read_text(encoding="utf-8"))
+        loaded = json.loads((docker_folder() / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
@@ -96,8 +95,22 @@ def build_environment(config_dir: Path) -> dict[str, str]:
     return {**environment, "DOCKER_CONFIG": str(config_dir), "COMPOSE_BAKE": "true"}
 
 
-def build(document: Mapping[str, Any], credentials: RegistryLogin, log: Any) -> None:
-    """Build every service of `document`, streaming BuildKit's plain progress to the log."""
+def share_builders(config_dir: Path) -> None:
+    """Make the user's builders (`buildx/`) and docker contexts (`contexts/`) visible in our
+    private DOCKER_CONFIG, so that `--builder NAME` finds what `docker buildx ls` shows."""
+    for name in ("buildx", "contexts"):
+        source = docker_folder() / name
+        if source.is_dir():
+            (config_dir / name).symlink_to(source, target_is_directory=True)
+
+
+def build(
+    document: Mapping[str, Any], credentials: RegistryLogin, log: Any, builder: str | None = None
+) -> None:
+    """Build every service of `document`, streaming BuildKit's plain progress to the log.
+
+    With `builder`, bake builds on that buildx builder, which pushes every tag to the
+    registry itself (the images are not loaded into the runner's engine)."""
     command = find_compose()
     with tempfile.TemporaryDirectory(prefix="compose-ecs-deploy-") as work:
         compose_file = Path(work) / "build.yaml"
@@ -106,7 +119,7 @@ def build(document: Mapping[str, Any], credentials: RegistryLogin, log: Any) -> 
         config_dir.mkdir(mode=0o700)
         config_path = config_dir / "config.json"
         config_path.touch(mode=0o600)
-        plugins = _user_docker_folder() / "cli-plugins"
+        plugins = docker_folder() / "cli-plugins"
         config_path.write_text(
             json.dumps(
                 docker_config(
@@ -114,6 +127,8 @@ def build(document: Mapping[str, Any], credentials: RegistryLogin, log: Any) -> 
                 )
             )
         )
+        if builder:
+            share_builders(config_dir)
         argv = [
             *command.argv,
             "--file",
@@ -121,6 +136,7 @@ def build(document: Mapping[str, Any], credentials: RegistryLogin, log: Any) -> 
             "--progress",
             "plain",
             "build",
+            *((f"--builder={builder}", "--push") if builder else ()),
             *document["services"],
         ]
         try:

@@ -23,7 +23,8 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.references import FAILED, OK, SKIP, Check, check, target_checks
 from compose_ecs_deploy.compose.references import Reference, references
 from compose_ecs_deploy.diagnostics import Diagnostic
-from compose_ecs_deploy.errors import InputError
+from compose_ecs_deploy.errors import BuildError, InputError
+from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.pipeline.plan import Planned
 from compose_ecs_deploy.report.console import Log
 
@@ -84,6 +85,8 @@ def preflight(
     if targets:
         names = [t.ecs_service for t in planned.targets]
         checks += target_checks(aws, str(settings.cluster), names)
+        if settings.builder and planned.jobs:  # a deploy looks it up before it verifies
+            checks.append(builder_check(settings.builder))
     refs, skipped = references_of(planned)
     defaults = _defaults(planned)
     missing: list[Reference] = []  # default groups to create once everything else passed
@@ -103,6 +106,14 @@ def preflight(
         problems = [Diagnostic.error("verify-failed", f"verify: {c.what}: {c.why}") for c in failed]
         raise InputError(problems[0].message, problems)
     return checks
+
+
+def builder_check(name: str) -> Check:
+    """The buildx builder the images would be built on: OK, or FAILED with buildx's word."""
+    try:
+        return Check(OK, find_builder(name).line())
+    except BuildError as exc:
+        return Check(FAILED, f"buildx builder {name}", str(exc).split(": ", 1)[-1])
 
 
 def report(checks: Sequence[Check], log: Log) -> None:

@@ -19,6 +19,7 @@ from compose_ecs_deploy.images.build import (
     pushed_images,
     registry_login,
 )
+from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.loading.inputs import Inputs, prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy, previous_images
 from compose_ecs_deploy.pipeline.preflight import preflight
@@ -70,6 +71,8 @@ def deploy(
     settings, gate, plans = planned.settings, planned.gate, planned.plans
     jobs = planned.jobs + (gate.jobs if gate else [])
     writes = settings.force_new_deployment or gate or jobs or any(p.changed for p in plans)
+    if jobs and settings.builder:  # a builder that is not there fails before any write
+        log.info(f"build on {find_builder(settings.builder).line()}")
     # The login (a read) comes first: its password is masked before any group is opened.
     credentials = registry_login(aws, log) if jobs else None
     if settings.verify and writes:  # nothing is written to an unchanged service: no checks

@@ -22,6 +22,7 @@ from compose_ecs_deploy.images.build import (
     pushed_images,
     registry_login,
 )
+from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.images.plan import BuildJob, jobs_for
 from compose_ecs_deploy.loading.inputs import Inputs, prepare, with_images
 from compose_ecs_deploy.pipeline.plan import parse_targets, previous_images, read_running
@@ -67,6 +68,8 @@ def run_service(
         problems.append(Diagnostic.error("image-tag-missing", "no image tag: pass --image-tag"))
     if problems:
         raise InputError(problems[0].message, problems)
+    if jobs and settings.builder:  # a builder that is not there fails before any write
+        log.info(f"build on {find_builder(settings.builder).line()}")
     running = read_running(aws, settings, targets)
     current = running[targets[0].ecs_service]
     # The task's family by the conversion's precedence: --family, x-ecs, the running one.
