@@ -68,6 +68,10 @@ def test_a_fleet_of_deploys_waits_out_the_register_bucket_and_writes_once_each(
     for name in names:
         assert len(world.revisions(name)) == 2, name
         assert world.running(name)["taskDefinition"] == world.revisions(name)[-1]
+    # each deploy that waited says so at its end, for the fleet's owners
+    waited = [out for _, out in results if "throttled call" in out]
+    assert len(waited) >= FLEET - 5
+    assert all(" waited out, " in out and "throttle-timeout sets" in out for out in waited)
 
 
 def test_a_spent_throttle_budget_exits_1_saying_what_was_hit_and_what_to_do(

@@ -113,3 +113,16 @@ def test_durations_read_as_people_say_them() -> None:
         "1m20s",
         "10m00s",
     ]
+
+
+def test_the_summary_and_the_log_say_what_waiting_out_throttling_cost() -> None:
+    from compose_ecs_deploy.pipeline.results import DeployResult
+    from compose_ecs_deploy.report.summary import summary_markdown, throttle_line
+
+    assert throttle_line(DeployResult([])) is None
+    assert "throttl" not in summary_markdown(DeployResult([]), {})
+    result = DeployResult([], throttled_calls=7, throttle_waited=83.4)
+    line = throttle_line(result)
+    assert line is not None
+    assert line.startswith("AWS throttling: 7 throttled calls waited out, 1m23s in all")
+    assert "1m23s in all" in summary_markdown(result, {})

@@ -48,6 +48,8 @@ class DeployResult:
     services: list[ServiceResult]
     dry_run: bool = False
     one_offs: list[OneOffResult] = field(default_factory=list)
+    throttled_calls: int = 0  # answers AWS throttled this run, all waited out
+    throttle_waited: float = 0.0  # seconds spent waiting them out
 
     @property
     def succeeded(self) -> bool:

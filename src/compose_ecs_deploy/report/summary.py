@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from compose_ecs_deploy.aws.throttle import duration
 from compose_ecs_deploy.images.build import BuiltImage
 from compose_ecs_deploy.pipeline.results import DeployResult, ServiceResult
 from compose_ecs_deploy.report import oneoffs as oneoff
@@ -73,6 +74,19 @@ def failure_lines(result: DeployResult) -> list[str]:
     return lines
 
 
+def throttle_line(result: DeployResult) -> str | None:
+    """What waiting out throttling cost the run, for a fleet's owners: the account is near
+    its request limits (README, "A fleet in one account"). None when nothing was throttled."""
+    if not result.throttled_calls:
+        return None
+    return (
+        f"AWS throttling: {result.throttled_calls} throttled call"
+        f"{'s' if result.throttled_calls != 1 else ''} waited out, "
+        f"{duration(result.throttle_waited)} in all (the account's request limits, shared by "
+        "every deploy in the account and Region; throttle-timeout sets how long a run may wait)"
+    )
+
+
 CELL = 1_000  # characters of one value in a table cell or a line of a block
 DIFF_LINES = 2_000  # lines of one diff; the log has all of them
 
@@ -131,6 +145,8 @@ def summary_markdown(
     parts += oneoff.summary_sections(result.one_offs)
     if phases:
         parts += ["", f"Time: {format_phases(phases)}"]
+    if (throttled := throttle_line(result)) is not None:
+        parts += ["", md(throttled)]
     failures = failure_lines(result)
     if failures:
         parts += ["", "### What went wrong", ""] + [f"- {md(line)}" for line in failures]

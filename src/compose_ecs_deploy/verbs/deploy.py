@@ -28,7 +28,7 @@ from compose_ecs_deploy.report import oneoffs as oneoff_report
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.report.outputs import Publish, image_outputs, publish_nothing
-from compose_ecs_deploy.report.summary import failure_lines, outputs
+from compose_ecs_deploy.report.summary import failure_lines, outputs, throttle_line
 from compose_ecs_deploy.rollout.oneoff_plan import final_plans
 from compose_ecs_deploy.rollout.oneoff_run import run_before
 from compose_ecs_deploy.rollout.roll_out import initial_results, roll_out
@@ -41,6 +41,10 @@ def run(settings: Settings, face: Face) -> ExitCode:
     inputs = prepare(settings)
     aws = session(settings, face.log)
     deployment = deploy(aws, settings, inputs, face.log, publish=face.outputs)
+    deployment.result.throttled_calls = aws.throttle.throttled
+    deployment.result.throttle_waited = aws.throttle.spent
+    if (said := throttle_line(deployment.result)) is not None:
+        face.log.info(said)
     face.outputs(outputs(deployment.result, deployment.images))
     face.summary(deployment)
     failures = failure_lines(deployment.result)
