@@ -108,3 +108,29 @@ def test_the_build_sees_the_users_builders_and_contexts(
         check=False,
     )
     assert answer.returncode == 0 and "Name:   build-farm" in answer.stdout
+
+
+def test_compose_names_a_buildx_instance_and_switches_to_a_context(docker_config: Path) -> None:
+    buildx = str(find_buildx(docker_config))
+    subprocess.run(
+        [buildx, "create", "--name", "farm", "--driver", "remote", "tcp://127.0.0.1:9"],
+        check=True,
+        capture_output=True,
+    )
+    assert compose_build.builder_arguments("farm") == (("--builder=farm",), None)
+    # buildx uses a context's builder only as the current context: Compose switches to it
+    assert compose_build.builder_arguments("other-engine") == ((), "other-engine")
+    assert compose_build.builder_arguments("default") == ((), None)
+
+
+def test_a_build_that_fails_outside_any_step_says_composes_last_line() -> None:
+    output = compose_build._Output()
+    for line in (
+        '#0 building with "default" instance using docker driver',
+        'use `docker --context=farm buildx` to switch to context "farm"',
+    ):
+        output.add(line)
+    message = output.failure({"services": {"web": {"build": {"context": "app"}}}})
+    assert message.endswith(
+        'failed at the build: use `docker --context=farm buildx` to switch to context "farm"'
+    )

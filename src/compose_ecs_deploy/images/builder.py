@@ -53,6 +53,20 @@ def docker_folder() -> Path:
     return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
 
 
+def builder_arguments(name: str) -> tuple[tuple[str, ...], str | None]:
+    """How Compose's build names the builder: (its flags, a docker context to use instead).
+
+    A builder `docker buildx create` made (a file in buildx/instances) is named to bake
+    (`--builder`). The builder buildx makes of a docker context (driver docker) can only be
+    used as the current context (buildx: "use `docker --context=NAME buildx` to switch to
+    context NAME"), so that context becomes Compose's (DOCKER_CONTEXT), which hands its engine
+    to bake, whose default builder is then that engine's BuildKit. `default` is the engine
+    Compose uses anyway."""
+    if (docker_folder() / "buildx" / "instances" / name).is_file():
+        return (f"--builder={name}",), None
+    return (), (None if name == "default" else name)
+
+
 def find_buildx(folder: Path | None = None) -> str | None:
     """The buildx plugin's binary, where the docker CLI would find it, or None."""
     folder = folder or docker_folder()

@@ -31,7 +31,7 @@ import yaml
 
 from compose_ecs_deploy.aws.ecr import RegistryLogin
 from compose_ecs_deploy.errors import BuildError, disk_full_hint
-from compose_ecs_deploy.images.builder import docker_folder
+from compose_ecs_deploy.images.builder import builder_arguments, docker_folder
 from compose_ecs_deploy.loading.compose_cli import find_compose
 
 _STEP = re.compile(r"^#(?P<number>\d+) \[(?P<name>[^\]]+)\] (?P<what>.*)$")
@@ -127,8 +127,13 @@ def build(
                 )
             )
         )
+        environment = build_environment(config_dir)
         if builder:
             share_builders(config_dir)
+            flags, context = builder_arguments(builder)
+            if context:  # that engine is Compose's, so bake's default builder is its BuildKit
+                environment.pop("DOCKER_HOST", None)
+                environment["DOCKER_CONTEXT"] = context
         argv = [
             *command.argv,
             "--file",
@@ -136,7 +141,7 @@ def build(
             "--progress",
             "plain",
             "build",
-            *((f"--builder={builder}", "--push") if builder else ()),
+            *((*flags, "--push") if builder else ()),
             *document["services"],
         ]
         try:
@@ -145,7 +150,7 @@ def build(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
-                env=build_environment(config_dir),
+                env=environment,
             )
         except OSError as exc:
             raise BuildError(f"could not run {command}: {exc}") from exc
@@ -171,6 +176,7 @@ class _Output:
         self.printed: dict[str, deque[str]] = {}
         self.errors: list[tuple[str, str]] = []
         self.final: str | None = None
+        self.other: str | None = None  # the last line that is no step's: Compose's or bake's
 
     def add(self, line: str) -> None:
         if match := _STEP.match(line):
@@ -187,6 +193,8 @@ class _Output:
                 self.errors.append((match["number"], match["error"]))
         elif _FAILED.search(line):
             self.final = line.strip()
+        elif not line.startswith("#"):
+            self.other = line.strip()
 
     def failure(self, document: Mapping[str, Any]) -> str:
         number, error = self.errors[-1] if self.errors else ("", "")
@@ -196,7 +204,7 @@ class _Output:
             (name for name in services if step.startswith((f"[{name} ", f"[{name}]"))), services[0]
         )
         section = document["services"][service]["build"]
-        reason = error or self.final or "docker compose build failed"
+        reason = error or self.final or self.other or "docker compose build failed"
         message = (
             f"building {service} ({section.get('context', '.')}, "
             f"{section.get('dockerfile') or 'Dockerfile'}) failed at {step}: "
