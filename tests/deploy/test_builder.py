@@ -70,9 +70,10 @@ def test_a_named_builder_builds_and_pushes(
     latest, _ = registry_get(stack, registry_auth, f"{ecr_repo.name}/manifests/latest")
     assert latest["Docker-Content-Digest"] == image.digest
     arn = deployment.result.services[0].task_definition_arn
-    (container,) = world.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"][
+    containers = world.ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"][
         "containerDefinitions"
     ]
+    container = next(c for c in containers if c["name"] == "web")
     assert container["image"] == f"{ecr_repo.uri}:{SHA}@{image.digest}"
     # Built by the farm's BuildKit (its build cache was empty), never in the runner's engine.
     assert farm.df()["BuildCache"]
