@@ -148,3 +148,17 @@ def test_a_missing_service_is_failed_by_verify(
 ) -> None:
     code, _out, err = run(capsys, world, "verify", "--image", "app=example/app:2")
     assert code == 1 and "web was not found" in err and "Traceback" not in err
+
+
+def test_verify_looks_up_the_builder_a_build_would_use(
+    world: World, infra: dict[str, str], capsys, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
+    (world.workdir / "Dockerfile").write_text("FROM scratch\n")
+    (world.workdir / "compose.yaml").write_text("services:\n  app:\n    build: .\n")
+    extra = ("--ecr-repository", "shop", "--image-tag", "v2", "--builder", "no-such-farm")
+    code, out, err = run(capsys, world, "verify", *extra)
+    assert code == 1, out + err
+    assert "verify: FAILED buildx builder no-such-farm: no such buildx builder" in out
+    [error] = [line for line in err.splitlines() if line.startswith("error:")]
+    assert "buildx builder no-such-farm" in error and "docker buildx ls" in error
