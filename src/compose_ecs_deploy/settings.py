@@ -176,15 +176,19 @@ class Limit:
     low: float
     high: float
     low_allowed: bool = True
+    local_low: float | None = None  # the low bound (excluded) against a loopback endpoint
 
-    def problem(self, settings: Settings) -> str | None:
+    def problem(self, settings: Settings, *, local: bool = False) -> str | None:
         value = getattr(settings, self.field)
-        above_low = value >= self.low if self.low_allowed else value > self.low
+        low, low_allowed = self.low, self.low_allowed
+        if local and self.local_low is not None:
+            low, low_allowed = self.local_low, False
+        above_low = value >= low if low_allowed else value > low
         if above_low and value <= self.high:  # False for NaN as well
             return None
-        low = f"{self.low:g}" if self.low_allowed else f"above {self.low:g}"
+        shown = f"{low:g}" if low_allowed else f"above {low:g}"
         return (
-            f"{self.option} must be {low} to {self.high:g} {self.unit} "
+            f"{self.option} must be {shown} to {self.high:g} {self.unit} "
             f"(--{self.option}, action input {self.option})"
         )
 
@@ -192,12 +196,24 @@ class Limit:
 DAY_MINUTES = 24 * 60
 LIMITS = (
     Limit("wait_timeout_minutes", "wait-timeout", "minutes", 0, DAY_MINUTES, low_allowed=False),
-    Limit("poll_interval", "poll-interval", "seconds", 0, 300, low_allowed=False),
+    # 1-300 s (issue #22); below a second only against a local stand-in (below).
+    Limit("poll_interval", "poll-interval", "seconds", 1, 300, local_low=0),
     Limit("run_timeout_minutes", "run-timeout", "minutes", 0, DAY_MINUTES, low_allowed=False),
     Limit("max_retries", "max-retries", "retries", 0, 20),
     Limit("throttle_timeout_minutes", "throttle-timeout", "minutes", 0, DAY_MINUTES),
     Limit("log_lines", "log-lines", "lines (0: off)", 0, 10_000),  # GetLogEvents' limit
 )
+_LOOPBACK = re.compile(r"(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d+)?")
+
+
+def local_endpoint(environ: Mapping[str, str]) -> bool:
+    """Whether ECS is reached on this machine (`AWS_ENDPOINT_URL_ECS`, else `AWS_ENDPOINT_URL`,
+    boto3's own settings, on a loopback address): a stand-in such as moto or LocalStack,
+    which spends no account's request budget, so a poll interval below a second is allowed
+    there (the tests poll every 10 ms); against AWS the floor is a second."""
+    url = environ.get("AWS_ENDPOINT_URL_ECS") or environ.get("AWS_ENDPOINT_URL") or ""
+    host = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
+    return bool(_LOOPBACK.fullmatch(host.lower()))
 
 
 def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
@@ -225,7 +241,8 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
             f"wait-until {settings.wait_until!r} is not complete or "
             "traffic-shifted (--wait-until, action input wait-until)"
         )
-    problems += [problem for limit in LIMITS if (problem := limit.problem(settings))]
+    local = local_endpoint(os.environ)  # where boto3 sends the polls
+    problems += [problem for limit in LIMITS if (problem := limit.problem(settings, local=local))]
     problems += _reference_problems(settings)
     if settings.health_check_path is not None and not settings.health_check_path.startswith("/"):
         problems.append(

@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=5.0,
         metavar="SECONDS",
-        help="first interval between polls; it grows to 15 s while nothing changes",
+        help="first interval between polls, 1-300 s; it grows to 15 s while nothing changes",
     )
     run_verb.add_argument("run_service", metavar="SERVICE", help="the compose service to run")
     run_verb.add_argument(

@@ -112,7 +112,7 @@ def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
         type=float,
         default=5.0,
         metavar="SECONDS",
-        help="first interval between polls; it grows to 15 s while nothing changes",
+        help="first interval between polls, 1-300 s; it grows to 15 s while nothing changes",
     )
 
 

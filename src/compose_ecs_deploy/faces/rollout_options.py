@@ -59,7 +59,7 @@ def add_rollout_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=5.0,
         metavar="SECONDS",
-        help="first interval between polls; it grows to 15 s while nothing changes",
+        help="first interval between polls, 1-300 s; it grows to 15 s while nothing changes",
     )
     parser.add_argument(
         "--log-lines",
