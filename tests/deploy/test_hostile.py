@@ -8,7 +8,8 @@ Every case is a deploy that must stop before its first write: run as the CLI
 - exit 1 with at least one `error:` line on stderr, and no traceback or internal error (the
   CLI's usage errors, an option argparse refuses, exit 2 as DESIGN.md says);
 - print no secret: the case's own, the run's AWS secret key and a canary token in the
-  environment, in stdout, stderr, the summary or the outputs;
+  environment, in stdout, stderr (for the action: the log the runner makes of them, where
+  `::add-mask::` lines are commands it takes, not lines it shows), the summary or the outputs;
 - give the runner no command it would execute but the tool's own (tests/support/
   runner_commands.py parses both streams as actions/runner does);
 - end within 30 s (the forker kills a run at 60 s).
@@ -28,7 +29,7 @@ import pytest
 from compose_ecs_deploy.faces import action
 from tests.deploy.conftest import CLUSTER, World
 from tests.support.forker import Job, run_all
-from tests.support.runner_commands import injected
+from tests.support.runner_commands import injected, shown
 
 pytestmark = pytest.mark.stack
 
@@ -435,7 +436,9 @@ def _problems(
     if "Traceback" in result.stderr or "internal error" in result.stderr:
         wrong.append("a traceback or an internal error")
     wrong += [f"{word!r} not in the error" for word in case.expect if word not in "\n".join(errors)]
-    everything = "\n".join((result.stdout, result.stderr, summary, outputs))
+    # the runner's log (the action's) is what it shows: add-mask lines are commands it takes
+    log = [shown(s) if face == "action" else s for s in (result.stdout, result.stderr)]
+    everything = "\n".join((*log, summary, outputs))
     wrong += [f"secret {s[:6]}… printed" for s in (*case.secrets, *secrets) if s in everything]
     for stream in (result.stdout, result.stderr):
         bad = injected(stream)

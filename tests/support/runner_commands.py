@@ -135,29 +135,52 @@ def try_parse(line: str, registered: frozenset[str]) -> Executed | None:
     return Executed(name, properties, _unescape(line[bracket + 1 :], _LEGACY), "##[", line)
 
 
-def executed(text: str) -> list[Executed]:
-    """Every command the runner would execute in `text` (one stream of a step's output)."""
+def _read(text: str) -> list[tuple[str, Executed | None]]:
+    """Each line of `text` with the command the runner executes from it (None: a log line),
+    stop-commands honoured (ActionCommandManager.TryProcessCommand)."""
     registered = set(REGISTERED)
     stop_token: str | None = None
-    commands: list[Executed] = []
+    read: list[tuple[str, Executed | None]] = []
     for line in runner_lines(text):
-        if not line or ("##[" not in line and "::" not in line):
-            continue
-        frozen = frozenset(registered)
-        command = try_parse_v2(line, frozen) or try_parse(line, frozen)
-        if command is None:
-            continue
-        if stop_token is not None:
+        command = None
+        if line and ("##[" in line or "::" in line):
+            frozen = frozenset(registered)
+            command = try_parse_v2(line, frozen) or try_parse(line, frozen)
+        if command is not None and stop_token is not None:
             if command.name.lower() == stop_token.lower():
                 registered = set(REGISTERED)
                 stop_token = None
-                commands.append(command)
-            continue
-        if command.name == "stop-commands" and command.data:
+            else:
+                command = None  # stopped: the line is logged as it is
+        elif command is not None and command.name == "stop-commands" and command.data:
             stop_token = command.data
             registered = {stop_token}
-        commands.append(command)
-    return commands
+        read.append((line, command))
+    return read
+
+
+def executed(text: str) -> list[Executed]:
+    """Every command the runner would execute in `text` (one stream of a step's output)."""
+    return [command for _, command in _read(text) if command is not None]
+
+
+def shown(text: str) -> str:
+    """`text` as the step's log shows it: a line the runner takes as a command is not logged
+    (OutputManager.OnDataReceived returns once TryProcessCommand took it; `add-mask` has
+    OmitEcho, so even with echo on only `::add-mask::***` would show), and each value given to
+    `add-mask` is replaced by `***` in the lines after it (AddMaskCommandExtension:
+    HostContext.SecretMasker.AddValue). What reaches the log: what tests check for secrets."""
+    masks: list[str] = []
+    logged = []
+    for line, command in _read(text):
+        if command is None or command.name == "stop-commands" or command.name not in REGISTERED:
+            # a log line; stop-commands and its resume token are logged as they are too
+            for value in sorted(masks, key=len, reverse=True):
+                line = line.replace(value, "***")
+            logged.append(line)
+        elif command.name == "add-mask" and command.data.strip():
+            masks.append(command.data)
+    return "\n".join(logged)
 
 
 def injected(text: str) -> list[Executed]:

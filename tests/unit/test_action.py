@@ -230,3 +230,48 @@ def test_the_reusable_workflow_forwards_every_deploy_input_with_the_actions_defa
         assert workflow["jobs"]["deploy"]["outputs"][name] == (
             f"${{{{ steps.deploy.outputs.{name} }}}}"
         )
+
+
+RUNNER_ENVIRONMENT = {  # what a job step's container gets, after configure-aws-credentials
+    "AWS_ACCESS_KEY_ID": "ASIAZQ8LM2VX7NC4RT1P",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Lm2Vx7N",
+    "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ",
+    "ACTIONS_RUNTIME_TOKEN": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzY3AiOiJBY3Rpb25zIn0.sig",
+    "REGISTRY_PASSWORD": "line-one-Zq81\nline-two-Vx7N",
+    "CANARY": "ghp_Zq8Lm2Vx7Nc4Rt1Pw9Ks5Bd3Yh6Fj0Ga2Ue00",  # a token by its shape alone
+    "PWD": "/github/workspace",  # a path, not a secret: masked, every file name would be ***
+    "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/secrets/token",
+    "GITHUB_REPOSITORY": "o/r",
+    "INPUT_SECRETS": "DB=arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+    "ACTIONS_STEP_DEBUG": "false",
+}
+
+
+def test_the_environments_credentials_are_masked_before_anything_else_is_printed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue #22: every secret the tool learns is registered with ::add-mask::; those of the
+    environment are the first lines of the step, and the runner (tests/support/
+    runner_commands.py, its parser ported) registers each whole value and each line of it."""
+    from tests.support.runner_commands import executed, shown
+
+    face = action.Runner(RUNNER_ENVIRONMENT)
+    face.log.info(f"using /github/workspace/compose.yaml {RUNNER_ENVIRONMENT['CANARY']}")
+    face.report(action.Diagnostic.error("x", f"denied: {RUNNER_ENVIRONMENT['AWS_SESSION_TOKEN']}"))
+    captured = capsys.readouterr()
+    commands = executed(captured.out)
+    masks = [c.data for c in commands if c.name == "add-mask"]
+    secrets = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "ACTIONS_RUNTIME_TOKEN", "CANARY"]
+    for name in secrets:
+        assert RUNNER_ENVIRONMENT[name] in masks, name
+    password = RUNNER_ENVIRONMENT["REGISTRY_PASSWORD"]
+    assert {password, *password.splitlines()} <= set(masks)
+    assert "/github/workspace" not in masks and "/var/run/secrets/token" not in masks
+    assert not any("arn:aws" in mask for mask in masks)
+    first_lines = captured.out.splitlines()[: len(captured.out.split("::add-mask::")) - 1]
+    assert all(line.startswith("::add-mask::") for line in first_lines)
+    log = shown(captured.out) + shown(captured.err)
+    assert "using /github/workspace/compose.yaml ***" in log
+    for name in [*secrets, "REGISTRY_PASSWORD"]:
+        for part in RUNNER_ENVIRONMENT[name].splitlines():
+            assert part not in log, name

@@ -189,6 +189,12 @@ CASES = [
         expect=(("--secret", "DB", "not a secret reference"),),
     ),
     Case(
+        "secret-bare-name-offline",  # taken only once SSM says it exists: render cannot ask
+        app(),
+        args=("--service", "app", "--secret", "DB=hunter2-Zq81"),
+        expect=(("--secret: DB:", "diff or deploy"),),
+    ),
+    Case(
         "secret-bad-name",
         app(),
         args=("--service", "app", "--secret", f"1DB={ARN}"),

@@ -22,6 +22,7 @@ from tests.support.runner_commands import (
     executed,
     injected,
     runner_lines,
+    shown,
     try_parse,
     try_parse_v2,
 )
@@ -32,6 +33,16 @@ SHAPES = yaml.safe_load(
 DO = frozenset({"do-something"})
 
 # --------------------------------------------------------------- the runner's parser, ported
+
+
+def test_the_log_shows_no_command_line_and_masks_what_add_mask_gave_after_it():
+    out = "before hunter2-Zq81\n::add-mask::hunter2-Zq81\nafter hunter2-Zq81\n::group::x\n"
+    assert shown(out) == "before hunter2-Zq81\nafter ***"
+    stopped = "::stop-commands::tok\n::add-mask::s3cr3t-value\nsaid s3cr3t-value\n::tok::\n"
+    assert (
+        shown(stopped)
+        == "::stop-commands::tok\n::add-mask::s3cr3t-value\nsaid s3cr3t-value\n::tok::"
+    )
 
 
 def test_the_legacy_form_is_found_anywhere_in_a_line_as_the_runner_finds_it():
@@ -306,11 +317,34 @@ def test_other_secret_values_are_refused_without_being_repeated(value):
     assert problem is not None and value not in problem
 
 
-def test_a_bare_parameter_name_in_a_secret_option_is_refused_and_never_echoed():
+def test_a_bare_parameter_name_is_marked_for_the_lookup_and_a_path_is_not():
     from compose_ecs_deploy.compose.secrets import parse_secret_line
     from compose_ecs_deploy.diagnostics import Diagnostics
 
     diagnostics = Diagnostics()
-    assert parse_secret_line("DB_PASSWORD=hunter2-Zq81", "--secret", diagnostics) is None
-    (error,) = diagnostics.items
-    assert "DB_PASSWORD" in error.message and "hunter2" not in error.message
+    bare = parse_secret_line("DB_PASSWORD=hunter2-Zq81", "--secret", diagnostics)
+    path = parse_secret_line("DB_PASSWORD=/prod/db", "--secret", diagnostics)
+    arn = parse_secret_line(
+        "DB=arn:aws:ssm:us-east-1:123456789012:parameter/db", "--secret", diagnostics
+    )
+    assert not diagnostics.items
+    assert bare is not None and bare.bare
+    assert path is not None and not path.bare
+    assert arn is not None and not arn.bare
+
+
+def test_values_under_secret_names_are_masked_wherever_a_deploy_holds_them():
+    """Every secret value the tool learns is masked (and, in the action, registered with
+    ::add-mask::) before anything prints: environment entries, labels, log-driver options,
+    build arguments."""
+    from compose_ecs_deploy.pipeline.plan import secret_looking_values
+
+    container = {
+        "environment": [{"name": "DB_PASSWORD", "value": "p1"}, {"name": "MODE", "value": "x"}],
+        "dockerLabels": {"api.token": "t1", "team": "a"},
+        "logConfiguration": {"options": {"splunk-token": "s1", "splunk-url": "u"}},
+    }
+    request = {"containerDefinitions": [container]}
+    assert secret_looking_values([request], ["NPM_TOKEN=n1", "VERSION=3"]) == [
+        "n1", "p1", "t1", "s1",
+    ]  # fmt: skip

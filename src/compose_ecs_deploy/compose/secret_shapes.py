@@ -69,9 +69,14 @@ def secret_value(value: str) -> str | None:
     return None
 
 
+def is_path(value: str) -> bool:
+    """A file's path (`/run/secrets/db`, `./certs/redis.key`): it names a secret, never is one."""
+    return bool(_PATH.fullmatch(value))
+
+
 def looks_secret(name: str, value: str) -> bool:
     """A plain environment entry that should be a `--secret` instead."""
     text = value.strip()
-    if text.lower() in _NOT_SECRET_VALUES or _PATH.fullmatch(text):
+    if text.lower() in _NOT_SECRET_VALUES or is_path(text):
         return False
     return secret_name(name) or secret_value(text) is not None

@@ -50,6 +50,11 @@ def reference_problem(value_from: str) -> str | None:
     return None
 
 
+def is_bare_parameter(value_from: str) -> bool:
+    """An SSM parameter name without a path or an ARN (`db-password`)."""
+    return "/" not in value_from and not value_from.startswith("arn:")
+
+
 def is_secret_reference(value_from: str) -> bool:
     """What ECS accepts as `valueFrom`: a Secrets Manager ARN, an SSM ARN or parameter name."""
     return reference_problem(value_from) is None
@@ -65,6 +70,13 @@ class SecretBinding:
     @property
     def key(self) -> str:
         return f"{self.service}.{self.name}" if self.service else self.name
+
+    @property
+    def bare(self) -> bool:
+        """A parameter name with no `/` and no ARN: legal in ECS (a parameter of the task's
+        Region), but a pasted password has the same shape, so it is taken only once SSM
+        says the parameter exists (aws/parameters.py), and never printed."""
+        return is_bare_parameter(self.value_from)
 
 
 def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> SecretBinding | None:
@@ -94,13 +106,6 @@ def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> Secre
         )
         return None
     problem = reference_problem(value_from)
-    if problem is None and "/" not in value_from and not value_from.startswith("arn:"):
-        # legal in ECS (a parameter of the deploy region), but a pasted password has the
-        # same shape, and registering it would show it in every describe and diff
-        problem = (
-            "a bare name cannot be told from a pasted secret; give the parameter's ARN "
-            "(arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)"
-        )
     if problem is not None:
         diagnostics.add(
             Diagnostic.error(

@@ -186,7 +186,7 @@ class GitHubLog:
         self.printer.learn(value)
         for part in dict.fromkeys((value, *value.splitlines())):
             if len(part.strip()) >= MIN_SECRET_LENGTH:  # a `}` line masked would blot the log
-                gha.add_mask(part)
+                self.printer.add_mask(part)
 
 
 def _title(diagnostic: Diagnostic) -> str:
@@ -202,6 +202,8 @@ class Runner:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.printer = Printer(environ)
         self.log = GitHubLog(self.printer)
+        for value in self.printer.from_environment:  # the credentials, before any other line
+            self.log.mask(value)
         self._environ = environ
         self._published: dict[str, str] = {}
 

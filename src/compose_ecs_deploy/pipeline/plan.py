@@ -14,6 +14,7 @@ from typing import Any
 
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.parameters import check_bare_parameters
 from compose_ecs_deploy.compose.convert import select_services
 from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
@@ -238,15 +239,22 @@ def task_services(inputs: Inputs, targets: list[Target]) -> list[str]:
     return list(dict.fromkeys(services))
 
 
-def secret_looking_values(requests: Iterable[Mapping[str, Any]]) -> list[str]:
-    """Plain environment values under secret-looking names: masked before anything prints."""
-    return [
-        str(entry.get("value"))
-        for request in requests
-        for container in request.get("containerDefinitions", [])
-        for entry in container.get("environment", [])
-        if SECRET_LOOKING_NAME.search(str(entry.get("name"))) and entry.get("value")
-    ]
+def secret_looking_values(
+    requests: Iterable[Mapping[str, Any]], build_args: Iterable[str] = ()
+) -> list[str]:
+    """Values under secret-looking names, masked before anything prints: plain environment
+    entries, docker labels and log-driver options (a Splunk token) of the requests, and the
+    build arguments (`NPM_TOKEN=...`)."""
+    pairs: list[tuple[Any, Any]] = []
+    for arg in build_args:
+        name, _, value = arg.partition("=")
+        pairs.append((name, value))
+    for request in requests:
+        for container in request.get("containerDefinitions", []):
+            pairs += [(e.get("name"), e.get("value")) for e in container.get("environment", [])]
+            pairs += list((container.get("dockerLabels") or {}).items())
+            pairs += list(((container.get("logConfiguration") or {}).get("options") or {}).items())
+    return [str(value) for name, value in pairs if SECRET_LOOKING_NAME.search(str(name)) and value]
 
 
 def previous_images(running: Mapping[str, Running]) -> dict[str, str]:
@@ -301,6 +309,7 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems[0].message, problems)
+    problems = check_bare_parameters(aws, inputs.secrets, log)
     jobs: list[BuildJob] = []
     try:
         jobs = jobs_for(inputs.project, inputs.images, settings, task_services(inputs, targets))
@@ -332,7 +341,7 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         plans = [_prepared(aws, settings, p, problems) for p in plans]
     if problems:
         raise InputError(problems[0].message, problems)
-    for value in secret_looking_values(p.rendered.request for p in plans):
+    for value in secret_looking_values((p.rendered.request for p in plans), settings.build_args):
         log.mask(value)
     first = running[plans[0].target.ecs_service]
     gate = plan_gate(

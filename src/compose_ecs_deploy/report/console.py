@@ -19,11 +19,34 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol, TextIO
 
+from compose_ecs_deploy.compose import secret_shapes
 from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME
 from compose_ecs_deploy.report import redact, safe_text
 
 MIN_ENVIRONMENT_SECRET = 8  # a shorter value (`true`, `1`) under a secret-looking name is
 # a setting, and masking it would blot out common words of every line
+# The runner's escapes of a command's data, in the order they must be applied (actions/runner
+# src/Runner.Common/ActionCommand.cs, `_escapeDataMappings`, undone by `UnescapeData`).
+_COMMAND_DATA = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
+
+
+def environment_secret(name: str, value: str) -> bool:
+    """A credential in the environment (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, a registry
+    password, GITHUB_TOKEN, a token-shaped value under any name). Not an input's (`INPUT_*`:
+    options, such as `secrets`' ARNs; the runner masks the secrets passed to them), a short
+    value, a flag, nor a path (`PWD=/github/workspace`, `AWS_WEB_IDENTITY_TOKEN_FILE`):
+    masked, those would blot out every file name in the log."""
+    text = value.strip()
+    if name.startswith("INPUT_") or len(text) < MIN_ENVIRONMENT_SECRET:
+        return False
+    if text.lower() in ("true", "false") or secret_shapes.is_path(text):
+        return False
+    return bool(
+        SECRET_LOOKING_NAME.search(name)
+        or secret_shapes.secret_name(name)
+        or secret_shapes.secret_value(text)
+        or redact.found_in(text, by_name=False)
+    )
 
 
 class Printer:
@@ -39,13 +62,11 @@ class Printer:
         self._stdout = stdout
         self._stderr = stderr
         self.known: list[str] = []
-        for name, value in (environ or {}).items():
-            if (
-                SECRET_LOOKING_NAME.search(name)
-                and not name.startswith("INPUT_")  # inputs are options; the runner masks
-                and len(value) >= MIN_ENVIRONMENT_SECRET  # the secrets passed to them
-            ):
-                self.learn(value)
+        self.from_environment = tuple(
+            value for name, value in (environ or {}).items() if environment_secret(name, value)
+        )
+        for value in self.from_environment:
+            self.learn(value)
 
     def learn(self, value: str) -> None:
         """A secret value, and each of its lines: the runner's log has one line at a time."""
@@ -70,6 +91,14 @@ class Printer:
     def diagnostic(self, text: str) -> None:
         """One `error:`/`warning:`/`notice:` line on stderr: one line whatever it quotes."""
         self._write([self.one_line(text)], self._stderr or sys.stderr)
+
+    def add_mask(self, value: str) -> None:
+        """`::add-mask::` for the runner (ours: the one command whose data is a secret), the
+        data escaped as the runner unescapes it, so that the whole value is registered and
+        nothing in it can end the command's line."""
+        for token, escape in _COMMAND_DATA:
+            value = value.replace(token, escape)
+        self._write([f"::add-mask::{value}"], self._stdout or sys.stdout)
 
     def data(self, text: str) -> None:
         """Machine-readable text on stdout, known secrets masked; its escapes are JSON's, so

@@ -4,7 +4,8 @@ plan of a deploy sees it; it reads AWS and writes nothing."""
 from __future__ import annotations
 
 from compose_ecs_deploy.aws.client import session
-from compose_ecs_deploy.errors import EXIT_OK, ExitCode
+from compose_ecs_deploy.aws.parameters import check_bare_parameters
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.pipeline.plan import make_plans, parse_targets, read_running
 from compose_ecs_deploy.report.face import Face
@@ -15,6 +16,9 @@ def run(settings: Settings, face: Face) -> ExitCode:
     targets = parse_targets(settings)
     inputs = prepare(settings)
     aws = session(settings, face.log)
+    problems = check_bare_parameters(aws, inputs.secrets, face.log)
+    if problems:
+        raise InputError(problems[0].message, problems)
     plans = make_plans(inputs, settings, targets, read_running(aws, settings, targets), {})
     for diagnostic in dict.fromkeys(d for p in plans for d in p.rendered.diagnostics):
         face.report(diagnostic)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from compose_ecs_deploy.aws import tasks
 from compose_ecs_deploy.aws.client import Aws, session
+from compose_ecs_deploy.aws.parameters import check_bare_parameters
 from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_FAILURE, EXIT_OK, ExitCode, InputError
@@ -66,6 +67,7 @@ def run_service(
             problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:
         problems.append(Diagnostic.error("image-tag-missing", "no image tag: pass --image-tag"))
+    problems += check_bare_parameters(aws, inputs.secrets, log)
     if problems:
         raise InputError(problems[0].message, problems)
     if jobs and settings.builder:  # a builder that is not there fails before any write
