@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from compose_ecs_deploy.diagnostics import Diagnostic
+from compose_ecs_deploy.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,15 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
     if not settings.region:
         problems.append("no AWS region: pass --region (action input aws-region) or set AWS_REGION")
     return [Diagnostic.error("option", problem) for problem in problems]
+
+
+def refuse_bad_options(settings: Settings) -> None:
+    """The day-two verbs' check (rollback, status, prune, init, preview down and sweep): the
+    same numbers, names and ARNs as deploy's, refused before anything is read, so that a
+    rollback's watch cannot crash on a poll interval of 1e300 after its UpdateService."""
+    problems = deploy_option_problems(settings)
+    if problems:
+        raise InputError(problems[0].message, problems)
 
 
 def _codedeploy_name_problems(settings: Settings) -> list[str]:

@@ -68,6 +68,37 @@ def read_text(path: str, what: str, limit: int = FILE_LIMIT) -> str:
         raise refused(path, what, f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
 
 
+def write_text(path: str, what: str, text: str) -> None:
+    """Write `text` (UTF-8) to a regular file, made or replaced: never into the kernel's file
+    systems, and never to a FIFO (opening one without a reader would wait for ever), a
+    device or a directory; an InputError says why not."""
+    resolved = os.path.realpath(path)
+    if any(resolved == top or resolved.startswith(top + "/") for top in KERNEL_FILE_SYSTEMS):
+        raise InputError(
+            f"cannot write {path}",
+            [Diagnostic.error("file-refused", f"cannot write the {what}: it is in a system "
+                              "directory (/proc, /sys, /dev); give a regular file", file=path)],
+        )  # fmt: skip
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {path}",
+            [Diagnostic.error("file-refused", f"cannot write the {what}: {exc.strerror}",
+                              file=path)],
+        ) from exc  # fmt: skip
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(
+            f"cannot write {path}",
+            [Diagnostic.error("file-refused", f"cannot write the {what}: it is not a regular "
+                              "file (a directory, FIFO or device)", file=path)],
+        )  # fmt: skip
+    with os.fdopen(fd, "wb") as file:
+        file.truncate()
+        file.write(text.encode("utf-8"))
+
+
 class TooDeep(Exception):
     """A document nested deeper than MAX_DEPTH, at this line (1-based)."""
 

@@ -8,7 +8,6 @@ What cannot come back through `render` is listed at the top of the file and on s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
@@ -17,10 +16,11 @@ from compose_ecs_deploy.aws.client import session
 from compose_ecs_deploy.compose.reverse import Reverse, to_compose
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
+from compose_ecs_deploy.loading import bounded
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def write_compose(reverse: Reverse, source: str = "") -> str:
 
 
 def run(settings: Settings, face: Face) -> ExitCode:
+    refuse_bad_options(settings)
     options = InitOptions.of(settings)
     aws = session(settings, face.log)
     cluster = str(settings.cluster)
@@ -64,10 +65,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
     revision = ecs.describe_task_definition(aws, str(service["taskDefinition"]))
     reverse = to_compose(revision)
     source = f"{name} ({last_part(str(revision.get('taskDefinitionArn', '')))})"
-    try:
-        Path(options.output).write_text(write_compose(reverse, source), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"-o {options.output}: cannot write it ({exc.strerror})") from exc
+    bounded.write_text(options.output, "compose file (-o)", write_compose(reverse, source))
     for line in reverse.lossy:
         face.report(Diagnostic.notice("init-lossy", line))
     face.log.info(f"init: wrote {options.output} from {source}")

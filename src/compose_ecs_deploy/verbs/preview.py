@@ -27,7 +27,7 @@ from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.verdicts import express
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 Verb = Callable[[Settings, Face], ExitCode]
 
@@ -39,6 +39,7 @@ def run(settings: Settings, face: Face, *, deploy: Verb) -> ExitCode:
     """`deploy` is the deploy verb, handed over by the face (a verb imports no other verb)."""
     if settings.preview_action == "up":
         return up(settings, face, deploy)
+    refuse_bad_options(settings)  # up's are deploy's
     return down(settings, face) if settings.preview_action == "down" else sweep(settings, face)
 
 

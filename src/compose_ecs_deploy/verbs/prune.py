@@ -24,7 +24,7 @@ from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class PruneOptions:
 
 
 def run(settings: Settings, face: Face) -> ExitCode:
+    refuse_bad_options(settings)
     options = PruneOptions.of(settings)
     aws = session(settings, face.log)
     cluster = str(settings.cluster)

@@ -44,7 +44,7 @@ from compose_ecs_deploy.rollout.verdicts.history import (
     parse_to,
 )
 from compose_ecs_deploy.rollout.watch import Watched, watch
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 TAG_SEARCH = 100  # the newest revisions of the family searched for an image tag
 
@@ -79,6 +79,7 @@ class Choice:
 
 def run(settings: Settings, face: Face) -> ExitCode:
     """Choose each service's target, start the rollbacks, watch them like a deploy."""
+    refuse_bad_options(settings)
     options = RollbackOptions.of(settings)
     names = [t.ecs_service for t in parse_targets(settings)]
     aws = session(settings, face.log)

@@ -20,7 +20,7 @@ from compose_ecs_deploy.errors import EXIT_OK, AwsError, ExitCode
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.report.status import status_document, status_lines
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 HISTORY = 5
 
@@ -37,6 +37,7 @@ class StatusOptions:
 
 
 def run(settings: Settings, face: Face) -> ExitCode:
+    refuse_bad_options(settings)
     options = StatusOptions.of(settings)
     aws = session(settings, face.log)
     cluster = str(settings.cluster)
