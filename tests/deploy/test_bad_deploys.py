@@ -87,7 +87,12 @@ CASES = [
     Case(
         "older-than-not-an-age",
         {"command": "preview sweep", "older-than": "a week"},
-        (("--older-than 'a week' is not an age",),),
+        (("--older-than is not an age",),),
+    ),
+    Case(
+        "older-than-past-any-date",  # timedelta's limit: an internal error once
+        {"command": "preview sweep", "older-than": "9" * 12 + "d"},
+        (("--older-than is more than 3650 days",),),
     ),
     Case(
         "open-pull-requests-not-numbers",

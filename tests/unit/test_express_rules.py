@@ -164,3 +164,10 @@ def test_ages(text: str, hours: float) -> None:
 def test_an_age_must_have_a_unit() -> None:
     with pytest.raises(InputError, match="is not an age"):
         max_age("7")
+
+
+@pytest.mark.parametrize("text", ["3651d", "87649h", "9" * 40 + "d"])
+def test_an_age_past_ten_years_is_refused_not_an_overflow(text: str) -> None:
+    with pytest.raises(InputError, match="more than 3650 days"):
+        max_age(text)
+    assert max_age("3650d") == timedelta(days=3650)

@@ -33,6 +33,7 @@ Verb = Callable[[Settings, Face], ExitCode]
 
 PREVIEW_TAG, PULL_REQUEST_TAG = express.PREVIEW_TAG, express.PULL_REQUEST_TAG
 _AGE = re.compile(r"(\d+)([dhm])")
+MAX_AGE_DAYS = 3650
 
 
 def run(settings: Settings, face: Face, *, deploy: Verb) -> ExitCode:
@@ -158,14 +159,20 @@ def down(settings: Settings, face: Face) -> ExitCode:
 
 
 def max_age(text: str) -> timedelta:
-    """`7d`, `36h`, `90m`."""
+    """`7d`, `36h`, `90m`; at most MAX_AGE_DAYS, so that no date arithmetic on it can
+    overflow (timedelta stops at 999,999,999 days). The text is not repeated in the error."""
     match = _AGE.fullmatch(text.strip())
     if not match:
         raise InputError(
-            f"--older-than {text!r} is not an age such as 7d, 36h or 90m (action input older-than)"
+            "--older-than is not an age such as 7d, 36h or 90m (action input older-than)"
         )
-    unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
-    return timedelta(**{unit: int(match.group(1))})
+    minutes = int(match.group(1)) * {"d": 1440, "h": 60, "m": 1}[match.group(2)]
+    if minutes > MAX_AGE_DAYS * 1440:
+        raise InputError(
+            f"--older-than is more than {MAX_AGE_DAYS} days (ten years); previews are swept "
+            "long before that (action input older-than)"
+        )
+    return timedelta(minutes=minutes)
 
 
 def _span(limit: timedelta) -> str:
