@@ -50,10 +50,10 @@ def with_images(rendered: Rendered, images: Mapping[str, str]) -> Rendered:
 def parse_pairs(pairs: tuple[str, ...], option: str) -> list[tuple[str, str]]:
     """`KEY=VALUE` options such as --build-arg; a malformed one is an input error."""
     parsed = []
-    for pair in pairs:
+    for number, pair in enumerate(pairs, 1):
         key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"{option} {pair!r} is not KEY=VALUE")
+        if not sep or not key.strip():  # a build argument may be a pasted secret: not repeated
+            raise InputError(f"{option} #{number} is not KEY=VALUE (its text is not repeated here)")
         parsed.append((key.strip(), value))
     return parsed
 
