@@ -17,7 +17,7 @@ pytestmark = pytest.mark.stack
 KEYS = {
     "version", "cluster", "service", "status", "controller", "desiredCount", "runningCount",
     "pendingCount", "taskDefinition", "deployments", "serviceDeployments", "events",
-    "stoppedTasks",
+    "stoppedTasks", "taskSets", "codeDeploy",  # added within version 1
 }  # fmt: skip
 DEPLOYMENT_KEYS = {
     "id", "status", "rolloutState", "rolloutStateReason", "taskDefinition", "desiredCount",

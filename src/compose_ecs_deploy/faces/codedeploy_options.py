@@ -8,6 +8,18 @@ import argparse
 
 def add_codedeploy_options(parser: argparse.ArgumentParser) -> None:
     """--codedeploy-application, --codedeploy-deployment-group, --codedeploy-appspec."""
+    add_codedeploy_group_options(parser)
+    parser.add_argument(
+        "--codedeploy-appspec",
+        metavar="FILE",
+        help="CODE_DEPLOY services: an AppSpec (YAML or JSON) whose Hooks are kept; its "
+        "TaskDefinition and LoadBalancerInfo are filled in",
+    )
+
+
+def add_codedeploy_group_options(parser: argparse.ArgumentParser) -> None:
+    """--codedeploy-application and --codedeploy-deployment-group (`status` reads the group
+    and needs no AppSpec)."""
     parser.add_argument(
         "--codedeploy-application",
         metavar="NAME",
@@ -19,10 +31,4 @@ def add_codedeploy_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="CODE_DEPLOY services: the CodeDeploy deployment group (default: the one whose "
         "ecsServices lists the service)",
-    )
-    parser.add_argument(
-        "--codedeploy-appspec",
-        metavar="FILE",
-        help="CODE_DEPLOY services: an AppSpec (YAML or JSON) whose Hooks are kept; its "
-        "TaskDefinition and LoadBalancerInfo are filled in",
     )

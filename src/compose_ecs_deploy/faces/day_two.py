@@ -7,6 +7,11 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from compose_ecs_deploy.faces.codedeploy_options import (
+    add_codedeploy_group_options,
+    add_codedeploy_options,
+)
+
 AddOptions = Callable[..., None]
 
 
@@ -30,6 +35,7 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
         "a task-definition ARN, or an image tag or commit SHA (the newest revision using it)",
     )
     _wait_options(rollback, "the rollback")
+    add_codedeploy_options(rollback)  # a CODE_DEPLOY service is rolled back by CodeDeploy
 
     status = verb_parsers.add_parser(
         "status",
@@ -46,6 +52,7 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
         action="store_true",
         help='print the versioned JSON document ("version": 1; README, "status")',
     )
+    add_codedeploy_group_options(status)  # a CODE_DEPLOY service's group, when not found
 
     prune = verb_parsers.add_parser(
         "prune",
@@ -137,3 +144,4 @@ def add_verify(verb_parsers: Any, *add_options: AddOptions) -> None:
     )
     for add in add_options:
         add(verify)
+    add_codedeploy_options(verify)  # a CODE_DEPLOY service's group and AppSpec are checked

@@ -29,6 +29,11 @@ from compose_ecs_deploy.pipeline.plan import Planned
 from compose_ecs_deploy.report.console import Log
 
 
+def _checked(prepared: object) -> tuple[str, ...]:
+    found = getattr(prepared, "checked", ())
+    return tuple(str(line) for line in found) if isinstance(found, tuple) else ()
+
+
 def _defaults(planned: Planned) -> set[str]:
     """The default awslogs group of each planned family."""
     return {f"/ecs/{p.rendered.request['family']}" for p in planned.plans}
@@ -87,6 +92,10 @@ def preflight(
         checks += target_checks(aws, str(settings.cluster), names)
         if settings.builder and planned.jobs:  # a deploy looks it up before it verifies
             checks.append(builder_check(settings.builder))
+    # what a controller's `prepare` found right at plan time (a CodeDeploy deployment group
+    # that deploys the service, its load balancer's container in the new revision); what it
+    # found wrong stopped the plan already, with every problem named
+    checks += [Check(OK, what) for p in planned.plans for what in _checked(p.prepared)]
     refs, skipped = references_of(planned)
     defaults = _defaults(planned)
     missing: list[Reference] = []  # default groups to create once everything else passed

@@ -21,6 +21,8 @@ happens during an Amazon ECS deployment"). So:
   the service is left in. A cancel only ends our wait and says how to stop it (DESIGN.md).
 - Rollback is CodeDeploy's (the group's automatic rollback, ``rollbackInfo``): `undo` never
   starts a second one.
+- `status`: the group and its active deployment with its ECS target (lifecycle events, task
+  sets and traffic weights), for the `status` verb; what cannot be read or found is said.
 - `history`: the group's finished deployments (ListDeployments with includeOnlyStatuses,
   BatchGetDeployments), each with the task definition its AppSpec content deploys, for a
   rollback without --to (`verdicts/codedeploy_history.py`).
@@ -41,6 +43,7 @@ from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import AwsError, DeployError, InputError
 from compose_ecs_deploy.loading.files import read_document
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.report.status import codedeploy_part
 from compose_ecs_deploy.rollout.interface import Polled, Started, Subject
 from compose_ecs_deploy.rollout.verdicts import codedeploy as verdicts
 from compose_ecs_deploy.rollout.verdicts.codedeploy import CodeDeployState
@@ -71,6 +74,7 @@ class Prepared:
     rollback: Mapping[str, Any]  # this deployment's autoRollbackConfiguration
     active: tuple[str, str] | None = None
     active_status: str = ""
+    checked: tuple[str, ...] = ()  # what was found to be right, one line each, for verify
 
 
 def _group_error(message: str) -> InputError:
@@ -189,9 +193,17 @@ class CodeDeployController:
         rollback = verdicts.rollback_configuration(
             found.get("autoRollbackConfiguration") or {}, settings.rollback_on_failure
         )
+        ((_, target),) = spec["Resources"][0].items()
+        lb = target["Properties"]["LoadBalancerInfo"]
+        checked = (
+            f"CodeDeploy deployment group {application}/{group} "
+            f"(deploys {settings.cluster}/{subject.name})",
+            f"load balancer container {lb['ContainerName']} port {lb['ContainerPort']} "
+            "(in the new revision)",
+        )
         active = api.active_deployments(aws, application, group)
         if not active:
-            return Prepared(application, group, spec, rollback)
+            return Prepared(application, group, spec, rollback, checked=checked)
         info = api.deployment(aws, active[0])
         deploys = _deploys(info)
         if changing and deploys in ("", subject.current):
@@ -199,7 +211,7 @@ class CodeDeployController:
         # It deploys another revision: an earlier run's, if ours is the same (the register
         # reuses an identical latest revision); `start` follows it then, else stops.
         status = str(info.get("status"))
-        return Prepared(application, group, spec, rollback, (active[0], deploys), status)
+        return Prepared(application, group, spec, rollback, (active[0], deploys), status, checked)
 
     def start(
         self, aws: Aws, settings: Settings, subject: Subject, revision: str, log: Log
@@ -351,3 +363,21 @@ class CodeDeployController:
             f"{application}/{group}"
         )
         yield pasts((info, _deploys(info)) for info in infos)
+
+    def status(self, aws: Aws, settings: Settings, subject: Subject) -> dict[str, Any]:
+        """The group (named or found, as a deploy finds it) and its active deployment."""
+        try:
+            application, found = find_group(aws, settings, subject.name)
+        except (InputError, AwsError) as exc:
+            return {"codeDeploy": codedeploy_part(None, None, None, None, str(exc))}
+        group = str(found["deploymentGroupName"])
+        try:
+            active = api.active_deployments(aws, application, group)
+            info = api.deployment(aws, active[0]) if active else None
+            ids = api.target_ids(aws, active[0]) if active else []
+            targets = api.ecs_targets(aws, active[0], ids) if ids else []
+        except AwsError as exc:
+            problem = f"the deployments of {application}/{group} could not be read ({exc})"
+            return {"codeDeploy": codedeploy_part(application, group, None, None, problem)}
+        target = targets[0] if targets else None
+        return {"codeDeploy": codedeploy_part(application, group, info, target)}

@@ -255,3 +255,6 @@ class ExpressController:
         self, aws: Aws, settings: Settings, subject: Subject, log: Log
     ) -> Iterator[list[Past]]:
         return service_deployments.history_pages(aws, str(settings.cluster), subject.name)
+
+    def status(self, aws: Aws, settings: Settings, subject: Subject) -> dict[str, Any]:
+        return {}

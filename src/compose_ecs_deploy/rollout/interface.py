@@ -23,7 +23,8 @@ controller, chosen before any write):
    state or, for a service the run leaves unchanged, from what `prepare` found.
 7. `history` is what the service ran, newest first, by the record of whoever deploys it (ECS's
    service deployments, or CodeDeploy's deployments of the group): `rollback` without --to
-   picks its target from it.
+   picks its target from it. `status` reads what the `status` verb shows of the kind beyond
+   DescribeServices (CodeDeploy: the group's active deployment), by document key.
 
 The loop that calls them is `rollout/watch.py`; the verbs never ask which kind a service is.
 A new kind is one more class in `rollout/controller.py`'s `CONTROLLERS`.
@@ -161,3 +162,8 @@ class Controller(Protocol):
         """Reads only: the service's finished deployments, newest first, a page at a time.
         Raises AwsError when ECS's record cannot be read, InputError (saying what to allow)
         when another's cannot."""
+
+    def status(self, aws: Aws, settings: Settings, subject: Subject) -> dict[str, Any]:
+        """Reads only: the parts of `status`'s document this kind fills, by key
+        (`report/status.py`'s KIND_PARTS); {} when none. Never raises for what it cannot
+        read: the rest of the status still helps."""

@@ -45,6 +45,9 @@ class UpdatesService:
     ) -> Iterator[list[Past]]:
         return service_deployments.history_pages(aws, str(settings.cluster), subject.name)
 
+    def status(self, aws: Aws, settings: Settings, subject: Subject) -> dict[str, Any]:
+        return {}
+
 
 def update(
     aws: Aws,

@@ -3,8 +3,9 @@ and never writes.
 
 Five reads at most: DescribeServices, DescribeTaskDefinition of the running revision,
 ListServiceDeployments (the last five) with one DescribeServiceRevisions, and the service's
-stopped tasks (one ListTasks, one DescribeTasks). A history the role may not read is shown as
-unreadable, not as an error: the rest of the status still helps.
+stopped tasks (one ListTasks, one DescribeTasks); plus what the service's controller reads of
+its kind (CODE_DEPLOY: the deployment group and its active deployment). A history the role
+may not read is shown as unreadable, not as an error: the rest of the status still helps.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from compose_ecs_deploy.errors import EXIT_OK, AwsError, ExitCode
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.report.status import status_document, status_lines
+from compose_ecs_deploy.rollout.controller import Refusal, choose
+from compose_ecs_deploy.rollout.interface import Subject
 from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 HISTORY = 5
@@ -45,6 +48,12 @@ def run(settings: Settings, face: Face) -> ExitCode:
     documents = []
     for name, service in ecs.describe_services(aws, cluster, names).items():
         revision = ecs.describe_task_definition(aws, str(service["taskDefinition"]))
+        controller = choose(name, service)
+        parts = (
+            {}
+            if isinstance(controller, Refusal)
+            else controller.status(aws, settings, Subject(name, service))
+        )
         documents.append(
             status_document(
                 cluster,
@@ -52,6 +61,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
                 revision,
                 _history(aws, cluster, name),
                 _stopped(aws, cluster, name),
+                parts,
             )
         )
     if options.as_json:
