@@ -19,6 +19,7 @@ from compose_ecs_deploy.faces import action
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from
 from tests.deploy.test_outputs_on_failure import _github_outputs
+from tests.support.codedeploy_lambda import HookFunction
 from tests.support.codedeploy_simulator import EVENTS
 from tests.support.terraform import code_deploy_group
 
@@ -254,6 +255,37 @@ def test_a_failed_hook_names_the_event_and_codedeploys_rollback(
     assert status == "Succeeded"
     (task_set,) = world.running("web")["taskSets"]
     assert task_set["taskDefinition"] == first  # the original task set is back
+
+
+def test_a_hook_function_that_reports_failed_fails_the_deployment(
+    world: World, aws_client, capsys, calls, tmp_path: Path
+) -> None:
+    """The user's hooks are Lambda functions CodeDeploy invokes; each reports through
+    PutLifecycleEventHookExecutionStatus (played here by HookFunction threads). Prepare
+    reports Succeeded, SmokeTest Failed: the deployment fails at AfterAllowTestTraffic, named
+    with the function, and CodeDeploy rolls it back."""
+    first, cd = code_deploy_service(world, aws_client, {"simulator:codedeploy-hooks": "lambda"})
+    appspec = tmp_path / "appspec.yaml"
+    appspec.write_text(
+        "version: 0.0\nHooks:\n  - BeforeInstall: Prepare\n  - AfterAllowTestTraffic: SmokeTest\n"
+    )
+    endpoint = cd.meta.endpoint_url
+    with (
+        HookFunction(cd, endpoint, "Prepare", "Succeeded") as prepare,
+        HookFunction(cd, endpoint, "SmokeTest", "Failed") as smoke,
+    ):
+        code, out, err = cli(world, capsys, "--codedeploy-appspec", str(appspec))
+    assert code == 1, out + err
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
+    assert len(prepare.answered) == 1 and len(smoke.answered) == 1
+    assert "web: BeforeInstall: Succeeded" in out and "web: AfterAllowTestTraffic: Failed" in out
+    assert "HOOK_EXECUTION_FAILURE" in err and "at lifecycle event AfterAllowTestTraffic" in err
+    assert "SmokeTest" in err and "CodeDeploy rolled back with deployment d-" in err
+    rollback = err.split("CodeDeploy rolled back with deployment ")[1].split()[0].rstrip(".;")
+    for _ in range(2):  # CodeDeploy finishes its rollback on its own; time moves per read
+        cd.get_deployment(deploymentId=rollback)
+    (task_set,) = world.running("web")["taskSets"]
+    assert task_set["taskDefinition"] == first
 
 
 def test_replacement_tasks_that_crash_are_explained(

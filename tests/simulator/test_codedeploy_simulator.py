@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from tests.simulator.test_service_deployments import _enum_errors
 from tests.simulator.test_simulator import _post
+from tests.support.codedeploy_lambda import invocations
 from tests.support.moto_process import moto_server
 
 CLUSTER = "sim"
@@ -399,3 +400,69 @@ def test_every_list_pages_and_groups_come_back_by_batch(clients, bodies) -> None
     ]
     assert "nope" in found["errorMessage"]
     assert _problems(bodies) == []
+
+
+def test_hook_functions_report_through_put_lifecycle_event_hook_execution_status(
+    endpoint, clients, bodies
+) -> None:
+    """CodeDeploy invokes each hook's function with the deployment id and an execution id;
+    the function's Succeeded ends the event, its Failed fails the deployment (and CodeDeploy
+    rolls back); every documented error of PutLifecycleEventHookExecutionStatus."""
+    ecs, cd = clients
+    _, new = _setup(ecs, cd, {"simulator:codedeploy-hooks": "lambda"})  # only reports end hooks
+    deployment_id = _deploy(cd, new, {"AfterInstall": "Ok", "BeforeAllowTraffic": "Gate"})
+    called = _until_invoked(cd, endpoint, deployment_id, "Ok")
+    execution = called["Payload"]["LifecycleEventHookExecutionId"]
+    assert called["Payload"]["DeploymentId"] == deployment_id
+    assert called["LifecycleEventName"] == "AfterInstall"
+    for status in ("Pending", "Unknown"):
+        with pytest.raises(ClientError, match="InvalidLifecycleEventHookExecutionStatusException"):
+            cd.put_lifecycle_event_hook_execution_status(
+                deploymentId=deployment_id, lifecycleEventHookExecutionId=execution, status=status
+            )
+    for kwargs, code in (
+        ({}, "DeploymentIdRequiredException"),
+        ({"deploymentId": "nope"}, "InvalidDeploymentIdException"),
+        ({"deploymentId": "d-AAAAAAAAA"}, "DeploymentDoesNotExistException"),
+        ({"deploymentId": deployment_id, "lifecycleEventHookExecutionId": "x"},
+         "InvalidLifecycleEventHookExecutionIdException"),
+    ):  # fmt: skip
+        with pytest.raises(ClientError, match=code):
+            cd.put_lifecycle_event_hook_execution_status(**kwargs, status="Succeeded")
+    answer = cd.put_lifecycle_event_hook_execution_status(
+        deploymentId=deployment_id, lifecycleEventHookExecutionId=execution, status="Succeeded"
+    )
+    assert answer["lifecycleEventHookExecutionId"] == execution
+    with pytest.raises(ClientError, match="LifecycleEventAlreadyCompletedException"):
+        cd.put_lifecycle_event_hook_execution_status(
+            deploymentId=deployment_id, lifecycleEventHookExecutionId=execution, status="Failed"
+        )
+    gate = _until_invoked(cd, endpoint, deployment_id, "Gate")
+    info, target = _poll(cd, deployment_id)
+    assert _events(target)["AfterInstall"] == "Succeeded"
+    assert _events(target)["BeforeAllowTraffic"] == "InProgress" and info["status"] == "InProgress"
+    cd.put_lifecycle_event_hook_execution_status(
+        deploymentId=deployment_id,
+        lifecycleEventHookExecutionId=gate["Payload"]["LifecycleEventHookExecutionId"],
+        status="Failed",
+    )
+    info, target = _poll(cd, deployment_id)
+    assert info["status"] == "Failed" and _events(target)["BeforeAllowTraffic"] == "Failed"
+    assert info["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
+    assert "Gate" in info["errorInformation"]["message"]
+    assert info["rollbackInfo"]["rollbackDeploymentId"]
+    assert _problems(bodies) == []
+
+
+def _until_invoked(cd: Any, endpoint: str, deployment_id: str, function: str) -> dict[str, Any]:
+    """Tick the deployment until CodeDeploy has invoked `function` for it."""
+    for _ in range(40):
+        found = [
+            c
+            for c in invocations(endpoint)
+            if c["FunctionName"] == function and c["Payload"]["DeploymentId"] == deployment_id
+        ]
+        if found:
+            return found[-1]
+        cd.get_deployment(deploymentId=deployment_id)
+    raise AssertionError(f"{function} was never invoked")

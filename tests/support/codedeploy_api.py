@@ -4,16 +4,21 @@ Why a module of its own: ``codedeploy_simulator`` decides what happens; this one
 state into the API's output shapes (CodeDeploy API reference: GetDeployment ->
 ``DeploymentInfo``, GetDeploymentTarget / BatchGetDeploymentTargets -> ``DeploymentTarget``
 with an ``ECSTarget``, ListDeploymentTargets, BatchGetDeploymentGroups -> ``DeploymentGroupInfo``,
-StopDeployment, ContinueDeployment) and adds what moto lacks: the target APIs, Stop/Continue,
-BatchGetDeploymentGroups and ``nextToken`` paging on every list. Every answer is built from
-the shape's own member names (no empty placeholders), so it validates against botocore's
-output shapes (tests/simulator/test_codedeploy_simulator.py checks each).
+StopDeployment, ContinueDeployment, PutLifecycleEventHookExecutionStatus) and adds what moto
+lacks: the target APIs, Stop/Continue, hook results, BatchGetDeploymentGroups and
+``nextToken`` paging on every list. /moto-api/simulator/codedeploy-hook-invocations lists the
+Lambda invocations a real CodeDeploy would have made, for a test to play the function. Every
+answer is built from the shape's own member names (no empty placeholders), so it validates
+against botocore's output shapes (tests/simulator/test_codedeploy_simulator.py checks each).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from moto.codedeploy.models import CodeDeployBackend, DeploymentGroup, DeploymentInfo
 from moto.codedeploy.responses import CodeDeployResponse
@@ -333,6 +338,53 @@ def continue_deployment(self: CodeDeployResponse) -> EmptyResult:
     return EmptyResult()
 
 
+DEPLOYMENT_ID = re.compile(r"d-[A-Z0-9]{9}")
+
+
+def put_lifecycle_event_hook_execution_status(self: CodeDeployResponse) -> ActionResult:
+    """A hook's Lambda function reports its result (API reference,
+    PutLifecycleEventHookExecutionStatus, errors included)."""
+    deployment_id = self._get_param("deploymentId")
+    if not deployment_id:
+        raise CodeDeployError(
+            "DeploymentIdRequiredException", "At least one deployment ID must be specified."
+        )
+    if not DEPLOYMENT_ID.fullmatch(str(deployment_id)):
+        raise CodeDeployError(
+            "InvalidDeploymentIdException",
+            "At least one of the deployment IDs was specified in an invalid format.",
+        )
+    deployment = _deployment(self)
+    if deployment.deployment_group.application.compute_platform != "ECS":
+        raise CodeDeployError(
+            "UnsupportedActionForDeploymentTypeException",
+            "This action is only supported for Lambda and ECS deployments.",
+        )
+    execution = str(self._get_param("lifecycleEventHookExecutionId") or "")
+    with _LOCK:
+        codedeploy_simulator.report_hook(deployment, execution, str(self._get_param("status")))
+    return ActionResult({"lifecycleEventHookExecutionId": execution})
+
+
+def hook_invocations(request: Any, url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """GET /moto-api/simulator/codedeploy-hook-invocations?region=R[&account=A]: each
+    deployment's hook invocations (``codedeploy_simulator.invocations``), oldest first."""
+    from moto.codedeploy.models import codedeploy_backends
+
+    query = parse_qs(urlsplit(url).query)
+    account = (query.get("account") or ["123456789012"])[0]
+    region = (query.get("region") or ["us-east-1"])[0]
+    backend = codedeploy_backends[account][region]
+    with _LOCK:
+        found = [
+            item
+            for deployment in sorted(backend.deployments.values(), key=lambda d: d.create_time)
+            if hasattr(deployment, "sim")
+            for item in codedeploy_simulator.invocations(deployment)
+        ]
+    return 200, {"Content-Type": "application/json"}, json.dumps(found)
+
+
 RESPONSES: dict[str, Callable[..., Any]] = {
     "list_applications": list_applications,
     "list_deployment_groups": list_deployment_groups,
@@ -346,6 +398,7 @@ RESPONSES: dict[str, Callable[..., Any]] = {
     "get_deployment_target": get_deployment_target,
     "stop_deployment": stop_deployment,
     "continue_deployment": continue_deployment,
+    "put_lifecycle_event_hook_execution_status": put_lifecycle_event_hook_execution_status,
 }
 
 
@@ -362,3 +415,6 @@ def install() -> None:
         Ecs.create_service = _create_service  # type: ignore[method-assign]
         for name, func in RESPONSES.items():
             setattr(CodeDeployResponse, name, func)
+        from moto.moto_api._internal.urls import url_paths
+
+        url_paths["{0}/moto-api/simulator/codedeploy-hook-invocations"] = hook_invocations

@@ -24,6 +24,20 @@ Rules, each with its page (CodeDeploy user guide unless said otherwise):
   Succeeded, or Failed when the service's ``simulator:codedeploy-fail-hook`` names its event:
   the deployment fails with errorInformation HOOK_EXECUTION_FAILURE (a validation test that
   fails "stops, is rolled back, and marked failed", tutorial-ecs-deployment-with-hooks.html).
+- Hook executions (API reference, PutLifecycleEventHookExecutionStatus; user guide, "Step 3:
+  Create your lifecycle hook Lambda functions", tutorial-ecs-with-hooks-create-hooks.html):
+  when a hooked event starts, CodeDeploy invokes the hook's Lambda function with the
+  ``DeploymentId`` and a ``LifecycleEventHookExecutionId``; the function reports Succeeded or
+  Failed through PutLifecycleEventHookExecutionStatus. No Lambda runs here: each invocation is
+  recorded (``invocations``, served at /moto-api/simulator/codedeploy-hook-invocations) for a
+  test to play the function. A reported status ends the event at the next tick (Failed fails
+  the deployment as above). Until one is reported the tags above decide, unless the service's
+  ``simulator:codedeploy-hooks`` is ``lambda``: then, as in AWS, only the report ends a hook.
+  Its errors: DeploymentIdRequiredException (no deploymentId), InvalidDeploymentIdException (not a
+  deployment id), DeploymentDoesNotExistException, InvalidLifecycleEventHookExecutionIdException
+  (no such execution of this deployment), InvalidLifecycleEventHookExecutionStatusException
+  (other than Succeeded or Failed: "only Succeeded and Failed can be passed successfully"),
+  LifecycleEventAlreadyCompletedException (the event ended, or was already reported).
 - Install creates the replacement task set (``codedeploy_ecs``); it succeeds once its tasks run.
   With the service's ``simulator:scenario`` = crash-loop (the rollout simulator's tag, with its
   ``simulator:exit-code`` / ``simulator:reason``) every tick one replacement task stops before
@@ -67,8 +81,9 @@ Rules, each with its page (CodeDeploy user guide unless said otherwise):
 
 Scenario tags live on the ECS service (CreateService ``tags``), read when CreateDeployment runs.
 
-Not like real CodeDeploy: no Lambda is invoked (PutLifecycleEventHookExecutionStatus is not
-served); no load balancer or listener is read or changed; status and rollback message texts are
+Not like real CodeDeploy: no Lambda is invoked (a test plays it, see above), and an unreported
+hook does not time out after an hour; execution ids are UUIDs (AWS documents no format); no
+load balancer or listener is read or changed; status and rollback message texts are
 not documented and are ours; the event left InProgress by a stop is marked Skipped.
 """
 
@@ -113,6 +128,7 @@ HOOKABLE = (
 ACTIVE = ("Created", "Queued", "InProgress", "Ready", "Baking")
 FAIL_HOOK_TAG = "simulator:codedeploy-fail-hook"
 EVENT_TICKS_TAG = "simulator:codedeploy-event-ticks"
+HOOKS_TAG = "simulator:codedeploy-hooks"  # "lambda": only a reported status ends a hook
 CRASHES_TO_FAIL = 3
 PAGE_SIZE = max(1, int(os.environ.get("SIMULATOR_CODEDEPLOY_PAGE_SIZE", "2")))
 
@@ -162,6 +178,16 @@ class Sim:
     rollback: dict[str, str] = field(default_factory=dict)
     rollback_of: DeploymentInfo | None = None  # set on a rollback deployment
     rollback_by: DeploymentInfo | None = None  # set on the deployment it rolls back
+    executions: dict[str, HookExecution] = field(default_factory=dict)  # by execution id
+
+
+@dataclass
+class HookExecution:
+    """One invocation of a hook's Lambda function, and what the function reported."""
+
+    event: str
+    function: str
+    reported: str = ""
 
 
 def sim_of(deployment: DeploymentInfo) -> Sim:
@@ -389,6 +415,54 @@ def _start_event(
         _install(deployment, sim)
     if name in HOOKABLE and name not in sim.spec.hooks:
         _end_event(backend, deployment, sim)  # no hook: no operation (appspec-hooks-ecs)
+    elif name in HOOKABLE:
+        execution = str(mock_random.uuid4())
+        sim.executions[execution] = HookExecution(name, sim.spec.hooks[name])
+
+
+def invocations(deployment: DeploymentInfo) -> list[dict[str, Any]]:
+    """The Lambda invocations CodeDeploy made for the deployment's hooks, in order: the
+    function and the payload it received (tutorial-ecs-with-hooks-create-hooks.html)."""
+    return [
+        {
+            "FunctionName": run.function,
+            "LifecycleEventName": run.event,
+            "Payload": {
+                "DeploymentId": str(deployment.deployment_id),
+                "LifecycleEventHookExecutionId": execution,
+            },
+        }
+        for execution, run in sim_of(deployment).executions.items()
+    ]
+
+
+def report_hook(deployment: DeploymentInfo, execution: str, status: str) -> None:
+    """PutLifecycleEventHookExecutionStatus: the hook's result, acted on at the next tick."""
+    sim = sim_of(deployment)
+    run = sim.executions.get(execution)
+    if run is None:
+        raise CodeDeployError(
+            "InvalidLifecycleEventHookExecutionIdException",
+            f"The lifecycle event hook execution {execution} is not valid for deployment "
+            f"{deployment.deployment_id}.",
+        )
+    if status not in ("Succeeded", "Failed"):
+        raise CodeDeployError(
+            "InvalidLifecycleEventHookExecutionStatusException",
+            f"The status {status} is not valid: report Succeeded or Failed.",
+        )
+    event = next(e for e in sim.events if e["lifecycleEventName"] == run.event)
+    if run.reported or event["status"] != "InProgress" or deployment.status not in ACTIVE:
+        raise CodeDeployError(
+            "LifecycleEventAlreadyCompletedException",
+            f"The lifecycle event {run.event} of deployment {deployment.deployment_id} has "
+            "already completed.",
+        )
+    run.reported = status
+
+
+def _reported(sim: Sim, name: str) -> HookExecution | None:
+    return next((r for r in sim.executions.values() if r.event == name and r.reported), None)
 
 
 def _install(deployment: DeploymentInfo, sim: Sim) -> None:
@@ -410,6 +484,20 @@ def _advance(backend: CodeDeployBackend, deployment: DeploymentInfo, sim: Sim) -
         _tick_install(backend, deployment, sim)
     elif name == "AllowTraffic":
         _tick_traffic(backend, deployment, sim)
+    elif name in HOOKABLE and (run := _reported(sim, name)) is not None:
+        if run.reported == "Succeeded":
+            _end_event(backend, deployment, sim)
+        else:
+            _fail(
+                backend,
+                deployment,
+                sim,
+                "HOOK_EXECUTION_FAILURE",
+                f"The deployment failed because the lifecycle event hook {run.function} "
+                f"of {name} reported Failed.",
+            )
+    elif name in HOOKABLE and sim.scenario.get(HOOKS_TAG) == "lambda":
+        return  # the function has not reported yet
     elif name in HOOKABLE and sim.scenario.get(FAIL_HOOK_TAG) == name:
         if sim.ticks >= _event_ticks(sim):
             function = sim.spec.hooks[name]
