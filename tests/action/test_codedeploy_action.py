@@ -1,0 +1,160 @@
+"""A CODE_DEPLOY service through the action's container, as the runner runs it: the group found
+from the service, one CodeDeploy deployment of the new revision (never an UpdateService with a
+task definition), the lifecycle lines, the outputs and the job summary; and a deployment whose
+replacement tasks crash, failed by CodeDeploy, explained, and rolled back by CodeDeploy.
+What ECS and CodeDeploy were asked is read from the stack's moto (tests/support/moto_calls.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.action.test_runner_harness import (  # the harness's fixtures and helpers
+    CLUSTER,
+    EXECUTION_ROLE,
+    SERVICE,
+    action,
+    run,
+    workspace,
+)
+from tests.support.moto_calls import Call, recorded
+from tests.support.terraform import code_deploy_group, first_revision
+
+pytestmark = pytest.mark.stack
+__all__ = ["action", "workspace"]  # fixtures, used by name
+APP, GROUP = "AppECS-hello", "DgpECS-hello"
+TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1"
+WRITES = ("RegisterTaskDefinition", "UpdateService", "CreateDeployment", "StopDeployment")
+INPUTS = {
+    "compose-file": "compose.yaml",
+    "images": "web=example/hello:2",
+    "cluster": CLUSTER,
+    "ecs-service": SERVICE,
+    "aws-region": "us-east-1",
+    "poll-interval": "0.05",
+}
+
+
+def code_deploy_world(aws_client: Any, **tags: str) -> str:
+    """What Terraform makes for CodeDeploy blue/green: the service on CODE_DEPLOY behind a
+    load balancer, its application and deployment group; the first revision's ARN."""
+    ecs = aws_client("ecs")
+    ecs.create_cluster(clusterName=CLUSTER)
+    first = first_revision(ecs, SERVICE, EXECUTION_ROLE)
+    ec2 = aws_client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    ecs.create_service(
+        cluster=CLUSTER,
+        serviceName=SERVICE,
+        taskDefinition=first,
+        desiredCount=1,
+        launchType="FARGATE",
+        deploymentController={"type": "CODE_DEPLOY"},
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}},
+        loadBalancers=[
+            {"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 8080}
+        ],
+        tags=[{"key": k, "value": v} for k, v in tags.items()],
+    )
+    code_deploy_group(aws_client("codedeploy"), APP, GROUP, CLUSTER, SERVICE)
+    return first
+
+
+def writes(calls: list[Call]) -> list[str]:
+    return [name for name, _ in calls if name in WRITES]
+
+
+def appspec_sent(calls: list[Call]) -> dict[str, Any]:
+    (request,) = [body for name, body in calls if name == "CreateDeployment"]
+    assert (request["applicationName"], request["deploymentGroupName"]) == (APP, GROUP)
+    return dict(json.loads(request["revision"]["appSpecContent"]["content"]))
+
+
+def test_the_action_deploys_a_code_deploy_service_through_codedeploy(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
+    first = code_deploy_world(aws_client)
+    with recorded(stack.endpoint_url) as calls:
+        result = run(action, stack, docker_client, workspace, **INPUTS)
+    assert result.exit_code == 0, result.describe()
+
+    # Asked: one revision, one CodeDeploy deployment of it; the group found by its ecsServices.
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"], calls
+    names = [name for name, _ in calls]
+    assert "ListApplications" in names and "BatchGetDeploymentGroups" in names
+    outputs = result.outputs
+    revision = outputs["task-definition-arn"]
+    assert revision != first and revision.endswith(":2")
+    (target,) = appspec_sent(calls)["Resources"]
+    assert target["TargetService"]["Properties"]["TaskDefinition"] == revision
+    assert target["TargetService"]["Properties"]["LoadBalancerInfo"] == {
+        "ContainerName": "web",
+        "ContainerPort": 8080,
+    }
+
+    # The outputs: both ids are CodeDeploy's; ECS now runs the replacement as its task set.
+    deployment_id = outputs["codedeploy-deployment-id"]
+    assert deployment_id.startswith("d-") and outputs["deployment-id"] == deployment_id
+    assert outputs["changed"] == "true" and outputs["task-definition-revision"] == "2"
+    info = aws_client("codedeploy").get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+    assert info["status"] == "Succeeded"
+    (service,) = aws_client("ecs").describe_services(cluster=CLUSTER, services=[SERVICE])[
+        "services"
+    ]
+    (task_set,) = service["taskSets"]
+    assert task_set["taskDefinition"] == revision and task_set["externalId"] == deployment_id
+
+    # The log: one line per lifecycle event; the summary: the service's row, completed.
+    assert f"{SERVICE}: CodeDeploy deployment {deployment_id} created in {APP}/{GROUP}" in (
+        result.stdout
+    )
+    assert f"{SERVICE}: AllowTraffic: Succeeded" in result.stdout
+    assert f"| {SERVICE}:1 | {SERVICE}:2 | ✅ completed |" in result.summary, result.summary
+
+
+def test_a_failed_code_deploy_deployment_is_explained_and_rolled_back_by_codedeploy(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
+    first = code_deploy_world(
+        aws_client, **{"simulator:scenario": "crash-loop", "simulator:exit-code": "3"}
+    )
+    with recorded(stack.endpoint_url) as calls:
+        result = run(action, stack, docker_client, workspace, **INPUTS)
+    assert result.exit_code == 1, result.describe()
+
+    # Asked: one deployment, with rollback on failure; CodeDeploy rolled back, not us.
+    assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"], calls
+    (request,) = [body for name, body in calls if name == "CreateDeployment"]
+    assert request["autoRollbackConfiguration"] == {
+        "enabled": True,
+        "events": ["DEPLOYMENT_FAILURE"],
+    }
+    listed = [body for name, body in calls if name == "ListTasks" and body.get("startedBy")]
+    deployment_id = result.outputs["codedeploy-deployment-id"]
+    assert deployment_id.startswith("d-") and result.outputs["deployment-id"] == deployment_id
+    codedeploy = aws_client("codedeploy")
+    info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+    assert info["status"] == "Failed" and info["errorInformation"]["code"] == "ECS_UPDATE_ERROR"
+    rollback = info["rollbackInfo"]["rollbackDeploymentId"]
+    rolled = codedeploy.get_deployment(deploymentId=rollback)["deploymentInfo"]
+    assert rolled["rollbackInfo"]["rollbackTriggeringDeploymentId"] == deployment_id
+    assert listed, "the replacement's stopped tasks were never read"
+
+    # Said: CodeDeploy's error, the event, the crashed container, and the rollback.
+    errors = "\n".join(a.message for a in result.annotations("error"))
+    assert "ECS_UPDATE_ERROR" in errors and "at lifecycle event Install" in errors, errors
+    assert f"CodeDeploy rolled back with deployment {rollback}" in errors
+    assert "container web exited with code 3" in result.stdout
+    assert "ECS_UPDATE_ERROR" in result.summary and rollback in result.summary
+
+    # Left: the original task set serves again, on the first revision.
+    for _ in range(2):  # CodeDeploy finishes its rollback on its own; time moves per read
+        codedeploy.get_deployment(deploymentId=rollback)
+    (service,) = aws_client("ecs").describe_services(cluster=CLUSTER, services=[SERVICE])[
+        "services"
+    ]
+    assert [s["taskDefinition"] for s in service["taskSets"]] == [first]
