@@ -139,3 +139,17 @@ def test_verify_stops_on_a_group_of_another_service_and_a_container_not_in_the_r
     code, _, err = verify(world, capsys, "--codedeploy-appspec", str(appspec))
     assert code == 1 and writes(calls) == []
     assert "proxy" in err and "LoadBalancerInfo" in err, err
+
+
+@pytest.mark.parametrize("option", ["--codedeploy-application", "--codedeploy-deployment-group"])
+def test_status_prints_a_hostile_group_name_harmlessly(
+    world: World, aws_client, capsys, calls, option: str
+) -> None:
+    code_deploy_service(world, aws_client)
+    for extra in ((), ("--json",)):
+        code, out, err = status(capsys, option, "x\n::warning::injected\r\n##[error]y", *extra)
+        assert code == 0 and "Traceback" not in err  # the rest of the status still helps
+        lines = (out + err).splitlines()
+        assert not [line for line in lines if line.lstrip().startswith("::warning")]
+        assert not [line for line in lines if "##[error]" in line]
+    assert writes(calls) == []
