@@ -47,6 +47,7 @@ def code_deploy_world(aws_client: Any, **tags: str) -> str:
     ec2 = aws_client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="hello", Description="hello", VpcId=vpc)["GroupId"]
     ecs.create_service(
         cluster=CLUSTER,
         serviceName=SERVICE,
@@ -54,7 +55,9 @@ def code_deploy_world(aws_client: Any, **tags: str) -> str:
         desiredCount=1,
         launchType="FARGATE",
         deploymentController={"type": "CODE_DEPLOY"},
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}},
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
+        },
         loadBalancers=[
             {"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 8080}
         ],
