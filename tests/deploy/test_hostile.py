@@ -84,6 +84,7 @@ FLAGS = {
     "log-lines": "--log-lines",
     "run-before": "--run-before",
     "ecr-repository": "--ecr-repository",
+    "builder": "--builder",
 }
 LIST_INPUTS = {"compose-file", "profiles", "services", "images", "secrets", "ecs-service"}
 
@@ -126,6 +127,7 @@ def injection_cases() -> list[Case]:
             Case(f"inject-{key}-run-before", {"run-before": p}),
             Case(f"inject-{key}-poll-interval", {"poll-interval": p}),
             Case(f"inject-{key}-init-image", {"secrets-init-image": p}),
+            Case(f"inject-{key}-builder", {"builder": p}),
             Case(f"inject-{key}-compose-image", files={"compose.yaml": compose(image=quoted(p))}),
             Case(
                 f"inject-{key}-network-mode",
