@@ -19,7 +19,6 @@ from tests.action.test_runner_harness import (  # the harness's fixtures and hel
     EXECUTION_ROLE,
     SHA,
     action,
-    run,
     workspace,
 )
 from tests.support import runner, terraform
@@ -66,57 +65,6 @@ def inputs(**extra: str) -> dict[str, str]:
     }
 
 
-def test_express_true_creates_the_service_and_sets_the_url(
-    action, stack, docker_client, aws_client, express_workspace
-) -> None:
-    result = run(action, stack, docker_client, express_workspace, **inputs(express="true"))
-    assert result.exit_code == 0, result.describe()
-    url = result.outputs["url"]
-    assert url.startswith("https://") and url.endswith(".on.aws")
-    assert f"[{url}]({url})" in result.summary
-    (service,) = aws_client("ecs").describe_services(cluster=CLUSTER, services=["hello"])[
-        "services"
-    ]
-    assert service["resourceManagementType"] == "ECS"
-
-
-def test_a_preview_up_then_down_twice(
-    action, stack, docker_client, aws_client, express_workspace
-) -> None:
-    up = run(
-        action,
-        stack,
-        docker_client,
-        express_workspace,
-        **inputs(command="preview up", **{"preview-name": "pr-3", "pull-request": "3"}),
-    )
-    assert up.exit_code == 0, up.describe()
-    assert up.outputs["url"].startswith("https://")
-    ecs = aws_client("ecs")
-    (service,) = ecs.describe_services(cluster=CLUSTER, services=["hello-pr-3"], include=["TAGS"])[
-        "services"
-    ]
-    tags = {t["key"]: t["value"] for t in service["tags"]}
-    assert tags["compose-ecs-deploy:pull-request"] == "3"
-    for _ in range(2):
-        down = run(
-            action,
-            stack,
-            docker_client,
-            express_workspace,
-            **{
-                "command": "preview down",
-                "preview-name": "pr-3",
-                "cluster": CLUSTER,
-                "ecs-service": "hello",
-                "aws-region": "us-east-1",
-            },
-        )
-        assert down.exit_code == 0, down.describe()
-    (after,) = ecs.describe_services(cluster=CLUSTER, services=["hello-pr-3"])["services"]
-    assert after["status"] in ("DRAINING", "INACTIVE")
-
-
 @pytest.fixture
 def counted(aws_env: dict[str, str]) -> Iterator[FaultProxy]:
     """A proxy with no fault rules between the action and moto: what reached ECS, by action."""
@@ -143,6 +91,71 @@ def run_counted(
 
 def writes(proxy: FaultProxy) -> dict[str, int]:
     return {name: n for name, n in proxy.forwarded.items() if name in WRITES}
+
+
+FIRST_DEPLOY = {  # a first deploy also makes the default log group /ecs/hello
+    "CreateLogGroup": 1,
+    "RegisterTaskDefinition": 1,
+    "CreateExpressGatewayService": 1,
+}
+
+
+def test_express_true_creates_the_service_and_sets_the_url(
+    action, stack, docker_client, aws_client, express_workspace, counted
+) -> None:
+    result = run_counted(
+        action, stack, docker_client, express_workspace, counted, **inputs(express="true")
+    )
+    assert result.exit_code == 0, result.describe()
+    assert writes(counted) == FIRST_DEPLOY
+    url = result.outputs["url"]
+    assert url.startswith("https://") and url.endswith(".on.aws")
+    assert f"[{url}]({url})" in result.summary
+    (service,) = aws_client("ecs").describe_services(cluster=CLUSTER, services=["hello"])[
+        "services"
+    ]
+    assert service["resourceManagementType"] == "ECS"
+
+
+def test_a_preview_up_then_down_twice(
+    action, stack, docker_client, aws_client, express_workspace, counted
+) -> None:
+    up = run_counted(
+        action,
+        stack,
+        docker_client,
+        express_workspace,
+        counted,
+        **inputs(command="preview up", **{"preview-name": "pr-3", "pull-request": "3"}),
+    )
+    assert up.exit_code == 0, up.describe()
+    assert writes(counted) == FIRST_DEPLOY  # tagged at Create: no TagResource
+    assert up.outputs["url"].startswith("https://")
+    ecs = aws_client("ecs")
+    (service,) = ecs.describe_services(cluster=CLUSTER, services=["hello-pr-3"], include=["TAGS"])[
+        "services"
+    ]
+    tags = {t["key"]: t["value"] for t in service["tags"]}
+    assert tags["compose-ecs-deploy:pull-request"] == "3"
+    for deleted in ({"DeleteExpressGatewayService": 1}, {}):  # the second: already draining
+        down = run_counted(
+            action,
+            stack,
+            docker_client,
+            express_workspace,
+            counted,
+            **{
+                "command": "preview down",
+                "preview-name": "pr-3",
+                "cluster": CLUSTER,
+                "ecs-service": "hello",
+                "aws-region": "us-east-1",
+            },
+        )
+        assert down.exit_code == 0, down.describe()
+        assert writes(counted) == deleted
+    (after,) = ecs.describe_services(cluster=CLUSTER, services=["hello-pr-3"])["services"]
+    assert after["status"] in ("DRAINING", "INACTIVE")
 
 
 def test_a_later_deploy_updates_the_service_with_a_canary(
@@ -271,11 +284,7 @@ def test_a_worker_beside_main_depends_on_it(
         **inputs(express="true", services="web\nworker"),
     )
     assert result.exit_code == 0, result.describe()
-    assert writes(counted) == {  # a first deploy also makes the default log group /ecs/hello
-        "CreateLogGroup": 1,
-        "RegisterTaskDefinition": 1,
-        "CreateExpressGatewayService": 1,
-    }
+    assert writes(counted) == FIRST_DEPLOY
     registered = aws_client("ecs").describe_task_definition(
         taskDefinition=result.outputs["task-definition-arn"]
     )["taskDefinition"]
