@@ -202,6 +202,45 @@ def outputs_from(stdout: str) -> dict[str, str]:
     }
 
 
+def github_outputs(path: Path) -> dict[str, str]:
+    """`$GITHUB_OUTPUT` as the runner reads it: `name<<DELIMITER` blocks, last value wins."""
+    values: dict[str, str] = {}
+    lines = iter(path.read_text().splitlines())
+    for line in lines:
+        name, _, delimiter = line.partition("<<")
+        values[name] = "\n".join(iter(lambda: next(lines), delimiter))
+    return values
+
+
+def run_action(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: dict[str, str]
+) -> tuple[int, dict[str, str], str]:
+    """The action's face in-process, as the runner calls it: INPUT_* variables (the compose
+    file's app to the world's service `web`, unless `given` says otherwise), the outputs
+    file and the job summary; (exit code, outputs, summary)."""
+    from compose_ecs_deploy.faces import action
+
+    inputs = {
+        "compose-file": str(world.workdir / "compose.yaml"),
+        "services": "app",
+        "cluster": CLUSTER,
+        "ecs-service": "web",
+        "aws-region": world.region,
+        "poll-interval": "0.01",
+        "wait-timeout": "1",
+        **given,
+    }
+    for name in action.INPUTS:
+        monkeypatch.setenv(f"INPUT_{name.upper()}", inputs.get(name, ""))
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    output.write_text("")
+    summary.write_text("")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code = action.main()
+    return code, github_outputs(output), summary.read_text()
+
+
 def as_json(value: str) -> Any:
     return json.loads(value)
 

@@ -15,10 +15,8 @@ import pytest
 import yaml
 
 from compose_ecs_deploy.aws.client import Aws
-from compose_ecs_deploy.faces import action
 from compose_ecs_deploy.faces.cli import main
-from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from
-from tests.deploy.test_outputs_on_failure import _github_outputs
+from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from, run_action
 from tests.support.codedeploy_lambda import HookFunction
 from tests.support.codedeploy_simulator import EVENTS
 from tests.support.terraform import code_deploy_group
@@ -380,28 +378,8 @@ def test_a_users_appspec_that_is_wrong_stops_before_any_write(
 def _action(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **given: str
 ) -> tuple[int, dict[str, str], str]:
-    """The action's face in-process, as the runner calls it: INPUT_* variables, the outputs
-    file and the job summary; (exit code, outputs, summary)."""
-    inputs = {
-        "compose-file": str(world.workdir / "compose.yaml"),
-        "services": "app",
-        "images": f"app={IMAGE}",
-        "cluster": CLUSTER,
-        "ecs-service": "web",
-        "aws-region": world.region,
-        "poll-interval": "0.01",
-        "wait-timeout": "1",
-        **given,
-    }
-    for name in action.INPUTS:
-        monkeypatch.setenv(f"INPUT_{name.upper()}", inputs.get(name, ""))
-    output, summary = tmp_path / "output", tmp_path / "summary"
-    output.write_text("")
-    summary.write_text("")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    code = action.main()
-    return code, _github_outputs(output), summary.read_text()
+    """The action's face in-process, as the runner calls it; (exit code, outputs, summary)."""
+    return run_action(world, tmp_path, monkeypatch, {"images": f"app={IMAGE}", **given})
 
 
 def test_the_action_deploys_a_code_deploy_service_with_its_inputs(

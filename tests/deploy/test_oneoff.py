@@ -367,6 +367,31 @@ def test_the_run_verb_runs_a_command_and_exits_with_its_code(shop, capsys) -> No
     assert shop.revisions("shop") == [shop.first_arn]
 
 
+def test_the_run_verb_verifies_before_its_first_write_and_no_verify_skips_it(shop, capsys) -> None:
+    missing = f"arn:aws:secretsmanager:{shop.region}:123456789012:secret:shop/never-made-AbCdEf"
+    argv = [
+        "run", "-f", str(shop.workdir / "compose.yaml"), "--profile", "tools",
+        "--cluster", CLUSTER, "--ecs-service", "web", "--image-tag", "feedbeef",
+        "--poll-interval", "0.01", "--secret", f"DB={missing}",
+    ]  # fmt: skip
+    capsys.readouterr()
+    code = main([*argv, "migrate"])
+    out = capsys.readouterr()
+    assert code == 1, out
+    assert f"error: verify: secret {missing}" in out.err and "does not exist" in out.err, out.err
+    assert "Traceback" not in out.err
+    assert shop.revisions("shop-migrate") == []  # nothing registered, nothing run
+    assert (
+        shop.client.list_tasks(cluster=CLUSTER, startedBy="compose-ecs-deploy/feedbeef")["taskArns"]
+        == []
+    )
+
+    code = main([*argv, "--no-verify", "migrate"])
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert "verify:" not in out.out and len(shop.revisions("shop-migrate")) == 1
+
+
 def test_sigterm_stops_the_one_off_task(shop, aws_env) -> None:
     compose = shop.workdir / "compose.yaml"
     compose.write_text(textwrap.dedent(COMPOSE).replace('"${MIGRATE_TICKS:-4}"', '"never"'))

@@ -9,20 +9,11 @@ import pytest
 
 from compose_ecs_deploy.faces import action
 from tests.deploy.conftest import CLUSTER, World
+from tests.deploy.conftest import github_outputs as _github_outputs
 from tests.support.fault_proxy import FaultProxy, Rule
 
 pytestmark = pytest.mark.stack
 SHA = "5e1f0c2d3b4a59687766554433221100ffeeddcc"
-
-
-def _github_outputs(path: Path) -> dict[str, str]:
-    """`$GITHUB_OUTPUT` as the runner reads it: `name<<DELIMITER` blocks, last value wins."""
-    values: dict[str, str] = {}
-    lines = iter(path.read_text().splitlines())
-    for line in lines:
-        name, _, delimiter = line.partition("<<")
-        values[name] = "\n".join(iter(lambda: next(lines), delimiter))
-    return values
 
 
 def test_a_failed_register_after_the_push_keeps_the_image_outputs(

@@ -8,7 +8,7 @@ Input names are exactly action.yml's; `test_action_yml_matches_inputs` keeps the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import github_action_utils as gha
 
 from compose_ecs_deploy.diagnostics import Diagnostic
-from compose_ecs_deploy.errors import ExitCode, InputError
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.report import safe_text
 from compose_ecs_deploy.report.console import Printer
 from compose_ecs_deploy.report.redact import MASK, MIN_SECRET_LENGTH
 from compose_ecs_deploy.settings import Settings, current_environment, region_from, source_url
-from compose_ecs_deploy.verbs import deploy, preview
+from compose_ecs_deploy.verbs import deploy, preview, prune, rollback, status, verify
 
 if TYPE_CHECKING:
     from compose_ecs_deploy.pipeline.results import Deployment
@@ -76,6 +76,10 @@ def _number(kind: type[int] | type[float]) -> Callable[[str], Any]:
     return parse
 
 
+def _optional_int(name: str) -> int | None:
+    return int(_number(int)(name)) if _text(name) else None
+
+
 @dataclass(frozen=True)
 class Input:
     """One input of action.yml: its default, the `Settings` field it sets, its parser."""
@@ -126,6 +130,10 @@ INPUTS: dict[str, Input] = {
     "run-timeout": Input("30", "run_timeout_minutes", _number(float)),
     "log-lines": Input("30", "log_lines", _number(int)),
     "command": Input("deploy", None),
+    "to": Input("", "rollback_to"),
+    "prune-keep": Input("", "prune_keep", _optional_int),
+    "prune-delete": Input("false", "prune_delete", _bool),
+    "verify": Input("true", "verify", _bool),
     "express": Input("false", "express", _bool),
     "infrastructure-role-arn": Input("", "infrastructure_role_arn"),
     "health-check-path": Input("", "health_check_path"),
@@ -146,9 +154,28 @@ OUTPUTS = (
     "run-exit-codes",
     "codedeploy-deployment-id",
     "url",
+    "status",
+    "checks",
+    "deregistered",
+    "deleted",
 )
 # `command`: what the step does; each one is a verb of the CLI with the same words.
-COMMANDS = ("deploy", "preview up", "preview down", "preview sweep")
+COMMANDS = (
+    "deploy",
+    "rollback",
+    "status",
+    "prune",
+    "verify",
+    "preview up",
+    "preview down",
+    "preview sweep",
+)
+VERBS: dict[str, Callable[[Settings, Any], ExitCode]] = {
+    "rollback": rollback.run,
+    "status": status.run,
+    "prune": prune.run,
+    "verify": verify.run,
+}
 
 
 def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
@@ -242,6 +269,19 @@ class Runner:
 
         self._summary(summary_markdown(deployment.result, deployment.images, deployment.phases))
 
+    def section(
+        self, title: str, lines: Sequence[str], step_outputs: Mapping[str, str] | None = None
+    ) -> None:
+        """The step outputs, and the lines as a code block of the summary (indentation kept;
+        each line through the printer, so masked and free of workflow commands)."""
+        self.outputs(step_outputs or {})
+        body = [self.printer.one_line(line) for line in lines]
+        self._summary(
+            f"## compose-ecs-deploy: {safe_text.markdown(title)}\n\n"
+            + "\n".join(safe_text.fence(body))
+            + "\n"
+        )
+
     def stopped(self, errors: list[Diagnostic]) -> None:
         lines = (safe_text.markdown(self.printer.one_line(d.render())) for d in errors)
         self._summary(
@@ -267,14 +307,38 @@ class Runner:
 
 
 def command(settings: Settings, face: Runner) -> ExitCode:
-    """The `command` input's verb: `deploy` (the default), or `preview up|down|sweep`."""
+    """The `command` input's verb: `deploy` (the default; with `prune-keep`, a prune after
+    it succeeded), `rollback`, `status`, `prune`, `verify`, or `preview up|down|sweep`.
+    Inputs that mean nothing to the command are refused before anything is read."""
     words = " ".join(_text("command").replace("-", " ").split())
     if words not in COMMANDS:
         raise InputError(f"input command: {words!r} is not one of {', '.join(COMMANDS)}")
+    _refuse_misplaced(words, settings)
     if words == "deploy":
-        return deploy.run(settings, face)
+        code = deploy.run(settings, face)
+        if code != EXIT_OK or settings.prune_keep is None:
+            return code
+        face.log.info(f"prune-keep {settings.prune_keep}: the deploy succeeded; pruning")
+        return prune.run(settings, face)
+    if words in VERBS:
+        return VERBS[words](settings, face)
     action = words.split()[1]
     return preview.run(replace(settings, preview_action=action), face, deploy=deploy.run)
+
+
+def _refuse_misplaced(words: str, settings: Settings) -> None:
+    """`to` is for rollback, `prune-keep` for deploy and prune (checked here, before the
+    deploy's first write, not after it), `verify: false` for what writes."""
+    if settings.rollback_to is not None and words != "rollback":
+        raise InputError(f"input to: is for command: rollback, not {words}; remove it")
+    if settings.prune_keep is not None or words == "prune":
+        if words not in ("deploy", "prune"):
+            raise InputError(f"input prune-keep: is for command: deploy or prune, not {words}")
+        prune.PruneOptions.of(settings)  # prune-keep of 1 or more, said before any write
+    elif settings.prune_delete:
+        raise InputError("input prune-delete: goes with prune-keep (or command: prune)")
+    if not settings.verify and words == "verify":
+        raise InputError("input verify: false skips the checks that command: verify runs")
 
 
 def main() -> int:

@@ -18,9 +18,10 @@ from compose_ecs_deploy import __version__
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import ExitCode
 from compose_ecs_deploy.faces.cli_express import add_express_options, add_preview_verb
-from compose_ecs_deploy.faces.day_two import add_day_two, add_no_verify, add_verify
+from compose_ecs_deploy.faces.day_two import add_day_two, add_verify
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.faces.rollout_options import add_rollout_options
+from compose_ecs_deploy.faces.shared_options import add_no_verify, add_poll_interval
 from compose_ecs_deploy.report.console import ConsoleLog, Printer
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.settings import (
@@ -205,13 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_options(run_verb)
     _add_build_options(run_verb)
     _add_run_timeout(run_verb)
-    run_verb.add_argument(
-        "--poll-interval",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="first interval between polls, 1-300 s; it grows to 15 s while nothing changes",
-    )
+    add_poll_interval(run_verb)
+    add_no_verify(run_verb)
     run_verb.add_argument("run_service", metavar="SERVICE", help="the compose service to run")
     run_verb.add_argument(
         "run_command",
@@ -388,6 +384,11 @@ class Terminal:
         from compose_ecs_deploy.report.summary import format_phases
 
         self.printer.out(f"time: {format_phases(deployment.phases)}")
+
+    def section(
+        self, title: str, lines: Sequence[str], step_outputs: Mapping[str, str] | None = None
+    ) -> None:
+        """The verb printed its lines (or its JSON) already."""
 
     def stopped(self, errors: list[Diagnostic]) -> None:
         """The error lines on stderr say it all."""

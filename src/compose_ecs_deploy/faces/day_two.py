@@ -11,6 +11,7 @@ from compose_ecs_deploy.faces.codedeploy_options import (
     add_codedeploy_group_options,
     add_codedeploy_options,
 )
+from compose_ecs_deploy.faces.shared_options import add_dry_run, add_poll_interval, add_wait_options
 
 AddOptions = Callable[..., None]
 
@@ -34,8 +35,10 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
         help="the revision to go to: a revision number of the service's family, FAMILY:REV, "
         "a task-definition ARN, or an image tag or commit SHA (the newest revision using it)",
     )
-    _wait_options(rollback, "the rollback")
+    add_wait_options(rollback, "the rollback")
     add_codedeploy_options(rollback)  # a CODE_DEPLOY service is rolled back by CodeDeploy
+    add_poll_interval(rollback)
+    add_dry_run(rollback, "write nothing; say which revision the service would go back to")
 
     status = verb_parsers.add_parser(
         "status",
@@ -78,9 +81,7 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
         action="store_true",
         help="also delete the family's INACTIVE revisions (DeleteTaskDefinitions)",
     )
-    prune.add_argument(
-        "--dry-run", action="store_true", help="say what would go and why the rest stays"
-    )
+    add_dry_run(prune, "say what would go and why the rest stays")
 
     init = verb_parsers.add_parser(
         "init",
@@ -100,36 +101,6 @@ def _service_target(parser: argparse.ArgumentParser, add_target: AddOptions) -> 
     """--region, --cluster and --ecs-service: these verbs read no compose file."""
     parser.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION)")
     add_target(parser)
-
-
-def _wait_options(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--no-wait", dest="wait", action="store_false", help=f"do not wait for {what}"
-    )
-    parser.add_argument(
-        "--wait-timeout",
-        dest="wait_timeout_minutes",
-        type=float,
-        default=15.0,
-        metavar="MIN",
-        help=f"minutes to wait for {what} (default 15)",
-    )
-    parser.add_argument(
-        "--poll-interval",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="first interval between polls, 1-300 s; it grows to 15 s while nothing changes",
-    )
-
-
-def add_no_verify(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--no-verify",
-        dest="verify",
-        action="store_false",
-        help="skip the pre-flight checks of what the revision refers to (see the verify verb)",
-    )
 
 
 def add_verify(verb_parsers: Any, *add_options: AddOptions) -> None:

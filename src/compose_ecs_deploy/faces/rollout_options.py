@@ -7,6 +7,11 @@ from __future__ import annotations
 import argparse
 
 from compose_ecs_deploy.faces.codedeploy_options import add_codedeploy_options
+from compose_ecs_deploy.faces.shared_options import (
+    add_dry_run,
+    add_poll_interval,
+    add_wait_options,
+)
 
 
 def add_rollout_options(parser: argparse.ArgumentParser) -> None:
@@ -15,29 +20,14 @@ def add_rollout_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="roll the service even when the task definition did not change",
     )
-    parser.add_argument(
-        "--no-wait",
-        dest="wait",
-        action="store_false",
-        help="do not wait for the deployment to finish",
-    )
-    parser.add_argument(
-        "--wait-timeout",
-        dest="wait_timeout_minutes",
-        type=float,
-        default=15.0,
-        metavar="MIN",
-        help="minutes to wait for the deployment (default 15)",
-    )
+    add_wait_options(parser, "the deployment")
     parser.add_argument(
         "--no-rollback",
         dest="rollback_on_failure",
         action="store_false",
         help="leave a failed deployment as it is",
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="build and write nothing; print what would be done"
-    )
+    add_dry_run(parser, "build and write nothing; print what would be done")
     parser.add_argument(
         "--wait-until",
         choices=("complete", "traffic-shifted"),
@@ -54,13 +44,7 @@ def add_rollout_options(parser: argparse.ArgumentParser) -> None:
         "lifecycle hook: exit 0 continues it, anything else rolls it back",
     )
     add_codedeploy_options(parser)
-    parser.add_argument(
-        "--poll-interval",
-        type=float,
-        default=5.0,
-        metavar="SECONDS",
-        help="first interval between polls, 1-300 s; it grows to 15 s while nothing changes",
-    )
+    add_poll_interval(parser)
     parser.add_argument(
         "--log-lines",
         type=int,

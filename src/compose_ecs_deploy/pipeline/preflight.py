@@ -1,5 +1,6 @@
 """The pre-flight checks (`verify`): what each planned revision refers to exists, before the
-first build or write of a deploy or a run, and as the `verify` verb on its own.
+first build or write of a deploy (its services and its run-before one-offs) or a `run`, and as
+the `verify` verb on its own.
 
 Each reference is OK, SKIP (with why) or FAILED, all reported at once; a FAILED one stops the
 deploy with every problem named, before anything is built, registered or updated. The reads
@@ -14,8 +15,9 @@ must exist, or carry `awslogs-create-group: "true"` (README, "verify").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,6 +29,7 @@ from compose_ecs_deploy.errors import BuildError, InputError
 from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.pipeline.plan import Planned
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.settings import Settings
 
 
 def _checked(prepared: object) -> tuple[str, ...]:
@@ -34,21 +37,42 @@ def _checked(prepared: object) -> tuple[str, ...]:
     return tuple(str(line) for line in found) if isinstance(found, tuple) else ()
 
 
-def _defaults(planned: Planned) -> set[str]:
-    """The default awslogs group of each planned family."""
-    return {f"/ecs/{p.rendered.request['family']}" for p in planned.plans}
+@dataclass(frozen=True)
+class Subject:
+    """What the checks look at: the requests a run will register (a deploy's services and its
+    run-before one-offs, or `run`'s one-off), the compose services this run builds (their
+    images are not looked up: the run pushes them), the ECS targets (`verify` alone), and
+    what the controllers' `prepare` found at plan time (OK lines)."""
+
+    settings: Settings
+    requests: Sequence[Mapping[str, Any]]
+    built: frozenset[str]
+    targets: Sequence[str]
+    checked: Sequence[str] = ()
+
+    @classmethod
+    def of(cls, planned: Planned, *, targets: bool = False) -> Subject:
+        one_offs = [p.request for p in planned.gate.plans] if planned.gate else []
+        jobs = planned.jobs + (planned.gate.jobs if planned.gate else [])
+        return cls(
+            planned.settings,
+            [p.rendered.request for p in planned.plans] + one_offs,
+            frozenset(job.service for job in jobs),
+            [t.ecs_service for t in planned.targets] if targets else [],
+            [what for p in planned.plans for what in _checked(p.prepared)],
+        )
 
 
-def references_of(planned: Planned) -> tuple[list[Reference], list[Check]]:
-    """Every reference of every planned request (first mention kept), and the SKIP lines for
-    what is not looked up (images built by this run, images outside ECR, groups ECS makes)."""
-    built = {job.service for job in planned.jobs}
+def references_of(subject: Subject) -> tuple[list[Reference], list[Check]]:
+    """Every reference of every request (first mention kept), and the SKIP lines for what is
+    not looked up (images built by this run, images outside ECR, groups ECS makes)."""
     found: dict[tuple[str, str, str | None], Reference] = {}
     skipped: dict[str, Check] = {}
-    for plan in planned.plans:
-        request = plan.rendered.request
-        images = {str(c["image"]) for c in request["containerDefinitions"] if c["name"] in built}
-        refs, skips = references(request, built=images, region=planned.settings.region)
+    for request in subject.requests:
+        images = {
+            str(c["image"]) for c in request["containerDefinitions"] if c["name"] in subject.built
+        }
+        refs, skips = references(request, built=images, region=subject.settings.region)
         for ref in refs:
             found.setdefault((ref.kind, ref.name, ref.region), ref)
         for what, why in skips:
@@ -77,27 +101,24 @@ def _create_default_group(aws: Aws, reference: Reference, log: Log) -> Check:
     return Check(OK, what, "created (the default group)", reference)
 
 
-def preflight(
-    aws: Aws, planned: Planned, log: Log, *, targets: bool = False, create: bool = True
-) -> list[Check]:
+def preflight(aws: Aws, subject: Subject, log: Log, *, create: bool = True) -> list[Check]:
     """Run every check, print one line each, and raise with every FAILED one.
 
-    `targets`: also the cluster and the services (`verify` alone; a deploy's plan has read
-    them). `create`: make a missing default log group (a deploy that is not a dry run).
+    The subject's targets: the cluster and those services too (`verify` alone; a deploy's
+    plan has read them). `create`: make a missing default log group (a run that writes).
     """
-    settings = planned.settings
+    settings = subject.settings
     checks: list[Check] = []
-    if targets:
-        names = [t.ecs_service for t in planned.targets]
-        checks += target_checks(aws, str(settings.cluster), names)
-        if settings.builder and planned.jobs:  # a deploy looks it up before it verifies
+    if subject.targets:
+        checks += target_checks(aws, str(settings.cluster), subject.targets)
+        if settings.builder and subject.built:  # a deploy looks it up before it verifies
             checks.append(builder_check(settings.builder))
     # what a controller's `prepare` found right at plan time (a CodeDeploy deployment group
     # that deploys the service, its load balancer's container in the new revision); what it
     # found wrong stopped the plan already, with every problem named
-    checks += [Check(OK, what) for p in planned.plans for what in _checked(p.prepared)]
-    refs, skipped = references_of(planned)
-    defaults = _defaults(planned)
+    checks += [Check(OK, what) for what in subject.checked]
+    refs, skipped = references_of(subject)
+    defaults = {f"/ecs/{request['family']}" for request in subject.requests}
     missing: list[Reference] = []  # default groups to create once everything else passed
     for found in check(aws, refs) + skipped:
         ref = found.reference

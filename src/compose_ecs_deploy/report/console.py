@@ -142,13 +142,16 @@ class ConsoleLog:
 
 class RememberingLog:
     """A Log that also keeps every value it was asked to mask: text the tool prints from
-    outside (a failed container's log lines) is masked with the same values as the rest."""
+    outside (a failed container's log lines) is masked with the same values as the rest.
+    It keeps the lines too, for the verbs that show them again in the job summary."""
 
     def __init__(self, log: Log) -> None:
         self._log = log
         self.masked: list[str] = []
+        self.lines: list[str] = []
 
     def info(self, line: str) -> None:
+        self.lines.append(line)
         self._log.info(line)
 
     def group(self, title: str) -> Any:

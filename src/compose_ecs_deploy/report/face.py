@@ -3,7 +3,7 @@ the verbs print through, so that they never know which face runs them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from compose_ecs_deploy.diagnostics import Diagnostic
@@ -36,6 +36,13 @@ class Face(Protocol):
 
     def summary(self, deployment: Deployment) -> None:
         """What a finished deploy did: the job summary, or the timing line."""
+
+    def section(
+        self, title: str, lines: Sequence[str], step_outputs: Mapping[str, str] | None = None
+    ) -> None:
+        """What a verb other than deploy found (`status`, `verify`, `prune`): on a runner, a
+        job-summary section of `lines` and the step outputs; the terminal has shown both
+        already (as log lines, or as data when asked for JSON)."""
 
     def stopped(self, errors: list[Diagnostic]) -> None:
         """The run ended on an error before any result: say so where the face can."""

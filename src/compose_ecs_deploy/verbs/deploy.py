@@ -22,7 +22,7 @@ from compose_ecs_deploy.images.build import (
 from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.loading.inputs import Inputs, prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy, previous_images
-from compose_ecs_deploy.pipeline.preflight import preflight
+from compose_ecs_deploy.pipeline.preflight import Subject, preflight
 from compose_ecs_deploy.pipeline.results import Deployment, DeployResult
 from compose_ecs_deploy.report import oneoffs as oneoff_report
 from compose_ecs_deploy.report.console import Log, RememberingLog
@@ -81,7 +81,7 @@ def deploy(
     credentials = registry_login(aws, log) if jobs else None
     if settings.verify and writes:  # nothing is written to an unchanged service: no checks
         with stopwatch.phase("verify"):
-            preflight(aws, planned, log, create=not settings.dry_run)
+            preflight(aws, Subject.of(planned), log, create=not settings.dry_run)
     tag = str(settings.image_tag)
     built: dict[str, BuiltImage] = {}
     if settings.dry_run:

@@ -20,7 +20,7 @@ from compose_ecs_deploy.aws.revisions import Pacer, delete, deregister, list_fam
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.pipeline.rollback_target import last_good
-from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
@@ -37,7 +37,11 @@ class PruneOptions:
 
     @classmethod
     def of(cls, settings: Settings) -> PruneOptions:
-        if settings.prune_keep is None or settings.prune_keep < 1:
+        if settings.prune_keep is None:
+            raise InputError(
+                "prune needs --keep N, how many revisions stay (action input prune-keep)"
+            )
+        if settings.prune_keep < 1:
             raise InputError(
                 f"--keep {settings.prune_keep}: keep at least the running revision; pass "
                 "--keep N with N of 1 or more (action input prune-keep)"
@@ -48,16 +52,18 @@ class PruneOptions:
 def run(settings: Settings, face: Face) -> ExitCode:
     refuse_bad_options(settings)
     options = PruneOptions.of(settings)
-    aws = session(settings, face.log)
+    log = RememberingLog(face.log)
+    aws = session(settings, log)
     cluster = str(settings.cluster)
     names = [t.ecs_service for t in parse_targets(settings)]
     in_use = in_use_by(_cluster_services(aws, cluster))
     totals = {"deregistered": 0, "deleted": 0}
     for name, service in ecs.describe_services(aws, cluster, names).items():
-        done = prune(aws, cluster, name, service, in_use, options, face.log)
+        done = prune(aws, cluster, name, service, in_use, options, log)
         for key, count in done.items():
             totals[key] += count
     face.outputs({key: str(count) for key, count in totals.items()})
+    face.section("prune" + (" (dry run)" if options.dry_run else ""), log.lines)
     return EXIT_OK
 
 

@@ -1,11 +1,12 @@
 """The `rollback` verb: put a service back on an earlier revision, with one UpdateService.
 
-It registers nothing. The target is `--to` (a revision, FAMILY:REV, an ARN or an image tag),
-else the last revision that completed a deployment before the current one by ECS's own
-service-deployment history (`rollout/verdicts/history.py`). The service's controller starts
-the rollout and the shared watch loop waits for it, so a rollback is watched, explained and
-reported exactly like a deploy, with the same outputs; a rollback that fails is itself undone
-the controller's way (back onto the revision that ran).
+It registers nothing (with `--dry-run` it writes nothing and says where it would go). The
+target is `--to` (a revision, FAMILY:REV, an ARN or an image tag), else the last revision
+that completed a deployment before the current one by ECS's own service-deployment history
+(`rollout/verdicts/history.py`). The service's controller starts the rollout and the shared
+watch loop waits for it, so a rollback is watched, explained and reported exactly like a
+deploy, with the same outputs; a rollback that fails is itself undone the controller's way
+(back onto the revision that ran).
 """
 
 from __future__ import annotations
@@ -102,9 +103,19 @@ def run(settings: Settings, face: Face) -> ExitCode:
                 console_url=console_url(settings.region, cluster, t.ecs_service),
             )
             for t in parse_targets(settings)
-        ]
+        ],
+        dry_run=settings.dry_run,
     )
     started = time.monotonic()
+    if settings.dry_run:  # the targets are chosen and checked; nothing is written
+        for name, choice in choices.items():
+            log.info(
+                f"{name}: dry run: would roll back from "
+                f"{last_part(str(services[name]['taskDefinition']))} to {last_part(choice.arn)}"
+            )
+        face.outputs(outputs(result, {}))
+        face.summary(Deployment(result, {}, {"rollback": time.monotonic() - started}))
+        return EXIT_OK
     watched = _start(aws, settings, choices, result, face, log)
     if settings.wait:
         _wait(aws, settings, choices, result, watched, log)

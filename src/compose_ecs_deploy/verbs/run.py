@@ -1,9 +1,10 @@
 """The `run` verb: one compose service as a one-off ECS task, with no rollout.
 
-It is a one-off (`rollout.oneoff_plan`, `rollout.oneoff_run`) run on its own: the service's
-image is built and pushed when it has a build section (skipped when the tag is in ECR
-already), its `<family>-<service>` revision registered when it changed, and the task run in
-the first ECS service's network, optionally with another command; the verb exits with the
+It is a one-off (`rollout.oneoff_plan`, `rollout.oneoff_run`) run on its own: what it refers
+to is checked first (the pre-flight checks of a deploy; `--no-verify` skips them), the
+service's image is built and pushed when it has a build section (skipped when the tag is in
+ECR already), its `<family>-<service>` revision registered when it changed, and the task run
+in the first ECS service's network, optionally with another command; the verb exits with the
 task's exit code.
 """
 
@@ -27,6 +28,7 @@ from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.images.plan import BuildJob, jobs_for
 from compose_ecs_deploy.loading.inputs import Inputs, prepare, with_images
 from compose_ecs_deploy.pipeline.plan import parse_targets, previous_images, read_running
+from compose_ecs_deploy.pipeline.preflight import Subject, preflight
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.oneoff_plan import render, service_problems, with_diff
@@ -89,6 +91,9 @@ def run_service(
         inputs, settings, service, family=family, base=base, images=images, task_services=everyone
     )
     latest = tasks.latest_revision(aws, str(rendered.request["family"]))
+    if settings.verify:  # what the one-off refers to exists, before its first build or write
+        own = frozenset(job.service for job in jobs)
+        preflight(aws, Subject(settings, [rendered.request], own, []), log)
     if jobs:
         credentials = registry_login(aws, log)
         built = build_and_push(

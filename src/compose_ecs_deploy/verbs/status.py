@@ -64,13 +64,14 @@ def run(settings: Settings, face: Face) -> ExitCode:
                 parts,
             )
         )
+    body: Any = documents[0] if len(documents) == 1 else documents
+    lines = [line for document in documents for line in status_lines(document)]
     if options.as_json:
-        body: Any = documents[0] if len(documents) == 1 else documents
         face.data(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
     else:
-        for document in documents:
-            for line in status_lines(document):
-                face.log.info(line)
+        for line in lines:
+            face.log.info(line)
+    face.section("status", lines, {"status": json.dumps(body, ensure_ascii=False)})
     return EXIT_OK
 
 

@@ -9,11 +9,13 @@ writes nothing (a missing default log group is only reported: a deploy creates i
 
 from __future__ import annotations
 
+import json
+
 from compose_ecs_deploy.aws.client import session
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy
-from compose_ecs_deploy.pipeline.preflight import preflight
+from compose_ecs_deploy.pipeline.preflight import Subject, preflight
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.settings import Settings
 
@@ -24,5 +26,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
     planned = plan_deploy(aws, settings, inputs, face.log)
     for diagnostic in dict.fromkeys(d for p in planned.plans for d in p.rendered.diagnostics):
         face.report(diagnostic)
-    preflight(aws, planned, face.log, targets=True, create=False)
+    checks = preflight(aws, Subject.of(planned, targets=True), face.log, create=False)
+    found = [{"outcome": c.outcome, "what": c.what, "why": c.why} for c in checks]
+    face.section("verify", [c.line() for c in checks], {"checks": json.dumps(found)})
     return EXIT_OK
