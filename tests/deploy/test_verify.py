@@ -162,3 +162,31 @@ def test_verify_looks_up_the_builder_a_build_would_use(
     assert "verify: FAILED buildx builder no-such-farm: no such buildx builder" in out
     [error] = [line for line in err.splitlines() if line.startswith("error:")]
     assert "buildx builder no-such-farm" in error and "docker buildx ls" in error
+
+
+def test_a_tag_pushed_to_the_registry_passes_and_one_never_pushed_fails_before_any_write(
+    world: World,
+    capsys: pytest.CaptureFixture[str],
+    proxy: FaultProxy,
+    ecr_repo: Any,
+    registry_auth: Any,
+    docker_client: Any,
+    hello_image: Any,
+) -> None:
+    """The image reaches the registry the way an earlier job's `docker push` put it there,
+    never through ECR's API; DescribeImages sees it as ECR would (tests/support/ecr_registry.py)."""
+    world.service("web")
+    hello_image.tag(ecr_repo.uri, "v1")
+    auth = {"username": registry_auth.username, "password": registry_auth.password}
+    pushed = docker_client.images.push(ecr_repo.uri, "v1", auth_config=auth)
+    assert '"error"' not in pushed, pushed
+    code, out, err = run(capsys, world, "deploy", "--image", f"app={ecr_repo.uri}:v1")
+    assert code == 0, out + err
+    assert f"verify: OK     image {ecr_repo.uri}:v1 " in out, out
+
+    proxy.forwarded.clear()
+    never = f"{ecr_repo.uri}:never-pushed"
+    code, out, err = run(capsys, world, "deploy", "--image", f"app={never}")
+    assert code == 1
+    assert f"error: verify: image {never} " in err, err
+    assert not WRITES & set(proxy.forwarded) and proxy.forwarded["UpdateService"] == 0

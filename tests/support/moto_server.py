@@ -1,5 +1,6 @@
 """moto_server with the ECS rollout simulator, its service deployments, one-off tasks, Express
-services and CodeDeploy blue/green deployments (codedeploy_simulator).
+services and CodeDeploy blue/green deployments (codedeploy_simulator), and ECR's image reads
+answered from the stand-in registry (ecr_registry).
 
 Start: ``python -m tests.support.moto_server -H 127.0.0.1 -p PORT``.
 
@@ -25,6 +26,7 @@ from moto.moto_api import recorder
 
 from tests.support import (
     codedeploy_api,
+    ecr_registry,
     ecs_simulator,
     express_simulator,
     run_task_simulator,
@@ -56,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     run_task_simulator.install()
     express_simulator.install()
     codedeploy_api.install()
+    ecr_registry.install()
     server.main(argv if argv is not None else sys.argv[1:])
 
 

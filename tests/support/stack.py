@@ -851,6 +851,15 @@ def ensure_moto(
     config["moto_port"] = port
     env = _loopback_env()
     env["PYTHONPATH"] = str(REPO_ROOT)
+    # ECR's image reads answer from the registry's contents (tests/support/ecr_registry.py)
+    env["STACK_ECR_REGISTRY"] = json.dumps(
+        {
+            "port": s.registry_port,
+            "ca": str(paths.ca_cert),
+            "user": REGISTRY_USER,
+            "password_file": str(paths.registry_password),
+        }
+    )
     proc = procs.spawn(
         moto_argv(moto_bin, port), log=paths.logs / "moto.log", env=env, cwd=REPO_ROOT
     )
