@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -289,8 +290,14 @@ def test_sigterm_during_the_wait_cancels_and_names_the_deployment(world: World, 
     assert "cancelled by SIGTERM" in err and "ecs-svc/" in err
 
 
-def test_two_deploys_of_one_service_at_once_both_report_truthfully(world: World, aws_env) -> None:
+def test_two_deploys_of_one_service_at_once_both_report_truthfully(
+    world: World, aws_env, proxy: FaultProxy
+) -> None:
+    """Both deploys update the service before either can finish: the proxy holds each
+    UpdateService until both have arrived (the time each takes to plan, verify and register
+    varies with the machine's load), so the later one surely supersedes the earlier."""
     world.service("web", scenario="slow", tags={"simulator:ticks": "6"})
+    proxy.gates["UpdateService"] = threading.Barrier(2)
     runs = []
     for image in ("example/app:blue", "example/app:green"):
         runs.append(
@@ -317,10 +324,11 @@ def test_two_deploys_of_one_service_at_once_both_report_truthfully(world: World,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-                env={**os.environ, **aws_env},
+                env={**os.environ, **aws_env, "AWS_ENDPOINT_URL": proxy.url},
             )
         )
     results = [run.communicate(timeout=120) for run in runs]
+    assert proxy.forwarded["UpdateService"] == 2
     codes = [run.returncode for run in runs]
     final = world.running("web")["taskDefinition"]
     registered = {
@@ -332,7 +340,7 @@ def test_two_deploys_of_one_service_at_once_both_report_truthfully(world: World,
     winner_code, _ = registered.pop(final)
     [(loser_code, loser_err)] = registered.values()
     assert winner_code == 0
-    assert loser_code == 1 and "superseded" in loser_err
+    assert loser_code == 1 and "superseded" in loser_err, loser_err
 
 
 def test_rerunning_a_finished_deploy_changes_nothing(world: World, capsys) -> None:

@@ -13,6 +13,10 @@ action (or `*`) says how often and how it fails:
 `after` spares the first N calls of the action (a plan's reads, say) and `first` limits a
 rule to the N calls after those; `rate` is a probability drawn
 from a seeded generator, so a scenario repeats exactly. `forwarded` counts what reached moto.
+A gate (`gates[action]`, a `threading.Barrier`) holds each call of the action until as many as
+the barrier's parties have arrived, then forwards them one after the other: two deploys of one
+service then surely both update it before either can finish, however long each took to get
+there.
 
 With `buckets` (tests/support/account_buckets.py), the proxy is also the account: every
 request first takes a token from its action's documented bucket, and one that finds it empty
@@ -60,11 +64,13 @@ class FaultProxy:
     forwarded: Counter[str] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)
     seen: Counter[str] = field(default_factory=Counter)
+    gates: dict[str, threading.Barrier] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         guard.check_url(self.upstream, what="fault proxy upstream")
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
+        self._gated = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -136,7 +142,12 @@ class FaultProxy:
                 return
             if kind == "slow":
                 time.sleep(rule.delay)
-        status, headers, answer = self.forward(handler, body)
+        if action in self.gates:
+            self.gates[action].wait(timeout=60)  # broken after that: the handler fails loudly
+            with self._gated:  # then one at a time, as ECS applies a service's updates
+                status, headers, answer = self.forward(handler, body)
+        else:
+            status, headers, answer = self.forward(handler, body)
         with self._lock:
             self.forwarded[action] += 1
         if fault is not None and fault[0] == "lost":
