@@ -1,7 +1,8 @@
 """Hostile input through both faces (issue #22): nothing injected, no secret printed, no hang,
 nothing written to AWS.
 
-Every case is a deploy that must stop before its first write: run as the CLI
+Every case is a deploy (or a day-two verb: rollback, status, prune, verify, issue #25) that must
+stop before its first write: run as the CLI
 (`compose-ecs-deploy deploy ...`) and as the action's entrypoint the way the runner runs it
 (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), each a process of its own
 (tests/support/forker.py), against one moto with one running service. Each run must:
@@ -58,6 +59,8 @@ class Case:
     secrets: tuple[str, ...] = ()  # must appear nowhere
     expect: tuple[str, ...] = ()  # words of the error line(s)
     faces: tuple[str, ...] = ("cli", "action")
+    verb: str = "deploy"  # the CLI's verb, the action's `command`
+    flags: tuple[str, ...] = ()  # more CLI words (e.g. --json)
 
 
 # The CLI's option for each action input (inputs that are lists repeat the option).
@@ -85,6 +88,8 @@ FLAGS = {
     "run-before": "--run-before",
     "ecr-repository": "--ecr-repository",
     "builder": "--builder",
+    "to": "--to",
+    "prune-keep": "--keep",
 }
 LIST_INPUTS = {"compose-file", "profiles", "services", "images", "secrets", "ecs-service"}
 
@@ -378,11 +383,76 @@ SMALL_CASES = [
     ),
 ]
 
-CASES = injection_cases() + SECRET_CASES + DOS_CASES + NUMBER_CASES + IMAGE_CASES + SMALL_CASES
+# The day-two verbs read no compose file: only the target goes to them (`verify` takes deploy's).
+TARGET_INPUTS = ("cluster", "ecs-service", "aws-region")
+
+
+def day_two_cases() -> list[Case]:
+    """rollback, status and prune: each payload in the cluster and the service they read, in
+    `--to` and `--keep`; secrets, absurd lengths and misuse of their options."""
+    cases = []
+    for key, p in PAYLOADS.items():
+        for verb in ("rollback", "status", "prune"):
+            keep = {"prune-keep": "3"} if verb == "prune" else {}
+            cases += [
+                Case(f"{verb}-inject-{key}-cluster", {"cluster": p, **keep}, verb=verb),
+                Case(f"{verb}-inject-{key}-ecs-service", {"ecs-service": p, **keep}, verb=verb),
+            ]
+        cases += [
+            Case(f"rollback-inject-{key}-to", {"to": p}, verb="rollback", expect=("--to",)),
+            Case(f"prune-inject-{key}-keep", {"prune-keep": p}, verb="prune", expect=("keep",)),
+        ]
+    too_long = f"arn:aws:ecs:us-east-1:123456789012:cluster/{'c' * 3000}"
+    return [
+        *cases,
+        Case("rollback-secret-in-to", {"to": CANARY}, verb="rollback", expect=("--to",)),
+        Case(
+            "rollback-plain-secret-in-to",
+            {"to": PLAIN_SECRET},
+            verb="rollback",
+            secrets=(PLAIN_SECRET,),
+            expect=("--to",),
+        ),
+        Case("rollback-to-absurd-length", {"to": "7" * 5000}, verb="rollback", expect=("--to",)),
+        Case(
+            "rollback-to-arn-wrong-partition",
+            {"to": "arn:evil:ecs:us-east-1:123456789012:task-definition/web:1"},
+            verb="rollback",
+            expect=("--to",),
+        ),
+        Case("rollback-nothing-to-go-to", verb="rollback", expect=("nothing to roll back",)),
+        Case("status-cluster-absurd-length", {"cluster": too_long}, verb="status"),
+        Case("status-missing-service", {"ecs-service": "nope"}, verb="status", expect=("nope",)),
+        Case(
+            "status-json-missing-service",
+            {"ecs-service": "nope"},
+            verb="status",
+            flags=("--json",),
+            faces=("cli",),
+            expect=("nope",),
+        ),
+        Case("prune-keep-negative", {"prune-keep": "-5"}, verb="prune", expect=("keep",)),
+        Case("prune-keep-secret", {"prune-keep": CANARY}, verb="prune", expect=("keep",)),
+        Case("prune-without-keep", verb="prune", expect=("keep",)),
+        Case("prune-secret-in-service", {"ecs-service": CANARY, "prune-keep": "1"}, verb="prune"),
+        Case("verify-secret-in-cluster", {"cluster": CANARY}, verb="verify"),
+        Case("verify-missing-service", {"ecs-service": "nope"}, verb="verify", expect=("nope",)),
+    ]
+
+
+CASES = (
+    injection_cases()
+    + SECRET_CASES
+    + DOS_CASES
+    + NUMBER_CASES
+    + IMAGE_CASES
+    + SMALL_CASES
+    + day_two_cases()
+)
 
 
 def test_the_corpus_is_large_and_named_once() -> None:
-    assert len(CASES) >= 120
+    assert len(CASES) >= 160
     assert len({case.id for case in CASES}) == len(CASES)
 
 
@@ -403,9 +473,15 @@ def _write(case: Case, directory: Path) -> Path:
     return directory
 
 
-def _argv(inputs: dict[str, str]) -> list[str]:
-    argv = ["deploy"]
+def _argv(inputs: dict[str, str], verb: str = "deploy", flags: tuple[str, ...] = ()) -> list[str]:
+    argv = [verb, *flags]
     for name, value in inputs.items():
+        if verb in ("rollback", "status", "prune") and name not in (
+            *TARGET_INPUTS,
+            "to",
+            "prune-keep",
+        ):
+            continue
         if not value:
             continue
         items = value.split("\n") if name in LIST_INPUTS else [value]
@@ -473,12 +549,13 @@ def test_hostile_input_stops_cleanly_through_both_faces(
     secrets = [CANARY, aws_env["AWS_SECRET_ACCESS_KEY"]]
 
     def cli(case: Case, directory: Path) -> Job:
-        return Job("cli", _argv({**defaults, **case.inputs}), str(directory), environment)
+        argv = _argv({**defaults, **case.inputs}, case.verb, case.flags)
+        return Job("cli", argv, str(directory), environment)
 
     def runner(case: Case, directory: Path) -> Job:
         (directory / "output").touch()
         (directory / "summary").touch()
-        inputs = {**defaults, **case.inputs}
+        inputs = {**defaults, "command": case.verb, **case.inputs}
         return Job(
             "action",
             [],

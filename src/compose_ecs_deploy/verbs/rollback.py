@@ -279,6 +279,7 @@ def _named(aws: Aws, name: str, current: str, value: str) -> dict[str, Any]:
         ):
             return revision
     raise InputError(
-        f"--to {value}: no ACTIVE revision of {family} (of the newest {TAG_SEARCH}) has an "
-        "image with that tag; check the tag, or pass a revision"
+        f"--to: no ACTIVE revision of {family} (of the newest {TAG_SEARCH}) has an image with "
+        "the tag given (not repeated here: a tag-shaped value may be a token pasted by mistake); "
+        "check the tag, or pass a revision"
     )
