@@ -98,3 +98,21 @@ def test_a_missing_service_is_one_error_line(
     code, out, err = status(capsys)
     assert code == 1 and err.startswith("error:") and "web was not found" in err, err
     assert out == "" and "Traceback" not in err
+
+
+def test_json_on_a_failure_prints_no_document_and_json_is_status_only(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A script piping `status --json` into jq gets nothing on stdout when the status could not
+    be read (the error is on stderr, exit 1), never half a document; `--json` on another verb
+    is a usage error (exit 2), not silently ignored."""
+    code, out, err = status(capsys, "--json")
+    assert code == 1 and out == "" and err.startswith("error:"), (out, err)
+    world.service("web")
+    code, out, _ = status(capsys, "--json")
+    assert code == 0 and json.loads(out)["service"] == "web"
+    for verb in ("rollback", "prune"):
+        with pytest.raises(SystemExit) as usage:
+            main([verb, "--cluster", CLUSTER, "--ecs-service", "web", "--json"])
+        assert usage.value.code == 2
+    assert "unrecognized arguments: --json" in capsys.readouterr().err
