@@ -30,6 +30,7 @@ from pathlib import Path
 from bench import (
     rows_action,
     rows_codedeploy,
+    rows_daytwo,
     rows_deploy,
     rows_express,
     rows_failure,
@@ -228,6 +229,13 @@ GROUPS: tuple[Group, ...] = (
         _with_lab(rows_rollout.rollout_rows),
     ),
     Group("rss", "peak RSS of a full deploy", "< 150 MB", _with_lab(rows_deploy.rss_rows)),
+    Group(
+        "daytwo",
+        "rollback, verify's reads, prune of 200 beside 2 deploys",
+        "issue 25",
+        lambda _lab: rows_daytwo.daytwo_rows(),
+        needs_lab=False,
+    ),
     Group(
         "failure",
         "a failed rollout's explanation",

@@ -1,0 +1,278 @@
+"""Issue 25's figures: what `rollback` costs, what `verify` adds to a deploy, and a prune of 200
+revisions under the account's RegisterTaskDefinition bucket with two deploys beside it.
+
+Against a moto of the bench's own with the simulators (no engine or registry: every deploy is
+given its image), through the fault proxy, which counts the calls that reach moto and, for the
+prune row, is the account: ECS's documented buckets (tests/support/account_buckets.py), where
+DeregisterTaskDefinition shares RegisterTaskDefinition's 20 burst / 1 a second. The prune
+runs at the product's own pace (one write every 2 s), so that row takes about 7 minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tests.support import terraform
+from tests.support.account_buckets import AccountBuckets
+from tests.support.fault_proxy import FaultProxy
+
+from bench.rows_fleet import (
+    CLUSTER,
+    COMPOSE,
+    REGION,
+    ROLE,
+    account,
+    make_service,
+    run_at_once,
+)
+from bench.table import Row, spread
+from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.faces.cli import main
+from compose_ecs_deploy.loading.inputs import prepare
+from compose_ecs_deploy.report.console import ConsoleLog
+from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.timing import Stopwatch
+from compose_ecs_deploy.verbs.deploy import deploy
+
+TASK_ROLE = "arn:aws:iam::123456789012:role/fleet-task"
+FAMILY_SIZE = 200
+KEEP = 10
+WRITES = ("RegisterTaskDefinition", "DeregisterTaskDefinition", "UpdateService", "CreateService")
+
+
+@contextlib.contextmanager
+def _pointed_at(url: str) -> Any:
+    """This process's AWS calls go to `url` (the proxy) for the block."""
+    before = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = url
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = before
+
+
+def _cli(*words: str) -> int:
+    """The CLI in this process, its output kept off the table's stdout."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(list(words))
+
+
+def _target(service: str) -> list[str]:
+    return ["--cluster", CLUSTER, "--ecs-service", service, "--region", REGION]
+
+
+def _deploy(compose: Path, service: str, image: str, *extra: str) -> list[str]:
+    """`deploy` of the compose file's web, given its image, to `service`."""
+    return ["deploy", "-f", str(compose), "--service", "web", *_target(service),
+            "--image", f"web={image}", *extra]  # fmt: skip
+
+
+def _process(words: list[str]) -> list[str]:
+    return [sys.executable, "-m", "compose_ecs_deploy", *words]
+
+
+def rollback_rows(ecs: Any, url: str, compose: Path) -> list[Row]:
+    """Four releases, then three rollbacks in a row (4 -> 3 -> 2 -> 1): each one's wall time
+    and calls, with the simulator's one-poll rollout (poll interval 0.05 s)."""
+    make_service(ecs, "rb", {"simulator:ticks": "1"})
+    proxy = FaultProxy(upstream=url).start()
+    times: list[float] = []
+    calls: list[Counter[str]] = []
+    try:
+        with _pointed_at(proxy.url):
+            for n in range(1, 5):
+                deployed = _cli(
+                    *_deploy(compose, "rb", f"example/web:{n}", "--poll-interval", "0.05")
+                )
+                if deployed != 0:
+                    raise RuntimeError(f"deploy {n} of the rollback row failed")
+            for _ in range(3):
+                proxy.forwarded.clear()
+                started = time.perf_counter()
+                code = _cli("rollback", *_target("rb"), "--poll-interval", "0.05")
+                times.append(time.perf_counter() - started)
+                calls.append(Counter(proxy.forwarded))
+                if code != 0:
+                    raise RuntimeError("a rollback of the bench failed")
+    finally:
+        proxy.stop()
+    writes = [{w: c[w] for w in WRITES if c[w]} for c in calls]
+    before_wait = {k: v for k, v in calls[-1].items() if k not in ("DescribeServices", "ListTasks")}
+    return [
+        Row(
+            "rollback: wall time (by history, 1-poll rollout, 3 in a row)",
+            statistics.median(times),
+            "s",
+            spread(times),
+            "1 UpdateService, nothing registered",
+            all(w == {"UpdateService": 1} for w in writes),
+            f"writes per rollback: {writes}; calls of the last: {sum(calls[-1].values())}, "
+            f"besides the watch's reads: {dict(sorted(before_wait.items()))}",
+        )
+    ]
+
+
+def _settings(compose: Path, image: str, secret: str, *, verify: bool) -> Settings:
+    return Settings(
+        compose_files=(str(compose),),
+        services=("web",),
+        cluster=CLUSTER,
+        ecs_services=("vf",),
+        region=REGION,
+        images=(f"web={image}",),
+        secrets=(f"DB={secret}", "KEY=/bench/key"),
+        poll_interval=0.01,
+        max_poll_interval=0.05,
+        verify=verify,
+        environment=dict(os.environ),
+    )
+
+
+def verify_rows(ecs: Any, url: str, compose: Path, secret: str) -> list[Row]:
+    """The same deploy (a new image each time, so that each one writes) with and without
+    verify, five each, alternating: the calls verify adds, and its phase's time. The revision
+    has two roles, a Secrets Manager secret, an SSM parameter and the default log group."""
+    ecs.register_task_definition(
+        family="vf", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256",
+        memory="512", executionRoleArn=ROLE, taskRoleArn=TASK_ROLE,
+        containerDefinitions=[{"name": "web", "image": "example/web:0", "essential": True}],
+    )  # fmt: skip
+    ecs.create_service(
+        cluster=CLUSTER, serviceName="vf", taskDefinition="vf", desiredCount=1,
+        launchType="FARGATE", tags=[{"key": "simulator:ticks", "value": "1"}],
+    )  # fmt: skip
+    seconds: list[float] = []
+    counts: dict[bool, Counter[str]] = {}
+    with _pointed_at(url):
+        for n in range(11):  # the first (a warm-up) makes the default log group
+            verify = n % 2 == 1
+            settings = _settings(compose, f"example/web:v{n}", secret, verify=verify)
+            aws = Aws(settings.region, max_retries=settings.max_retries)
+            stopwatch = Stopwatch()
+            log = ConsoleLog(stream=io.StringIO())
+            done = deploy(aws, settings, prepare(settings), log, stopwatch)
+            if not done.result.succeeded:
+                raise RuntimeError("a deploy of the verify row failed")
+            if n:
+                counts[verify] = Counter(aws.calls)
+                seconds += [stopwatch.seconds["verify"]] if verify else []
+    added = counts[True] - counts[False]
+    reads = sum(added.values())
+    median = statistics.median(seconds)
+    return [
+        Row(
+            "verify: reads added to a deploy (2 roles, a secret, a parameter, a log group)",
+            float(reads),
+            "calls",
+            "",
+            "<= 6",
+            reads <= 6,
+            ", ".join(f"{name} {n}" for name, n in sorted(added.items())),
+        ),
+        Row(
+            "verify: its time in a deploy, against moto",
+            median,
+            "s",
+            spread(seconds),
+            "< 0.3 s",
+            median < 0.3,
+            f"the verify phase of 5 deploys (4 new boto3 clients and 5 reads in parallel); "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        ),
+    ]
+
+
+def prune_rows(ecs: Any, url: str, compose: Path, tmp: Path) -> list[Row]:
+    """`prune --keep 10` of a family of 200 ACTIVE revisions at the product's pace, through
+    the account's buckets, with two deploys of other services started 30 s in; the same two
+    deploys just before, with nothing else in the account, for comparison."""
+    make_service(ecs, "pr", {"simulator:ticks": "1"})
+    for n in range(FAMILY_SIZE - 3):
+        ecs.register_task_definition(
+            family="pr", containerDefinitions=[{"name": "web", "image": f"x:{n}", "memory": 8}]
+        )
+    for name in ("da", "db"):
+        make_service(ecs, name, {"simulator:ticks": "2"})
+    proxy = FaultProxy(upstream=url, buckets=AccountBuckets()).start()
+    pair = [_process(_deploy(compose, name, f"example/web:{name}-{{}}", "--poll-interval", "1"))
+            for name in ("da", "db")]  # fmt: skip
+    try:
+        begun = time.monotonic()
+        alone = run_at_once([[w.format(1) for w in c] for c in pair], proxy.url, tmp)
+        alone_times = [end - begun for _, end in alone]
+        for release in ("pr-1", "pr-2"):  # two releases: the rollback target is one it keeps
+            (done,) = run_at_once([_process(_deploy(compose, "pr", f"example/web:{release}"))],
+                                  proxy.url, tmp)  # fmt: skip
+            if done[0]:
+                raise RuntimeError("a deploy of the prune row's family failed")
+        started = time.monotonic()
+        prune = subprocess.Popen(
+            _process(["prune", *_target("pr"), "--keep", str(KEEP)]),
+            env={**os.environ, "AWS_ENDPOINT_URL": proxy.url},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        time.sleep(30)
+        begun = time.monotonic()
+        beside = run_at_once([[w.format(2) for w in c] for c in pair], proxy.url, tmp)
+        output, _ = prune.communicate(timeout=1800)
+        seconds = time.monotonic() - started
+    finally:
+        proxy.stop()
+    assert proxy.buckets is not None
+    throttled = dict(proxy.buckets.throttled)
+    listed = ecs.list_task_definitions(familyPrefix="pr", status="INACTIVE")
+    gone = len(listed["taskDefinitionArns"])  # moto lists them all at once
+    ok = prune.returncode == 0 and all(code == 0 for code, _ in beside + alone)
+    times = [end - begun for _, end in beside]
+    last = output.strip().splitlines()[-1] if output.strip() else ""
+    return [
+        Row(
+            f"prune of {FAMILY_SIZE} revisions (--keep {KEEP}) beside 2 deploys, account bucket",
+            seconds,
+            "s",
+            "",
+            "both deploys succeed, none throttled into failure",
+            ok and not throttled.get("RegisterTaskDefinition"),
+            f"prune exit {prune.returncode}, {gone} deregistered ({last}); the 2 deploys "
+            f"beside it: exit {[c for c, _ in beside]} in {_seconds(times)} (alone, just "
+            f"before: {_seconds(alone_times)}); throttled calls: {throttled or 'none'}",
+        )
+    ]
+
+
+def _seconds(values: list[float]) -> str:
+    return " and ".join(f"{v:.1f}" for v in values) + " s"
+
+
+def daytwo_rows(_lab: object = None) -> list[Row]:
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        compose = tmp / "compose.yaml"
+        compose.write_text(COMPOSE)
+        with account(tmp) as (ecs, url):
+            import boto3
+
+            clients = {
+                name: boto3.client(name, endpoint_url=url, region_name=REGION)
+                for name in ("iam", "secretsmanager", "ssm")
+            }
+            terraform.roles(clients["iam"], ROLE, TASK_ROLE)
+            secret = clients["secretsmanager"].create_secret(Name="bench/db", SecretString="x")
+            clients["ssm"].put_parameter(Name="/bench/key", Value="k", Type="SecureString")
+            rows = rollback_rows(ecs, url, compose)
+            rows += verify_rows(ecs, url, compose, str(secret["ARN"]))
+            rows += prune_rows(ecs, url, compose, tmp)
+    return rows
