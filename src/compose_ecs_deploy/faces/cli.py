@@ -21,7 +21,7 @@ from compose_ecs_deploy.faces.cli_express import add_express_options, add_previe
 from compose_ecs_deploy.faces.day_two import add_day_two, add_verify
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.faces.rollout_options import add_rollout_options
-from compose_ecs_deploy.faces.shared_options import add_no_verify, add_poll_interval
+from compose_ecs_deploy.faces.shared_options import add_no_verify, add_poll_interval, add_region
 from compose_ecs_deploy.report.console import ConsoleLog, Printer
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.settings import (
@@ -109,9 +109,7 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
         help="base task definition (JSON or YAML) for task-level settings",
     )
     parser.add_argument("--family", metavar="F", help="task definition family")
-    parser.add_argument(
-        "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)"
-    )
+    add_region(parser)
     parser.add_argument(
         "--strict",
         action="store_true",

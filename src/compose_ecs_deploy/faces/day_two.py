@@ -11,7 +11,12 @@ from compose_ecs_deploy.faces.codedeploy_options import (
     add_codedeploy_group_options,
     add_codedeploy_options,
 )
-from compose_ecs_deploy.faces.shared_options import add_dry_run, add_poll_interval, add_wait_options
+from compose_ecs_deploy.faces.shared_options import (
+    add_dry_run,
+    add_poll_interval,
+    add_region,
+    add_wait_options,
+)
 
 AddOptions = Callable[..., None]
 
@@ -99,7 +104,7 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
 
 def _service_target(parser: argparse.ArgumentParser, add_target: AddOptions) -> None:
     """--region, --cluster and --ecs-service: these verbs read no compose file."""
-    parser.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION)")
+    add_region(parser)
     add_target(parser)
 
 

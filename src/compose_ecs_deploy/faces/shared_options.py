@@ -1,10 +1,17 @@
-"""Options that several verbs take, each declared once: the deploy's and a rollback's wait,
-the poll interval of every verb that watches, --no-verify of every verb that writes, and a
-dry run. `cli`, `rollout_options` and `day_two` add them; each `dest` is a `Settings` field."""
+"""Options that several verbs take, each declared once: the region, the deploy's and a
+rollback's wait, the poll interval of every verb that watches, --no-verify of every verb that
+writes, and a dry run. `cli`, `rollout_options` and `day_two` add them; each `dest` is a
+`Settings` field."""
 
 from __future__ import annotations
 
 import argparse
+
+
+def add_region(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--region", metavar="R", help="AWS region (default: AWS_REGION, then AWS_DEFAULT_REGION)"
+    )
 
 
 def add_wait_options(parser: argparse.ArgumentParser, what: str) -> None:
