@@ -233,11 +233,13 @@ def prune_rows(ecs: Any, url: str, compose: Path, tmp: Path) -> list[Row]:
         proxy.stop()
     assert proxy.buckets is not None
     throttled = dict(proxy.buckets.throttled)
-    listed = ecs.list_task_definitions(familyPrefix="pr", status="INACTIVE")
-    gone = len(listed["taskDefinitionArns"])  # moto lists them all at once
+    pages = ecs.get_paginator("list_task_definitions").paginate(
+        familyPrefix="pr", status="INACTIVE"
+    )
+    gone = sum(len(page["taskDefinitionArns"]) for page in pages)
     ok = prune.returncode == 0 and all(code == 0 for code, _ in beside + alone)
     times = [end - begun for _, end in beside]
-    last = output.strip().splitlines()[-1] if output.strip() else ""
+    said = [line for line in output.splitlines() if line.startswith("deregistered=")]
     return [
         Row(
             f"prune of {FAMILY_SIZE} revisions (--keep {KEEP}) beside 2 deploys, account bucket",
@@ -246,7 +248,8 @@ def prune_rows(ecs: Any, url: str, compose: Path, tmp: Path) -> list[Row]:
             "",
             "both deploys succeed, none throttled into failure",
             ok and not throttled.get("RegisterTaskDefinition"),
-            f"prune exit {prune.returncode}, {gone} deregistered ({last}); the 2 deploys "
+            f"prune exit {prune.returncode}, {gone} INACTIVE after it ({', '.join(said)}); "
+            "the 2 deploys "
             f"beside it: exit {[c for c, _ in beside]} in {_seconds(times)} (alone, just "
             f"before: {_seconds(alone_times)}); throttled calls: {throttled or 'none'}",
         )
