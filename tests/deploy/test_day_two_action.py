@@ -150,3 +150,19 @@ def test_command_verify_gives_each_check_and_verify_false_skips_them_in_a_deploy
     assert code == 0, log
     assert "verify:" not in log
     assert not proxy.forwarded["GetRole"] and not proxy.forwarded["DescribeLogGroups"]
+
+
+def test_command_verify_that_fails_names_each_problem_in_the_log_and_the_summary(
+    world: World, step: Step, proxy: FaultProxy
+) -> None:
+    deployed(world)
+    missing = f"arn:aws:secretsmanager:{world.region}:123456789012:secret:web/never-made-AbCdEf"
+    proxy.forwarded.clear()
+    code, outputs, summary, log = step(
+        command="verify", images="app=example/app:2", secrets=f"DB={missing}"
+    )
+    assert code == 1, log
+    assert f"error: verify: secret {missing}" in log and "::error" in log
+    assert "**Stopped on an error:**" in summary and "verify: secret" in summary
+    assert "checks" not in outputs
+    assert writes(proxy) == set(), proxy.forwarded
