@@ -210,13 +210,15 @@ def test_reusable_workflow_contract() -> None:
 
 # The inputs of the preview environments' steps: .github/workflows/preview.yml has them.
 PREVIEW_INPUTS = {"command", "preview-name", "pull-request", "older-than", "open-pull-requests"}
+# `to` is rollback's target: a rollback is a step of its own (command: rollback), never a deploy's.
+ROLLBACK_INPUTS = {"to"}
 
 
 def test_the_reusable_workflow_forwards_every_deploy_input_with_the_actions_default() -> None:
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
     call = workflow[True]["workflow_call"]
     (step,) = [s for s in workflow["jobs"]["deploy"]["steps"] if s.get("id") == "deploy"]
-    missing = set(action.INPUTS) - PREVIEW_INPUTS - set(call["inputs"])
+    missing = set(action.INPUTS) - PREVIEW_INPUTS - ROLLBACK_INPUTS - set(call["inputs"])
     assert not missing, f"add these action inputs to deploy.yml's inputs and `with`: {missing}"
     for name, spec in call["inputs"].items():
         if name in action.INPUTS:
