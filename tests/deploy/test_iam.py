@@ -81,15 +81,6 @@ def as_moto_checks_it(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "Statement": statements}
 
 
-def for_the_deploy(document: dict[str, Any]) -> dict[str, Any]:
-    """Less OptionalExpressPreviews, for the tests that show a deploy needs a statement: it
-    repeats base reads (DescribeServices, service deployments) on the previews' <SERVICE>-*
-    only, which moto, checking every statement against `*`, reads as granting them on the
-    deploy's own service too."""
-    kept = [s for s in document["Statement"] if s["Sid"] != "OptionalExpressPreviews"]
-    return {**document, "Statement": kept}
-
-
 def test_the_policy_scopes_every_resource_it_can() -> None:
     for statement in policy("repo")["Statement"]:
         resources = statement["Resource"]
@@ -376,9 +367,7 @@ def test_a_blue_green_deploy_needs_the_service_deployment_statement(
     try:
         without = user_with(
             enforced,
-            as_moto_checks_it(
-                for_the_deploy(policy(enforced["repository"], without="EcsServiceDeployments"))
-            ),
+            as_moto_checks_it(policy(enforced["repository"], without="EcsServiceDeployments")),
         )
         with pytest.raises(DeployError) as failure:
             deploy_as(without, enforced, workdir, monkeypatch, "c" * 40)
@@ -403,8 +392,7 @@ ENFORCED_BY_MOTO = {
 @pytest.mark.parametrize("statement", sorted(ENFORCED_BY_MOTO))
 def test_each_statement_is_needed(enforced, workdir, monkeypatch, statement: str) -> None:
     credentials = user_with(
-        enforced,
-        as_moto_checks_it(for_the_deploy(policy(enforced["repository"], without=statement))),
+        enforced, as_moto_checks_it(policy(enforced["repository"], without=statement))
     )
     with pytest.raises(DeployError) as failure:
         deploy_as(credentials, enforced, workdir, monkeypatch, "b" * 40)
