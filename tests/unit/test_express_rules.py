@@ -86,15 +86,23 @@ def test_a_preview_name_follows_ecs_rules(service: str, name: str, expected: str
     assert express.preview_name(service, name) == expected
 
 
-def test_a_long_preview_name_keeps_its_end_and_a_hash() -> None:
-    first = express.preview_name("s" * 300, "pr-1")
-    second = express.preview_name("s" * 299 + "t", "pr-1")
-    assert len(first) == 255 and first.endswith("-pr-1") and first != second
+def test_a_long_preview_name_keeps_the_service_whole_and_a_hash() -> None:
+    base = "s" * 240
+    first = express.preview_name(base, "p" * 30 + "1")
+    second = express.preview_name(base, "p" * 30 + "2")
+    assert len(first) == len(second) == 255 and first != second
+    assert first.startswith(f"{base}-ppp") and second.startswith(f"{base}-ppp")
 
 
-def test_a_preview_name_needs_a_letter() -> None:
-    with pytest.raises(ValueError, match="no letter"):
+def test_a_service_name_too_long_for_any_preview_is_refused_without_a_guess() -> None:
+    with pytest.raises(ValueError, match="use a shorter ecs-service"):
+        express.preview_name("s" * 252, "pr-10")
+
+
+def test_a_preview_name_needs_a_letter_and_is_not_repeated() -> None:
+    with pytest.raises(ValueError, match="no letter") as raised:
         express.preview_name("web", "!!!")
+    assert "!!!" not in str(raised.value)
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def service_name(settings: Settings) -> str:
     try:
         return express.preview_name(_base(settings), str(settings.preview_name or ""))
     except ValueError as exc:
-        raise InputError(f"{exc}: pass --name (action input preview-name)") from exc
+        raise InputError(str(exc)) from exc
 
 
 def up(settings: Settings, face: Face, deploy: Verb) -> ExitCode:

@@ -189,19 +189,29 @@ def without_express_keys(x_ecs: Mapping[str, Any]) -> dict[str, Any]:
 
 def preview_name(service: str, name: str) -> str:
     """`<service>-<name>` as an ECS service name: each run of characters other than letters,
-    digits, `_` and `-` becomes one `-`; past 255 characters the base is cut and an
-    8-character hash of the whole name keeps two long names apart, the preview's own name
-    kept whole at the end."""
+    digits, `_` and `-` becomes one `-`. Past 255 characters the preview's own part is cut
+    and an 8-character hash of the whole name keeps two long names apart; `<service>-` is
+    always kept whole, as the sweep and the IAM policy's `<SERVICE>-*` find previews by it.
+    The errors never repeat the name (a branch name is anybody's text)."""
     cleaned = _NOT_IN_A_NAME.sub("-", name).strip("-")
     if not cleaned:
-        raise ValueError(f"preview name {name!r} has no letter, digit, '_' or '-'")
+        raise ValueError(
+            "the preview name has no letter, digit, '_' or '-': pass --name (action input "
+            "preview-name)"
+        )
     base = _NOT_IN_A_NAME.sub("-", service).strip("-")
     full = f"{base}-{cleaned}"
     if len(full) <= NAME_LIMIT:
         return full
     digest = _fnv1a(full)
-    room = NAME_LIMIT - len(digest) - len(cleaned) - 2
-    return f"{base[:room]}-{digest}-{cleaned}" if room > 0 else f"{digest}-{cleaned}"[:NAME_LIMIT]
+    room = NAME_LIMIT - len(base) - len(digest) - 2
+    if room < 1:
+        raise ValueError(
+            f"ecs-service is {len(base)} characters, which leaves no room for a preview's "
+            f"name in ECS's {NAME_LIMIT} (a preview is <ecs-service>-<name>); use a shorter "
+            "ecs-service"
+        )
+    return f"{base}-{cleaned[:room].rstrip('-')}-{digest}"
 
 
 def _fnv1a(text: str) -> str:
