@@ -91,7 +91,7 @@ CASES = [
     Case(
         "preview-name-without-a-letter",
         {"command": "preview up", "preview-name": "!!!"},
-        (("preview name '!!!'", "preview-name"),),
+        (("the preview name has no letter", "preview-name"),),
     ),
     Case(
         "pull-request-not-a-number",
