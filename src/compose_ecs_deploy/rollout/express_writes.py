@@ -10,8 +10,8 @@ found none, and a service name is unique in its cluster, same page, `serviceName
 the read not show it yet (ECS's reads are eventually consistent) and the re-sent Create be
 refused (InvalidParameterException: the name is taken), the service is looked for again, a
 second apart, before the refusal is believed: a second service is never made. An Update
-landed when the service's primary deployment is a new one onto the revision (API reference,
-UpdateExpressGatewayService: "creates a new service revision" and a deployment).
+landed when the service's primary deployment is a new one onto the revision, the check an
+UpdateService gets too (`service_update.update_landed`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from compose_ecs_deploy.aws.careful import careful_write
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import AwsError
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.service_update import update_landed
 from compose_ecs_deploy.rollout.verdicts import express
-from compose_ecs_deploy.rollout.verdicts import rolling as rollout
 from compose_ecs_deploy.settings import Settings
 
 LOOKS = 5  # reads, a second apart, for a service a refused re-send says exists
@@ -95,20 +95,11 @@ def updated(
 ) -> dict[str, Any]:
     """UpdateExpressGatewayService once; after a lost answer, resent only when no new
     deployment onto the revision shows that it landed."""
-    cluster, revision = str(settings.cluster), str(request["taskDefinitionArn"])
-    known = {d.get("id") for d in before.get("deployments", [])}
-
-    def landed() -> dict[str, Any] | None:
-        service = ecs.describe_services(aws, cluster, [name])[name]
-        primary = rollout.primary_deployment(service)
-        if primary.get("taskDefinition") == revision and primary.get("id") not in known:
-            return {"serviceArn": str(service["serviceArn"]), "serviceName": name}
-        return None
-
+    revision = str(request["taskDefinitionArn"])
     return careful_write(
         f"{name}: UpdateExpressGatewayService",
         lambda: aws_express.update(aws, request),
-        landed,
+        update_landed(aws, str(settings.cluster), name, revision, before),
         settings.max_retries + 1,
         log,
     )

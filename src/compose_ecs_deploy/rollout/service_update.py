@@ -4,7 +4,7 @@ what the two kinds that UpdateService starts share of the controller interface."
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from compose_ecs_deploy.aws import ecs, service_deployments
@@ -49,6 +49,28 @@ class UpdatesService:
         return {}
 
 
+def update_landed(
+    aws: Aws, cluster: str, name: str, revision: str, before: Mapping[str, Any]
+) -> Callable[[], dict[str, Any] | None]:
+    """The read that tells whether an update whose answer was lost went through: the
+    service (DescribeServices), when its PRIMARY deployment is a new one onto `revision`.
+
+    UpdateService and UpdateExpressGatewayService both start a new ECS deployment of the
+    service onto the revision (API reference, UpdateService; UpdateExpressGatewayService:
+    "creates a new service revision" and deploys it); a deployment that `before` (the
+    service as the plan read it) already had is not ours, even onto the same revision."""
+    known = {d.get("id") for d in before.get("deployments", [])}
+
+    def landed() -> dict[str, Any] | None:
+        service = ecs.describe_services(aws, cluster, [name])[name]
+        primary = rollout.primary_deployment(service)
+        if primary.get("taskDefinition") == revision and primary.get("id") not in known:
+            return dict(service)
+        return None
+
+    return landed
+
+
 def update(
     aws: Aws,
     settings: Settings,
@@ -58,22 +80,13 @@ def update(
     log: Log,
 ) -> dict[str, Any]:
     cluster = str(settings.cluster)
-    known = {d.get("id") for d in before.get("deployments", [])}
-
-    def landed() -> dict[str, Any] | None:
-        service = ecs.describe_services(aws, cluster, [name])[name]
-        primary = rollout.primary_deployment(service)
-        if primary.get("taskDefinition") == task_definition and primary.get("id") not in known:
-            return dict(service)
-        return None
-
     try:
         return careful_write(
             f"{name}: UpdateService",
             lambda: ecs.update_service(
                 aws, cluster, name, task_definition, force_new_deployment=True
             ),
-            landed,
+            update_landed(aws, cluster, name, task_definition, before),
             settings.max_retries + 1,
             log,
         )
