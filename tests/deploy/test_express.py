@@ -18,7 +18,6 @@ from compose_ecs_deploy.aws import express as aws_express
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import ACCOUNT, CLUSTER, World, record_writes
-from tests.support.fault_proxy import FaultProxy, Rule
 
 pytestmark = pytest.mark.stack
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecsInfrastructureRoleForExpressServices"
@@ -366,56 +365,6 @@ def test_preview_sweep_deletes_the_previews_of_closed_pull_requests(
     assert [(n, b["serviceArn"].rsplit("/", 1)[1]) for n, b in writes] == [
         ("DeleteExpressGatewayService", "web-pr-8")
     ]
-
-
-def services_named(world: World, name: str) -> list[dict[str, Any]]:
-    arns = world.ecs.list_services(cluster=CLUSTER)["serviceArns"]
-    return [a for a in arns if a.rsplit("/", 1)[1] == name]
-
-
-def test_a_lost_answer_to_create_is_not_sent_again(
-    express_world: World, capsys, proxy: FaultProxy
-) -> None:
-    """ECS made the service and the answer was lost: the read finds it; one Create only."""
-    proxy.rules["CreateExpressGatewayService"] = Rule(kinds=("lost",), first=1)
-    code, out, err = express(express_world, capsys, "--service", "app")
-    assert code == 0, out + err
-    assert proxy.injected["CreateExpressGatewayService:lost"] == 1
-    assert proxy.forwarded["CreateExpressGatewayService"] == 1
-    assert "CreateExpressGatewayService: the answer was lost, but the call went through" in out
-    assert len(services_named(express_world, "web")) == 1
-    assert output(out, "url").startswith("https://")
-    assert "SUCCESSFUL at CLEAN_UP" in out
-
-
-def test_a_create_that_never_reached_ecs_is_sent_again(
-    express_world: World, capsys, proxy: FaultProxy
-) -> None:
-    proxy.rules["CreateExpressGatewayService"] = Rule(kinds=("reset",), first=1)
-    code, out, err = express(express_world, capsys, "--service", "app")
-    assert code == 0, out + err
-    assert proxy.seen["CreateExpressGatewayService"] == 2
-    assert proxy.forwarded["CreateExpressGatewayService"] == 1
-    assert "retrying in" in out
-    assert len(services_named(express_world, "web")) == 1
-
-
-def test_a_lost_answer_to_update_starts_one_deployment(
-    express_world: World, capsys, proxy: FaultProxy
-) -> None:
-    assert express(express_world, capsys, "--service", "app")[0] == 0
-    before = express_world.ecs.list_service_deployments(cluster=CLUSTER, service="web")
-    proxy.rules["UpdateExpressGatewayService"] = Rule(kinds=("lost",), first=1)
-    (express_world.workdir / "compose.yaml").write_text(
-        textwrap.dedent(COMPOSE).replace("GREETING: hello", "GREETING: bonjour")
-    )
-    code, out, err = express(express_world, capsys, "--service", "app")
-    assert code == 0, out + err
-    assert proxy.forwarded["UpdateExpressGatewayService"] == 1
-    assert "UpdateExpressGatewayService: the answer was lost, but the call went through" in out
-    after = express_world.ecs.list_service_deployments(cluster=CLUSTER, service="web")
-    assert len(after["serviceDeployments"]) == len(before["serviceDeployments"]) + 1
-    assert express_world.running("web")["taskDefinition"] == express_world.revisions("web")[-1]
 
 
 def preview_tags(world: World, name: str) -> dict[str, str]:

@@ -336,3 +336,45 @@ def test_names_and_paths_follow_the_rules(ecs: Any) -> None:
         taskDefinitionArn=revision,
     )
     assert code == "ClusterNotFoundException"
+
+
+def tag(ecs: Any, key: str, value: str) -> None:
+    arn = ecs.describe_clusters(clusters=[CLUSTER])["clusters"][0]["clusterArn"]
+    ecs.tag_resource(resourceArn=arn, tags=[{"key": key, "value": value}])
+
+
+@pytest.mark.parametrize(
+    ("how", "code"),
+    [("invalid-parameter", "InvalidParameterException"), ("client", "ClientException")],
+)
+def test_a_create_of_a_name_in_use_is_refused_either_way_the_docs_allow(
+    ecs: Any, how: str, code: str
+) -> None:
+    """API reference: the name "must be unique within the specified cluster"; which error a
+    taken name gets is not said, and both errors listed fit (tests/support/express_reads.py)."""
+    tag(ecs, "simulator:express-taken", how)
+    created = create(ecs)
+    found, _ = error(
+        ecs.create_express_gateway_service,
+        cluster=CLUSTER,
+        serviceName="web",
+        infrastructureRoleArn=ROLE,
+        taskDefinitionArn=main_revision(ecs),
+    )
+    assert found == code
+    assert describe(ecs, created["serviceArn"])["serviceArn"] == created["serviceArn"]
+    assert len(ecs.list_services(cluster=CLUSTER)["serviceArns"]) == 1
+
+
+def test_a_new_service_can_stay_unseen_for_a_few_reads(ecs: Any) -> None:
+    """The ECS API's eventual consistency (API reference, RunTask, CreateService): with
+    simulator:express-listed-after=2 the first two reads miss the service, the third sees it."""
+    tag(ecs, "simulator:express-listed-after", "2")
+    arn = create(ecs)["serviceArn"]
+    unseen = valid("DescribeServices", ecs.describe_services(cluster=CLUSTER, services=["web"]))
+    assert unseen["services"] == [] and unseen["failures"] == [{"arn": arn, "reason": "MISSING"}]
+    code, _ = error(ecs.describe_express_gateway_service, serviceArn=arn)
+    assert code == "ResourceNotFoundException"
+    seen = valid("DescribeServices", ecs.describe_services(cluster=CLUSTER, services=["web"]))
+    assert [s["serviceArn"] for s in seen["services"]] == [arn] and seen["failures"] == []
+    assert describe(ecs, arn)["serviceArn"] == arn

@@ -74,6 +74,9 @@ What the docs leave open, served each way (a tag on the cluster chooses)
         Describe says of a service that does not exist.
     ``simulator:express-deleted``   inactive (default: an INACTIVE service is still described,
         [terraform]) | gone (once INACTIVE it is no longer found at all).
+    ``simulator:express-taken``     the error for a Create of a name in use, and
+    ``simulator:express-listed-after`` how many reads a new service stays unseen: see
+        ``tests/support/express_reads.py``.
 
 Scenario tags (on the service, as for ``service_deployments``): ``simulator:native-scenario``
     and ``simulator:native-fail-at`` make an update fail; with ``simulator:express-canary=crash``
@@ -111,7 +114,7 @@ from moto.ecs.exceptions import (
 from moto.ecs.models import EC2ContainerServiceBackend, Service, ecs_backends
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from tests.support import ecs_simulator, service_deployments
+from tests.support import ecs_simulator, express_reads, service_deployments
 
 ENDPOINT_TAG = "simulator:express-endpoint"
 MISSING_TAG = "simulator:express-missing"
@@ -409,9 +412,11 @@ def _create(backend: EC2ContainerServiceBackend, params: dict[str, Any]) -> Serv
         raise InvalidParameterException(
             "serviceName can contain up to 255 letters, numbers, underscores and hyphens."
         )
+    tags = _cluster_tags(backend, cluster)
+    unseen = express_reads.unseen_reads(tags)
     existing = backend.services.get(f"{cluster}:{name}")
     if existing is not None and existing.status != "INACTIVE":
-        raise InvalidParameterException("Creation of service was not idempotent.")
+        raise express_reads.taken(tags, name)  # [create] serviceName: unique in the cluster
     if len(params.get("tags") or []) > 50:
         raise InvalidParameterException("A service can have up to 50 tags.")
     task_definition = params.get("taskDefinitionArn") or _register_primary(
@@ -437,6 +442,7 @@ def _create(backend: EC2ContainerServiceBackend, params: dict[str, Any]) -> Serv
         else None,
     )
     now = utcnow()
+    service.unseen_reads = unseen  # type: ignore[attr-defined]
     service.resource_management_type = "ECS"  # type: ignore[attr-defined]
     service.express = Express(  # type: ignore[attr-defined]
         infrastructure_role_arn=params["infrastructureRoleArn"],
@@ -590,7 +596,7 @@ def _response_describe(self: EC2ContainerServiceResponse) -> ActionResult:
     backend = self.ecs_backend
     with ecs_simulator._LOCK, _LOCK:
         service = _lookup(backend, arn)
-        if service is None:
+        if service is None or express_reads.read_unseen(service):
             raise _not_found(backend, arn)
         ecs_simulator.tick(backend, service)
         if _lookup(backend, arn) is None:
@@ -644,5 +650,8 @@ def install() -> None:
         service_deployments._advance = _advance
         _ORIGINALS["response_list_services"] = EC2ContainerServiceResponse.list_services
         EC2ContainerServiceResponse.list_services = _response_list_services  # type: ignore[method-assign]
+        EC2ContainerServiceResponse.describe_services = express_reads.describe_services_hiding(  # type: ignore[method-assign]
+            EC2ContainerServiceResponse.describe_services
+        )
         for name, func in _RESPONSES.items():
             setattr(EC2ContainerServiceResponse, name, func)

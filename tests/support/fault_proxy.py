@@ -9,10 +9,13 @@ action (or `*`) says how often and how it fails:
     reset      the connection is closed without an answer (not forwarded)
     slow       forwarded after `delay` seconds
     lost       forwarded, then the connection is closed: the call landed, its answer did not
+    late-500   forwarded, then answered 500 ServerException: the call landed, and what came
+               back says it failed (a front end that gave up waiting, say)
 
 `after` spares the first N calls of the action (a plan's reads, say) and `first` limits a
 rule to the N calls after those; `rate` is a probability drawn
-from a seeded generator, so a scenario repeats exactly. `forwarded` counts what reached moto.
+from a seeded generator, so a scenario repeats exactly. `forwarded` counts what reached moto and
+`answered` what moto said to it (`Action:status`), whatever reached the caller.
 A gate (`gates[action]`, a `threading.Barrier`) holds each call of the action until as many as
 the barrier's parties have arrived, then forwards them one after the other: two deploys of one
 service then surely both update it before either can finish, however long each took to get
@@ -64,6 +67,7 @@ class FaultProxy:
     forwarded: Counter[str] = field(default_factory=Counter)
     injected: Counter[str] = field(default_factory=Counter)
     seen: Counter[str] = field(default_factory=Counter)
+    answered: Counter[str] = field(default_factory=Counter)
     gates: dict[str, threading.Barrier] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -150,8 +154,12 @@ class FaultProxy:
             status, headers, answer = self.forward(handler, body)
         with self._lock:
             self.forwarded[action] += 1
+            self.answered[f"{action}:{status}"] += 1
         if fault is not None and fault[0] == "lost":
             _drop(handler)
+            return
+        if fault is not None and fault[0] == "late-500":
+            _error(handler, *_ERRORS["500"])
             return
         _answer(handler, status, headers, answer)
 

@@ -7,9 +7,11 @@ service ECS did create, or a deployment it did start. Create has no client token
 reference, CreateExpressGatewayService: its request members), so the check is a read: the
 service of that name, Express and not INACTIVE, is the one the lost attempt made (the plan
 found none, and a service name is unique in its cluster, same page, `serviceName`). Should
-the read not show it yet (ECS's reads are eventually consistent) and the re-sent Create be
-refused (InvalidParameterException: the name is taken), the service is looked for again, a
-second apart, before the refusal is believed: a second service is never made. An Update
+the read not show it yet (API reference, RunTask and CreateService: "The Amazon ECS API
+follows an eventual consistency model") and the re-sent Create be refused (the name is taken:
+InvalidParameterException or ClientException, the API reference leaves open which), the
+service is looked for again, a second apart, before the refusal is believed: a second service
+is never made. An Update
 landed when the service's primary deployment is a new one onto the revision, the check an
 UpdateService gets too (`service_update.update_landed`).
 """
@@ -44,11 +46,15 @@ def _existing(aws: Aws, cluster: str, name: str) -> dict[str, Any] | None:
     return aws_express.describe(aws, arn) or {"serviceArn": arn, "serviceName": name}
 
 
+TAKEN = ("InvalidParameterException", "ClientException")
+
+
 def _refused_as_taken(exc: AwsError) -> bool:
+    """A refusal that may mean "the name is taken": the API reference names no error for it,
+    and both InvalidParameterException ("The specified parameter isn't valid") and
+    ClientException ("... specifying an identifier that isn't valid") fit; a read decides."""
     cause = exc.__cause__
-    return isinstance(cause, ClientError) and (
-        cause.response.get("Error", {}).get("Code") == "InvalidParameterException"
-    )
+    return isinstance(cause, ClientError) and (cause.response.get("Error", {}).get("Code") in TAKEN)
 
 
 def created(aws: Aws, settings: Settings, request: Mapping[str, Any], log: Log) -> dict[str, Any]:
