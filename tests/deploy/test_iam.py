@@ -424,9 +424,11 @@ OPTIONAL = {"OptionalFailedTaskLogs", "OptionalVerify"}  # without OptionalVerif
 # A deploy whose revision uses the default awslogs group creates it when it is missing.
 DEFAULT_LOG_GROUP = {"DefaultLogGroup"}
 # Only for Express services and previews (deploy --express, preview): tested below, except
-# iam:PassRole and ListServices (the sweep's), which moto does not check or the sweep alone asks;
-# OptionalExpressPreviews repeats reads of base statements on the previews' resources, which
-# moto does not check: tests/deploy/test_iam_resources.py does.
+# iam:PassRole and ListServices (the sweep's), which moto does not check or the sweep alone asks
+# (tests/deploy/test_iam_conditions.py evaluates OptionalExpressPassInfrastructureRole, its
+# resource and its iam:PassedToService); OptionalExpressPreviews repeats reads of base
+# statements on the previews' resources, which moto does not check:
+# tests/deploy/test_iam_resources.py does.
 EXPRESS = {
     "OptionalExpressServices",
     "OptionalExpressPreviews",

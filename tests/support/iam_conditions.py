@@ -19,17 +19,26 @@ This module evaluates them as IAM documents it:
 
 What each call puts in the request context (the "Condition keys" of each action in the
 Service Authorization Reference, "Actions, resources, and condition keys for Amazon Elastic
-Container Service"): `UpdateService` carries `ecs:cluster` and `ecs:task-definition` (the ARN
-of the revision it sets, when it sets one); `ListTasks`, `DescribeTasks`, `RunTask`,
-`StopTask` and `ListServices` carry `ecs:cluster`. Two authorisations come with a call
-without being calls of their own:
-- tag-on-create: a `RegisterTaskDefinition` with tags is also authorised as `ecs:TagResource`
-  on the new revision with `ecs:CreateAction` = `RegisterTaskDefinition` (ECS developer
-  guide, "Grant permission to tag resources on creation"); a `TagResource` called on its own
-  carries no `ecs:CreateAction`;
-- passing roles: registering a revision with a task or execution role passes each to
-  `ecs-tasks.amazonaws.com` (`iam:PassRole` with `iam:PassedToService`; IAM User Guide,
-  "Grant a user permissions to pass a role to an AWS service").
+Container Service"): `UpdateService`, `CreateExpressGatewayService` and
+`UpdateExpressGatewayService` carry `ecs:cluster` and `ecs:task-definition` (the ARN of the
+revision they set, when they set one); `ListTasks`, `DescribeTasks`, `RunTask`, `StopTask` and
+`ListServices` carry `ecs:cluster`. Authorisations that come with a call without being calls
+of their own (the reference's "Dependent actions"):
+- tag-on-create: a `RegisterTaskDefinition` or `CreateExpressGatewayService` with tags is also
+  authorised as `ecs:TagResource` on what it makes with `ecs:CreateAction` = its own name
+  (ECS developer guide, "Grant permission to tag resources on creation"); a `TagResource`
+  called on its own carries no `ecs:CreateAction`;
+- passing roles (`iam:PassRole` with `iam:PassedToService`; IAM User Guide, "Grant a user
+  permissions to pass a role to an AWS service"): a task or execution role is passed to
+  `ecs-tasks.amazonaws.com`, the service its trust policy names, by `RegisterTaskDefinition`
+  and by an Express call that names one (`executionRoleArn`, `taskRoleArn`); the Express
+  infrastructure role is passed to `ecs.amazonaws.com`, the principal its trust policy names
+  (developer guide, "Amazon ECS infrastructure IAM role"), as AWS's AmazonECS_FullAccess
+  passes an infrastructure role. The reference lists `iam:PassRole` among the dependent
+  actions of both Express calls without saying which roles it checks there: when a call names
+  a revision instead of roles, the revision's own roles (from the run's
+  `RegisterTaskDefinition`) are passed again to `ecs-tasks.amazonaws.com`, so the policy is
+  shown to hold whichever roles ECS checks.
 """
 
 from __future__ import annotations
@@ -42,6 +51,9 @@ from typing import Any
 from tests.support.iam_resources import Call, resources
 
 _CLUSTER_KEYED = {"ListTasks", "DescribeTasks", "RunTask", "StopTask", "ListServices"}
+_EXPRESS_WRITES = {"CreateExpressGatewayService", "UpdateExpressGatewayService"}
+_REVISION_KEYED = {"UpdateService"} | _EXPRESS_WRITES
+_TASKS = "ecs-tasks.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -123,20 +135,60 @@ def _cluster_arn(region: str, account: str, cluster: str) -> str:
     return f"arn:aws:ecs:{region}:{account}:cluster/{cluster}"
 
 
+def _cluster_of(params: Mapping[str, Any]) -> str:
+    """An Update names its service by ARN (`service/CLUSTER/NAME`), not its cluster."""
+    arn = str(params.get("serviceArn") or "")
+    return arn.split(":service/", 1)[1].split("/")[0] if ":service/" in arn else "default"
+
+
 def _task_definition_arn(region: str, account: str, name: str) -> str:
     if name.startswith("arn:"):
         return name
     return f"arn:aws:ecs:{region}:{account}:task-definition/{name}"
 
 
-def requests(call: Call, region: str, account: str) -> list[Request]:
-    """Every authorisation `call` needs, each with its request context."""
+def _passed(roles: Iterable[str], service: str) -> list[Request]:
+    return [Request("iam:PassRole", role, {"iam:PassedToService": service}) for role in roles]
+
+
+def _express(
+    call: Call, region: str, account: str, revision_roles: Mapping[str, tuple[str, ...]]
+) -> list[Request]:
+    """What a Create/UpdateExpressGatewayService authorises beyond itself (module docstring)."""
+    p = call.params
+    found = _passed([str(p[k]) for k in ("executionRoleArn", "taskRoleArn") if p.get(k)], _TASKS)
+    if p.get("taskDefinitionArn"):
+        family = str(p["taskDefinitionArn"]).rsplit("/", 1)[-1].split(":")[0]
+        found += _passed(revision_roles.get(family, ()), _TASKS)
+    if call.operation == "CreateExpressGatewayService":
+        if p.get("infrastructureRoleArn"):
+            found += _passed([str(p["infrastructureRoleArn"])], "ecs.amazonaws.com")
+        if p.get("tags"):
+            create = {"ecs:CreateAction": "CreateExpressGatewayService"}
+            found += [
+                Request("ecs:TagResource", target, create)
+                for target in resources(call, region, account)
+            ]
+    return found
+
+
+def requests(
+    call: Call,
+    region: str,
+    account: str,
+    revision_roles: Mapping[str, tuple[str, ...]] | None = None,
+) -> list[Request]:
+    """Every authorisation `call` needs, each with its request context (`revision_roles`: the
+    roles of the revisions the run registered, by family)."""
     p, op = call.params, call.operation
     context: dict[str, str] = {}
-    if call.service == "ecs" and (op in _CLUSTER_KEYED or op == "UpdateService"):
-        context["ecs:cluster"] = _cluster_arn(region, account, str(p.get("cluster") or "default"))
-    if call.service == "ecs" and op == "UpdateService" and p.get("taskDefinition"):
-        context["ecs:task-definition"] = _task_definition_arn(region, account, p["taskDefinition"])
+    if call.service == "ecs" and (op in _CLUSTER_KEYED or op in _REVISION_KEYED):
+        context["ecs:cluster"] = _cluster_arn(
+            region, account, str(p.get("cluster") or _cluster_of(p))
+        )
+    revision = p.get("taskDefinition") or p.get("taskDefinitionArn")
+    if call.service == "ecs" and op in _REVISION_KEYED and revision:
+        context["ecs:task-definition"] = _task_definition_arn(region, account, str(revision))
     action = f"{call.service}:{op}"
     if call.service == "ecs" and op == "RunTask":
         targets: tuple[str, ...] = (_task_definition_arn(region, account, p["taskDefinition"]),)
@@ -151,10 +203,11 @@ def requests(call: Call, region: str, account: str) -> list[Request]:
         if p.get("tags"):
             create = {"ecs:CreateAction": "RegisterTaskDefinition"}
             found.append(Request("ecs:TagResource", revision, create))
-        for key in ("taskRoleArn", "executionRoleArn"):
-            if p.get(key):
-                passed = {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
-                found.append(Request("iam:PassRole", str(p[key]), passed))
+        found += _passed(
+            [str(p[k]) for k in ("taskRoleArn", "executionRoleArn") if p.get(k)], _TASKS
+        )
+    if call.service == "ecs" and op in _EXPRESS_WRITES:
+        found += _express(call, region, account, revision_roles or {})
     return found
 
 
@@ -163,8 +216,14 @@ def denied(
 ) -> list[str]:
     """Each authorisation of the calls that the policy does not allow, conditions evaluated."""
     found: list[str] = []
+    roles: dict[str, tuple[str, ...]] = {}
     for call in calls:
-        for request in requests(call, region, account):
+        if call.service == "ecs" and call.operation == "RegisterTaskDefinition":
+            named = ("taskRoleArn", "executionRoleArn")
+            roles[str(call.params["family"])] = tuple(
+                str(call.params[k]) for k in named if call.params.get(k)
+            )
+        for request in requests(call, region, account, roles):
             if not allowed(document, request) and request.line() not in found:
                 found.append(request.line())
     return found
