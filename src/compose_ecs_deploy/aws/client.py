@@ -5,13 +5,20 @@ or to a stand-in; retries use botocore's standard mode with a configurable budge
 API method waits out account-wide throttling through the run's one throttle budget
 (aws/throttle.py), whichever module calls it. Every call is counted by name, so a deploy can
 report (and a benchmark check) how many it made.
+
+Making a client is the costly part of a first call: botocore loads the service's JSON model
+and endpoint rules, tens of milliseconds of CPU each. So a run has one session and one client
+per service, made on first use or, for the clients a later stage will need (verify's reads),
+ahead of time on a thread of their own while the plan waits on ECS (`warm`). One lock guards
+the session (boto3 sessions are not thread-safe; the clients they make are).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +44,8 @@ from compose_ecs_deploy.settings import Settings
 
 @dataclass
 class Aws:
-    """One session's clients, created on first use, with a counter of API calls by name."""
+    """One session's clients, created on first use (or ahead, `warm`), with a counter of API
+    calls by name."""
 
     region: str | None
     max_retries: int = 4
@@ -45,31 +53,60 @@ class Aws:
     calls: Counter[str] = field(default_factory=Counter)
     _clients: dict[tuple[str, bool, str | None], Any] = field(default_factory=dict)
     _session: boto3.session.Session | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    _counting: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def client(self, service: str, *, retries: bool = True, region: str | None = None) -> Any:
         """A client with botocore's standard retries, or (for writes that must not be
         repeated blindly) one that tries once and lets the caller decide; `region` for a
         resource that lives elsewhere than the deploy (a log group's awslogs-region)."""
         key = (service, retries, region if region != self.region else None)
-        if key not in self._clients:
-            if self._session is None:  # one session: each would load the models again
-                self._session = boto3.session.Session(region_name=self.region)
-            session = self._session
-            attempts = self.max_retries + 1 if retries else 1
-            config = Config(
-                retries={"mode": "standard", "total_max_attempts": attempts},
-                connect_timeout=10,
-                read_timeout=60,
-            )
-            client = session.client(  # type: ignore[call-overload]
-                service, config=config, region_name=key[2] or self.region
-            )
-            client.meta.events.register("before-call.*.*", self._count)
-            self._clients[key] = Patient(client, self.throttle)
-        return self._clients[key]
+        made = self._clients.get(key)
+        if made is None:
+            with self._lock:  # one maker at a time; a client being warmed is waited for
+                made = self._clients.get(key)
+                if made is None:
+                    made = self._make(key)
+        return made
+
+    def _make(self, key: tuple[str, bool, str | None]) -> Any:
+        service, retries, region = key
+        if self._session is None:  # one session: each would load the models again
+            self._session = boto3.session.Session(region_name=self.region)
+        attempts = self.max_retries + 1 if retries else 1
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": attempts},
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        client = self._session.client(  # type: ignore[call-overload]
+            service, config=config, region_name=region or self.region
+        )
+        client.meta.events.register("before-call.*.*", self._count)
+        made = self._clients[key] = Patient(client, self.throttle)
+        return made
+
+    def warm(self, wanted: Iterable[tuple[str, str | None]]) -> None:
+        """Make these clients (service, Region) on a background thread, so that the stage
+        that calls them later finds them made: the CPU of loading their models then runs
+        while this run waits on the network. A client asked for while it is being made is
+        waited for; one made for nothing costs only that CPU (no call is sent)."""
+        todo = list(dict.fromkeys(wanted))
+        if todo:
+            threading.Thread(
+                target=self._warm, args=(todo,), name="aws-clients", daemon=True
+            ).start()
+
+    def _warm(self, todo: list[tuple[str, str | None]]) -> None:
+        for service, region in todo:
+            try:
+                self.client(service, region=region)
+            except Exception:  # the first real use makes it again, and says why it failed
+                return
 
     def _count(self, model: Any, **_: Any) -> None:
-        self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+        with self._counting:  # the checks call from several threads at once
+            self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
 
 
 def session(settings: Settings, log: Log) -> Aws:

@@ -48,6 +48,10 @@ ACTIONS = {
     "cluster": "ecs:DescribeClusters",
     "service": "ecs:DescribeServices",
 }
+# The client each kind is read with.
+SERVICES = {"role": "iam", "secret": "secretsmanager", "parameter": "ssm", "log-group": "logs",
+            "image": "ecr", "file-system": "efs"}  # fmt: skip
+
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _LABELS = {"role": "role", "secret": "secret", "parameter": "SSM parameter",
            "log-group": "log group", "image": "image",
@@ -212,9 +216,11 @@ def check(aws: Aws, references: Sequence[Reference]) -> list[Check]:
     parameters = [r for r in references if r.kind == "parameter"]
     if parameters:
         jobs.append(functools.partial(_parameters, aws, parameters))
-    for reference in references:  # clients are made here, once, not by the threads at once
+    # made here, before the threads, so that a client that cannot be made fails the run as
+    # any call would; most were made ahead while the plan read ECS (preflight.warm_clients)
+    for reference in references:
         region = None if reference.kind in ("role", "file-system") else reference.region
-        aws.client(_SERVICE[reference.kind], region=region)
+        aws.client(SERVICES[reference.kind], region=region)
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = [found for batch in pool.map(_call, jobs) for found in batch]
     order = {id(r): index for index, r in enumerate(references)}
@@ -229,10 +235,6 @@ def _single(
 
 def _call(job: Callable[[], list[Check]]) -> list[Check]:
     return job()
-
-
-_SERVICE = {"role": "iam", "secret": "secretsmanager", "parameter": "ssm", "log-group": "logs",
-            "image": "ecr", "file-system": "efs"}  # fmt: skip
 
 
 def target_checks(aws: Aws, cluster: str, services: Sequence[str]) -> list[Check]:

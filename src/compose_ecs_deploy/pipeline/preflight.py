@@ -11,6 +11,11 @@ configured logging. So a deploy makes sure of it: when it does not exist, the de
 it (logs:CreateLogGroup, statement DefaultLogGroup of docs/iam-policy.json) after every check
 passed; `verify` alone only says it would. A group that the compose file or the base names
 must exist, or carry `awslogs-create-group: "true"` (README, "verify").
+
+What the checks cost is mostly the making of their clients (iam, secretsmanager, ssm, logs:
+botocore loads each one's model), not the reads, which run in parallel. So a run that will
+verify starts making the clients it will most likely need as it starts planning
+(`warm_clients`), on a thread that runs while the plan waits on ECS.
 """
 
 from __future__ import annotations
@@ -22,8 +27,16 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from compose_ecs_deploy.aws.client import Aws
-from compose_ecs_deploy.aws.references import FAILED, OK, SKIP, Check, check, target_checks
-from compose_ecs_deploy.compose.references import Reference, references
+from compose_ecs_deploy.aws.references import (
+    FAILED,
+    OK,
+    SERVICES,
+    SKIP,
+    Check,
+    check,
+    target_checks,
+)
+from compose_ecs_deploy.compose.references import Reference, references, secret_reference
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import BuildError, InputError
 from compose_ecs_deploy.images.builder import find_builder
@@ -61,6 +74,24 @@ class Subject:
             [t.ecs_service for t in planned.targets] if targets else [],
             [what for p in planned.plans for what in _checked(p.prepared)],
         )
+
+
+def warm_clients(aws: Aws, settings: Settings) -> None:
+    """Start making, in the background, the clients this run will most likely need: ECS's
+    (the plan's first reads), and for a run that verifies, IAM for the roles, the store of
+    each `--secret` and CloudWatch Logs for the log group (nearly every Fargate revision has
+    an execution role and awslogs). Called before the compose files are loaded, so that they
+    are made while `docker compose config` runs and the plan waits on ECS. What the plan
+    renders may need others (ECR, EFS, a group in another Region, a secrets file's store):
+    the checks make those themselves."""
+    wanted: list[tuple[str, str | None]] = [("ecs", None)]
+    if settings.verify:
+        values = [line.partition("=")[2].strip() for line in settings.secrets]
+        stores = [secret_reference(value, "") for value in values if value]
+        wanted += [("iam", None)]
+        wanted += [(SERVICES[reference.kind], reference.region) for reference in stores]
+        wanted += [("logs", None)]
+    aws.warm(wanted)
 
 
 def references_of(subject: Subject) -> tuple[list[Reference], list[Check]]:

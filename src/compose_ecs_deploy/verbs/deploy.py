@@ -22,7 +22,7 @@ from compose_ecs_deploy.images.build import (
 from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.loading.inputs import Inputs, prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy, previous_images
-from compose_ecs_deploy.pipeline.preflight import Subject, preflight
+from compose_ecs_deploy.pipeline.preflight import Subject, preflight, warm_clients
 from compose_ecs_deploy.pipeline.results import Deployment, DeployResult
 from compose_ecs_deploy.report import oneoffs as oneoff_report
 from compose_ecs_deploy.report.console import Log, RememberingLog
@@ -38,8 +38,9 @@ from compose_ecs_deploy.timing import Stopwatch
 
 def run(settings: Settings, face: Face) -> ExitCode:
     """Build, push, register, roll out, watch; outputs as soon as each is known."""
-    inputs = prepare(settings)
     aws = session(settings, face.log)
+    warm_clients(aws, settings)  # made while the compose files load and the plan reads ECS
+    inputs = prepare(settings)
     deployment = deploy(aws, settings, inputs, face.log, publish=face.outputs)
     deployment.result.throttled_calls = aws.throttle.throttled
     deployment.result.throttle_waited = aws.throttle.spent

@@ -28,7 +28,7 @@ from compose_ecs_deploy.images.builder import find_builder
 from compose_ecs_deploy.images.plan import BuildJob, jobs_for
 from compose_ecs_deploy.loading.inputs import Inputs, prepare, with_images
 from compose_ecs_deploy.pipeline.plan import parse_targets, previous_images, read_running
-from compose_ecs_deploy.pipeline.preflight import Subject, preflight
+from compose_ecs_deploy.pipeline.preflight import Subject, preflight, warm_clients
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.oneoff_plan import render, service_problems, with_diff
@@ -114,8 +114,9 @@ def run_service(
 
 def run(settings: Settings, face: Face) -> ExitCode:
     """One compose service as a one-off task; the exit code is the task's (1 without one)."""
-    inputs = prepare(settings)
     aws = session(settings, face.log)
+    warm_clients(aws, settings)  # made while the compose files load and the plan reads ECS
+    inputs = prepare(settings)
     result = run_service(aws, settings, inputs, RunOptions.of(settings), face.log)
     face.outputs(
         {

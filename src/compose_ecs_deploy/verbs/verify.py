@@ -15,14 +15,15 @@ from compose_ecs_deploy.aws.client import session
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.pipeline.plan import plan_deploy
-from compose_ecs_deploy.pipeline.preflight import Subject, preflight
+from compose_ecs_deploy.pipeline.preflight import Subject, preflight, warm_clients
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.settings import Settings
 
 
 def run(settings: Settings, face: Face) -> ExitCode:
-    inputs = prepare(settings)
     aws = session(settings, face.log)
+    warm_clients(aws, settings)  # made while the compose files load and the plan reads ECS
+    inputs = prepare(settings)
     planned = plan_deploy(aws, settings, inputs, face.log)
     for diagnostic in dict.fromkeys(d for p in planned.plans for d in p.rendered.diagnostics):
         face.report(diagnostic)
