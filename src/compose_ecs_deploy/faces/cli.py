@@ -21,7 +21,13 @@ from compose_ecs_deploy.faces.cli_express import add_express_options, add_previe
 from compose_ecs_deploy.faces.day_two import add_day_two, add_verify
 from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.faces.rollout_options import add_rollout_options
-from compose_ecs_deploy.faces.shared_options import add_no_verify, add_poll_interval, add_region
+from compose_ecs_deploy.faces.shared_options import (
+    add_debug,
+    add_no_verify,
+    add_poll_interval,
+    add_region,
+    add_target_options,
+)
 from compose_ecs_deploy.report.console import ConsoleLog, Printer
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.settings import (
@@ -36,19 +42,8 @@ if TYPE_CHECKING:
     from compose_ecs_deploy.pipeline.results import Deployment
 
 
-def _add_debug_option(parser: argparse.ArgumentParser, default: object) -> None:
-    """`--debug` before the verb sets the default; after it (SUPPRESS: no default of its
-    own), it overrides."""
-    parser.add_argument(
-        "--debug",
-        action="store_true",
-        default=default,
-        help="show a traceback for unexpected internal errors",
-    )
-
-
 def _add_render_options(parser: argparse.ArgumentParser) -> None:
-    _add_debug_option(parser, default=argparse.SUPPRESS)
+    add_debug(parser, default=argparse.SUPPRESS)
     parser.add_argument(
         "-f",
         "--file",
@@ -135,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Deploy a docker-compose application to Amazon ECS in one step.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _add_debug_option(parser, default=False)
+    add_debug(parser, default=False)
     verb_parsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     render = verb_parsers.add_parser(
         "render",
@@ -152,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a unified diff against it (environment values that look secret are redacted).",
     )
     _add_render_options(diff)
-    _add_target_options(diff)
+    add_target_options(diff)
 
     deploy = verb_parsers.add_parser(
         "deploy",
@@ -162,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         "new deployment is complete, or say exactly why it failed.",
     )
     _add_render_options(deploy)
-    _add_target_options(deploy)
+    add_target_options(deploy)
     _add_build_options(deploy)
     add_rollout_options(deploy)
     deploy.add_argument(
@@ -181,16 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
         verb_parsers,
         deploy_options=(
             _add_render_options,
-            _add_target_options,
+            add_target_options,
             _add_build_options,
             add_rollout_options,
             add_express_options,
         ),
-        target_options=_add_target_options,
+        target_options=add_target_options,
     )
     add_no_verify(deploy)
 
-    add_verify(verb_parsers, _add_render_options, _add_target_options, _add_build_options)
+    add_verify(verb_parsers, _add_render_options, add_target_options, _add_build_options)
 
     run_verb = verb_parsers.add_parser(
         "run",
@@ -201,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         "code. Nothing is rolled out.",
     )
     _add_render_options(run_verb)
-    _add_target_options(run_verb)
+    add_target_options(run_verb)
     _add_build_options(run_verb)
     _add_run_timeout(run_verb)
     add_poll_interval(run_verb)
@@ -213,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="-- COMMAND",
         help="run this command instead of the service's own",
     )
-    add_day_two(verb_parsers, _add_debug_option, _add_target_options)
+    add_day_two(verb_parsers)
     return parser
 
 
@@ -226,34 +221,6 @@ def _add_run_timeout(parser: argparse.ArgumentParser) -> None:
         metavar="MIN",
         help="minutes to wait for a one-off task; then it is "
         "stopped and the run fails (default 30)",
-    )
-
-
-def _add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cluster", required=True, metavar="C", help="ECS cluster")
-    parser.add_argument(
-        "--ecs-service",
-        dest="ecs_services",
-        action="append",
-        required=True,
-        metavar="S[=SERVICES]",
-        help="ECS service; repeat as NAME=SERVICE[,SERVICE...] to deploy several services together",
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=int,
-        default=4,
-        metavar="N",
-        help="retries per AWS call on transient errors (5xx, broken connections)",
-    )
-    parser.add_argument(
-        "--throttle-timeout",
-        dest="throttle_timeout_minutes",
-        type=float,
-        default=10.0,
-        metavar="MIN",
-        help="how long the run may wait out AWS throttling (account-wide request limits, "
-        "shared by every deploy in the account), in minutes, all calls together (default 10)",
     )
 
 

@@ -3,7 +3,6 @@ their argparse options, each `dest` a `Settings` field as in `cli`."""
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from typing import Any
 
@@ -14,25 +13,48 @@ from compose_ecs_deploy.faces.codedeploy_options import (
 from compose_ecs_deploy.faces.shared_options import (
     add_dry_run,
     add_poll_interval,
-    add_region,
+    add_service_verb,
     add_wait_options,
 )
 
 AddOptions = Callable[..., None]
 
+# Each verb's one-line help and its description.
+_VERBS = {
+    "rollback": (
+        "put the service back on an earlier revision and watch it like a deploy",
+        "UpdateService onto the last revision that completed a deployment before the current "
+        "one (by ECS's service-deployment history), or onto --to; nothing is registered. The "
+        "rollout is watched and explained like a deploy's.",
+    ),
+    "status": (
+        "what runs now, whether it is healthy, what happened last (reads only)",
+        "The running revision and its images, the controller, the deployments with their "
+        "rollout state and counts, the last service deployments, the last events, and "
+        "recently stopped tasks with their reasons and a hint.",
+    ),
+    "prune": (
+        "deregister the family's revisions older than the newest N (paced)",
+        "Deregister the service family's ACTIVE revisions older than the newest N, never one "
+        "a service of the cluster runs or deploys, nor the rollback target; --delete also "
+        "deletes the INACTIVE ones. Paced to leave the account's RegisterTaskDefinition "
+        "budget to deploys.",
+    ),
+    "init": (
+        "write a compose file from the service's running task definition",
+        "Write a compose file from the running revision: one service per container, compose "
+        "fields where compose has them, x-ecs for the rest, such that render of it gives the "
+        "revision back.",
+    ),
+}
 
-def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions) -> None:
-    """`rollback`, `status`, `prune` and `init`, with the debug and target options `cli`
-    gives every verb."""
-    rollback = verb_parsers.add_parser(
-        "rollback",
-        help="put the service back on an earlier revision and watch it like a deploy",
-        description="UpdateService onto the last revision that completed a deployment before "
-        "the current one (by ECS's service-deployment history), or onto --to; nothing is "
-        "registered. The rollout is watched and explained like a deploy's.",
+
+def add_day_two(verb_parsers: Any) -> None:
+    """`rollback`, `status`, `prune` and `init`, each with --debug, --region and the target
+    (`shared_options.add_service_verb`), then its own options."""
+    rollback, status, prune, init = (
+        add_service_verb(verb_parsers, name, *texts) for name, texts in _VERBS.items()
     )
-    add_debug(rollback, default=argparse.SUPPRESS)
-    _service_target(rollback, add_target)
     rollback.add_argument(
         "--to",
         dest="rollback_to",
@@ -45,15 +67,6 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
     add_poll_interval(rollback)
     add_dry_run(rollback, "write nothing; say which revision the service would go back to")
 
-    status = verb_parsers.add_parser(
-        "status",
-        help="what runs now, whether it is healthy, what happened last (reads only)",
-        description="The running revision and its images, the controller, the deployments "
-        "with their rollout state and counts, the last service deployments, the last events, "
-        "and recently stopped tasks with their reasons and a hint.",
-    )
-    add_debug(status, default=argparse.SUPPRESS)
-    _service_target(status, add_target)
     status.add_argument(
         "--json",
         dest="status_json",
@@ -62,16 +75,6 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
     )
     add_codedeploy_group_options(status)  # a CODE_DEPLOY service's group, when not found
 
-    prune = verb_parsers.add_parser(
-        "prune",
-        help="deregister the family's revisions older than the newest N (paced)",
-        description="Deregister the service family's ACTIVE revisions older than the newest "
-        "N, never one a service of the cluster runs or deploys, nor the rollback target; "
-        "--delete also deletes the INACTIVE ones. Paced to leave the account's "
-        "RegisterTaskDefinition budget to deploys.",
-    )
-    add_debug(prune, default=argparse.SUPPRESS)
-    _service_target(prune, add_target)
     prune.add_argument(
         "--keep",
         dest="prune_keep",
@@ -88,24 +91,9 @@ def add_day_two(verb_parsers: Any, add_debug: AddOptions, add_target: AddOptions
     )
     add_dry_run(prune, "say what would go and why the rest stays")
 
-    init = verb_parsers.add_parser(
-        "init",
-        help="write a compose file from the service's running task definition",
-        description="Write a compose file from the running revision: one service per "
-        "container, compose fields where compose has them, x-ecs for the rest, such that "
-        "render of it gives the revision back.",
-    )
-    add_debug(init, default=argparse.SUPPRESS)
-    _service_target(init, add_target)
     init.add_argument(
         "-o", "--output", dest="init_output", required=True, metavar="FILE", help="the file"
     )
-
-
-def _service_target(parser: argparse.ArgumentParser, add_target: AddOptions) -> None:
-    """--region, --cluster and --ecs-service: these verbs read no compose file."""
-    add_region(parser)
-    add_target(parser)
 
 
 def add_verify(verb_parsers: Any, *add_options: AddOptions) -> None:
