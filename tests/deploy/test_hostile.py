@@ -383,6 +383,73 @@ SMALL_CASES = [
     ),
 ]
 
+
+def bare_name_cases() -> list[Case]:
+    """A pasted value where a parameter name belongs, in each place the revision (or a
+    one-off's) gets a `valueFrom` other than the `secrets` input: SSM has no such parameter,
+    so the run stops before its first write, naming the place and never the value."""
+    secret = f"x-ecs:\n  secrets:\n    - {{name: DB_PASSWORD, valueFrom: {PLAIN_SECRET}}}"
+    log = (
+        "x-ecs:\n  logConfiguration:\n    logDriver: splunk\n"
+        "    options: {splunk-url: 'https://splunk.example.com:8088'}\n"
+        f"    secretOptions:\n      - {{name: splunk-token, valueFrom: {PLAIN_SECRET}}}"
+    )
+    one_off = compose().replace(
+        "x-ecs:",
+        "  migrate:\n    image: example/app:1\n    command: [migrate]\n"
+        + "".join(f"    {line}\n" for line in secret.splitlines())
+        + "x-ecs:",
+    )
+    base = (
+        '{"family": "web", "containerDefinitions": [{"name": "app", "image": "example/app:1", '
+        f'"secrets": [{{"name": "DB_PASSWORD", "valueFrom": "{PLAIN_SECRET}"}}]}}]}}'
+    )
+    return [
+        Case(
+            "secret-bare-x-ecs-missing",
+            files={"compose.yaml": compose(secret)},
+            secrets=(PLAIN_SECRET,),
+            expect=("x-ecs.secrets.DB_PASSWORD",),
+        ),
+        Case(
+            "secret-bare-x-ecs-missing-no-verify",
+            {"verify": "false"},
+            files={"compose.yaml": compose(secret)},
+            secrets=(PLAIN_SECRET,),
+            expect=("x-ecs.secrets.DB_PASSWORD",),
+            faces=("action",),  # the CLI's --no-verify is a flag: the same case below
+        ),
+        Case(
+            "secret-bare-x-ecs-missing-no-verify-cli",
+            files={"compose.yaml": compose(secret)},
+            secrets=(PLAIN_SECRET,),
+            expect=("x-ecs.secrets.DB_PASSWORD",),
+            faces=("cli",),
+            flags=("--no-verify",),
+        ),
+        Case(
+            "secret-bare-x-ecs-log-option-missing",
+            files={"compose.yaml": compose(log)},
+            secrets=(PLAIN_SECRET,),
+            expect=("x-ecs.logConfiguration.secretOptions.splunk-token",),
+        ),
+        Case(
+            "secret-bare-base-file-missing",
+            {"task-definition": "base.json"},
+            files={"base.json": base},
+            secrets=(PLAIN_SECRET,),
+            expect=("base.json", "secrets.DB_PASSWORD"),
+        ),
+        Case(
+            "secret-bare-x-ecs-run-before-missing",
+            {"run-before": "migrate"},
+            files={"compose.yaml": one_off},
+            secrets=(PLAIN_SECRET,),
+            expect=("service migrate", "x-ecs.secrets.DB_PASSWORD"),
+        ),
+    ]
+
+
 # The day-two verbs read no compose file: only the target goes to them (`verify` takes deploy's).
 TARGET_INPUTS = ("cluster", "ecs-service", "aws-region")
 
@@ -447,6 +514,7 @@ CASES = (
     + NUMBER_CASES
     + IMAGE_CASES
     + SMALL_CASES
+    + bare_name_cases()
     + day_two_cases()
 )
 

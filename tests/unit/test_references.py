@@ -4,8 +4,6 @@ not give without IAM enforcement)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.stub import Stubber
 
 from compose_ecs_deploy.aws.client import Aws
@@ -113,43 +111,3 @@ def test_parameters_are_read_ten_a_call_and_never_decrypted() -> None:
         )
         checks = check(aws, refs)
     assert [c.outcome for c in checks] == [OK] * 3 + [FAILED] + [OK] * 8
-
-
-def test_a_bare_parameter_name_is_masked_looked_up_by_name_and_refused_by_key() -> None:
-    """aws/parameters.py: one GetParameters for the bare names (never decrypted), each masked
-    before the call, a missing one or a denied lookup an error that names the key only."""
-    from compose_ecs_deploy.aws.parameters import check_bare_parameters
-    from compose_ecs_deploy.compose.secrets import SecretBinding
-
-    class Masks:
-        def __init__(self) -> None:
-            self.masked: list[str] = []
-
-        def info(self, line: str) -> None: ...
-        def group(self, title: str) -> Any: ...
-        def mask(self, value: str) -> None:
-            self.masked.append(value)
-
-    bindings = [
-        SecretBinding("DB", "shop-db", None, "--secret"),
-        SecretBinding("TOKEN", "hunter2-Zq81", "api", "secrets.txt:2"),
-        SecretBinding("KEY", "/shop/key", None, "--secret"),  # a path: verify's business
-    ]
-    aws = Aws("eu-west-1", max_retries=0)
-    log = Masks()
-    with Stubber(aws.client("ssm")) as stub:
-        stub.add_response(
-            "get_parameters",
-            {"Parameters": [], "InvalidParameters": ["hunter2-Zq81"]},
-            {"Names": ["shop-db", "hunter2-Zq81"], "WithDecryption": False},
-        )
-        stub.add_client_error("get_parameters", "AccessDeniedException", "no", 400)
-        missing = check_bare_parameters(aws, bindings, log)
-        denied = check_bare_parameters(aws, bindings[:1], log)
-    assert log.masked == ["shop-db", "hunter2-Zq81", "shop-db"]
-    (problem,) = missing
-    assert problem.message.startswith("secrets.txt:2: api.TOKEN: ")
-    assert "SSM has no parameter" in problem.message and "hunter2" not in problem.message
-    (problem,) = denied
-    assert "--secret: DB:" in problem.message and "ssm:GetParameters was denied" in problem.message
-    assert "shop-db" not in problem.message

@@ -8,10 +8,11 @@ binding is an environment variable of its container, and replaces a same-named
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from compose_ecs_deploy.compose.file_secrets import INIT_CONTAINER, FileSecrets
-from compose_ecs_deploy.compose.secrets import ENV_NAME
+from compose_ecs_deploy.compose.secrets import ENV_NAME, BareName, SecretBinding
 
 if TYPE_CHECKING:
     from compose_ecs_deploy.compose.context import Context
@@ -79,3 +80,27 @@ def _bind_environment_secret(
     secrets = [s for s in container.get("secrets", []) if s.get("name") != name]
     secrets.append({"name": name, "valueFrom": value_from})
     container["secrets"] = secrets
+
+
+def blame_bindings(
+    bare: Sequence[BareName], bindings: Sequence[SecretBinding], primary: str | None
+) -> tuple[BareName, ...]:
+    """The bare names of a request, each one a binding put there blamed on that binding (its
+    option or secrets-file line and key, as the user wrote it) rather than on the container
+    field it landed in; the others (x-ecs, the base) keep where they were written."""
+    blamed = []
+    for name in bare:
+        binding = next(
+            (
+                b
+                for b in bindings
+                if b.value_from == name.value_from
+                and (
+                    name.container == INIT_CONTAINER  # a file secret's, under its own variable
+                    or (b.name == name.name and (b.service or primary) == name.container)
+                )
+            ),
+            None,
+        )
+        blamed.append(name if binding is None else binding.bare_name(name.container, name.name))
+    return tuple(blamed)

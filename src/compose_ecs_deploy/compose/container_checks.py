@@ -15,7 +15,12 @@ from compose_ecs_deploy.compose.dev_only import FARGATE_LOG_DRIVERS
 from compose_ecs_deploy.compose.field_context import FROM_BASE
 from compose_ecs_deploy.compose.health_fit import HEALTH_RANGES
 from compose_ecs_deploy.compose.linux_fields import FARGATE_UNSUPPORTED
-from compose_ecs_deploy.compose.secrets import reference_problem
+from compose_ecs_deploy.compose.secrets import (
+    ONLY_IF_SSM_HAS_IT,
+    BareName,
+    is_bare_parameter,
+    reference_problem,
+)
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
 _CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
@@ -45,6 +50,7 @@ class Checker:
         self.origins = origins
         self.x_ecs_keys = x_ecs_keys
         self.base_file = base_file
+        self.bare: list[BareName] = []  # only SSM can judge these (compose/secrets.BareName)
 
     def origin(self, container: str, ecs_key: str, default: str) -> str:
         return self.origins.get((container, ecs_key), default)
@@ -61,25 +67,29 @@ class Checker:
         return f"{origin}.{below}" if below else origin
 
     def error(self, container: str, field: str, code: str, message: str) -> None:
+        self.diagnostics.add(self.located(container, field, code, message))
+
+    def located(self, container: str, field: str, code: str, message: str) -> Diagnostic:
+        """The error as `error` reports it: on the compose service's field, else on the base
+        file's container line, else on the base's container by name."""
+        if self.in_compose(container, field):
+            return Diagnostic.error(code, message, service=container, field=field)
+        if self.base_file is not None:
+            return Diagnostic.error(
+                code,
+                f"container {container}: {message}",
+                file=self.base_file.file,
+                line=self.base_file.container_lines.get(container),
+            )
+        return Diagnostic.error(
+            code, f"container {container} (from the base task definition): {message}"
+        )
+
+    def in_compose(self, container: str, field: str) -> bool:
+        """Whether a compose service wrote the field (else the base did)."""
         ecs_key = field.split(".", 1)[0].split("[", 1)[0]
         from_base = self.origins.get((container, ecs_key)) == FROM_BASE
-        if container in self.compose_services and not from_base:
-            self.diagnostics.error(code, message, service=container, field=field)
-        elif self.base_file is not None:
-            self.diagnostics.add(
-                Diagnostic.error(
-                    code,
-                    f"container {container}: {message}",
-                    file=self.base_file.file,
-                    line=self.base_file.container_lines.get(container),
-                )
-            )
-        else:
-            self.diagnostics.error(
-                code,
-                f"container {container} (from the base task definition): {message}",
-                field=None,
-            )
+        return container in self.compose_services and not from_base
 
     def task_error(self, key: str, code: str, message: str) -> None:
         base = self.base_file
@@ -180,18 +190,34 @@ def check_dependencies(
             )
 
 
-def check_secrets(checker: Checker, name: str, secrets: list[Mapping[str, Any]]) -> bool:
-    for secret in secrets:
+def check_secrets(checker: Checker, name: str, container: Mapping[str, Any]) -> bool:
+    """Every `valueFrom` of the container (`secrets`, and its log configuration's
+    `secretOptions`: ECS's one `Secret` type) is a secret reference ECS takes; a bare
+    parameter name is kept on `checker.bare` for SSM to judge. True if the container has
+    `secrets` (its execution role fetches them)."""
+    entries = []
+    for secret in container.get("secrets") or []:
+        below = str(secret.get("name"))
+        entries.append((secret, checker.field(name, "secrets", f"secrets.{below}", below)))
+    for secret in (container.get("logConfiguration") or {}).get("secretOptions") or []:
+        below = f"secretOptions.{secret.get('name')}"
+        entries.append((secret, checker.field(name, "logConfiguration", f"logging.{below}", below)))
+    for secret, field in entries:
         value_from = str(secret.get("valueFrom") or "")
         problem = reference_problem(value_from)
+        said = "" if checker.in_compose(name, field) else f"{field}: "
         if problem is not None:
             checker.error(
                 name,
-                f"secrets.{secret.get('name')}",
+                field,
                 "secret-arn",
-                f"the valueFrom is not a secret reference ({problem}; it is not repeated here)",
+                f"{said}the valueFrom is not a secret reference ({problem}; it is not "
+                "repeated here)",
             )
-    return bool(secrets)
+        elif is_bare_parameter(value_from):
+            where = checker.located(name, field, "secret-arn", f"{said}{ONLY_IF_SSM_HAS_IT}")
+            checker.bare.append(BareName(value_from, name, str(secret.get("name")), where))
+    return bool(container.get("secrets"))
 
 
 def check_ulimits(checker: Checker, name: str, ulimits: list[Mapping[str, Any]]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
 
@@ -55,6 +55,45 @@ def is_bare_parameter(value_from: str) -> bool:
     return "/" not in value_from and not value_from.startswith("arn:")
 
 
+STORE_IT = (
+    "if it is the secret itself, store it in Secrets Manager or SSM Parameter Store and pass "
+    "its ARN"
+)
+ONLY_IF_SSM_HAS_IT = (
+    "the valueFrom is no ARN and no /PATH/NAME, so it is taken as an SSM parameter name only "
+    "if SSM has it"
+)
+
+
+@dataclass(frozen=True)
+class BareName:
+    """A bare SSM parameter name (`db-password`) in the request about to be registered: a
+    container's `secrets[].valueFrom` or its `logConfiguration.secretOptions[].valueFrom`,
+    whatever set it (`--secret`, a secrets file, a service's x-ecs, the base file, the
+    running revision).
+
+    ECS takes a name alone for a parameter of the task's Region (ECS API reference, "Secret":
+    "If the SSM Parameter Store parameter exists in the same Region as the task you're
+    launching, then you can use either the full ARN or name of the parameter"); the same
+    type is a log configuration's `secretOptions`. But a pasted password has the same shape,
+    so it is taken only once SSM says the parameter exists (aws/parameters.py) and is never
+    printed. `where` is the error to give when it is not taken, less its reason: it names
+    the file and line, service and field (or the option or secrets-file line and the key),
+    never the value."""
+
+    value_from: str
+    container: str
+    name: str  # the environment variable's or the log option's
+    where: Diagnostic
+
+    def refused(self, why: str) -> Diagnostic:
+        """The error, with why the name was not taken."""
+        return replace(
+            self.where,
+            message=f"{self.where.message}, and {why} (the value is not repeated here); {STORE_IT}",
+        )
+
+
 def is_secret_reference(value_from: str) -> bool:
     """What ECS accepts as `valueFrom`: a Secrets Manager ARN, an SSM ARN or parameter name."""
     return reference_problem(value_from) is None
@@ -77,6 +116,13 @@ class SecretBinding:
         Region), but a pasted password has the same shape, so it is taken only once SSM
         says the parameter exists (aws/parameters.py), and never printed."""
         return is_bare_parameter(self.value_from)
+
+    def bare_name(self, container: str, name: str) -> BareName:
+        """The bare name this binding put into `container`, blamed on the binding: its
+        option or secrets-file line, and its key."""
+        said = ONLY_IF_SSM_HAS_IT.replace("the valueFrom is", "the value is", 1)
+        where = Diagnostic.error("secret-arn", f"{self.origin}: {self.key}: {said}")
+        return BareName(self.value_from, container, name, where)
 
 
 def parse_secret_line(text: str, origin: str, diagnostics: Diagnostics) -> SecretBinding | None:

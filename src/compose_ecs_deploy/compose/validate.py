@@ -26,6 +26,7 @@ from compose_ecs_deploy.compose.container_checks import (
     check_ulimits,
 )
 from compose_ecs_deploy.compose.image_ref import image_problem
+from compose_ecs_deploy.compose.secrets import BareName
 from compose_ecs_deploy.diagnostics import Diagnostics
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
@@ -40,8 +41,10 @@ def validate(
     origins: Mapping[tuple[str, str], str] | None = None,
     x_ecs_keys: frozenset[str] = frozenset(),
     base_file: BaseFile | None = None,
-) -> None:
-    """Append one error per broken rule.
+) -> tuple[BareName, ...]:
+    """Append one error per broken rule; return the bare SSM parameter names the request
+    carries, which only SSM can judge (compose/secrets.BareName), each with where it was
+    written.
 
     `compose_services` says which containers came from compose (the others came from the
     base), `origins` which compose key (or service x-ecs key) set a container's value,
@@ -136,7 +139,7 @@ def validate(
             )
         logging = container.get("logConfiguration") or {}
         for reason, applies in (
-            ("secrets", check_secrets(checker, name, container.get("secrets") or [])),
+            ("secrets", check_secrets(checker, name, container)),
             ("awslogs on Fargate", logging.get("logDriver") == "awslogs" and fargate_task),
             ("log secretOptions", bool(logging.get("secretOptions"))),
             ("a private registry's credentials", bool(container.get("repositoryCredentials"))),
@@ -226,6 +229,7 @@ def validate(
             "base that has one (--task-definition FILE, or deploy onto the "
             "ECS service, whose running revision has one)",
         )
+    return tuple(checker.bare)
 
 
 def _task_sizes(

@@ -11,10 +11,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from compose_ecs_deploy.aws.model import check_register_request, format_path
+from compose_ecs_deploy.compose.bind_secrets import blame_bindings
 from compose_ecs_deploy.compose.container_checks import BaseFile
 from compose_ecs_deploy.compose.convert import Conversion, ConversionOptions, to_task_definition
 from compose_ecs_deploy.compose.project import Project
-from compose_ecs_deploy.compose.secrets import SecretBinding, parse_secret_lines
+from compose_ecs_deploy.compose.secrets import BareName, SecretBinding, parse_secret_lines
 from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.compose.validate import validate
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
@@ -28,6 +29,8 @@ class Rendered:
     project: Project
     conversion: Conversion
     diagnostics: tuple[Diagnostic, ...]
+    # The request's bare SSM parameter names, located: SSM decides (aws/parameters.py).
+    bare_names: tuple[BareName, ...] = ()
 
     @property
     def request(self) -> dict[str, Any]:
@@ -218,8 +221,9 @@ def build_request(
         ),
     )
     conversion = to_task_definition(inputs.project, options, diagnostics)
+    bare: tuple[BareName, ...] = ()
     if conversion.services:
-        validate(
+        bare = validate(
             conversion.request,
             diagnostics,
             compose_services=frozenset(conversion.services),
@@ -227,13 +231,15 @@ def build_request(
             x_ecs_keys=frozenset(inputs.project.x_ecs),
             base_file=inputs.base_source if from_file else None,
         )
+        bare = blame_bindings(bare, inputs.secrets, conversion.services[0])
     if not diagnostics.has_errors():
         _check_against_the_model(conversion.request, diagnostics)
     located = tuple(compose_cli.locate(d, inputs.project) for d in diagnostics.items)
     if any(d.severity == "error" for d in located):
         first = next(d for d in located if d.severity == "error")
         raise InputError(first.message, list(located))
-    return Rendered(project=inputs.project, conversion=conversion, diagnostics=located)
+    bare = tuple(replace(b, where=compose_cli.locate(b.where, inputs.project)) for b in bare)
+    return Rendered(inputs.project, conversion, located, bare)
 
 
 def _x_ecs_origins(project: Project, conversion: Conversion) -> dict[tuple[str, str], str]:

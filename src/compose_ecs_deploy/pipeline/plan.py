@@ -14,7 +14,7 @@ from typing import Any
 
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws.client import Aws
-from compose_ecs_deploy.aws.parameters import check_bare_parameters
+from compose_ecs_deploy.aws.parameters import bare_names, check_bare_parameters
 from compose_ecs_deploy.compose.convert import select_services
 from compose_ecs_deploy.compose.taskdef import SECRET_LOOKING_NAME, diff, strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic, Diagnostics
@@ -309,7 +309,6 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         problems.extend(exc.diagnostics)
     if problems:
         raise InputError(problems[0].message, problems)
-    problems = check_bare_parameters(aws, inputs.secrets, log)
     jobs: list[BuildJob] = []
     try:
         jobs = jobs_for(inputs.project, inputs.images, settings, task_services(inputs, targets))
@@ -358,6 +357,15 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
         task_services=frozenset(s for p in plans for s in p.rendered.conversion.services),
         task_jobs=jobs,
     )
+    # Every bare parameter name the run would register, the one-offs' too: one lookup, before
+    # any write, whether or not the pre-flight checks run (--no-verify).
+    one_offs = gate.plans if gate else []
+    names = bare_names(
+        [*(p.rendered.bare_names for p in plans), *(o.rendered.bare_names for o in one_offs)]
+    )
+    problems = check_bare_parameters(aws, names, log)
+    if problems:
+        raise InputError(problems[0].message, problems)
     return Planned(settings, jobs, targets, running, plans, gate)
 
 

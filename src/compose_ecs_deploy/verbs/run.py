@@ -69,7 +69,6 @@ def run_service(
             problems.extend(exc.diagnostics)
     if jobs and not settings.image_tag:
         problems.append(Diagnostic.error("image-tag-missing", "no image tag: pass --image-tag"))
-    problems += check_bare_parameters(aws, inputs.secrets, log)
     if problems:
         raise InputError(problems[0].message, problems)
     if jobs and settings.builder:  # a builder that is not there fails before any write
@@ -90,6 +89,9 @@ def run_service(
     rendered = render(
         inputs, settings, service, family=family, base=base, images=images, task_services=everyone
     )
+    problems = check_bare_parameters(aws, rendered.bare_names, log)  # even with --no-verify
+    if problems:
+        raise InputError(problems[0].message, problems)
     latest = tasks.latest_revision(aws, str(rendered.request["family"]))
     if settings.verify:  # what the one-off refers to exists, before its first build or write
         own = frozenset(job.service for job in jobs)
