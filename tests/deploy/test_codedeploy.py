@@ -26,6 +26,10 @@ IMAGE = "example/app:2"
 APP, GROUP = "AppECS-web", "DgpECS-web"
 WRITES = ("RegisterTaskDefinition", "UpdateService", "CreateDeployment", "StopDeployment")
 ROLE = "arn:aws:iam::123456789012:role/codedeploy"
+# Finding a deployment group from its service (one application, one group: a page each).
+GROUP_LOOKUP = (
+    "ListApplications", "BatchGetApplications", "ListDeploymentGroups", "BatchGetDeploymentGroups"
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -573,6 +577,8 @@ def test_rollback_without_to_goes_back_by_codedeploys_history(
                     "Succeeded" in body.get("includeOnlyStatuses", [])]  # fmt: skip
     assert set(listed["includeOnlyStatuses"]) == {"Succeeded", "Failed", "Stopped"}
     assert "ListServiceDeployments" not in [name for name, _ in calls]
+    names = [name for name, _ in calls]  # the group is looked up once: history, then AppSpec
+    assert {n: names.count(n) for n in GROUP_LOOKUP} == dict.fromkeys(GROUP_LOOKUP, 1), names
     (target,) = sent_appspec(calls)["Resources"]
     assert target["TargetService"]["Properties"]["TaskDefinition"].endswith("web:2")
     assert "going to web:2, the last revision that completed a deployment" in out

@@ -1,8 +1,10 @@
-"""`status` and `verify` of a CODE_DEPLOY service, against the stack's simulated CodeDeploy:
-status shows the group's active deployment (id, status, lifecycle events, traffic weights)
-and the service's task sets, in text and in the versioned JSON; verify says the deployment
-group deploys this service and the load balancer's container is in the new revision, or
-stops before any write naming what is wrong. Neither writes anything."""
+"""`status`, `verify` and `prune` of a CODE_DEPLOY service, against the stack's simulated
+CodeDeploy: status shows the group's active deployment (id, status, lifecycle events, traffic
+weights) and the service's task sets, in text and in the versioned JSON; verify says the
+deployment group deploys this service and the load balancer's container is in the new
+revision, or stops before any write naming what is wrong (neither writes anything); prune
+keeps the revision CodeDeploy's own history names as the rollback target (ECS's
+service-deployment history is empty for these services) and every revision a task set runs."""
 
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ import pytest
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import CLUSTER, World, outputs_from
 from tests.deploy.test_codedeploy import APP, GROUP, calls, cli, code_deploy_service, writes
+from tests.deploy.test_prune import fast, prune
 from tests.deploy.test_status import status
 from tests.support.terraform import code_deploy_group
 
 pytestmark = pytest.mark.stack
-__all__ = ["calls"]  # a fixture, used by name
+__all__ = ["calls", "fast"]  # fixtures, used by name
 TASK_SET_KEYS = {
     "id", "status", "taskDefinition", "externalId", "scale", "computedDesiredCount",
     "runningCount", "pendingCount", "stabilityStatus", "createdAt",
@@ -153,3 +156,65 @@ def test_status_prints_a_hostile_group_name_harmlessly(
         assert not [line for line in lines if line.lstrip().startswith("::warning")]
         assert not [line for line in lines if "##[error]" in line]
     assert writes(calls) == []
+
+
+def test_prune_keeps_codedeploys_rollback_target_and_what_the_task_sets_run(
+    world: World, aws_client, capsys, calls, fast: None
+) -> None:
+    """web:2..4 deployed through CodeDeploy (4 runs; CodeDeploy's history makes 3 the rollback
+    target), web:5 deployed with --no-wait and still shifting (its replacement task set runs
+    it), web:6 registered by hand: --keep 1 deregisters web:1 and web:2 alone."""
+    _, cd = code_deploy_service(world, aws_client)
+    for n in (2, 3, 4):
+        assert cli(world, capsys, image=f"example/app:{n}")[0] == 0
+    code, out, err = cli(world, capsys, "--no-wait", image="example/app:5")
+    assert code == 0, out + err
+    in_flight = outputs_from(out)["deployment-id"]
+    for _ in range(20):  # time moves one tick per read; the Install event makes the task set
+        if len(world.running("web")["taskSets"]) == 2:
+            break
+        cd.get_deployment(deploymentId=in_flight)
+    assert len(world.running("web")["taskSets"]) == 2
+    world.ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "app", "image": "x:6", "memory": 8}]
+    )
+    calls.clear()
+    code, out, err = prune(capsys, "--keep", "1", "--dry-run")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith(("web: keep", "web: would"))]
+    assert lines == [
+        "web: keep web:6: one of the newest 1",
+        "web: keep web:5: service web runs it (ACTIVE task set)",
+        "web: keep web:4: service web runs it (PRIMARY task set)",
+        "web: keep web:3: the rollback target",
+        "web: would deregister web:2: older than the newest 1",
+        "web: would deregister web:1: older than the newest 1",
+    ], out
+    names = [name for name, _ in calls]
+    assert writes(calls) == [] and "DeregisterTaskDefinition" not in names
+    assert "ListServiceDeployments" not in names  # ECS's history is empty for CODE_DEPLOY
+    assert names.count("BatchGetDeployments") == 1 and names.count("ListApplications") == 1
+
+    code, out, err = prune(capsys, "--keep", "1")
+    assert code == 0, err
+    assert "deregistered=2" in out
+    assert [a.rsplit("/", 1)[-1] for a in world.revisions("web")] == [
+        "web:3", "web:4", "web:5", "web:6",
+    ]  # fmt: skip
+    for _ in range(30):  # the deployment prune left alone still finishes on its revision
+        if cd.get_deployment(deploymentId=in_flight)["deploymentInfo"]["status"] == "Succeeded":
+            break
+    assert world.running("web")["taskDefinition"].endswith("web:5")
+
+
+def test_prune_of_a_code_deploy_service_whose_history_cannot_be_read_prunes_nothing(
+    world: World, aws_client, capsys, calls
+) -> None:
+    code_deploy_service(world, aws_client)
+    assert cli(world, capsys)[0] == 0
+    calls.clear()
+    code, _, err = prune(capsys, "--keep", "1", "--codedeploy-application", APP,
+                         "--codedeploy-deployment-group", "nope")  # fmt: skip
+    assert code == 1 and "DeregisterTaskDefinition" not in [name for name, _ in calls]
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert f"CodeDeploy application {APP} has no deployment group nope" in err

@@ -58,6 +58,9 @@ def cases() -> list[tuple[Case, list[str], dict[str, str]]]:
             "--cluster", payload, "--ecs-service", "web"], ("cluster",))  # fmt: skip
     for keep in ("0", "-1"):
         add(f"prune-keep-{keep}", ["prune", *TARGET, "--keep", keep], ("--keep",))
+    for option in ("codedeploy-application", "codedeploy-deployment-group"):
+        add(f"prune-{option}-long", ["prune", *TARGET, "--keep", "3", f"--{option}", "a" * 101],
+            (option, "1 to 100 characters"))  # fmt: skip
     init = ["init", *TARGET, "-o"]
     # a FIFO nobody reads is ENXIO when opened without blocking; a directory EISDIR
     add("init-output-fifo", [*init, "pipe"], ("cannot write",), pipe="fifo")

@@ -116,3 +116,33 @@ def test_prune_keeps_the_newest_the_used_and_the_rollback_target() -> None:
     assert why["2"] == "service web runs it (active deployment)"
     assert why["1"] == "service worker runs it"
     assert why["5"] == "older than the newest 3"
+
+
+def test_prune_keeps_what_a_code_deploy_services_task_sets_run() -> None:
+    """A CODE_DEPLOY service lists no deployments: its task sets carry the revisions (the
+    replacement before its traffic shift, the original through the termination wait)."""
+    active = [td(n) for n in range(1, 7)]
+    used = in_use_by(
+        [
+            {
+                "serviceName": "web",
+                "taskDefinition": td(4),
+                "deployments": [],
+                "taskSets": [
+                    {"status": "PRIMARY", "taskDefinition": td(4), "externalId": "d-1"},
+                    {"status": "ACTIVE", "taskDefinition": td(5), "externalId": "d-2"},
+                    {"status": "DRAINING", "taskDefinition": td(2)},
+                ],
+            }
+        ]
+    )
+    plan = prune_plan(active, 1, used, rollback_target=td(3))
+    why = {p.task_definition.rsplit(":", 1)[-1]: (p.goes, p.why) for p in plan}
+    assert why == {
+        "6": (False, "one of the newest 1"),
+        "5": (False, "service web runs it (ACTIVE task set)"),
+        "4": (False, "service web runs it (PRIMARY task set)"),
+        "3": (False, "the rollback target"),
+        "2": (False, "service web still drains it (DRAINING task set)"),
+        "1": (True, "older than the newest 1"),
+    }

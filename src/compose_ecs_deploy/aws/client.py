@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import boto3
 from botocore.config import Config
@@ -41,6 +41,8 @@ from compose_ecs_deploy.errors import AwsError
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.settings import Settings
 
+T = TypeVar("T")
+
 
 @dataclass
 class Aws:
@@ -51,6 +53,10 @@ class Aws:
     max_retries: int = 4
     throttle: ThrottleBudget = field(default_factory=ThrottleBudget)
     calls: Counter[str] = field(default_factory=Counter)
+    # Reads that several steps of one run need and whose answer the run does not change (a
+    # CODE_DEPLOY service's deployment group: a rollback reads its history, then prepares the
+    # rollout): made once a run, by key (`read_once`).
+    known: dict[tuple[str, ...], Any] = field(default_factory=dict)
     _clients: dict[tuple[str, bool, str | None], Any] = field(default_factory=dict)
     _session: boto3.session.Session | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
@@ -107,6 +113,14 @@ class Aws:
     def _count(self, model: Any, **_: Any) -> None:
         with self._counting:  # the checks call from several threads at once
             self.calls[f"{model.service_model.service_name}:{model.name}"] += 1
+
+
+def read_once(aws: Aws, key: tuple[str, ...], read: Callable[[], T]) -> T:
+    """`read()` the first time this run asks for `key`, its answer after that (a failed read
+    is not kept: the next asks again)."""
+    if key not in aws.known:
+        aws.known[key] = read()
+    return cast(T, aws.known[key])
 
 
 def session(settings: Settings, log: Log) -> Aws:

@@ -18,8 +18,8 @@ def add_codedeploy_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_codedeploy_group_options(parser: argparse.ArgumentParser) -> None:
-    """--codedeploy-application and --codedeploy-deployment-group (`status` reads the group
-    and needs no AppSpec)."""
+    """--codedeploy-application and --codedeploy-deployment-group (`status` and `prune` read
+    the group and need no AppSpec)."""
     parser.add_argument(
         "--codedeploy-application",
         metavar="NAME",

@@ -90,6 +90,7 @@ def add_day_two(verb_parsers: Any) -> None:
         help="also delete the family's INACTIVE revisions (DeleteTaskDefinitions)",
     )
     add_dry_run(prune, "say what would go and why the rest stays")
+    add_codedeploy_group_options(prune)  # a CODE_DEPLOY service's rollback target is its group's
 
     init.add_argument(
         "-o", "--output", dest="init_output", required=True, metavar="FILE", help="the file"

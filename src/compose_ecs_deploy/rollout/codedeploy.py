@@ -38,7 +38,7 @@ import yaml
 
 from compose_ecs_deploy.aws import codedeploy as api
 from compose_ecs_deploy.aws import ecs
-from compose_ecs_deploy.aws.client import Aws
+from compose_ecs_deploy.aws.client import Aws, read_once
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import AwsError, DeployError, InputError
 from compose_ecs_deploy.loading.files import read_document
@@ -83,7 +83,18 @@ def _group_error(message: str) -> InputError:
 
 def find_group(aws: Aws, settings: Settings, service: str) -> tuple[str, dict[str, Any]]:
     """(application, group): the named one, checked to deploy this service, or the one whose
-    ecsServices lists the cluster and service; none or several is an error listing them."""
+    ecsServices lists the cluster and service; none or several is an error listing them.
+    Looked up once a run: a rollback reads the group's history to choose its target, then
+    prepares its deployment, and a prune reads the history alone (ListApplications,
+    BatchGetApplications, ListDeploymentGroups and BatchGetDeploymentGroups at least)."""
+    key = (
+        "codedeploy-group", str(settings.cluster), service,
+        settings.codedeploy_application or "", settings.codedeploy_deployment_group or "",
+    )  # fmt: skip
+    return read_once(aws, key, lambda: _find_group(aws, settings, service))
+
+
+def _find_group(aws: Aws, settings: Settings, service: str) -> tuple[str, dict[str, Any]]:
     cluster = str(settings.cluster)
     application = settings.codedeploy_application
     name = settings.codedeploy_deployment_group

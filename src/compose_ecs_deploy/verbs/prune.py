@@ -2,9 +2,12 @@
 and with `--delete` delete the INACTIVE ones.
 
 What stays (`rollout/verdicts/history.py`, `prune_plan`): the newest N; every revision a
-service of the cluster runs or deploys (any of its deployments, read with ListServices and
-DescribeServices); the revision `rollback` would go to. When the service-deployment history
-cannot be read the rollback target is unknown, so nothing is pruned. `--dry-run` says what
+service of the cluster runs or deploys (any of its deployments or task sets, read with
+ListServices and DescribeServices); the revision `rollback` would go to, found exactly as
+`rollback` finds it: from the history the service's controller gives (ECS's service
+deployments, or a CODE_DEPLOY service's deployment group's own record, since ECS's is empty
+for those). When that history cannot be read the rollback target is unknown, so nothing is
+pruned. `--dry-run` says what
 would go and why each other one stays, and writes nothing. The writes are paced to leave the
 account's shared RegisterTaskDefinition bucket to deploys (`aws/revisions.py`).
 """
@@ -22,6 +25,8 @@ from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.pipeline.rollback_target import last_good
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
+from compose_ecs_deploy.rollout.controller import Refusal, choose
+from compose_ecs_deploy.rollout.interface import Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
 from compose_ecs_deploy.settings import Settings, refuse_bad_options
@@ -59,12 +64,30 @@ def run(settings: Settings, face: Face) -> ExitCode:
     in_use = in_use_by(_cluster_services(aws, cluster))
     totals = {"deregistered": 0, "deleted": 0}
     for name, service in ecs.describe_services(aws, cluster, names).items():
-        done = prune(aws, cluster, name, service, in_use, options, log)
+        target = _rollback_target(aws, settings, name, service, log)
+        done = prune(aws, name, service, target, in_use, options, log)
         for key, count in done.items():
             totals[key] += count
     face.outputs({key: str(count) for key, count in totals.items()})
     face.section("prune" + (" (dry run)" if options.dry_run else ""), log.lines)
     return EXIT_OK
+
+
+def _rollback_target(
+    aws: Aws, settings: Settings, name: str, service: dict[str, Any], log: Log
+) -> str:
+    """The revision `rollback` without --to would go to ('' when none), by the same path:
+    the history the service's controller keeps. A service no controller rolls out (EXTERNAL)
+    cannot be rolled back by us; ECS's own service-deployment history still says what it ran,
+    so that is what protects its revisions."""
+    controller = choose(name, service)
+    pages = (
+        None
+        if isinstance(controller, Refusal)
+        else controller.history(aws, settings, Subject(name, service), log)
+    )
+    target = last_good(aws, str(settings.cluster), name, str(service["taskDefinition"]), log, pages)
+    return str(target["taskDefinitionArn"]) if target else ""
 
 
 def _cluster_services(aws: Aws, cluster: str) -> list[dict[str, Any]]:
@@ -89,18 +112,17 @@ def _cluster_services(aws: Aws, cluster: str) -> list[dict[str, Any]]:
 
 def prune(
     aws: Aws,
-    cluster: str,
     name: str,
     service: dict[str, Any],
+    target_arn: str,
     in_use: dict[str, str],
     options: PruneOptions,
     log: Log,
 ) -> dict[str, int]:
-    """One service's family: the plan, said line by line, then the paced writes."""
+    """One service's family: the plan, said line by line, then the paced writes; `target_arn`
+    is the rollback target ('' when there is none)."""
     current = str(service["taskDefinition"])
     family = (family_revision(current) or (last_part(current), 0))[0]
-    target = last_good(aws, cluster, name, current, log)
-    target_arn = str(target["taskDefinitionArn"]) if target else ""
     plan = prune_plan(list_family(aws, family, "ACTIVE"), options.keep, in_use, target_arn)
     going = [v.task_definition for v in plan if v.goes]
     verb = "would deregister" if options.dry_run else "deregister"

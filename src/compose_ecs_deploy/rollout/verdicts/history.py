@@ -159,7 +159,13 @@ def _key(arn: str) -> str:
 
 def in_use_by(services: Iterable[Mapping[str, object]]) -> dict[str, str]:
     """family:revision → why, for every revision a service runs or deploys (DescribeServices:
-    the service's own taskDefinition and each deployment's)."""
+    the service's own taskDefinition, each deployment's, and each task set's). A CODE_DEPLOY
+    or EXTERNAL service runs its tasks in task sets and lists no deployments (API reference,
+    "Service": ``taskSets``, "Information about a set of Amazon ECS tasks in either an
+    CodeDeploy or an EXTERNAL deployment"); during a CodeDeploy deployment the replacement
+    task set (ACTIVE) runs the new revision before the service's taskDefinition names it, and
+    after the traffic shift the original keeps running the old one through the termination
+    wait ("TaskSet": ``status`` PRIMARY, ACTIVE or DRAINING)."""
     found: dict[str, str] = {}
     for service in services:
         name = str(service.get("serviceName", ""))
@@ -169,6 +175,13 @@ def in_use_by(services: Iterable[Mapping[str, object]]) -> dict[str, str]:
             arn = str(deployment.get("taskDefinition", ""))
             verb = "runs" if deployment.get("rolloutState") == "COMPLETED" else "deploys"
             found.setdefault(_key(arn), f"service {name} {verb} it ({status} deployment)")
+        task_sets = service.get("taskSets") or []
+        for task_set in task_sets if isinstance(task_sets, list) else []:
+            status = str(task_set.get("status", ""))
+            arn = str(task_set.get("taskDefinition", ""))
+            verb = "still drains" if status == "DRAINING" else "runs"
+            if arn:
+                found.setdefault(_key(arn), f"service {name} {verb} it ({status} task set)")
         own = str(service.get("taskDefinition", ""))
         if own:
             found.setdefault(_key(own), f"service {name} runs it")
