@@ -12,21 +12,12 @@ from typing import Any
 
 import pytest
 
-from tests.action.test_runner_harness import (  # the harness's fixtures and helpers
-    CLUSTER,
-    EXECUTION_ROLE,
-    SERVICE,
-    action,
-    run,
-    workspace,
-)
+from tests.action.test_runner_harness import CLUSTER, EXECUTION_ROLE, SERVICE, run
+from tests.support import terraform
 from tests.support.moto_calls import Call, recorded
-from tests.support.terraform import code_deploy_group, first_revision
 
 pytestmark = pytest.mark.stack
-__all__ = ["action", "workspace"]  # fixtures, used by name
 APP, GROUP = "AppECS-hello", "DgpECS-hello"
-TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1"
 WRITES = ("RegisterTaskDefinition", "UpdateService", "CreateDeployment", "StopDeployment")
 INPUTS = {
     "compose-file": "compose.yaml",
@@ -43,27 +34,11 @@ def code_deploy_world(aws_client: Any, **tags: str) -> str:
     load balancer, its application and deployment group; the first revision's ARN."""
     ecs = aws_client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
-    first = first_revision(ecs, SERVICE, EXECUTION_ROLE)
-    ec2 = aws_client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName="hello", Description="hello", VpcId=vpc)["GroupId"]
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName=SERVICE,
-        taskDefinition=first,
-        desiredCount=1,
-        launchType="FARGATE",
-        deploymentController={"type": "CODE_DEPLOY"},
-        networkConfiguration={
-            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
-        },
-        loadBalancers=[
-            {"targetGroupArn": TARGET_GROUP, "containerName": "web", "containerPort": 8080}
-        ],
-        tags=[{"key": k, "value": v} for k, v in tags.items()],
-    )
-    code_deploy_group(aws_client("codedeploy"), APP, GROUP, CLUSTER, SERVICE)
+    first = terraform.first_revision(ecs, SERVICE, EXECUTION_ROLE)
+    terraform.code_deploy_service(
+        ecs, aws_client("codedeploy"), CLUSTER, SERVICE, first, application=APP, group=GROUP,
+        tags=tags, networkConfiguration=terraform.network(aws_client("ec2"), SERVICE),
+    )  # fmt: skip
     return first
 
 

@@ -10,31 +10,25 @@ failure path, not the build.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from compose_ecs_deploy.report.safe_text import markdown
-from tests.action.test_runner_harness import (  # the harness's fixtures and helpers
-    CLUSTER,
-    EXECUTION_ROLE,
-    SERVICE,
-    SHA,
-    action,
-    run,
-    workspace,
+from tests.action.test_runner_harness import CLUSTER, EXECUTION_ROLE, SERVICE, SHA, run
+from tests.deploy.test_iam import (
+    SETUP_CALLS,
+    admin_session,
+    as_moto_checks_it,
+    policy,
+    user_with,
 )
-from tests.deploy.test_iam import SETUP_CALLS, as_moto_checks_it, policy, user_with
-from tests.support import runner
+from tests.support import runner, terraform
 from tests.support.moto_process import moto_server
 from tests.support.sim_logs import OUTPUTS
-from tests.support.terraform import first_revision
 
 pytestmark = pytest.mark.stack
-__all__ = ["action", "workspace"]  # fixtures, used by name
 GROUP = f"/ecs/{SERVICE}"  # the default awslogs group of the family
 INPUTS = {
     "compose-file": "compose.yaml",
@@ -50,21 +44,9 @@ def crash_loop(client: Any, **tags: str) -> None:
     """What Terraform made, with a service whose new tasks exit 3, and the log group."""
     ecs = client("ecs")
     ecs.create_cluster(clusterName=CLUSTER)
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName=SERVICE,
-        taskDefinition=first_revision(ecs, SERVICE, EXECUTION_ROLE, iam=client("iam")),
-        desiredCount=1,
-        launchType="FARGATE",
-        tags=[
-            {"key": k, "value": v}
-            for k, v in {
-                "simulator:scenario": "crash-loop",
-                "simulator:exit-code": "3",
-                **tags,
-            }.items()
-        ],
-    )
+    first = terraform.first_revision(ecs, SERVICE, EXECUTION_ROLE, iam=client("iam"))
+    scenario = {"simulator:scenario": "crash-loop", "simulator:exit-code": "3"}
+    terraform.service(ecs, CLUSTER, SERVICE, first, tags={**scenario, **tags})
     client("logs").create_log_group(logGroupName=GROUP)
 
 
@@ -138,30 +120,7 @@ def enforced_moto(tmp_path: Path) -> Any:
     with moto_server(
         tmp_path / "moto.log", {"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}
     ) as url:
-        bootstrap = boto3.client(
-            "iam",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        bootstrap.create_user(UserName="admin")
-        bootstrap.put_user_policy(
-            UserName="admin",
-            PolicyName="all",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-                }
-            ),
-        )
-        key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
-        admin = boto3.session.Session(
-            aws_access_key_id=key["AccessKeyId"],
-            aws_secret_access_key=key["SecretAccessKey"],
-            region_name="us-east-1",
-        )
+        admin = admin_session(url, "us-east-1")
         yield url, admin
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import action_image, runner
+from tests.support import action_image, runner, terraform
 from tests.support.terraform import first_revision
 
 pytestmark = pytest.mark.stack
@@ -54,14 +54,7 @@ class World:
             Name="hello/api-token", SecretString="demo-token"
         )["ARN"]
         self.first_arn = first_revision(self.ecs, SERVICE, EXECUTION_ROLE)
-        self.ecs.create_service(
-            cluster=CLUSTER,
-            serviceName=SERVICE,
-            taskDefinition=self.first_arn,
-            desiredCount=1,
-            launchType="FARGATE",
-            tags=[{"key": "simulator:ticks", "value": "1"}],
-        )
+        terraform.service(self.ecs, CLUSTER, SERVICE, self.first_arn, tags={"simulator:ticks": "1"})
 
     def service(self) -> dict[str, Any]:
         return self.ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]

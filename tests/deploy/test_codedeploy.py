@@ -17,9 +17,9 @@ import yaml
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE, World, outputs_from, run_action
+from tests.support import terraform
 from tests.support.codedeploy_lambda import HookFunction
 from tests.support.codedeploy_simulator import EVENTS
-from tests.support.terraform import code_deploy_group
 
 pytestmark = pytest.mark.stack
 IMAGE = "example/app:2"
@@ -63,45 +63,15 @@ def code_deploy_service(
 ) -> tuple[str, Any]:
     """A CODE_DEPLOY service behind a load balancer on revision 1 (as Terraform makes it),
     and its CodeDeploy application and deployment group: (revision 1, codedeploy client)."""
-    ec2 = aws_client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    group_id = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-    arn = world.ecs.register_task_definition(
-        family="web",
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        executionRoleArn=EXECUTION_ROLE,
-        containerDefinitions=[
-            {"name": "app", "image": "example/app:0", "portMappings": [{"containerPort": 8080}]}
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
-    world.ecs.create_service(
-        cluster=CLUSTER,
-        serviceName="web",
-        taskDefinition=arn,
-        desiredCount=2,
-        launchType="FARGATE",
-        platformVersion="1.4.0",
-        deploymentController={"type": "CODE_DEPLOY"},
-        networkConfiguration={
-            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group_id]}
-        },
-        loadBalancers=[
-            {
-                "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
-                "targetgroup/blue/1",
-                "containerName": "app",
-                "containerPort": 8080,
-            }
-        ],
-        tags=[{"key": k, "value": v} for k, v in (tags or {}).items()],
-    )
+    arn = terraform.first_revision(world.ecs, "web", EXECUTION_ROLE, container="app",
+                                   image="example/app:0")  # fmt: skip
     cd = aws_client("codedeploy")
-    code_deploy_group(cd, APP, group, CLUSTER, "web", termination=termination, rollback=rollback)
-    return str(arn), cd
+    terraform.code_deploy_service(
+        world.ecs, cd, CLUSTER, "web", arn, application=APP, group=group, container="app",
+        termination=termination, rollback=rollback, desired=2, tags=tags,
+        platformVersion="1.4.0", networkConfiguration=terraform.network(aws_client("ec2"), "web"),
+    )  # fmt: skip
+    return arn, cd
 
 
 def cli(

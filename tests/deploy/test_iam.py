@@ -145,89 +145,62 @@ def test_the_policy_scopes_every_resource_it_can() -> None:
                 assert resource.startswith("arn:aws:") and "*" not in resource
 
 
+def admin_session(url: str, region: str) -> Any:
+    """The admin of a moto with IAM enforced after SETUP_CALLS unauthenticated calls: those
+    make the user, give it every action and make its key; its session makes the world."""
+    bootstrap = boto3.client(
+        "iam",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    bootstrap.create_user(UserName="admin")
+    bootstrap.put_user_policy(
+        UserName="admin",
+        PolicyName="all",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )
+    key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
+    return boto3.session.Session(
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+        region_name=region,
+    )
+
+
 @pytest.fixture(scope="module")
 def enforced(stack, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """moto with IAM enforced after the admin's three set-up calls, and the ECS world."""
     log = tmp_path_factory.mktemp("iam") / "moto.log"
     with moto_server(log, {"INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_CALLS)}) as url:
-        bootstrap = boto3.client(
-            "iam",
-            endpoint_url=url,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        bootstrap.create_user(UserName="admin")
-        bootstrap.put_user_policy(
-            UserName="admin",
-            PolicyName="all",
-            PolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-                }
-            ),
-        )
-        key = bootstrap.create_access_key(UserName="admin")["AccessKey"]
-        admin = boto3.session.Session(
-            aws_access_key_id=key["AccessKeyId"],
-            aws_secret_access_key=key["SecretAccessKey"],
-            region_name=REGION,
-        )
+        admin = admin_session(url, REGION)
         ecs = admin.client("ecs", endpoint_url=url)
-        terraform.roles(
-            admin.client("iam", endpoint_url=url),
-            f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
-            f"arn:aws:iam::{ACCOUNT}:role/hello-task",
-        )
+        iam = admin.client("iam", endpoint_url=url)
+        execution = f"arn:aws:iam::{ACCOUNT}:role/hello-execution"
         repository = f"iam-hello-{secrets.token_hex(3)}"
         admin.client("ecr", endpoint_url=url).create_repository(repositoryName=repository)
         ecs.create_cluster(clusterName=CLUSTER)
-        arn = ecs.register_task_definition(
-            family=SERVICE,
-            requiresCompatibilities=["FARGATE"],
-            networkMode="awsvpc",
-            cpu="256",
-            memory="512",
-            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
-            taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-task",
-            containerDefinitions=[{"name": "web", "image": "example/web:0"}],
-        )["taskDefinition"]["taskDefinitionArn"]
-        ec2 = admin.client("ec2", endpoint_url=url)
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-        group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-        ecs.create_service(
-            cluster=CLUSTER,
-            serviceName=SERVICE,
-            taskDefinition=arn,
-            desiredCount=1,
-            launchType="FARGATE",
-            networkConfiguration={
-                "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
-            },
-            tags=[{"key": "simulator:ticks", "value": "1"}],
+        arn = terraform.first_revision(
+            ecs, SERVICE, execution, iam, image="example/web:0", port=None,
+            task_role=f"arn:aws:iam::{ACCOUNT}:role/hello-task",
+        )  # fmt: skip
+        terraform.service(
+            ecs, CLUSTER, SERVICE, arn, tags={"simulator:ticks": "1"},
+            networkConfiguration=terraform.network(admin.client("ec2", endpoint_url=url), "web"),
+        )  # fmt: skip
+        crashy = terraform.first_revision(
+            ecs, CRASHY, execution, iam, image="example/web:0", port=None
         )
-        crashy = ecs.register_task_definition(
-            family=CRASHY,
-            requiresCompatibilities=["FARGATE"],
-            networkMode="awsvpc",
-            cpu="256",
-            memory="512",
-            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
-            containerDefinitions=[{"name": "web", "image": "example/web:0"}],
-        )["taskDefinition"]["taskDefinitionArn"]
-        ecs.create_service(
-            cluster=CLUSTER,
-            serviceName=CRASHY,
-            taskDefinition=crashy,
-            desiredCount=1,
-            launchType="FARGATE",
-            tags=[
-                {"key": "simulator:scenario", "value": "crash-loop"},
-                {"key": "simulator:exit-code", "value": "3"},
-            ],
-        )
+        terraform.service(
+            ecs, CLUSTER, CRASHY, crashy,
+            tags={"simulator:scenario": "crash-loop", "simulator:exit-code": "3"},
+        )  # fmt: skip
         admin.client("logs", endpoint_url=url).create_log_group(logGroupName=f"/ecs/{CRASHY}")
         code_deploy_service(admin, url)
         yield {
@@ -242,45 +215,14 @@ def code_deploy_service(admin: Any, url: str) -> None:
     """A CODE_DEPLOY service behind a load balancer, and its CodeDeploy application and
     deployment group (made by the admin, as Terraform would)."""
     ecs = admin.client("ecs", endpoint_url=url)
-    arn = ecs.register_task_definition(
-        family=CD_SERVICE,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
-        containerDefinitions=[
-            {"name": "web", "image": "example/web:0", "portMappings": [{"containerPort": 8000}]}
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(
-        cluster=CLUSTER,
-        serviceName=CD_SERVICE,
-        taskDefinition=arn,
-        desiredCount=1,
-        launchType="FARGATE",
-        deploymentController={"type": "CODE_DEPLOY"},
-        loadBalancers=[
-            {
-                "targetGroupArn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:"
-                "targetgroup/blue/1",
-                "containerName": "web",
-                "containerPort": 8000,
-            }
-        ],
-    )
-    codedeploy = admin.client("codedeploy", endpoint_url=url)
-    codedeploy.create_application(applicationName=CD_APPLICATION, computePlatform="ECS")
-    codedeploy.create_deployment_group(
-        applicationName=CD_APPLICATION,
-        deploymentGroupName=CD_GROUP,
-        serviceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/codedeploy",
-        deploymentStyle={
-            "deploymentType": "BLUE_GREEN",
-            "deploymentOption": "WITH_TRAFFIC_CONTROL",
-        },
-        ecsServices=[{"serviceName": CD_SERVICE, "clusterName": CLUSTER}],
-    )
+    arn = terraform.first_revision(
+        ecs, CD_SERVICE, f"arn:aws:iam::{ACCOUNT}:role/hello-execution",
+        admin.client("iam", endpoint_url=url), image="example/web:0", port=8000,
+    )  # fmt: skip
+    terraform.code_deploy_service(
+        ecs, admin.client("codedeploy", endpoint_url=url), CLUSTER, CD_SERVICE, arn,
+        application=CD_APPLICATION, group=CD_GROUP, port=8000,
+    )  # fmt: skip
 
 
 def user_with(enforced: dict[str, Any], document: dict[str, Any]) -> dict[str, str]:

@@ -1,5 +1,8 @@
-"""What a team's Terraform would have made before the first deploy: a first task-definition
-revision with roles and size, for the demo and the harness to deploy over."""
+"""What a team's Terraform would have made before the first deploy, for the demo, the harness
+and the tests to deploy over: a first task-definition revision with roles and size, its
+network, the service on it (on the ECS or the CODE_DEPLOY controller), and a CODE_DEPLOY
+service's CodeDeploy application and deployment group. One place, so that every test's world
+is made the same way."""
 
 from __future__ import annotations
 
@@ -9,17 +12,31 @@ from typing import Any
 PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:1"
 
 
-def first_revision(ecs: Any, family: str, execution_role: str, iam: Any = None) -> str:
-    """Register the revision Terraform creates (`web` on 8080, FARGATE 256/512), with its
-    execution role (a deploy looks it up before writing); its ARN. `iam` is a client with the
-    same credentials as `ecs` where the environment's would not do (IAM enforced)."""
+def first_revision(
+    ecs: Any,
+    family: str,
+    execution_role: str,
+    iam: Any = None,
+    *,
+    container: str = "web",
+    image: str = PLACEHOLDER_IMAGE,
+    port: int | None = 8080,
+    task_role: str | None = None,
+) -> str:
+    """Register the revision Terraform creates (`container` on `port`, FARGATE 256/512), with
+    its execution role (and task role) made first (a deploy looks them up before writing); its
+    ARN. `iam` is a client with the same credentials as `ecs` where the environment's would
+    not do (IAM enforced)."""
     import boto3
 
     if iam is None:
         iam = boto3.client(
             "iam", endpoint_url=ecs.meta.endpoint_url, region_name=ecs.meta.region_name
         )
-    roles(iam, execution_role)
+    roles(iam, execution_role, *([task_role] if task_role else []))
+    definition: dict[str, Any] = {"name": container, "image": image, "essential": True}
+    if port is not None:
+        definition["portMappings"] = [{"containerPort": port}]
     return str(
         ecs.register_task_definition(
             family=family,
@@ -28,15 +45,78 @@ def first_revision(ecs: Any, family: str, execution_role: str, iam: Any = None) 
             cpu="256",
             memory="512",
             executionRoleArn=execution_role,
-            containerDefinitions=[
-                {
-                    "name": "web",
-                    "image": PLACEHOLDER_IMAGE,
-                    "essential": True,
-                    "portMappings": [{"containerPort": 8080}],
-                }
-            ],
+            **({"taskRoleArn": task_role} if task_role else {}),
+            containerDefinitions=[definition],
         )["taskDefinition"]["taskDefinitionArn"]
+    )
+
+
+def network(ec2: Any, name: str) -> dict[str, Any]:
+    """The awsvpc network configuration Terraform gives a Fargate service: a VPC of its own
+    with one subnet and one security group (a CodeDeploy AppSpec carries it over)."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc)["GroupId"]
+    return {"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}
+
+
+def service(
+    ecs: Any,
+    cluster: str,
+    name: str,
+    task_definition: str,
+    *,
+    desired: int = 1,
+    tags: dict[str, str] | None = None,
+    **extra: Any,
+) -> None:
+    """The Fargate service Terraform makes on `task_definition`; `tags` choose the
+    simulator's scenario, `extra` is any other CreateService parameter."""
+    ecs.create_service(
+        cluster=cluster,
+        serviceName=name,
+        taskDefinition=task_definition,
+        desiredCount=desired,
+        launchType="FARGATE",
+        tags=[{"key": k, "value": v} for k, v in (tags or {}).items()],
+        **extra,
+    )
+
+
+def code_deploy_service(
+    ecs: Any,
+    codedeploy: Any,
+    cluster: str,
+    name: str,
+    task_definition: str,
+    *,
+    application: str,
+    group: str,
+    container: str = "web",
+    port: int = 8080,
+    termination: int = 0,
+    rollback: bool = True,
+    **extra: Any,
+) -> None:
+    """A service on the CODE_DEPLOY controller behind a load balancer (`container` on `port`
+    in the blue target group), and its CodeDeploy application and deployment group
+    (`code_deploy_group`); `extra` goes to `service` (desired, tags, networkConfiguration...)."""
+    region = ecs.meta.region_name
+    service(
+        ecs, cluster, name, task_definition,
+        deploymentController={"type": "CODE_DEPLOY"},
+        loadBalancers=[
+            {
+                "targetGroupArn": f"arn:aws:elasticloadbalancing:{region}:123456789012:"
+                "targetgroup/blue/1",
+                "containerName": container,
+                "containerPort": port,
+            }
+        ],
+        **extra,
+    )  # fmt: skip
+    code_deploy_group(
+        codedeploy, application, group, cluster, name, termination=termination, rollback=rollback
     )
 
 
