@@ -1,7 +1,9 @@
 """A CODE_DEPLOY service through the action's container, as the runner runs it: the group found
 from the service, one CodeDeploy deployment of the new revision (never an UpdateService with a
-task definition), the lifecycle lines, the outputs and the job summary; and a deployment whose
-replacement tasks crash, failed by CodeDeploy, explained, and rolled back by CodeDeploy.
+task definition), the lifecycle lines, the outputs and the job summary; a deployment whose
+replacement tasks crash, failed by CodeDeploy, explained, and rolled back by CodeDeploy;
+`command: rollback` without `to`, back by CodeDeploy's own history in one CodeDeploy deployment;
+and `command: status`, whose output and summary show the task sets and the active deployment.
 What ECS and CodeDeploy were asked is read from the stack's moto (tests/support/moto_calls.py).
 """
 
@@ -12,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from compose_ecs_deploy.faces.cli import main
 from tests.action.test_runner_harness import CLUSTER, EXECUTION_ROLE, SERVICE, run
 from tests.support import terraform
 from tests.support.moto_calls import Call, recorded
@@ -136,3 +139,89 @@ def test_a_failed_code_deploy_deployment_is_explained_and_rolled_back_by_codedep
         "services"
     ]
     assert [s["taskDefinition"] for s in service["taskSets"]] == [first]
+
+
+def deployed_before(workspace: Any, *tags: str, no_wait: bool = False) -> None:
+    """Deploys made before the step under test, by the CLI in this process (the container's
+    own deploy is tested above): one CodeDeploy deployment of a new revision per image tag."""
+    for tag in tags:
+        code = main(
+            ["deploy", "-f", str(workspace / "compose.yaml"), "--cluster", CLUSTER,
+             "--ecs-service", SERVICE, "--image", f"web=example/hello:{tag}",
+             "--region", "us-east-1", "--poll-interval", "0.05",
+             *(["--no-wait"] if no_wait else [])]
+        )  # fmt: skip
+        assert code == 0, tag
+
+
+def test_command_rollback_goes_back_through_one_codedeploy_deployment(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
+    """Revisions 2 and 3 deployed through CodeDeploy: `command: rollback` without `to` takes
+    revision 2 from CodeDeploy's record of the group (ECS keeps no service-deployment history
+    for this controller) and deploys it with one CreateDeployment, registering nothing."""
+    code_deploy_world(aws_client)
+    deployed_before(workspace, "2", "3")
+    inputs = {k: v for k, v in INPUTS.items() if k != "images"}
+    with recorded(stack.endpoint_url) as calls:
+        result = run(action, stack, docker_client, workspace, **inputs, command="rollback")
+    assert result.exit_code == 0, result.describe()
+
+    # Asked: one CodeDeploy deployment of revision 2, the history read, the group found once.
+    assert writes(calls) == ["CreateDeployment"], calls
+    names = [name for name, _ in calls]
+    assert "ListServiceDeployments" not in names and "BatchGetDeployments" in names
+    assert names.count("ListApplications") == names.count("BatchGetDeploymentGroups") == 1
+    (target,) = appspec_sent(calls)["Resources"]
+    revision = target["TargetService"]["Properties"]["TaskDefinition"]
+    assert revision.endswith(f"task-definition/{SERVICE}:2")
+
+    # The outputs: a deploy's, with CodeDeploy's deployment id; ECS runs revision 2 again.
+    outputs = result.outputs
+    assert outputs["task-definition-arn"] == revision
+    assert (outputs["task-definition-revision"], outputs["changed"]) == ("2", "true")
+    deployment_id = outputs["codedeploy-deployment-id"]
+    assert deployment_id.startswith("d-") and outputs["deployment-id"] == deployment_id
+    info = aws_client("codedeploy").get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+    assert info["status"] == "Succeeded"
+    (service,) = aws_client("ecs").describe_services(cluster=CLUSTER, services=[SERVICE])[
+        "services"
+    ]
+    assert [t["taskDefinition"] for t in service["taskSets"]] == [revision]
+
+    # The log says where it went and why; the summary has the service's row, completed.
+    assert f"{SERVICE}: going to {SERVICE}:2, the last revision that completed" in result.stdout
+    assert f"{SERVICE}: rolling back from {SERVICE}:3 to {SERVICE}:2" in result.stdout
+    assert f"| {SERVICE}:3 | {SERVICE}:2 | ✅ completed |" in result.summary, result.summary
+
+
+def test_command_status_shows_the_task_sets_and_the_active_codedeploy_deployment(
+    action, stack, docker_client, aws_env, aws_client, workspace
+) -> None:
+    first = code_deploy_world(aws_client)
+    deployed_before(workspace, "2", no_wait=True)  # left shifting: CodeDeploy still at work
+    (active,) = aws_client("codedeploy").list_deployments(
+        applicationName=APP, deploymentGroupName=GROUP, includeOnlyStatuses=["Created",
+        "Queued", "InProgress", "Ready", "Baking"],
+    )["deployments"]  # fmt: skip
+    inputs = {k: v for k, v in INPUTS.items() if k not in ("images", "compose-file")}
+    with recorded(stack.endpoint_url) as calls:
+        result = run(action, stack, docker_client, workspace, **inputs, command="status")
+    assert result.exit_code == 0, result.describe()
+    assert writes(calls) == [], calls
+
+    document = json.loads(result.outputs["status"])
+    assert (document["version"], document["service"]) == (1, SERVICE)
+    assert document["controller"]["type"] == "CODE_DEPLOY" and document["deployments"] == []
+    (original,) = [t for t in document["taskSets"] if t["status"] == "PRIMARY"]
+    assert original["taskDefinition"] == first
+    part = document["codeDeploy"]
+    assert (part["application"], part["deploymentGroup"], part["problem"]) == (APP, GROUP, None)
+    deployment = part["deployment"]
+    assert deployment["id"] == active and deployment["status"] == "InProgress"
+    assert deployment["lifecycleEvents"][0] == {"name": "BeforeInstall", "status": "Succeeded"}
+
+    # The summary: the status lines, the task sets and the CodeDeploy deployment among them.
+    assert f"CodeDeploy {APP}/{GROUP}: deployment {active} InProgress" in result.summary
+    assert "task sets:" in result.summary and original["id"] in result.summary
+    assert "lifecycle: BeforeInstall Succeeded" in result.summary, result.summary
