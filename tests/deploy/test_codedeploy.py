@@ -514,6 +514,8 @@ def test_rollback_of_a_code_deploy_service_goes_through_codedeploy(
     code, out, err = rollback(capsys, "--to", "1")
     assert code == 0, out + err
     assert writes(calls) == ["CreateDeployment"]
+    (created,) = [line for line in out.splitlines() if line.startswith("codedeploy-deployment-id=")]
+    assert f"deployment-id={created.split('=', 1)[1]}" in out.splitlines()  # as deploy's outputs
     (target,) = sent_appspec(calls)["Resources"]
     assert target["TargetService"]["Properties"]["TaskDefinition"] == first
     (task_set,) = world.running("web")["taskSets"]

@@ -165,6 +165,7 @@ def _start(
         begun = choice.controller.start(aws, settings, subject, choice.arn, log)
         watched[name] = Watched(choice.controller, begun.state)
         service_result.deployment_id = begun.deployment_id
+        service_result.kind_outputs.update(begun.outputs)  # codedeploy-deployment-id, as deploy's
         face.outputs(service_outputs(result.services))
         log.info(f"{name}: deployment {begun.deployment_id} started ({service_result.console_url})")
         for line in begun.lines:
