@@ -198,12 +198,20 @@ def test_command_rollback_goes_back_through_one_codedeploy_deployment(
 def test_command_status_shows_the_task_sets_and_the_active_codedeploy_deployment(
     action, stack, docker_client, aws_env, aws_client, workspace
 ) -> None:
+    """A deployment left shifting (--no-wait) with its replacement task set made: status
+    shows both task sets and CodeDeploy's deployment, in its output and its summary."""
     first = code_deploy_world(aws_client)
-    deployed_before(workspace, "2", no_wait=True)  # left shifting: CodeDeploy still at work
-    (active,) = aws_client("codedeploy").list_deployments(
-        applicationName=APP, deploymentGroupName=GROUP, includeOnlyStatuses=["Created",
-        "Queued", "InProgress", "Ready", "Baking"],
+    deployed_before(workspace, "2", no_wait=True)
+    codedeploy, ecs = aws_client("codedeploy"), aws_client("ecs")
+    (active,) = codedeploy.list_deployments(
+        applicationName=APP, deploymentGroupName=GROUP,
+        includeOnlyStatuses=["Created", "Queued", "InProgress", "Ready", "Baking"],
     )["deployments"]  # fmt: skip
+    for _ in range(20):  # time moves one tick per read; the Install event makes the task set
+        if len(ecs.describe_services(cluster=CLUSTER, services=[SERVICE])["services"][0]
+               ["taskSets"]) == 2:  # fmt: skip
+            break
+        codedeploy.get_deployment(deploymentId=active)
     inputs = {k: v for k, v in INPUTS.items() if k not in ("images", "compose-file")}
     with recorded(stack.endpoint_url) as calls:
         result = run(action, stack, docker_client, workspace, **inputs, command="status")
@@ -213,15 +221,23 @@ def test_command_status_shows_the_task_sets_and_the_active_codedeploy_deployment
     document = json.loads(result.outputs["status"])
     assert (document["version"], document["service"]) == (1, SERVICE)
     assert document["controller"]["type"] == "CODE_DEPLOY" and document["deployments"] == []
-    (original,) = [t for t in document["taskSets"] if t["status"] == "PRIMARY"]
-    assert original["taskDefinition"] == first
+    sets = {t["status"]: t for t in document["taskSets"]}
+    assert set(sets) == {"PRIMARY", "ACTIVE"}, document["taskSets"]
+    assert sets["PRIMARY"]["taskDefinition"] == first
+    assert sets["ACTIVE"]["taskDefinition"].endswith(f"task-definition/{SERVICE}:2")
+    assert sets["ACTIVE"]["externalId"] == active  # CodeDeploy made it
     part = document["codeDeploy"]
     assert (part["application"], part["deploymentGroup"], part["problem"]) == (APP, GROUP, None)
     deployment = part["deployment"]
     assert deployment["id"] == active and deployment["status"] == "InProgress"
     assert deployment["lifecycleEvents"][0] == {"name": "BeforeInstall", "status": "Succeeded"}
+    assert {t["label"] for t in deployment["taskSets"]} == {"Blue", "Green"}
 
     # The summary: the status lines, the task sets and the CodeDeploy deployment among them.
-    assert f"CodeDeploy {APP}/{GROUP}: deployment {active} InProgress" in result.summary
-    assert "task sets:" in result.summary and original["id"] in result.summary
-    assert "lifecycle: BeforeInstall Succeeded" in result.summary, result.summary
+    summary = result.summary
+    assert f"CodeDeploy {APP}/{GROUP}: deployment {active} InProgress" in summary, summary
+    assert "task sets:" in summary and f"ACTIVE {sets['ACTIVE']['id']} {SERVICE}:2 ({active})" in (
+        summary
+    )
+    assert f"PRIMARY {sets['PRIMARY']['id']} {SERVICE}:1" in summary
+    assert "lifecycle: BeforeInstall Succeeded" in summary and "traffic: Blue " in summary
