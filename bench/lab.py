@@ -27,7 +27,7 @@ from tests.support.memory_log import MemoryLog
 
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.loading.inputs import prepare
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, time_scale_from
 from compose_ecs_deploy.timing import Stopwatch
 from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 
@@ -216,8 +216,9 @@ class Lab:
                 f"API_TOKEN=arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:"
                 "hello/api-token-AbCdEf",
             ),
-            "poll_interval": 0.01,
-            "max_poll_interval": 0.05,
+            "poll_interval": 1.0,
+            "max_poll_interval": 5.0,
+            "time_scale": time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
             "wait_timeout_minutes": 2.0,
             "source_url": "https://github.com/example/hello",
             "environment": dict(os.environ),

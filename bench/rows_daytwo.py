@@ -43,7 +43,7 @@ from compose_ecs_deploy.faces.cli import main
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.pipeline.preflight import warm_clients
 from compose_ecs_deploy.report.console import ConsoleLog
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import TIME_SCALE, Settings, time_scale_from
 from compose_ecs_deploy.timing import Stopwatch
 from compose_ecs_deploy.verbs.deploy import deploy
 
@@ -89,7 +89,8 @@ def _process(words: list[str]) -> list[str]:
 
 def rollback_rows(ecs: Any, url: str, compose: Path) -> list[Row]:
     """Four releases, then three rollbacks in a row (4 -> 3 -> 2 -> 1): each one's wall time
-    and calls, with the simulator's one-poll rollout (poll interval 0.05 s)."""
+    and calls, with the simulator's one-poll rollout (poll interval 5 s; on the stack a
+    hundredth of it, COMPOSE_ECS_DEPLOY_TIME_SCALE)."""
     make_service(ecs, "rb", {"simulator:ticks": "1"})
     proxy = FaultProxy(upstream=url).start()
     times: list[float] = []
@@ -97,15 +98,13 @@ def rollback_rows(ecs: Any, url: str, compose: Path) -> list[Row]:
     try:
         with _pointed_at(proxy.url):
             for n in range(1, 5):
-                deployed = _cli(
-                    *_deploy(compose, "rb", f"example/web:{n}", "--poll-interval", "0.05")
-                )
+                deployed = _cli(*_deploy(compose, "rb", f"example/web:{n}", "--poll-interval", "5"))
                 if deployed != 0:
                     raise RuntimeError(f"deploy {n} of the rollback row failed")
             for _ in range(3):
                 proxy.forwarded.clear()
                 started = time.perf_counter()
-                code = _cli("rollback", *_target("rb"), "--poll-interval", "0.05")
+                code = _cli("rollback", *_target("rb"), "--poll-interval", "5")
                 times.append(time.perf_counter() - started)
                 calls.append(Counter(proxy.forwarded))
                 if code != 0:
@@ -137,8 +136,9 @@ def _settings(compose: Path, image: str, secret: str, *, verify: bool) -> Settin
         region=REGION,
         images=(f"web={image}",),
         secrets=(f"DB={secret}", "KEY=/bench/key"),
-        poll_interval=0.01,
-        max_poll_interval=0.05,
+        poll_interval=1.0,
+        max_poll_interval=5.0,
+        time_scale=time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
         verify=verify,
         environment=dict(os.environ),
     )
@@ -285,7 +285,7 @@ def prune_rows(ecs: Any, url: str, compose: Path, tmp: Path) -> list[Row]:
         started = time.monotonic()
         prune = subprocess.Popen(
             _process(["prune", *_target("pr"), "--keep", str(KEEP)]),
-            env={**os.environ, "AWS_ENDPOINT_URL": proxy.url},
+            env={**os.environ, "AWS_ENDPOINT_URL": proxy.url, TIME_SCALE: "1"},  # real pace
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         time.sleep(30)

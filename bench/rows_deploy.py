@@ -302,7 +302,7 @@ def rss_rows(lab: Lab) -> list[Row]:
                 "--image-tag",
                 new_sha(),
                 "--poll-interval",
-                "0.05",
+                "5",
             )
         )
         for _ in range(3)

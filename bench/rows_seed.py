@@ -241,7 +241,7 @@ def crash_rows(lab: Lab) -> list[Row]:
             "--image-tag",
             new_sha(),
             "--poll-interval",
-            "0.05",
+            "5",
         ),
         capture_output=True,
         text=True,

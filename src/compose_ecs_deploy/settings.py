@@ -79,6 +79,15 @@ class Settings:
     init_output: str | None = None
     prune_delete: bool = False
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Not an option: the test-only COMPOSE_ECS_DEPLOY_TIME_SCALE (`time_scale_from`).
+    time_scale: float = 1.0
+
+    def pause(self, seconds: float) -> float:
+        """The real length of a wait between polls of `seconds` (the poll interval and its
+        growth, the back-off after a failed read): the same, but against a local stand-in
+        under test, where COMPOSE_ECS_DEPLOY_TIME_SCALE shortens it. Timeouts are never
+        scaled: they count real minutes."""
+        return seconds * self.time_scale
 
 
 def region_from(explicit: str | None, environ: Mapping[str, str]) -> str | None:
@@ -177,13 +186,10 @@ class Limit:
     low: float
     high: float
     low_allowed: bool = True
-    local_low: float | None = None  # the low bound (excluded) against a loopback endpoint
 
-    def problem(self, settings: Settings, *, local: bool = False) -> str | None:
+    def problem(self, settings: Settings) -> str | None:
         value = getattr(settings, self.field)
         low, low_allowed = self.low, self.low_allowed
-        if local and self.local_low is not None:
-            low, low_allowed = self.local_low, False
         above_low = value >= low if low_allowed else value > low
         if above_low and value <= self.high:  # False for NaN as well
             return None
@@ -197,8 +203,8 @@ class Limit:
 DAY_MINUTES = 24 * 60
 LIMITS = (
     Limit("wait_timeout_minutes", "wait-timeout", "minutes", 0, DAY_MINUTES, low_allowed=False),
-    # 1-300 s (issue #22); below a second only against a local stand-in (below).
-    Limit("poll_interval", "poll-interval", "seconds", 1, 300, local_low=0),
+    # 1-300 s (issue #22), wherever ECS is; tests shorten the waits otherwise (`time_scale_from`).
+    Limit("poll_interval", "poll-interval", "seconds", 1, 300),
     Limit("run_timeout_minutes", "run-timeout", "minutes", 0, DAY_MINUTES, low_allowed=False),
     Limit("max_retries", "max-retries", "retries", 0, 20),
     Limit("throttle_timeout_minutes", "throttle-timeout", "minutes", 0, DAY_MINUTES),
@@ -210,11 +216,51 @@ _LOOPBACK = re.compile(r"(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d+)?")
 def local_endpoint(environ: Mapping[str, str]) -> bool:
     """Whether ECS is reached on this machine (`AWS_ENDPOINT_URL_ECS`, else `AWS_ENDPOINT_URL`,
     boto3's own settings, on a loopback address): a stand-in such as moto or LocalStack,
-    which spends no account's request budget, so a poll interval below a second is allowed
-    there (the tests poll every 10 ms); against AWS the floor is a second."""
+    which spends no account's request budget; only there may the tests shorten the waits
+    between polls (`time_scale_from`)."""
     url = environ.get("AWS_ENDPOINT_URL_ECS") or environ.get("AWS_ENDPOINT_URL") or ""
     host = url.partition("://")[2].partition("/")[0].rpartition("@")[2]
     return bool(_LOOPBACK.fullmatch(host.lower()))
+
+
+TIME_SCALE = "COMPOSE_ECS_DEPLOY_TIME_SCALE"
+
+
+def time_scale_from(environ: Mapping[str, str]) -> float:
+    """The test-only factor on every wait between polls, from COMPOSE_ECS_DEPLOY_TIME_SCALE
+    (unset: 1; NaN when it is no number, which `time_scale_problem` refuses).
+
+    A user's poll interval is 1-300 s (issue #22) wherever ECS is, and no action input or
+    CLI option reaches this knob. The tests poll the local stack's simulators, whose
+    rollouts take a tick per poll: they set it (scripts/stack env, tests/support/stack.py)
+    to spend a hundredth of each wait. It is honoured only against a loopback endpoint."""
+    text = environ.get(TIME_SCALE, "").strip()
+    if not text:
+        return 1.0
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def time_scale_problem(settings: Settings, local: bool) -> str | None:
+    """A time scale outside (0, 1] (a slower watch is a poll interval's job), or one set
+    while ECS is not on a loopback address (where AWS's request budget is spent and the
+    user's interval must hold): refused, never ignored silently."""
+    scale = settings.time_scale
+    if not 0 < scale <= 1:  # False for NaN as well
+        return (
+            f"{TIME_SCALE} must be a number above 0 and at most 1 (a test-only factor on the "
+            "waits between polls; its value is not repeated here): fix or unset it"
+        )
+    if scale != 1 and not local:
+        return (
+            f"{TIME_SCALE} is set, but ECS's endpoint (AWS_ENDPOINT_URL_ECS or "
+            "AWS_ENDPOINT_URL) is not a loopback address: the knob only shortens the waits "
+            "between polls of a local stand-in under test; unset it (--poll-interval, "
+            "action input poll-interval, sets how often AWS is polled)"
+        )
+    return None
 
 
 def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
@@ -242,8 +288,9 @@ def deploy_option_problems(settings: Settings) -> list[Diagnostic]:
             f"wait-until {settings.wait_until!r} is not complete or "
             "traffic-shifted (--wait-until, action input wait-until)"
         )
-    local = local_endpoint(os.environ)  # where boto3 sends the polls
-    problems += [problem for limit in LIMITS if (problem := limit.problem(settings, local=local))]
+    problems += [problem for limit in LIMITS if (problem := limit.problem(settings))]
+    if (scale := time_scale_problem(settings, local_endpoint(os.environ))) is not None:
+        problems.append(scale)  # where boto3 sends the polls
     problems += _reference_problems(settings)
     if settings.health_check_path is not None and not settings.health_check_path.startswith("/"):
         problems.append(

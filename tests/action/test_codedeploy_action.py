@@ -28,7 +28,7 @@ INPUTS = {
     "cluster": CLUSTER,
     "ecs-service": SERVICE,
     "aws-region": "us-east-1",
-    "poll-interval": "0.05",
+    "poll-interval": "5",
 }
 
 

@@ -60,7 +60,7 @@ def inputs(**extra: str) -> dict[str, str]:
         "aws-region": "us-east-1",
         "infrastructure-role-arn": ROLE,
         "health-check-path": "/health",
-        "poll-interval": "0.05",
+        "poll-interval": "5",
         **extra,
     }
 

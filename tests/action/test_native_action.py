@@ -60,7 +60,7 @@ def test_the_action_gates_a_pause_hook_with_verify_command(
             "ecs-service": SERVICE,
             "aws-region": "us-east-1",
             "verify-command": VERIFY,
-            "poll-interval": "0.05",
+            "poll-interval": "5",
         },
     )
     assert result.exit_code == 0, result.describe()

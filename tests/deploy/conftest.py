@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import ssl
 import sys
 import textwrap
@@ -19,7 +20,7 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.throttle import ThrottleBudget
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.report.console import ConsoleLog
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, time_scale_from
 from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 from tests.support import terraform
 from tests.support.fault_proxy import FaultProxy
@@ -113,8 +114,9 @@ class World:
             "cluster": CLUSTER,
             "ecs_services": ("web",),
             "region": self.region,
-            "poll_interval": 0.01,
-            "max_poll_interval": 0.05,
+            "poll_interval": 1.0,
+            "max_poll_interval": 5.0,
+            "time_scale": time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
             "wait_timeout_minutes": 1.0,
         }
         values.update(overrides)
@@ -226,7 +228,7 @@ def run_action(
         "cluster": CLUSTER,
         "ecs-service": "web",
         "aws-region": world.region,
-        "poll-interval": "0.01",
+        "poll-interval": "1",
         "wait-timeout": "1",
         **given,
     }

@@ -307,7 +307,12 @@ CASES = [
     Case(
         "poll-interval-zero",
         {"poll-interval": "0"},
-        (("poll-interval must be above 0 to 300 seconds",),),
+        (("poll-interval must be 1 to 300 seconds",),),
+    ),
+    Case(  # the stack's time scale (tests/support/stack.py) is set here: it changes no limit
+        "poll-interval-half-a-second",
+        {"poll-interval": "0.5"},
+        (("poll-interval must be 1 to 300 seconds",),),
     ),
     Case("dry-run-not-bool", {"dry-run": "no"}, (("input dry-run",),)),
     Case("max-retries-not-number", {"max-retries": "x"}, (("input max-retries",),)),

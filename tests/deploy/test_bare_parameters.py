@@ -33,7 +33,7 @@ def run(
     args = [verb, "-f", str(path), "--service", "app"]
     args += ["--cluster", CLUSTER, "--ecs-service", "web"]
     if verb in ("deploy", "run"):
-        args += ["--poll-interval", "0.01"]
+        args += ["--poll-interval", "1"]
     code = main([*args, "--region", world.region, *extra])
     captured = capsys.readouterr()
     return code, captured.out + captured.err

@@ -92,7 +92,7 @@ def cli(
             "--image",
             f"app={image}",
             "--poll-interval",
-            "0.01",
+            "1",
             "--wait-timeout",
             "1",
             *extra,
@@ -497,7 +497,7 @@ def rollback(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str,
             "--ecs-service",
             "web",
             "--poll-interval",
-            "0.01",
+            "1",
             *extra,
         ]
     )

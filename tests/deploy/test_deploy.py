@@ -43,7 +43,7 @@ def _cli(world: World, capsys, *extra: str) -> tuple[int, str, str]:
             "--image",
             f"app={IMAGE}",
             "--poll-interval",
-            "0.01",
+            "1",
             *extra,
         ]
     )
@@ -189,7 +189,7 @@ def test_two_services_one_failing_both_reported(world: World, capsys) -> None:
             "--image",
             "worker=example/worker:2",
             "--poll-interval",
-            "0.01",
+            "1",
         ]
     )
     out, err = capsys.readouterr()
@@ -318,7 +318,7 @@ def test_two_deploys_of_one_service_at_once_both_report_truthfully(
                     "--image",
                     f"app={image}",
                     "--poll-interval",
-                    "0.2",
+                    "20",
                     "--no-rollback",
                 ],
                 stdout=subprocess.PIPE,

@@ -76,7 +76,7 @@ def cli(
             "--image",
             "app=example/app:2",
             "--poll-interval",
-            "0.01",
+            "1",
             "--wait-timeout",
             "1",
             *extra,
@@ -242,7 +242,7 @@ def preview(
             "--image-tag",
             "abc123",
             "--poll-interval",
-            "0.01",
+            "1",
             "--wait-timeout",
             "1",
         ]

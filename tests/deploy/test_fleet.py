@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from compose_ecs_deploy.settings import TIME_SCALE
 from tests.deploy.conftest import World
 from tests.support.account_buckets import AccountBuckets
 from tests.support.fault_proxy import FaultProxy
@@ -31,7 +32,9 @@ def cli(world: World, service: str, *extra: str) -> list[str]:
 
 def run_all(argvs: list[list[str]], proxy: FaultProxy, cwd: Path) -> list[tuple[int, str]]:
     """Start every process at once, wait for all; (exit code, stdout + stderr) each."""
-    env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url}
+    # The polls at their real pace (not the stack's hundredth): the account's buckets are
+    # what this fleet is about.
+    env = {**os.environ, "AWS_ENDPOINT_URL": proxy.url, TIME_SCALE: "1"}
     processes = [
         subprocess.Popen(
             argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

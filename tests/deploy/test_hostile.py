@@ -293,6 +293,8 @@ NUMBER_CASES = [
     )
 ] + [
     Case("number-poll-interval-301", {"poll-interval": "301"}, expect=("poll-interval",)),
+    # below a second against the local stack too, whose waits the tests shorten otherwise
+    Case("number-poll-interval-0.5", {"poll-interval": "0.5"}, expect=("poll-interval",)),
     Case("number-wait-timeout-25h", {"wait-timeout": "1500"}, expect=("wait-timeout",)),
     Case("number-max-retries-huge", {"max-retries": "10" * 20}, expect=("max-retries",)),
     Case("number-max-retries-21", {"max-retries": "21"}, expect=("max-retries",)),

@@ -42,6 +42,8 @@ def cases() -> list[tuple[Case, list[str], dict[str, str]]]:
             "--wait-timeout", value], ("wait-timeout",))  # fmt: skip
     add("rollback-poll-interval-301", ["rollback", *TARGET, "--to", "2", "--poll-interval",
         "301"], ("poll-interval",))  # fmt: skip
+    add("rollback-poll-interval-0.5", ["rollback", *TARGET, "--to", "2", "--poll-interval",
+        "0.5"], ("poll-interval",))  # fmt: skip
     add("rollback-wait-timeout-25h", ["rollback", *TARGET, "--to", "2", "--wait-timeout",
         "1441"], ("wait-timeout",))  # fmt: skip
     add("rollback-max-retries-huge", ["rollback", *TARGET, "--to", "2", "--max-retries", "99"],

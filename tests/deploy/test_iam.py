@@ -4,6 +4,7 @@ each of its statements in turn, against moto with IAM enforcement switched on.""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import textwrap
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from compose_ecs_deploy.faces.cli import main
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.report.console import ConsoleLog
 from compose_ecs_deploy.report.summary import failure_lines
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, time_scale_from
 from compose_ecs_deploy.verbs.deploy import deploy
 from tests.support import terraform
 from tests.support.memory_log import MemoryLog
@@ -256,8 +257,9 @@ def deploy_as(
         region=REGION,
         ecr_repositories=(enforced["repository"],),
         image_tag=tag,
-        poll_interval=0.01,
-        max_poll_interval=0.05,
+        poll_interval=1.0,
+        max_poll_interval=5.0,
+        time_scale=time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
         max_retries=1,
         **extra,
     )
@@ -410,8 +412,9 @@ def deploy_code_deploy(
         ecs_services=(CD_SERVICE,),
         region=REGION,
         images=(f"web=example/web:{secrets.token_hex(3)}",),
-        poll_interval=0.01,
-        max_poll_interval=0.05,
+        poll_interval=1.0,
+        max_poll_interval=5.0,
+        time_scale=time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
         max_retries=1,
         wait_timeout_minutes=1.0,
         **named,
@@ -466,8 +469,9 @@ def express_deploy(
         images=("web=example/web:1",),
         express=True,
         infrastructure_role_arn=f"arn:aws:iam::{ACCOUNT}:role/express-infrastructure",
-        poll_interval=0.01,
-        max_poll_interval=0.05,
+        poll_interval=1.0,
+        max_poll_interval=5.0,
+        time_scale=time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
         max_retries=1,
         wait_timeout_minutes=1.0,
     )
@@ -507,7 +511,7 @@ def test_previews_up_down_and_sweep_work_with_the_policy(
         *("preview", "up", "--name", "pr-5", "--pull-request", "5", *where, "-f", str(compose)),
         *("--service", "web", "--image", "web=example/web:1", "--image-tag", "c" * 40),
         *("--infrastructure-role-arn", f"arn:aws:iam::{ACCOUNT}:role/express-infrastructure"),
-        *("--poll-interval", "0.01", "--wait-timeout", "1", "--max-retries", "1"),
+        *("--poll-interval", "1", "--wait-timeout", "1", "--max-retries", "1"),
     ]
     assert main(up) == 0, capsys.readouterr()
     assert main(["preview", "down", "--name", "pr-5", *where]) == 0, capsys.readouterr()
@@ -529,8 +533,9 @@ def deploy_crashy(
         ecs_services=(CRASHY,),
         region=REGION,
         images=(f"web=example/web:{secrets.token_hex(3)}",),
-        poll_interval=0.01,
-        max_poll_interval=0.05,
+        poll_interval=1.0,
+        max_poll_interval=5.0,
+        time_scale=time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE
         max_retries=1,
         wait_timeout_minutes=1.0,
     )

@@ -60,7 +60,7 @@ def test_a_deploy_meets_every_condition_of_the_policy_and_each_condition_decides
     code = main(
         ["deploy", "-f", str(world.workdir / "compose.yaml"), "--service", "app",
          "--cluster", CLUSTER, "--ecs-service", "web", "--region", region,
-         "--image", "app=example/app:2", "--poll-interval", "0.01"]
+         "--image", "app=example/app:2", "--poll-interval", "1"]
     )  # fmt: skip
     assert code == 0, capsys.readouterr()
     register = next(c for c in calls if c.operation == "RegisterTaskDefinition")

@@ -24,7 +24,7 @@ from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.faces.cli import main
 from compose_ecs_deploy.loading.inputs import prepare
 from compose_ecs_deploy.report.summary import failure_lines, outputs, summary_markdown
-from compose_ecs_deploy.settings import Settings
+from compose_ecs_deploy.settings import Settings, time_scale_from
 from compose_ecs_deploy.verbs.deploy import Deployment, deploy
 from tests.deploy.conftest import CLUSTER, EXECUTION_ROLE
 from tests.support import terraform
@@ -120,8 +120,9 @@ def shop(aws_env: dict[str, str], aws_client: Callable[..., Any], tmp_path: Path
                 "images": (f"app={IMAGE}",),
                 "run_before": ("migrate",),
                 "image_tag": "0123abcd",
-                "poll_interval": 0.01,
-                "max_poll_interval": 0.05,
+                "poll_interval": 1.0,
+                "max_poll_interval": 5.0,
+                "time_scale": time_scale_from(os.environ),  # the stack's knob
                 "wait_timeout_minutes": 1.0,
                 "environment": {**os.environ, **(env or {})},
             }
@@ -343,7 +344,7 @@ def test_the_run_verb_runs_a_command_and_exits_with_its_code(shop, capsys) -> No
             "--image-tag",
             "feedbeef",
             "--poll-interval",
-            "0.01",
+            "1",
             "migrate",
             "--",
             "npm",
@@ -372,7 +373,7 @@ def test_the_run_verb_verifies_before_its_first_write_and_no_verify_skips_it(sho
     argv = [
         "run", "-f", str(shop.workdir / "compose.yaml"), "--profile", "tools",
         "--cluster", CLUSTER, "--ecs-service", "web", "--image-tag", "feedbeef",
-        "--poll-interval", "0.01", "--secret", f"DB={missing}",
+        "--poll-interval", "1", "--secret", f"DB={missing}",
     ]  # fmt: skip
     capsys.readouterr()
     code = main([*argv, "migrate"])
@@ -412,7 +413,7 @@ def test_sigterm_stops_the_one_off_task(shop, aws_env) -> None:
             "--image-tag",
             "c0ffee",
             "--poll-interval",
-            "0.05",
+            "5",
             "migrate",
         ],
         stdout=subprocess.PIPE,

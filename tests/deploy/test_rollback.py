@@ -20,7 +20,7 @@ WRITES = {
 def cli(capsys: pytest.CaptureFixture[str], verb: str, *extra: str) -> tuple[int, str, str]:
     capsys.readouterr()
     code = main(
-        [verb, "--cluster", CLUSTER, "--ecs-service", "web", "--poll-interval", "0.01", *extra]
+        [verb, "--cluster", CLUSTER, "--ecs-service", "web", "--poll-interval", "1", *extra]
     )
     captured = capsys.readouterr()
     return code, captured.out, captured.err

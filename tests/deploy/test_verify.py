@@ -68,7 +68,7 @@ def run(
     capsys.readouterr()
     args = [verb, "-f", str(world.workdir / "compose.yaml"), "--service", "app"]
     args += ["--cluster", CLUSTER, "--ecs-service", "web", "--region", REGION, *extra]
-    code = main(args + (["--poll-interval", "0.01"] if verb == "deploy" else []))
+    code = main(args + (["--poll-interval", "1"] if verb == "deploy" else []))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

@@ -20,8 +20,9 @@ Differences, on purpose: the socket mounted is the stack's dockerd (no DOCKER_HO
 the network is the host's (`network_mode=host`) so the container reaches moto and the
 registry on loopback, where the runner would use its own bridge network; the AWS variables
 are the stack's (fake credentials, AWS_ENDPOINT_URL on 127.0.0.1), as a workflow's `env:`
-or aws-actions/configure-aws-credentials would set real ones. The loopback guard runs on
-that environment before the container starts.
+or aws-actions/configure-aws-credentials would set real ones, and so is the test-only
+COMPOSE_ECS_DEPLOY_TIME_SCALE (the waits between polls a hundredth long; honoured only on
+loopback). The loopback guard runs on that environment before the container starts.
 
 `run_action` returns the exit code, stdout and stderr (separately), the parsed
 GITHUB_OUTPUT file (`name=value` and `name<<DELIMITER` forms), the step summary, and the
@@ -64,6 +65,7 @@ AWS_VARIABLES = (
     "AWS_CONFIG_FILE",
     "AWS_SHARED_CREDENTIALS_FILE",
     "AWS_EC2_METADATA_DISABLED",
+    "COMPOSE_ECS_DEPLOY_TIME_SCALE",  # the stack's waits a hundredth long (tests/support/stack)
 )
 DEFAULT_SHA = "3f2c1a9b8e7d6c5b4a39281706f5e4d3c2b1a098"
 

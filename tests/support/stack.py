@@ -89,6 +89,10 @@ APT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 BUILDX_PLUGIN = Path("/usr/libexec/docker/cli-plugins/docker-buildx")
 SYSTEM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin:/usr/local/sbin:/usr/local/bin"
 REGISTRY_USER = "AWS"
+# The product's test-only factor on its waits between polls (settings.time_scale_from): the
+# stack's simulators move a tick per poll, so every run against the stack (tests, demo,
+# bench) spends a hundredth of each wait; its users' poll intervals stay 1-300 s.
+TIME_SCALE = "0.01"
 
 # (binary that must exist, Debian package that provides it)
 APT_NEEDS: tuple[tuple[str, str], ...] = (
@@ -271,6 +275,7 @@ class StackInfo:
             "STACK_CA_PATH": self.ca_path,
             "STACK_BASE_IMAGE": self.base_image,
             "STACK_MOTO_PORT": str(self.moto_port),
+            "COMPOSE_ECS_DEPLOY_TIME_SCALE": TIME_SCALE,
         }
 
     @classmethod

@@ -22,7 +22,13 @@ from compose_ecs_deploy.faces.edge import run
 from compose_ecs_deploy.report import safe_text
 from compose_ecs_deploy.report.console import Printer
 from compose_ecs_deploy.report.redact import MASK, MIN_SECRET_LENGTH
-from compose_ecs_deploy.settings import Settings, current_environment, region_from, source_url
+from compose_ecs_deploy.settings import (
+    Settings,
+    current_environment,
+    region_from,
+    source_url,
+    time_scale_from,
+)
 from compose_ecs_deploy.verbs import deploy, preview, prune, rollback, status, verify
 
 if TYPE_CHECKING:
@@ -188,6 +194,7 @@ def settings_from_inputs(environ: Mapping[str, str]) -> Settings:
         max_poll_interval=max(values["poll_interval"], 15.0),  # as the CLI's
         source_url=source_url(environ),
         environment=dict(environ),
+        time_scale=time_scale_from(environ),  # tests only; checked with the options
     )
 
 

@@ -36,6 +36,7 @@ from compose_ecs_deploy.settings import (
     default_image_tag,
     region_from,
     source_url,
+    time_scale_from,
 )
 
 if TYPE_CHECKING:
@@ -307,6 +308,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     }
     values.setdefault("compose_files", ())  # the day-two verbs read no compose file
     values.update(region=region_from(args.region, environ), environment=environ)
+    values["time_scale"] = time_scale_from(environ)  # tests only; checked with the options
     if args.verb == "run" and values["run_command"][:1] == ("--",):
         values["run_command"] = values["run_command"][1:]
     if args.verb in ("deploy", "run", "rollback") or getattr(args, "preview_action", "") == "up":

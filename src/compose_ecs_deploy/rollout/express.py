@@ -67,7 +67,9 @@ class Found:
     url: str = ""
 
 
-def _described(aws: Aws, cluster: str, name: str, attempts: int = 5) -> dict[str, Any]:
+def _described(
+    aws: Aws, settings: Settings, cluster: str, name: str, attempts: int = 5
+) -> dict[str, Any]:
     """The service right after its Create or Update: its ECS deployment and service
     deployment. ECS's reads are eventually consistent, so a service created a moment ago
     may not be listed yet: asked again, a second apart, a few times."""
@@ -79,7 +81,7 @@ def _described(aws: Aws, cluster: str, name: str, attempts: int = 5) -> dict[str
             if attempt >= attempts:
                 raise
             attempt += 1
-            time.sleep(1.0)
+            time.sleep(settings.pause(1.0))
 
 
 class ExpressController:
@@ -159,7 +161,7 @@ class ExpressController:
                 **subject.options,
             }
             answer = updated(aws, settings, name, request, subject.service, log)
-        service = _described(aws, cluster, name)
+        service = _described(aws, settings, cluster, name)
         state = native_rollout.start(name, revision, service, settings.wait_until, subject.service)
         configuration = answer.get("targetConfiguration") or {}
         endpoint = express.endpoint_of(answer) or express.endpoint_of(

@@ -79,7 +79,7 @@ def created(aws: Aws, settings: Settings, request: Mapping[str, Any], log: Log) 
                     )
                     return found
                 if look + 1 < LOOKS:
-                    time.sleep(1.0)
+                    time.sleep(settings.pause(1.0))
             raise
 
     return careful_write(

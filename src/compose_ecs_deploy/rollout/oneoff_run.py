@@ -220,7 +220,7 @@ def _wait(
     interval = 0.0
     try:
         while not oneoff.is_stopped(task):
-            time.sleep(max(0.0, min(jittered(interval), deadline - clock())))
+            time.sleep(max(0.0, min(settings.pause(jittered(interval)), deadline - clock())))
             if clock() >= deadline:
                 tasks.stop_task(
                     aws,

@@ -5,12 +5,13 @@ only), lets it act on what it found (`respond`), and takes each service's `verdi
 poll comes at once (a fast rollout is seen without waiting); the interval then grows from
 `poll_interval` to `max_poll_interval` while nothing changes, steps back one growth when
 something does, and doubles after a failed or throttled read; each sleep is jittered, so a
-fleet started together does not poll together. A fleet's polls share the account's read
-buckets (ECS API Reference, "Request throttling for the Amazon ECS API"); README, "A fleet in
-one account", computes the budget. A read that fails (a 5xx, a broken connection, throttling
-past the run's throttle budget) is tried again, and only the wait timeout (`expire`) or a
-cancel (`cancelled`) ends the wait. A read that can never work (a denial,
-a validation error) ends it at once, as an error that names the action.
+fleet started together does not poll together (against a local stand-in under test only,
+`Settings.pause` shortens each sleep; the deadline never is). A fleet's polls share the
+account's read buckets (ECS API Reference, "Request throttling for the Amazon ECS API");
+README, "A fleet in one account", computes the budget. A read that fails (a 5xx, a broken
+connection, throttling past the run's throttle budget) is tried again, and only the wait
+timeout (`expire`) or a cancel (`cancelled`) ends the wait. A read that can never work (a
+denial, a validation error) ends it at once, as an error that names the action.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def watch(
     interval = 0.0
     try:
         while pending := [name for name in watched if name not in outcomes]:
-            time.sleep(max(0.0, min(jittered(interval), deadline - clock())))
+            time.sleep(max(0.0, min(settings.pause(jittered(interval)), deadline - clock())))
             throttled = aws.throttle.throttled
             if clock() >= deadline:
                 for name in pending:
@@ -73,8 +74,8 @@ def watch(
                     failed = True
                     log.info(
                         f"reading the services failed ({exc}); trying again in "
-                        f"{_backoff(settings, interval):.1f} s (the wait goes on until its "
-                        "timeout)"
+                        f"{settings.pause(_backoff(settings, interval)):.1f} s (the wait goes "
+                        "on until its timeout)"
                     )
                     continue
                 for line in polled.lines:
