@@ -148,7 +148,7 @@ def deployed_before(workspace: Any, *tags: str, no_wait: bool = False) -> None:
         code = main(
             ["deploy", "-f", str(workspace / "compose.yaml"), "--cluster", CLUSTER,
              "--ecs-service", SERVICE, "--image", f"web=example/hello:{tag}",
-             "--region", "us-east-1", "--poll-interval", "0.05",
+             "--region", "us-east-1", "--poll-interval", "5",
              *(["--no-wait"] if no_wait else [])]
         )  # fmt: skip
         assert code == 0, tag
