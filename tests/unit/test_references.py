@@ -7,7 +7,7 @@ from __future__ import annotations
 from botocore.stub import Stubber
 
 from compose_ecs_deploy.aws.client import Aws
-from compose_ecs_deploy.aws.references import FAILED, OK, SKIP, check
+from compose_ecs_deploy.aws.references import FAILED, OK, SKIP, check, target_checks
 from compose_ecs_deploy.compose.references import CREATES_GROUP, Reference, references
 
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db-AbCdEf"
@@ -111,3 +111,41 @@ def test_parameters_are_read_ten_a_call_and_never_decrypted() -> None:
         )
         checks = check(aws, refs)
     assert [c.outcome for c in checks] == [OK] * 3 + [FAILED] + [OK] * 8
+
+
+def test_a_parameter_the_plan_found_is_ok_without_a_second_read_and_keeps_its_place() -> None:
+    """A bare name was looked up by the plan (aws/parameters.py) before verify: not again."""
+    aws = Aws("eu-west-1", max_retries=0)
+    role = Reference("role", "arn:aws:iam::123456789012:role/exec", None, "execution role")
+    bare = Reference("parameter", "shop-db", None, "app: secret DB")
+    path = Reference("parameter", "/shop/key", None, "app: secret KEY")
+    with Stubber(aws.client("ssm")) as ssm, Stubber(aws.client("iam")) as iam:
+        iam.add_response(
+            "get_role",
+            {"Role": {"Path": "/", "RoleName": "exec", "RoleId": "AROAEXAMPLE0000000000",
+                      "Arn": role.name, "CreateDate": "2026-01-01T00:00:00Z"}},
+        )  # fmt: skip
+        ssm.add_response(
+            "get_parameters", {"Parameters": []}, {"Names": ["/shop/key"], "WithDecryption": False}
+        )
+        checks = check(aws, [role, bare, path], found=frozenset({("parameter", "shop-db")}))
+        ssm.assert_no_pending_responses()
+    assert [(c.outcome, c.reference) for c in checks] == [(OK, role), (OK, bare), (OK, path)]
+
+
+def test_the_verify_verb_judges_the_services_on_the_plans_answers() -> None:
+    """DescribeClusters is read; the services are not described again."""
+    aws = Aws("eu-west-1", max_retries=0)
+    with Stubber(aws.client("ecs")) as ecs:
+        ecs.add_response(
+            "describe_clusters", {"clusters": [{"clusterName": "shop", "status": "ACTIVE"}]}
+        )
+        checks = target_checks(
+            aws, "shop", {"web": {"status": "ACTIVE"}, "old": {"status": "DRAINING"}}
+        )
+        ecs.assert_no_pending_responses()
+    assert [c.line() for c in checks] == [
+        "OK     cluster shop",
+        "OK     service web",
+        "FAILED service old: does not exist in cluster shop or is not ACTIVE; check --ecs-service",
+    ]

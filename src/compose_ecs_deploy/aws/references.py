@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -207,9 +207,16 @@ _SINGLE: dict[str, Callable[[Aws, Reference], Check]] = {
 }
 
 
-def check(aws: Aws, references: Sequence[Reference]) -> list[Check]:
+def check(
+    aws: Aws, references: Sequence[Reference], *, found: frozenset[tuple[str, str]] = frozenset()
+) -> list[Check]:
     """Every reference looked up, in parallel (the reads are independent), in their order;
-    SSM parameters ten a call."""
+    SSM parameters ten a call. `found`: (kind, name) of what this run has read already in
+    the deploy's Region (bare parameter names, looked up by the plan): OK, not read again."""
+    everything = list(references)
+    known = [r for r in everything if r.region is None and (r.kind, r.name) in found]
+    results = [Check(OK, _what(r), "", r) for r in known]
+    references = [r for r in everything if all(r is not k for k in known)]
     jobs: list[Callable[[], list[Check]]] = [
         functools.partial(_single, _SINGLE[r.kind], aws, r) for r in references if r.kind in _SINGLE
     ]
@@ -222,8 +229,8 @@ def check(aws: Aws, references: Sequence[Reference]) -> list[Check]:
         region = None if reference.kind in ("role", "file-system") else reference.region
         aws.client(SERVICES[reference.kind], region=region)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = [found for batch in pool.map(_call, jobs) for found in batch]
-    order = {id(r): index for index, r in enumerate(references)}
+        results += [one for batch in pool.map(_call, jobs) for one in batch]
+    order = {id(r): index for index, r in enumerate(everything)}
     return sorted(results, key=lambda c: order.get(id(c.reference), len(order)))
 
 
@@ -237,9 +244,10 @@ def _call(job: Callable[[], list[Check]]) -> list[Check]:
     return job()
 
 
-def target_checks(aws: Aws, cluster: str, services: Sequence[str]) -> list[Check]:
-    """The cluster and each ECS service exist and are ACTIVE (for the `verify` verb; a deploy
-    has read them already in its plan)."""
+def target_checks(aws: Aws, cluster: str, services: Mapping[str, Mapping[str, Any]]) -> list[Check]:
+    """The cluster and each ECS service exist and are ACTIVE (for the `verify` verb). The
+    services are judged on the plan's own DescribeServices answers (`services`, by the name
+    given), not read again; the cluster is read."""
     checks: list[Check] = []
     what = f"cluster {cluster}"
     try:
@@ -250,26 +258,15 @@ def target_checks(aws: Aws, cluster: str, services: Sequence[str]) -> list[Check
     if not found or found[0].get("status") != "ACTIVE":
         return [Check(FAILED, what, "does not exist or is not ACTIVE; check --cluster")]
     checks.append(Check(OK, what))
-    for start in range(0, len(services), 10):
-        batch = list(services[start : start + 10])
-        try:
-            described = aws.client("ecs").describe_services(cluster=cluster, services=batch)
-        except (ClientError, BotoCoreError) as exc:
-            checks += [
-                Check(SKIP, f"service {name}", _unreadable("service", exc)) for name in batch
-            ]
-            continue
-        status = {s.get("serviceName"): s.get("status") for s in described.get("services", [])}
-        for name in batch:
-            if status.get(name) == "ACTIVE":
-                checks.append(Check(OK, f"service {name}"))
-            else:
-                checks.append(
-                    Check(
-                        FAILED,
-                        f"service {name}",
-                        f"does not exist in cluster {cluster} or is "
-                        "not ACTIVE; check --ecs-service",
-                    )
+    for name, service in services.items():
+        if service.get("status") == "ACTIVE":
+            checks.append(Check(OK, f"service {name}"))
+        else:
+            checks.append(
+                Check(
+                    FAILED,
+                    f"service {name}",
+                    f"does not exist in cluster {cluster} or is not ACTIVE; check --ecs-service",
                 )
+            )
     return checks

@@ -285,7 +285,8 @@ def _prepared(aws: Aws, settings: Settings, plan: Plan, problems: list[Diagnosti
 class Planned:
     """Everything read and validated before the first build or write, made once and handed
     down the pipeline: the settings as planned (run-before services left out of the default
-    task selection), the build jobs, every service's plan and the run-before one-offs."""
+    task selection), the build jobs, every service's plan, the run-before one-offs, and the
+    bare SSM parameter names of their requests (each one found: else the plan stopped)."""
 
     settings: Settings
     jobs: list[BuildJob]
@@ -293,6 +294,7 @@ class Planned:
     running: dict[str, Running]
     plans: list[Plan]
     gate: Gate | None = None
+    parameters: frozenset[str] = frozenset()  # the bare SSM parameter names, found
 
 
 def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Planned:
@@ -366,7 +368,8 @@ def plan_deploy(aws: Aws, settings: Settings, inputs: Inputs, log: Log) -> Plann
     problems = check_bare_parameters(aws, names, log)
     if problems:
         raise InputError(problems[0].message, problems)
-    return Planned(settings, jobs, targets, running, plans, gate)
+    found = frozenset(name.value_from for name in names)  # each found: else it stopped here
+    return Planned(settings, jobs, targets, running, plans, gate, found)
 
 
 def express_problems(settings: Settings, running: Mapping[str, Running]) -> list[Diagnostic]:

@@ -54,14 +54,16 @@ def _checked(prepared: object) -> tuple[str, ...]:
 class Subject:
     """What the checks look at: the requests a run will register (a deploy's services and its
     run-before one-offs, or `run`'s one-off), the compose services this run builds (their
-    images are not looked up: the run pushes them), the ECS targets (`verify` alone), and
-    what the controllers' `prepare` found at plan time (OK lines)."""
+    images are not looked up: the run pushes them), the ECS targets as the plan described
+    them (`verify` alone), what the controllers' `prepare` found at plan time (OK lines),
+    and the bare SSM parameter names the plan found (not read again)."""
 
     settings: Settings
     requests: Sequence[Mapping[str, Any]]
     built: frozenset[str]
-    targets: Sequence[str]
+    targets: Mapping[str, Mapping[str, Any]]
     checked: Sequence[str] = ()
+    parameters: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, planned: Planned, *, targets: bool = False) -> Subject:
@@ -71,8 +73,11 @@ class Subject:
             planned.settings,
             [p.rendered.request for p in planned.plans] + one_offs,
             frozenset(job.service for job in jobs),
-            [t.ecs_service for t in planned.targets] if targets else [],
+            {t.ecs_service: planned.running[t.ecs_service].service for t in planned.targets}
+            if targets
+            else {},
             [what for p in planned.plans for what in _checked(p.prepared)],
+            planned.parameters,
         )
 
 
@@ -151,7 +156,8 @@ def preflight(aws: Aws, subject: Subject, log: Log, *, create: bool = True) -> l
     refs, skipped = references_of(subject)
     defaults = {f"/ecs/{request['family']}" for request in subject.requests}
     missing: list[Reference] = []  # default groups to create once everything else passed
-    for found in check(aws, refs) + skipped:
+    found_before = frozenset(("parameter", name) for name in subject.parameters)
+    for found in check(aws, refs, found=found_before) + skipped:
         ref = found.reference
         if found.outcome == FAILED and ref and ref.kind == "log-group" and ref.name in defaults:
             missing += [ref] if create else []

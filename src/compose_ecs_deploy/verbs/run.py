@@ -92,10 +92,11 @@ def run_service(
     problems = check_bare_parameters(aws, rendered.bare_names, log)  # even with --no-verify
     if problems:
         raise InputError(problems[0].message, problems)
+    bare = frozenset(name.value_from for name in rendered.bare_names)  # each one found
     latest = tasks.latest_revision(aws, str(rendered.request["family"]))
     if settings.verify:  # what the one-off refers to exists, before its first build or write
         own = frozenset(job.service for job in jobs)
-        preflight(aws, Subject(settings, [rendered.request], own, []), log)
+        preflight(aws, Subject(settings, [rendered.request], own, {}, parameters=bare), log)
     if jobs:
         credentials = registry_login(aws, log)
         built = build_and_push(
