@@ -151,10 +151,10 @@ def verify_rows(ecs: Any, url: str, compose: Path, secret: str) -> list[Row]:
     """The same deploy (a new image each time, so that each one writes) with and without
     verify, alternating, `BENCH_VERIFY_RUNS` each, in the CLI's order (the session, its
     clients started, the compose files loaded, the deploy): the calls verify adds, its
-    phase's time, and what it adds to the deploy's wall time. Beside each, the same reads
-    made directly with boto3 in this process, to tell the machine's load from our code. The
-    revision has two roles, a Secrets Manager secret, an SSM parameter and the default log
-    group."""
+    phase's time, and what it adds to the deploy's wall time, in this process and as CLI
+    processes. Beside each, the same reads made directly with boto3 in this process, to tell
+    the machine's load from our code. The revision has two roles, a Secrets Manager secret,
+    an SSM parameter and the default log group."""
     ecs.register_task_definition(
         family="vf", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256",
         memory="512", executionRoleArn=ROLE, taskRoleArn=TASK_ROLE,
@@ -192,6 +192,7 @@ def verify_rows(ecs: Any, url: str, compose: Path, secret: str) -> list[Row]:
                 reads_alone.append(alone)
     added = counts[True] - counts[False]
     reads = sum(added.values())
+    cli_wall, cli_cpu = _cli_deploys(url, compose, secret)
     load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     median = statistics.median(phase)
     with_, without = statistics.median(wall[True]), statistics.median(wall[False])
@@ -227,6 +228,20 @@ def verify_rows(ecs: Any, url: str, compose: Path, secret: str) -> list[Row]:
             "each from its session to its end, compose loading included",
         ),
         Row(
+            "verify: added to a CLI deploy (its own process: median with - median --no-verify)",
+            statistics.median(cli_wall[True]) - statistics.median(cli_wall[False]),
+            "s",
+            "",
+            "< 0.3 s",
+            statistics.median(cli_wall[True]) - statistics.median(cli_wall[False]) < 0.3,
+            f"{len(cli_wall[True])} `compose-ecs-deploy deploy` with verify "
+            f"{statistics.median(cli_wall[True]):.3f} s ({spread(cli_wall[True])}), as many "
+            f"with --no-verify {statistics.median(cli_wall[False]):.3f} s "
+            f"({spread(cli_wall[False])}), alternating; CPU of the process "
+            f"{statistics.median(cli_cpu[True]):.3f} s against "
+            f"{statistics.median(cli_cpu[False]):.3f} s",
+        ),
+        Row(
             "verify's reads made directly with boto3 in the bench process (the machine's share)",
             statistics.median(direct),
             "s",
@@ -238,6 +253,36 @@ def verify_rows(ecs: Any, url: str, compose: Path, secret: str) -> list[Row]:
             f"({spread(reads_alone)}); {load}",
         ),
     ]
+
+
+def _cli_deploys(
+    url: str, compose: Path, secret: str
+) -> tuple[dict[bool, list[float]], dict[bool, list[float]]]:
+    """The same deploy as the CLI runs it, a process each (imports, compose, plan, the
+    checks, the rollout), with verify and with --no-verify, alternating: wall and CPU
+    seconds of each process."""
+    wall: dict[bool, list[float]] = {True: [], False: []}
+    cpu: dict[bool, list[float]] = {True: [], False: []}
+    secrets = ["--secret", f"DB={secret}", "--secret", "KEY=/bench/key"]
+    for n in range(2 * VERIFY_RUNS):
+        verify = n % 2 == 0
+        words = _deploy(compose, "vf", f"example/web:cli{n}", *secrets, "--poll-interval", "5")
+        before = os.times()
+        started = time.perf_counter()
+        done = subprocess.run(
+            _process(words + ([] if verify else ["--no-verify"])),
+            env={**os.environ, "AWS_ENDPOINT_URL": url},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall[verify].append(time.perf_counter() - started)
+        after = os.times()
+        used = after.children_user + after.children_system
+        cpu[verify].append(used - before.children_user - before.children_system)
+        if done.returncode != 0:
+            raise RuntimeError(f"a CLI deploy of the verify row failed: {done.stderr[-500:]}")
+    return wall, cpu
 
 
 def _direct_reads(url: str, secret: str) -> tuple[float, float]:
