@@ -219,3 +219,15 @@ def test_run_looks_up_its_one_offs_bare_x_ecs_name_before_any_write(
     captured = capsys.readouterr()
     where = "x-ecs.yaml:7: service migrate, field x-ecs.secrets.DB_PASSWORD:"
     _refused_before_any_write(code, captured.out + captured.err, proxy, where)
+
+
+def test_the_diff_looks_up_a_bare_x_ecs_name_and_shows_it_masked(
+    world: World, parameter: None, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    code, printed = run(capsys, world, "diff", compose=x_ecs(NAME))
+    assert code == 0, printed
+    assert "DB_PASSWORD" in printed and "***" in printed and NAME not in printed
+    assert proxy.forwarded["GetParameters"] == 1
+    code, printed = run(capsys, world, "diff", compose=x_ecs(PASTED))
+    assert code == 1 and "field x-ecs.secrets.DB_PASSWORD:" in printed
+    assert PASTED not in printed
