@@ -26,6 +26,14 @@ IMAGE = "example/app:2"
 APP, GROUP = "AppECS-web", "DgpECS-web"
 WRITES = ("RegisterTaskDefinition", "UpdateService", "CreateDeployment", "StopDeployment")
 ROLE = "arn:aws:iam::123456789012:role/codedeploy"
+# A user's AppSpec as the official action's users write it: placeholders and two hooks.
+PLACEHOLDERS_AND_HOOKS = (
+    "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n"
+    "      Properties:\n        TaskDefinition: <TASK_DEFINITION>\n"
+    "        LoadBalancerInfo:\n          ContainerName: <CONTAINER_NAME>\n"
+    "          ContainerPort: <CONTAINER_PORT>\n"
+    "Hooks:\n  - AfterAllowTestTraffic: SmokeTest\n  - BeforeInstall: Prepare\n"
+)
 # Finding a deployment group from its service (one application, one group: a page each).
 GROUP_LOOKUP = (
     "ListApplications", "BatchGetApplications", "ListDeploymentGroups", "BatchGetDeploymentGroups"
@@ -150,27 +158,38 @@ def test_a_code_deploy_service_is_deployed_through_codedeploy(
     assert task_set["taskDefinition"] == revision and task_set["externalId"] == deployment_id
 
 
-def test_the_group_is_found_by_its_ecs_services_through_every_page(
-    world: World, aws_client, capsys, calls
-) -> None:
+def paged_world(world: World, aws_client: Any) -> None:
+    """The service's group `blue-green` among enough ECS applications and groups that every
+    list pages (the simulator pages two names), and a Lambda application to pass over."""
     _, cd = code_deploy_service(world, aws_client, group="blue-green")
-    for n in range(3):  # pages hold two names: these make each list page
+    for n in range(3):
         cd.create_application(applicationName=f"other-{n}", computePlatform="ECS")
         cd.create_deployment_group(
             applicationName=APP, deploymentGroupName=f"g{n}", serviceRoleArn=ROLE
         )
     cd.create_application(applicationName="lambda-app", computePlatform="Lambda")
-    code, out, err = cli(world, capsys)
-    assert code == 0, out + err
+
+
+def found_through_every_page(calls: list[tuple[str, dict[str, Any]]]) -> None:
+    """Each list was followed to its last page, the Lambda application passed over, and the
+    one group that lists the service deployed."""
     names = [name for name, _ in calls]
     assert names.count("ListApplications") == 3 and names.count("ListDeploymentGroups") >= 4
-    assert [b["applicationName"] for n, b in calls if n == "CreateDeployment"] == [APP]
-    assert [b["deploymentGroupName"] for n, b in calls if n == "CreateDeployment"] == ["blue-green"]
-    assert all(
-        "lambda-app" not in b.get("applicationName", "")
-        for n, b in calls
-        if n == "ListDeploymentGroups"
-    )
+    pages = [b for n, b in calls if n in ("ListApplications", "ListDeploymentGroups")]
+    assert sum(1 for b in pages if b.get("nextToken")) >= 3
+    assert "lambda-app" not in [b.get("applicationName") for n, b in calls
+                                if n == "ListDeploymentGroups"]  # fmt: skip
+    assert [(b["applicationName"], b["deploymentGroupName"])
+            for n, b in calls if n == "CreateDeployment"] == [(APP, "blue-green")]  # fmt: skip
+
+
+def test_the_group_is_found_by_its_ecs_services_through_every_page(
+    world: World, aws_client, capsys, calls
+) -> None:
+    paged_world(world, aws_client)
+    code, out, err = cli(world, capsys)
+    assert code == 0, out + err
+    found_through_every_page(calls)
 
 
 def test_no_group_or_several_is_an_error_before_any_write(
@@ -204,13 +223,7 @@ def test_a_failed_hook_names_the_event_and_codedeploys_rollback(
         world, aws_client, {"simulator:codedeploy-fail-hook": "AfterAllowTestTraffic"}
     )
     appspec = tmp_path / "appspec.yaml"
-    appspec.write_text(
-        "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n"
-        "      Properties:\n        TaskDefinition: <TASK_DEFINITION>\n"
-        "        LoadBalancerInfo:\n          ContainerName: <CONTAINER_NAME>\n"
-        "          ContainerPort: <CONTAINER_PORT>\n"
-        "Hooks:\n  - AfterAllowTestTraffic: SmokeTest\n  - BeforeInstall: Prepare\n"
-    )
+    appspec.write_text(PLACEHOLDERS_AND_HOOKS)
     code, out, err = cli(world, capsys, "--codedeploy-appspec", str(appspec))
     assert code == 1, out + err
     assert writes(calls) == ["RegisterTaskDefinition", "CreateDeployment"]
