@@ -31,6 +31,12 @@ class InputError(DeployError):
     """The compose files, options or base task definition cannot be turned into a request."""
 
 
+class HistoryUnreadable(InputError):
+    """What a service ran (ECS's service deployments, or CodeDeploy's record of the group)
+    could not be read. The message says what to allow; each verb that needs the history says
+    what else the user can do (rollback: --to), since the reader does not know the verb."""
+
+
 class LoaderUnavailable(DeployError):
     """No Docker Compose binary could be found to load the files."""
 

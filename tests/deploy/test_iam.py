@@ -443,6 +443,35 @@ def test_a_code_deploy_service_needs_the_codedeploy_statements(
         deploy_code_deploy(without, enforced, tmp_path, monkeypatch, **NAMED)
 
 
+def test_prune_and_rollback_of_a_code_deploy_service_read_its_groups_history(
+    enforced, tmp_path, monkeypatch, capsys
+) -> None:
+    """A CODE_DEPLOY service's rollback target, which prune keeps, comes from CodeDeploy's
+    record of the group: the documented policy allows it; without OptionalCodeDeploy the
+    prune stops on the denied read, naming it, and deregisters nothing, and a rollback
+    without --to says to pass it."""
+    full = user_with(enforced, as_moto_checks_it(policy(enforced["repository"])))
+    assert deploy_code_deploy(full, enforced, tmp_path, monkeypatch).result.succeeded
+    argv = ["prune", "--cluster", CLUSTER, "--ecs-service", CD_SERVICE, "--keep", "1",
+            "--region", REGION, "--dry-run"]  # fmt: skip
+    capsys.readouterr()
+    assert main(argv) == 0, capsys.readouterr()
+    without = policy(enforced["repository"], without="OptionalCodeDeploy")
+    for key, value in user_with(enforced, as_moto_checks_it(without)).items():
+        monkeypatch.setenv(key, value)
+    revisions = enforced["ecs"].list_task_definitions(familyPrefix=CD_SERVICE)["taskDefinitionArns"]
+    assert main(argv[:-1]) == 1
+    err = capsys.readouterr().err
+    assert "codedeploy:ListDeployments was denied" in err and "nothing was deregistered" in err
+    assert "--to" not in err and err.count("\n") == 1, err  # prune has no --to
+    left = enforced["ecs"].list_task_definitions(familyPrefix=CD_SERVICE)["taskDefinitionArns"]
+    assert len(revisions) > 1 and left == revisions
+    rollback = ["rollback", "--cluster", CLUSTER, "--ecs-service", CD_SERVICE, "--region", REGION]
+    assert main(rollback) == 1  # its target comes from the same history; --to does without
+    err = capsys.readouterr().err
+    assert "codedeploy:ListDeployments was denied" in err and "; or pass --to REVISION" in err
+
+
 def express_deploy(
     credentials: dict[str, str],
     enforced: dict[str, Any],

@@ -11,7 +11,7 @@ from typing import Any
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws import service_deployments as history
 from compose_ecs_deploy.aws.client import Aws
-from compose_ecs_deploy.errors import AwsError, InputError
+from compose_ecs_deploy.errors import AwsError, HistoryUnreadable
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import Past, rollback_candidates
@@ -33,7 +33,7 @@ def last_good(
 ) -> dict[str, Any] | None:
     """The revision a rollback without --to goes to: the first ACTIVE candidate of the
     service's history (`pages`, else ECS's service deployments), read a page at a time; None
-    when there is none. Raises InputError when the history cannot be read."""
+    when there is none. Raises HistoryUnreadable when the history cannot be read."""
     seen: list[Past] = []
     checked: set[str] = set()
     if pages is None:
@@ -50,9 +50,8 @@ def last_good(
                     return revision
                 log.info(f"{name}: {last_part(candidate)} is no longer ACTIVE; passed over")
     except AwsError as exc:
-        raise InputError(
+        raise HistoryUnreadable(
             f"ECS service {name}: the service-deployment history could not be read ({exc}); "
-            "pass --to REVISION, or allow ecs:ListServiceDeployments and "
-            "ecs:DescribeServiceRevisions"
+            "allow ecs:ListServiceDeployments and ecs:DescribeServiceRevisions"
         ) from exc
     return None

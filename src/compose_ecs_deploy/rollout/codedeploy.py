@@ -40,7 +40,7 @@ from compose_ecs_deploy.aws import codedeploy as api
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws.client import Aws, read_once
 from compose_ecs_deploy.diagnostics import Diagnostic
-from compose_ecs_deploy.errors import AwsError, DeployError, InputError
+from compose_ecs_deploy.errors import AwsError, DeployError, HistoryUnreadable, InputError
 from compose_ecs_deploy.loading.files import read_document
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.report.status import codedeploy_part
@@ -364,9 +364,9 @@ class CodeDeployController:
             group = str(found["deploymentGroupName"])
             infos = api.finished_deployments(aws, application, group)
         except AwsError as exc:
-            raise InputError(
+            raise HistoryUnreadable(
                 f"ECS service {subject.name}: CodeDeploy's deployment history could not be "
-                f"read ({exc}); pass --to REVISION, or allow codedeploy:ListDeployments and "
+                f"read ({exc}); allow codedeploy:ListDeployments and "
                 "codedeploy:BatchGetDeployments"
             ) from exc
         log.info(

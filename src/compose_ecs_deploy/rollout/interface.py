@@ -160,8 +160,8 @@ class Controller(Protocol):
         self, aws: Aws, settings: Settings, subject: Subject, log: Log
     ) -> Iterator[list[Past]]:
         """Reads only: the service's finished deployments, newest first, a page at a time.
-        Raises AwsError when ECS's record cannot be read, InputError (saying what to allow)
-        when another's cannot."""
+        Raises AwsError when ECS's record cannot be read, HistoryUnreadable (saying what to
+        allow) when another's cannot."""
 
     def status(self, aws: Aws, settings: Settings, subject: Subject) -> dict[str, Any]:
         """Reads only: the parts of `status`'s document this kind fills, by key

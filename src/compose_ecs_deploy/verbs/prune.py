@@ -20,7 +20,7 @@ from typing import Any
 from compose_ecs_deploy.aws import ecs
 from compose_ecs_deploy.aws.client import Aws, call, session
 from compose_ecs_deploy.aws.revisions import Pacer, delete, deregister, list_family
-from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
+from compose_ecs_deploy.errors import EXIT_OK, ExitCode, HistoryUnreadable, InputError
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.pipeline.rollback_target import last_good
 from compose_ecs_deploy.report.console import Log, RememberingLog
@@ -86,7 +86,14 @@ def _rollback_target(
         if isinstance(controller, Refusal)
         else controller.history(aws, settings, Subject(name, service), log)
     )
-    target = last_good(aws, str(settings.cluster), name, str(service["taskDefinition"]), log, pages)
+    current = str(service["taskDefinition"])
+    try:
+        target = last_good(aws, str(settings.cluster), name, current, log, pages)
+    except HistoryUnreadable as exc:
+        raise HistoryUnreadable(
+            f"{exc}; nothing was deregistered: prune keeps the revision rollback would go to, "
+            "which only that history names"
+        ) from exc
     return str(target["taskDefinitionArn"]) if target else ""
 
 

@@ -21,7 +21,14 @@ from compose_ecs_deploy.aws.client import Aws, session
 from compose_ecs_deploy.aws.revisions import list_family
 from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.diagnostics import Diagnostic
-from compose_ecs_deploy.errors import EXIT_FAILURE, EXIT_OK, AwsError, ExitCode, InputError
+from compose_ecs_deploy.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    AwsError,
+    ExitCode,
+    HistoryUnreadable,
+    InputError,
+)
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.pipeline.results import (
     Deployment,
@@ -238,7 +245,10 @@ def _choose(
 def _by_history(
     aws: Aws, cluster: str, name: str, current: str, log: Log, pages: Iterable[list[Past]]
 ) -> dict[str, Any]:
-    revision = last_good(aws, cluster, name, current, log, pages)
+    try:
+        revision = last_good(aws, cluster, name, current, log, pages)
+    except HistoryUnreadable as exc:
+        raise HistoryUnreadable(f"{exc}; or pass --to REVISION") from exc
     if revision is None:
         raise InputError(
             f"ECS service {name}: nothing to roll back to: no earlier revision completed a "
