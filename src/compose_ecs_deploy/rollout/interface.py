@@ -23,8 +23,9 @@ controller, chosen before any write):
    state or, for a service the run leaves unchanged, from what `prepare` found.
 7. `history` is what the service ran, newest first, by the record of whoever deploys it (ECS's
    service deployments, or CodeDeploy's deployments of the group): `rollback` without --to
-   picks its target from it. `status` reads what the `status` verb shows of the kind beyond
-   DescribeServices (CodeDeploy: the group's active deployment), by document key.
+   picks its target from it, and `prune` keeps that target. `status` reads what the `status`
+   verb shows of the kind beyond DescribeServices (CodeDeploy: the group's active deployment),
+   by document key.
 
 The loop that calls them is `rollout/watch.py`; the verbs never ask which kind a service is.
 A new kind is one more class in `rollout/controller.py`'s `CONTROLLERS`.
