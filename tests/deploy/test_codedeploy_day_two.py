@@ -18,6 +18,7 @@ from tests.deploy.conftest import CLUSTER, World, outputs_from
 from tests.deploy.test_codedeploy import APP, GROUP, calls, cli, code_deploy_service, writes
 from tests.deploy.test_prune import fast, prune
 from tests.deploy.test_status import status
+from tests.support import terraform
 from tests.support.terraform import code_deploy_group
 
 pytestmark = pytest.mark.stack
@@ -163,7 +164,8 @@ def test_prune_keeps_codedeploys_rollback_target_and_what_the_task_sets_run(
 ) -> None:
     """web:2..4 deployed through CodeDeploy (4 runs; CodeDeploy's history makes 3 the rollback
     target), web:5 deployed with --no-wait and still shifting (its replacement task set runs
-    it), web:6 registered by hand: --keep 1 deregisters web:1 and web:2 alone."""
+    it), web:6 registered by hand, and another CODE_DEPLOY service of the cluster on web:2:
+    --keep 1 deregisters web:1 alone."""
     _, cd = code_deploy_service(world, aws_client)
     for n in (2, 3, 4):
         assert cli(world, capsys, image=f"example/app:{n}")[0] == 0
@@ -178,6 +180,9 @@ def test_prune_keeps_codedeploys_rollback_target_and_what_the_task_sets_run(
     world.ecs.register_task_definition(
         family="web", containerDefinitions=[{"name": "app", "image": "x:6", "memory": 8}]
     )
+    (two,) = [arn for arn in world.revisions("web") if arn.endswith(":2")]
+    code_deploy = {"type": "CODE_DEPLOY"}
+    terraform.service(world.ecs, CLUSTER, "canary", two, deploymentController=code_deploy)
     calls.clear()
     code, out, err = prune(capsys, "--keep", "1", "--dry-run")
     assert code == 0, err
@@ -187,7 +192,7 @@ def test_prune_keeps_codedeploys_rollback_target_and_what_the_task_sets_run(
         "web: keep web:5: service web runs it (ACTIVE task set)",
         "web: keep web:4: service web runs it (PRIMARY task set)",
         "web: keep web:3: the rollback target",
-        "web: would deregister web:2: older than the newest 1",
+        "web: keep web:2: service canary runs it (PRIMARY task set)",
         "web: would deregister web:1: older than the newest 1",
     ], out
     names = [name for name, _ in calls]
@@ -197,9 +202,9 @@ def test_prune_keeps_codedeploys_rollback_target_and_what_the_task_sets_run(
 
     code, out, err = prune(capsys, "--keep", "1")
     assert code == 0, err
-    assert "deregistered=2" in out
+    assert "deregistered=1" in out
     assert [a.rsplit("/", 1)[-1] for a in world.revisions("web")] == [
-        "web:3", "web:4", "web:5", "web:6",
+        "web:2", "web:3", "web:4", "web:5", "web:6",
     ]  # fmt: skip
     for _ in range(30):  # the deployment prune left alone still finishes on its revision
         if cd.get_deployment(deploymentId=in_flight)["deploymentInfo"]["status"] == "Succeeded":
