@@ -213,24 +213,27 @@ def check(
     """Every reference looked up, in parallel (the reads are independent), in their order;
     SSM parameters ten a call. `found`: (kind, name) of what this run has read already in
     the deploy's Region (bare parameter names, looked up by the plan): OK, not read again."""
-    everything = list(references)
-    known = [r for r in everything if r.region is None and (r.kind, r.name) in found]
-    results = [Check(OK, _what(r), "", r) for r in known]
-    references = [r for r in everything if all(r is not k for k in known)]
+    results: list[Check] = []
+    to_read: list[Reference] = []
+    for r in references:
+        if r.region is None and (r.kind, r.name) in found:
+            results.append(Check(OK, _what(r), "", r))
+        else:
+            to_read.append(r)
     jobs: list[Callable[[], list[Check]]] = [
-        functools.partial(_single, _SINGLE[r.kind], aws, r) for r in references if r.kind in _SINGLE
+        functools.partial(_single, _SINGLE[r.kind], aws, r) for r in to_read if r.kind in _SINGLE
     ]
-    parameters = [r for r in references if r.kind == "parameter"]
+    parameters = [r for r in to_read if r.kind == "parameter"]
     if parameters:
         jobs.append(functools.partial(_parameters, aws, parameters))
     # made here, before the threads, so that a client that cannot be made fails the run as
     # any call would; most were made ahead while the plan read ECS (preflight.warm_clients)
-    for reference in references:
+    for reference in to_read:
         region = None if reference.kind in ("role", "file-system") else reference.region
         aws.client(SERVICES[reference.kind], region=region)
     with ThreadPoolExecutor(max_workers=8) as pool:
         results += [one for batch in pool.map(_call, jobs) for one in batch]
-    order = {id(r): index for index, r in enumerate(everything)}
+    order = {id(r): index for index, r in enumerate(references)}
     return sorted(results, key=lambda c: order.get(id(c.reference), len(order)))
 
 
