@@ -53,7 +53,9 @@ def test_a_service_just_created_is_read_again_until_ecs_lists_it(
         {"services": [{"serviceName": "web", "serviceArn": ARN, "status": "ACTIVE"}]},
         {"cluster": "c", "services": ["web"]},
     )
-    assert express._described(aws, Settings(compose_files=()), "c", "web")["serviceArn"] == ARN
+    assert (
+        express._described(aws, Settings(compose_files=(), cluster="c"), "web")["serviceArn"] == ARN
+    )
 
 
 def test_a_service_never_listed_is_an_error_after_a_few_reads(
@@ -63,7 +65,7 @@ def test_a_service_never_listed_is_an_error_after_a_few_reads(
     for _ in range(3):
         _missing(stubber)
     with pytest.raises(AwsError, match="ECS service web was not found in cluster c"):
-        express._described(aws, Settings(compose_files=()), "c", "web", attempts=3)
+        express._described(aws, Settings(compose_files=(), cluster="c"), "web", attempts=3)
 
 
 @pytest.mark.parametrize(

@@ -67,16 +67,14 @@ class Found:
     url: str = ""
 
 
-def _described(
-    aws: Aws, settings: Settings, cluster: str, name: str, attempts: int = 5
-) -> dict[str, Any]:
+def _described(aws: Aws, settings: Settings, name: str, attempts: int = 5) -> dict[str, Any]:
     """The service right after its Create or Update: its ECS deployment and service
     deployment. ECS's reads are eventually consistent, so a service created a moment ago
     may not be listed yet: asked again, a second apart, a few times."""
     attempt = 1
     while True:
         try:
-            return dict(ecs.describe_services(aws, cluster, [name])[name])
+            return dict(ecs.describe_services(aws, str(settings.cluster), [name])[name])
         except AwsError:
             if attempt >= attempts:
                 raise
@@ -161,7 +159,7 @@ class ExpressController:
                 **subject.options,
             }
             answer = updated(aws, settings, name, request, subject.service, log)
-        service = _described(aws, settings, cluster, name)
+        service = _described(aws, settings, name)
         state = native_rollout.start(name, revision, service, settings.wait_until, subject.service)
         configuration = answer.get("targetConfiguration") or {}
         endpoint = express.endpoint_of(answer) or express.endpoint_of(
