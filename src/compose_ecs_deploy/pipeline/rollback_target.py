@@ -13,8 +13,10 @@ from compose_ecs_deploy.aws import service_deployments as history
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.errors import AwsError, HistoryUnreadable
 from compose_ecs_deploy.report.console import Log
+from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import Past, rollback_candidates
+from compose_ecs_deploy.settings import Settings
 
 
 def _active(aws: Aws, task_definition: str) -> dict[str, Any] | None:
@@ -55,3 +57,24 @@ def last_good(
             "allow ecs:ListServiceDeployments and ecs:DescribeServiceRevisions"
         ) from exc
     return None
+
+
+def by_history(
+    aws: Aws,
+    settings: Settings,
+    name: str,
+    service: dict[str, Any],
+    controller: Controller | None,
+    log: Log,
+) -> dict[str, Any] | None:
+    """`last_good` of the service as it is described, from the history its controller keeps
+    (ECS's service deployments, or a CODE_DEPLOY group's own record, ECS's being empty for
+    those); `controller` None (a kind no controller rolls out, such as EXTERNAL) reads ECS's.
+    The one path by which `rollback` picks its target and `prune` keeps it."""
+    pages = (
+        None
+        if controller is None
+        else controller.history(aws, settings, Subject(name, service), log)
+    )
+    current = str(service["taskDefinition"])
+    return last_good(aws, str(settings.cluster), name, current, log, pages)

@@ -22,11 +22,10 @@ from compose_ecs_deploy.aws.client import Aws, call, session
 from compose_ecs_deploy.aws.revisions import Pacer, delete, deregister, list_family
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode, HistoryUnreadable, InputError
 from compose_ecs_deploy.pipeline.plan import parse_targets
-from compose_ecs_deploy.pipeline.rollback_target import last_good
+from compose_ecs_deploy.pipeline.rollback_target import by_history
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.controller import Refusal, choose
-from compose_ecs_deploy.rollout.interface import Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
 from compose_ecs_deploy.settings import Settings, refuse_bad_options
@@ -81,14 +80,15 @@ def _rollback_target(
     cannot be rolled back by us; ECS's own service-deployment history still says what it ran,
     so that is what protects its revisions."""
     controller = choose(name, service)
-    pages = (
-        None
-        if isinstance(controller, Refusal)
-        else controller.history(aws, settings, Subject(name, service), log)
-    )
-    current = str(service["taskDefinition"])
     try:
-        target = last_good(aws, str(settings.cluster), name, current, log, pages)
+        target = by_history(
+            aws,
+            settings,
+            name,
+            service,
+            None if isinstance(controller, Refusal) else controller,
+            log,
+        )
     except HistoryUnreadable as exc:
         raise HistoryUnreadable(
             f"{exc}; nothing was deregistered: prune keeps the revision rollback would go to, "

@@ -12,7 +12,6 @@ deploy, with the same outputs; a rollback that fails is itself undone the contro
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -36,7 +35,7 @@ from compose_ecs_deploy.pipeline.results import (
     ServiceResult,
     console_url,
 )
-from compose_ecs_deploy.pipeline.rollback_target import last_good
+from compose_ecs_deploy.pipeline.rollback_target import by_history
 from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.report.outputs import service_outputs
@@ -46,7 +45,6 @@ from compose_ecs_deploy.rollout.failure import explain
 from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import (
-    Past,
     family_revision,
     has_tag,
     parse_to,
@@ -232,8 +230,7 @@ def _choose(
     if options.to is not None:
         revision = _named(aws, name, current, options.to)
     else:
-        pages = controller.history(aws, settings, Subject(name, service), log)
-        revision = _by_history(aws, str(settings.cluster), name, current, log, pages)
+        revision = _by_history(aws, settings, name, service, controller, log)
     if revision["taskDefinitionArn"] == current:
         raise InputError(
             f"ECS service {name} already runs {last_part(current)}; nothing to roll back "
@@ -243,10 +240,15 @@ def _choose(
 
 
 def _by_history(
-    aws: Aws, cluster: str, name: str, current: str, log: Log, pages: Iterable[list[Past]]
+    aws: Aws,
+    settings: Settings,
+    name: str,
+    service: dict[str, Any],
+    controller: Controller,
+    log: Log,
 ) -> dict[str, Any]:
     try:
-        revision = last_good(aws, cluster, name, current, log, pages)
+        revision = by_history(aws, settings, name, service, controller, log)
     except HistoryUnreadable as exc:
         raise HistoryUnreadable(f"{exc}; or pass --to REVISION") from exc
     if revision is None:
