@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from compose_ecs_deploy.faces.shared_options import add_dry_run, add_region
+
 AddOptions = Callable[[argparse.ArgumentParser], None]
 
 
@@ -77,7 +79,7 @@ def add_preview_verb(
     )
     target_options(down)
     _add_name(down)
-    _add_region(down)
+    add_region(down)
     sweep = actions.add_parser(
         "sweep",
         help="delete the previews whose pull request is closed or that went stale",
@@ -86,7 +88,7 @@ def add_preview_verb(
         "--older-than",
     )
     target_options(sweep)
-    _add_region(sweep)
+    add_region(sweep)
     sweep.add_argument(
         "--older-than",
         default="7d",
@@ -98,10 +100,4 @@ def add_preview_verb(
         metavar="N,N,...",
         help="the open pull requests: a preview of any other one goes",
     )
-    sweep.add_argument(
-        "--dry-run", action="store_true", help="say what would be deleted; delete nothing"
-    )
-
-
-def _add_region(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--region", metavar="R", help="AWS region (default AWS_REGION)")
+    add_dry_run(sweep, "say what would be deleted; delete nothing")
