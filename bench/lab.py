@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support import guard
+from tests.support import guard, terraform
 from tests.support import stack as stack_mod
 from tests.support.memory_log import MemoryLog
 
@@ -37,7 +37,7 @@ HEAVY = ROOT / "bench" / "apps" / "heavy"
 CLI = Path(sys.executable).parent / "compose-ecs-deploy"
 ACCOUNT = "123456789012"
 EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/bench-execution"
-PLACEHOLDER_IMAGE = "public.ecr.aws/nginx/nginx:1"
+SECRET_NAME = "hello/api-token"
 
 
 class LabError(RuntimeError):
@@ -95,6 +95,7 @@ class Lab:
     _clients: dict[str, Any] = field(default_factory=dict)
     _docker: Any = None
     _clusters: set[str] = field(default_factory=set)
+    _secret: str | None = None
 
     @classmethod
     def open(cls) -> Lab:
@@ -168,8 +169,9 @@ class Lab:
         service on it, tagged for the rollout simulator; returns the service's name."""
         ecs = self.client("ecs")
         name = self.name(what)
+        terraform.roles(self.client("iam"), EXECUTION_ROLE)  # a deploy looks it up (verify)
         definitions: list[dict[str, Any]] = [
-            {"name": c, "image": PLACEHOLDER_IMAGE, "essential": True} for c in containers
+            {"name": c, "image": terraform.PLACEHOLDER_IMAGE, "essential": True} for c in containers
         ]
         definitions[0]["portMappings"] = [{"containerPort": 8080}]
         arn = ecs.register_task_definition(
@@ -202,6 +204,18 @@ class Lab:
             next(c["image"] for c in definition["containerDefinitions"] if c["name"] == container)
         )
 
+    def secret(self) -> str:
+        """The ARN of the app's Secrets Manager secret, made once as Terraform would (a deploy
+        looks it up before writing: verify)."""
+        if self._secret is None:
+            store = self.client("secretsmanager")
+            try:
+                self._secret = str(store.describe_secret(SecretId=SECRET_NAME)["ARN"])
+            except store.exceptions.ResourceNotFoundException:
+                made = store.create_secret(Name=SECRET_NAME, SecretString="bench-token")
+                self._secret = str(made["ARN"])
+        return self._secret
+
     # ------------------------------------------------------------------ deploying
 
     def settings(self, service: str, **overrides: Any) -> Settings:
@@ -212,10 +226,7 @@ class Lab:
             "cluster": self.cluster(),
             "ecs_services": (service,),
             "region": self.region,
-            "secrets": (
-                f"API_TOKEN=arn:aws:secretsmanager:{self.region}:{ACCOUNT}:secret:"
-                "hello/api-token-AbCdEf",
-            ),
+            "secrets": (f"API_TOKEN={self.secret()}",),
             "poll_interval": 1.0,
             "max_poll_interval": 5.0,
             "time_scale": time_scale_from(os.environ),  # the stack's COMPOSE_ECS_DEPLOY_TIME_SCALE

@@ -15,9 +15,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from tests.support import terraform
 from tests.support.memory_log import MemoryLog
 
-from bench.lab import ACCOUNT, EXECUTION_ROLE, Lab
+from bench.lab import EXECUTION_ROLE, Lab
 from bench.rows_deploy import by_name
 from bench.table import Row
 from compose_ecs_deploy.aws.client import Aws
@@ -32,48 +33,15 @@ PER_POLL = (
 
 
 def _code_deploy_service(lab: Lab, what: str, tags: dict[str, str]) -> tuple[str, str, str]:
-    """A CODE_DEPLOY service behind a load balancer and its group: (service, app, group)."""
+    """A CODE_DEPLOY service behind a load balancer and its group, made as the tests make
+    them (tests/support/terraform.py): (service, app, group)."""
     ecs, codedeploy = lab.client("ecs"), lab.client("codedeploy")
     name = lab.name(what)
-    arn = ecs.register_task_definition(
-        family=name,
-        requiresCompatibilities=["FARGATE"],
-        networkMode="awsvpc",
-        cpu="256",
-        memory="512",
-        executionRoleArn=EXECUTION_ROLE,
-        containerDefinitions=[
-            {"name": "web", "image": "example/web:0", "portMappings": [{"containerPort": 8080}]}
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(
-        cluster=lab.cluster(),
-        serviceName=name,
-        taskDefinition=arn,
-        desiredCount=1,
-        launchType="FARGATE",
-        deploymentController={"type": "CODE_DEPLOY"},
-        loadBalancers=[
-            {
-                "targetGroupArn": f"arn:aws:elasticloadbalancing:{lab.region}:{ACCOUNT}:"
-                f"targetgroup/{name}/1",
-                "containerName": "web",
-                "containerPort": 8080,
-            }
-        ],
-        tags=[{"key": k, "value": v} for k, v in tags.items()],
+    revision = terraform.first_revision(
+        ecs, name, EXECUTION_ROLE, lab.client("iam"), image="example/web:0"
     )
-    codedeploy.create_application(applicationName=name, computePlatform="ECS")
-    codedeploy.create_deployment_group(
-        applicationName=name,
-        deploymentGroupName=name,
-        serviceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/codedeploy",
-        deploymentStyle={
-            "deploymentType": "BLUE_GREEN",
-            "deploymentOption": "WITH_TRAFFIC_CONTROL",
-        },
-        autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]},
-        ecsServices=[{"serviceName": name, "clusterName": lab.cluster()}],
+    terraform.code_deploy_service(
+        ecs, codedeploy, lab.cluster(), name, revision, application=name, group=name, tags=tags
     )
     return name, name, name
 

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from tests.support import terraform
+
 from bench.lab import ACCOUNT, Lab
 from bench.rows_deploy import by_name
 from bench.table import Row, spread
@@ -26,11 +28,11 @@ def express_rows(lab: Lab) -> list[Row]:
     updates: list[float] = []
     first_calls: Counter[str] = Counter()
     update_calls: Counter[str] = Counter()
+    execution_role = f"arn:aws:iam::{ACCOUNT}:role/hello-execution"
+    terraform.roles(lab.client("iam"), execution_role)  # a deploy looks it up (verify)
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base.json"  # the execution role a new service has no revision for
-        base.write_text(
-            json.dumps({"executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/hello-execution"})
-        )
+        base.write_text(json.dumps({"executionRoleArn": execution_role}))
         for index in range(RUNS):
             settings = lab.settings(
                 lab.name(f"express{index}"),
