@@ -124,3 +124,23 @@ def test_the_group_is_found_through_every_page(
     code, _, _, log = step(world, tmp_path, monkeypatch, capsys)
     assert code == 0, log
     found_through_every_page(calls)
+
+
+def test_prune_keep_after_a_deploy_reuses_its_session_and_looks_the_group_up_once(
+    world: World, aws_client, capsys, calls: Calls, tmp_path: Path, monkeypatch
+) -> None:
+    """`prune-keep` prunes in the deploy's own session: the deployment group the deploy found
+    (ListApplications, BatchGetApplications, ListDeploymentGroups, BatchGetDeploymentGroups)
+    is not looked up again to find the rollback target prune keeps."""
+    from compose_ecs_deploy.aws import revisions
+
+    monkeypatch.setattr(revisions, "PACE", 0.01)
+    code_deploy_service(world, aws_client)
+    code, outputs, _, log = step(world, tmp_path, monkeypatch, capsys, **{"prune-keep": "1"})
+    assert code == 0, log
+    assert "prune-keep 1: the deploy succeeded; pruning" in log and "deregistered" in outputs
+    names = [name for name, _ in calls]
+    lookups = ("ListApplications", "BatchGetApplications", "ListDeploymentGroups",
+               "BatchGetDeploymentGroups")  # fmt: skip
+    assert {name: names.count(name) for name in lookups} == dict.fromkeys(lookups, 1), names
+    assert names.count("CreateDeployment") == 1

@@ -27,7 +27,7 @@ FIELDS = {f.name for f in dataclasses.fields(Settings)}
 PLANT = textwrap.dedent("""
     import sys
     from compose_ecs_deploy.verbs import deploy, render
-    def boom(settings, face):
+    def boom(settings, face, *session):  # the action passes its session
         raise ValueError("planted bug")
     render.run = deploy.run = boom
 """)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import github_action_utils as gha
 
+from compose_ecs_deploy.aws.client import session
 from compose_ecs_deploy.diagnostics import Diagnostic
 from compose_ecs_deploy.errors import EXIT_OK, ExitCode, InputError
 from compose_ecs_deploy.faces.edge import run
@@ -322,11 +323,12 @@ def command(settings: Settings, face: Runner) -> ExitCode:
         raise InputError(f"input command: {words!r} is not one of {', '.join(COMMANDS)}")
     _refuse_misplaced(words, settings)
     if words == "deploy":
-        code = deploy.run(settings, face)
+        aws = session(settings, face.log)  # one for both: prune reuses what deploy read
+        code = deploy.run(settings, face, aws)
         if code != EXIT_OK or settings.prune_keep is None:
             return code
         face.log.info(f"prune-keep {settings.prune_keep}: the deploy succeeded; pruning")
-        return prune.run(settings, face)
+        return prune.run(settings, face, aws)
     if words in VERBS:
         return VERBS[words](settings, face)
     action = words.split()[1]

@@ -36,9 +36,11 @@ from compose_ecs_deploy.settings import Settings
 from compose_ecs_deploy.timing import Stopwatch
 
 
-def run(settings: Settings, face: Face) -> ExitCode:
-    """Build, push, register, roll out, watch; outputs as soon as each is known."""
-    aws = session(settings, face.log)
+def run(settings: Settings, face: Face, aws: Aws | None = None) -> ExitCode:
+    """Build, push, register, roll out, watch; outputs as soon as each is known. `aws` is the
+    run's session when a later step of the same run (the action's `prune-keep`) reuses what
+    this one read, such as a CODE_DEPLOY service's deployment group; else one of its own."""
+    aws = aws or session(settings, face.log)
     warm_clients(aws, settings)  # made while the compose files load and the plan reads ECS
     inputs = prepare(settings)
     deployment = deploy(aws, settings, inputs, face.log, publish=face.outputs)

@@ -53,11 +53,14 @@ class PruneOptions:
         return cls(settings.prune_keep, settings.prune_delete, settings.dry_run)
 
 
-def run(settings: Settings, face: Face) -> ExitCode:
+def run(settings: Settings, face: Face, aws: Aws | None = None) -> ExitCode:
+    """Prune each service's family. `aws` is the deploy's session when the action prunes after
+    a deploy (`prune-keep`): what the deploy read once a run (a CODE_DEPLOY service's
+    deployment group) is not read again, and both share one throttle budget."""
     refuse_bad_options(settings)
     options = PruneOptions.of(settings)
     log = RememberingLog(face.log)
-    aws = session(settings, log)
+    aws = aws or session(settings, log)
     cluster = str(settings.cluster)
     names = [t.ecs_service for t in parse_targets(settings)]
     in_use = in_use_by(_cluster_services(aws, cluster))
