@@ -46,6 +46,7 @@ from bench import (
 )
 from bench.lab import Lab
 from bench.table import Row, markdown, not_measured, time_row
+from compose_ecs_deploy.compose.convert import MAX_CONTAINERS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "nextjs-postgres"
@@ -61,8 +62,11 @@ def _timed(command: list[str], cwd: Path, runs: int = RUNS) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+        done = subprocess.run(command, cwd=cwd, check=False, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
+        if done.returncode != 0:  # the row says why, in the process's own last line
+            last = (done.stderr.strip().splitlines() or ["(no stderr)"])[-1]
+            raise RuntimeError(f"{' '.join(command[1:4])} ... exited {done.returncode}: {last}")
     return times
 
 
@@ -113,15 +117,23 @@ def generated_compose(services: int) -> str:
 
 
 def render_200_services() -> Row:
-    """Issue 2's scale check: conversion and validation must not grow worse than linearly."""
+    """Issue 2's scale check: loading and validating a 200-service file must not grow worse
+    than linearly. One task definition holds at most 10 containers (refused above that
+    since issue 22), so the render takes the last 10 services of the file: compose still
+    loads, interpolates and resolves all 200."""
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "compose.yaml").write_text(generated_compose(200))
         argv = [*CLI, "render", "-f", "compose.yaml", "--region", "us-east-1"]
-        for index in range(200):
+        for index in range(200 - MAX_CONTAINERS, 200):
             argv += ["--service", f"svc{index:03d}"]
         times = _timed(argv, work)
-    return time_row("render: generated 200-service file", times, 2.0, detail="subprocess wall time")
+    return time_row(
+        "render: generated 200-service file (its last 10 in the task)",
+        times,
+        2.0,
+        detail="subprocess wall time; the whole file loaded, 10 services converted",
+    )
 
 
 def render_largest_public() -> Row:
@@ -201,6 +213,7 @@ GROUPS: tuple[Group, ...] = (
         "each run < 30 s",
         lambda _lab: rows_hostile.corpus_rows(),
         needs_lab=False,
+        stage=2,  # its tests reset moto: the lab's cluster would be gone for the rest
     ),
     Group(
         "render-example",
