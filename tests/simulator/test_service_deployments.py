@@ -127,10 +127,11 @@ def test_blue_green_goes_through_the_stages_in_order_and_completes(ecs) -> None:
     assert arn.startswith(
         f"arn:aws:ecs:us-east-1:123456789012:service-deployment/{CLUSTER}/{SERVICE}/"
     )
-    (listed,) = valid(
+    listed, created = valid(
         "ListServiceDeployments", ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE)
     )["serviceDeployments"]
     assert (listed["serviceDeploymentArn"], listed["status"]) == (arn, "PENDING")
+    assert created["status"] == "SUCCESSFUL"  # "a user creates a service" is one too
     seen = run(ecs, arn)
     assert list(dict.fromkeys(s["lifecycleStage"] for s in seen)) == [
         "PRE_SCALE_UP",
@@ -307,12 +308,11 @@ def test_unknown_arns_are_failures_and_lists_filter(ecs) -> None:
     )
     assert [d["serviceDeploymentArn"] for d in answer["serviceDeployments"]] == [arn]
     assert answer["failures"] == [{"arn": missing, "reason": "MISSING"}]
-    assert (
-        ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE, status=["SUCCESSFUL"])[
-            "serviceDeployments"
-        ]
-        == []
-    )
+    successful = ecs.list_service_deployments(
+        cluster=CLUSTER, service=SERVICE, status=["SUCCESSFUL"]
+    )["serviceDeployments"]
+    assert [d["status"] for d in successful] == ["SUCCESSFUL"]  # the creation, not the update
+    assert successful[0]["serviceDeploymentArn"] != arn
     with pytest.raises(ClientError, match="ServiceDeploymentNotFoundException"):
         ecs.stop_service_deployment(serviceDeploymentArn=missing)
 

@@ -150,9 +150,10 @@ def test_a_failure_without_rollback_is_stopped_and_a_superseded_one_too(ecs) -> 
     )
 
 
-def test_pages_and_limits(ecs) -> None:
+def five_in_two_pages(ecs: Any, tags: dict[str, str] | None = None) -> tuple[dict, dict]:
+    """A creation and four updates, listed three a page: both pages."""
     one, two = revisions(ecs, 2)
-    create(ecs, one)
+    create(ecs, one, tags)
     for n in range(4):
         ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=(two, one)[n % 2])
     first = valid(
@@ -162,6 +163,11 @@ def test_pages_and_limits(ecs) -> None:
     rest = ecs.list_service_deployments(
         cluster=CLUSTER, service=SERVICE, maxResults=3, nextToken=first["nextToken"]
     )
+    return first, rest
+
+
+def test_pages_and_limits(ecs) -> None:
+    first, rest = five_in_two_pages(ecs)
     assert len(first["serviceDeployments"]) == 3 and len(rest["serviceDeployments"]) == 2
     assert "nextToken" not in rest
     with pytest.raises(ecs.exceptions.InvalidParameterException):
@@ -172,7 +178,8 @@ def test_native_and_code_deploy_services_keep_their_own_history(ecs) -> None:
     one, two = revisions(ecs, 2)
     create(ecs, one, strategy="BLUE_GREEN")
     ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=two)
-    assert len(history(ecs)) == 1  # the native simulator's, not a rolling one beside it
+    update, creation = history(ecs)  # the native simulator's update, not a rolling one too
+    assert (update["status"], creation["status"]) == ("PENDING", "SUCCESSFUL")
     ecs.create_service(
         cluster=CLUSTER,
         serviceName="cd",

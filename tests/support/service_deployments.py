@@ -105,7 +105,7 @@ from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.utilities.utils import get_partition
 
-from tests.support import ecs_simulator
+from tests.support import ecs_simulator, service_revisions
 
 NATIVE_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
 STAGES = (
@@ -230,16 +230,9 @@ def _account(service: Service) -> str:
 
 
 def _revision_arn(service: Service, task_definition: str | None) -> str:
-    """One service revision per (service, task definition), as ECS makes one per deployment."""
-    revisions: dict[str | None, str] = getattr(service, "native_revisions", None) or {}
-    if task_definition not in revisions:
-        partition = get_partition(service.region_name)
-        revisions[task_definition] = (
-            f"arn:{partition}:ecs:{service.region_name}:{_account(service)}:service-revision/"
-            f"{service.cluster_name}/{service.name}/{uuid.uuid4().int % 10**19}"
-        )
-    service.native_revisions = revisions  # type: ignore[attr-defined]
-    return revisions[task_definition]
+    """The revision the service's next deployment of `task_definition` takes (an Express
+    configuration names it before the deployment starts; ``service_revisions``)."""
+    return service_revisions.prepare(service, task_definition)
 
 
 def _summary(
@@ -370,7 +363,7 @@ def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] 
     sources = (
         [
             _summary(
-                _revision_arn(service, source_td),
+                service_revisions.of_deployment(service, source["id"], source_td),
                 desired,
                 int(source.get("runningCount", 0)),
                 100.0,
@@ -388,7 +381,13 @@ def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] 
         "updatedAt": now,
         "sourceServiceRevisions": sources,
         "targetServiceRevision": _summary(
-            _revision_arn(service, deployment["taskDefinition"]), 0, 0, 0.0, 0.0
+            service_revisions.of_deployment(
+                service, deployment["id"], deployment["taskDefinition"]
+            ),
+            0,
+            0,
+            0.0,
+            0.0,
         ),
         "status": "PENDING",
         "deploymentConfiguration": config,

@@ -1,4 +1,6 @@
-"""Service deployments for rolling (ECS controller) services, and DescribeServiceRevisions.
+"""Service deployments for ECS-controller services: every deployment of a rolling service and
+the creation of every ECS-controller service; ListServiceDeployments, DescribeService
+Deployments, and StopServiceDeployment of a rolling deployment.
 
 Why: ECS records a *service deployment* for every deployment of a service, not only for the
 native blue/green, linear and canary ones that ``service_deployments`` simulates: "Amazon ECS
@@ -11,9 +13,11 @@ DescribeServiceDeployments and DescribeServiceRevisions, so the simulator must k
 rolling services too. ``install()`` after ``service_deployments.install()``
 (``tests/support/moto_server.py`` does all three).
 
-Which services: ECS deployment controller, strategy ROLLING (or none). CODE_DEPLOY and EXTERNAL
-services get none here (CodeDeploy keeps their history); native strategies stay with
-``service_deployments``, whose records this module lists beside its own.
+Which services: ECS deployment controller. CreateService records one for any strategy (the
+page's "a user creates a service"); later deployments of strategy ROLLING (or none) are
+recorded here, those of native strategies by ``service_deployments``, whose records this
+module lists beside its own. CODE_DEPLOY and EXTERNAL services get none (CodeDeploy keeps
+their history).
 
 Statuses (the same page, "Service deployment states"; API reference "ServiceDeployment")
     PENDING at UpdateService; IN_PROGRESS from the first tick of the rollout simulator;
@@ -26,20 +30,36 @@ Statuses (the same page, "Service deployment states"; API reference "ServiceDepl
     detection mechanism ... and the service fails", API reference "ServiceDeployment",
     stoppedAt). CreateService: one deployment, SUCCESSFUL at once since the rollout simulator
     starts services steady (IN_PROGRESS under ``simulator:created=in-progress``).
+Revisions (``service_revisions``)
+    One per deployment: the target is made when the deployment starts, the sources are the
+    revisions of the deployments the service runs then; ECS's rollback deployment runs the
+    revision of the last COMPLETED deployment ("Amazon ECS doesn't create a new service
+    revision for a rollback operation", developerguide/service-revision.html).
 Detectors
     ``deploymentCircuitBreaker`` and ``alarms`` as in ``service_deployments``: DISABLED or
     MONITORING, MONITORING_COMPLETE after success, TRIGGERED when they failed the rollout.
-Revisions (API reference "DescribeServiceRevisions", "ServiceRevision")
-    One per (service, task definition), shared with ``service_deployments``; DescribeService
-    Revisions takes 1 to 20 ARNs, answers an unknown one in ``failures`` (reason MISSING) and
-    gives each revision's task definition, launch type, platform, network configuration and
-    ``containerImages`` (each container's name and image, from the task definition).
+StopServiceDeployment ("Stopping Amazon ECS service deployments",
+developerguide/stop-service-deployment.html; API reference "StopServiceDeployment")
+    ROLLBACK ("The valid values are ROLLBACK"; ABORT is InvalidParameterException here) from
+    PENDING or IN_PROGRESS: ROLLBACK_REQUESTED, and a deployment of the last COMPLETED
+    revision starts at once; the next tick makes it ROLLBACK_IN_PROGRESS, its completion
+    ROLLBACK_SUCCESSFUL. On STOP_REQUESTED or ROLLBACK_* it changes nothing ("continues"); on
+    a finished one it is a ConflictException. With nothing completed to go back to, it is
+    ROLLBACK_FAILED at once (not documented).
+ListServiceDeployments (API reference)
+    ``status`` and ``createdAt`` {after, before} filters; maxResults 1..100 (default 20), else
+    InvalidParameterException, as is a nextToken this server did not give; an unknown cluster
+    or service is ClusterNotFoundException / ServiceNotFoundException. The order of the
+    results is not documented, so both orders are served: newest first (default) or, with the
+    service tag ``simulator:history-order=oldest-first``, oldest first; a client must sort.
+Deleted services
+    "When you delete a service, Amazon ECS deletes the service deployment" (service-deployment
+    .html): a deleted (INACTIVE) service lists none, and its ARNs are MISSING.
 
 Not like real ECS
     A deployment superseded by a newer UpdateService before it finished becomes STOPPED: the
-    pages above do not say which completed state ECS gives it. StopServiceDeployment on a
-    rolling deployment is not served (ServiceDeploymentNotFoundException). Revisions are per
-    task definition, where ECS makes one per deployment. Timestamps are wall-clock.
+    pages above do not say which completed state ECS gives it. History is kept for the life of
+    the server (ECS keeps 90 days, from October 25, 2024). Timestamps are wall-clock.
 """
 
 from __future__ import annotations
@@ -47,7 +67,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -57,7 +77,7 @@ from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.utilities.utils import get_partition
 
-from tests.support import ecs_simulator
+from tests.support import ecs_simulator, service_revisions
 from tests.support import service_deployments as native
 
 FINISHED = native.FINISHED
@@ -65,6 +85,8 @@ BRIEF_KEYS = (
     "serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt",
     "finishedAt", "status", "statusReason",
 )  # fmt: skip
+ORDER_TAG = "simulator:history-order"
+ORDERS = ("newest-first", "oldest-first")
 _LOCK = threading.RLock()
 _ORIGINALS: dict[str, Callable[..., Any]] = {}
 
@@ -76,6 +98,7 @@ class RollingRecord:
 
     payload: dict[str, Any]
     deployment_id: str
+    source_ids: list[str] = field(default_factory=list)  # one per sourceServiceRevisions entry
     rollback_id: str | None = None
 
     @property
@@ -92,19 +115,6 @@ def _records(service: Service) -> list[RollingRecord]:
     return found  # type: ignore[no-any-return]
 
 
-def _revision_created(service: Service, arn: str) -> Any:
-    created: dict[str, Any] = getattr(service, "revision_created", None) or {}
-    created.setdefault(arn, utcnow())
-    service.revision_created = created  # type: ignore[attr-defined]
-    return created[arn]
-
-
-def _revision(service: Service, task_definition: str | None) -> str:
-    arn = native._revision_arn(service, task_definition)
-    _revision_created(service, arn)
-    return arn
-
-
 def _rolling(service: Service) -> bool:
     controller = (service.deployment_controller or {}).get("type", "ECS")
     return controller == "ECS" and native._strategy(service) not in native.NATIVE_STRATEGIES
@@ -115,9 +125,22 @@ def _touch(record: RollingRecord, **changes: Any) -> None:
     record.payload["updatedAt"] = utcnow()
 
 
-def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] | None) -> None:
-    """A rolling deployment began: its service deployment, PENDING (an unfinished older one
-    is STOPPED, see "Not like real ECS")."""
+def _summary(service: Service, deployment: dict[str, Any]) -> dict[str, Any]:
+    """A ServiceRevisionSummary of a DescribeServices deployment, with its task counts."""
+    summary = native._summary(
+        service_revisions.of_deployment(service, deployment["id"], deployment["taskDefinition"]),
+        int(deployment.get("desiredCount", 0)),
+        int(deployment.get("runningCount", 0)),
+        0,
+        0,
+    )
+    summary["pendingTaskCount"] = int(deployment.get("pendingCount", 0))
+    return summary
+
+
+def _start(service: Service, deployment: dict[str, Any]) -> None:
+    """A deployment began: its service deployment, PENDING, from the revisions the service
+    runs now (an unfinished older one is STOPPED, see "Not like real ECS")."""
     for older in _records(service):
         if older.status not in FINISHED:
             now = utcnow()
@@ -129,37 +152,35 @@ def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] 
                 finishedAt=now,
             )
     config = dict(getattr(service, "deployment_configuration", None) or {})
-    desired = int(service.desired_count)
-    alarms, breaker = native._monitors(config, desired)
+    alarms, breaker = native._monitors(config, int(service.desired_count))
     partition = get_partition(service.region_name)
-    account = native._account(service)
     now = utcnow()
     arn = (
-        f"arn:{partition}:ecs:{service.region_name}:{account}:service-deployment/"
-        f"{service.cluster_name}/{service.name}/{uuid.uuid4().hex[:21]}"
+        f"arn:{partition}:ecs:{service.region_name}:{native._account(service)}:"
+        f"service-deployment/{service.cluster_name}/{service.name}/{uuid.uuid4().hex[:21]}"
     )
-    sources = []
-    if source is not None:
-        running = int(source.get("runningCount", 0))
-        sources.append(
-            native._summary(_revision(service, source["taskDefinition"]), desired, running, 0, 0)
-        )
+    running = [
+        d
+        for d in ecs_simulator._deployments(service)
+        if d is not deployment and d["taskDefinition"]
+    ]
+    target = _summary(service, deployment)
+    target.update(runningTaskCount=0, pendingTaskCount=0)
     payload: dict[str, Any] = {
         "serviceDeploymentArn": arn,
         "serviceArn": service.arn,
         "clusterArn": service.cluster_arn,
         "createdAt": now,
         "updatedAt": now,
-        "sourceServiceRevisions": sources,
-        "targetServiceRevision": native._summary(
-            _revision(service, deployment["taskDefinition"]), desired, 0, 0, 0
-        ),
+        "sourceServiceRevisions": [_summary(service, d) for d in running],
+        "targetServiceRevision": target,
         "status": "PENDING",
         "deploymentConfiguration": config,
         "alarms": alarms,
         "deploymentCircuitBreaker": breaker,
     }
-    _records(service).insert(0, RollingRecord(payload=payload, deployment_id=deployment["id"]))
+    record = RollingRecord(payload, deployment["id"], [d["id"] for d in running])
+    _records(service).insert(0, record)
     service.current_service_deployment = arn  # type: ignore[attr-defined]
 
 
@@ -183,15 +204,44 @@ def _trigger(record: RollingRecord, deployment: dict[str, Any]) -> None:
         record.payload["alarms"]["status"] = "TRIGGERED"
 
 
+def _last_good(service: Service) -> str | None:
+    """The revision of the last COMPLETED deployment: what ECS rolls back to."""
+    last = ecs_simulator._sim(service).last_completed
+    return None if last is None else service_revisions.of_deployment(service, *last)
+
+
+def _rolling_back(service: Service, record: RollingRecord, rollback_id: str, reason: str) -> None:
+    """ECS's rollback deployment runs the last good revision, as part of this record."""
+    good = _last_good(service) or record.payload["targetServiceRevision"]["arn"]
+    service_revisions.share(service, rollback_id, good)
+    record.rollback_id = rollback_id
+    _touch(
+        record,
+        status="ROLLBACK_IN_PROGRESS",
+        statusReason=reason,
+        rollback={"reason": reason, "startedAt": utcnow(), "serviceRevisionArn": good},
+    )
+
+
 def _sync_one(service: Service, record: RollingRecord) -> None:
     """Follow the rollout simulator's deployment into the service deployment's status."""
     deployment = _deployment(service, record.deployment_id)
     target = record.payload["targetServiceRevision"]
-    if deployment is not None:
+    if deployment is not None and record.status in ("PENDING", "IN_PROGRESS"):
         target.update(
             runningTaskCount=int(deployment["runningCount"]),
             pendingTaskCount=int(deployment["pendingCount"]),
         )
+    sources = zip(record.payload["sourceServiceRevisions"], record.source_ids, strict=True)
+    for source, source_id in sources:  # the old deployments drain while the rollout runs
+        running = _deployment(service, source_id) or {"runningCount": 0, "pendingCount": 0}
+        source.update(
+            runningTaskCount=int(running["runningCount"]),
+            pendingTaskCount=int(running["pendingCount"]),
+        )
+    if record.status == "ROLLBACK_REQUESTED":
+        _touch(record, status="ROLLBACK_IN_PROGRESS")
+        return
     if record.status == "ROLLBACK_IN_PROGRESS":
         rollback = _deployment(service, record.rollback_id)
         if rollback is None or rollback["rolloutState"] == "COMPLETED":
@@ -214,17 +264,7 @@ def _sync_one(service: Service, record: RollingRecord) -> None:
         known = {r.deployment_id for r in _records(service)}
         reason = str(deployment.get("rolloutStateReason", ""))
         if primary is not None and primary is not deployment and primary["id"] not in known:
-            record.rollback_id = primary["id"]
-            _touch(
-                record,
-                status="ROLLBACK_IN_PROGRESS",
-                statusReason=reason,
-                rollback={
-                    "reason": reason,
-                    "startedAt": utcnow(),
-                    "serviceRevisionArn": _revision(service, primary["taskDefinition"]),
-                },
-            )
+            _rolling_back(service, record, primary["id"], reason)
         else:
             now = utcnow()
             _touch(record, status="STOPPED", statusReason=reason, stoppedAt=now, finishedAt=now)
@@ -247,13 +287,13 @@ def _tick(backend: EC2ContainerServiceBackend, service: Service) -> None:
 
 def _create_service(self: EC2ContainerServiceResponse) -> ActionResult:
     """CreateService's answer (after the rollout simulator kept its deploymentConfiguration,
-    so the strategy is known): a rolling service's first service deployment."""
+    so the strategy is known): an ECS-controller service's first service deployment."""
     result: ActionResult = _ORIGINALS["create_service"](self)
     service = result.result["service"]  # type: ignore[index]
     primary = ecs_simulator._primary(service)
-    if primary is not None and _rolling(service):
+    if primary is not None and service.deployment_controller.get("type", "ECS") == "ECS":
         with _LOCK:
-            _start(service, primary, None)
+            _start(service, primary)
             _sync(service)
     return result
 
@@ -268,28 +308,30 @@ def _update_service(
     after = ecs_simulator._primary(service)
     if after is not None and after is not before and _rolling(service):
         with _LOCK:
-            _start(service, after, before)
+            _start(service, after)
     return service
-
-
-def _service_of(backend: EC2ContainerServiceBackend, arn: str, kind: str) -> Service | None:
-    """The service named by .../<kind>/<cluster>/<service>/<id>."""
-    parts = arn.split(f":{kind}/")[-1].split("/")
-    if len(parts) != 3:
-        return None
-    return backend.services.get(f"{parts[0]}:{parts[1]}")  # type: ignore[no-any-return]
 
 
 def _payloads(service: Service) -> list[dict[str, Any]]:
     """Every service deployment of the service, rolling and native, newest first (statuses
-    move at ticks, as the rollout does)."""
+    move at ticks, as the rollout does); none once the service is deleted."""
+    if service.status != "ACTIVE":
+        return []
     found = [r.payload for r in _records(service)] + [n.payload for n in native._state(service)]
     return sorted(found, key=lambda p: p["createdAt"], reverse=True)
 
 
+def _order(service: Service) -> str:
+    """The service's ``simulator:history-order`` (the API documents no order)."""
+    order = next((t["value"] for t in service.tags or [] if t.get("key") == ORDER_TAG), ORDERS[0])
+    if order not in ORDERS:
+        raise InvalidParameterException(f"{ORDER_TAG}={order!r}: use one of {', '.join(ORDERS)}")
+    return str(order)
+
+
 def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult:
-    """ListServiceDeployments (API reference): newest first, filtered by status and createdAt,
-    maxResults 1..100 (default 20), nextToken."""
+    """ListServiceDeployments (API reference): filtered by status and createdAt, maxResults
+    1..100 (default 20), nextToken; in the service's ``simulator:history-order``."""
     backend = self.ecs_backend
     service = backend._get_service(
         self._get_param("cluster", "default"), str(self._get_param("service", "")).split("/")[-1]
@@ -299,7 +341,10 @@ def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult
     limit = int(self._get_param("maxResults") or 20)
     if not 1 <= limit <= 100:
         raise InvalidParameterException("maxResults must be between 1 and 100.")
-    start = int(self._get_param("nextToken") or 0)
+    token = str(self._get_param("nextToken") or "0")
+    if not token.isdigit():
+        raise InvalidParameterException("The nextToken is not valid.")
+    start = int(token)
     with _LOCK, native._LOCK:
         found = [
             {k: p[k] for k in BRIEF_KEYS if k in p}
@@ -308,6 +353,8 @@ def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult
             if (not statuses or p["status"] in statuses)
             and native._created_within(p["createdAt"], created)
         ]
+    if _order(service) == "oldest-first":
+        found.reverse()
     page: dict[str, Any] = {"serviceDeployments": found[start : start + limit]}
     if start + limit < len(found):
         page["nextToken"] = str(start + limit)
@@ -322,7 +369,7 @@ def _describe_service_deployments(self: EC2ContainerServiceResponse) -> ActionRe
     found, failures = [], []
     with _LOCK, native._LOCK:
         for arn in arns:
-            service = _service_of(self.ecs_backend, arn, "service-deployment")
+            service = service_revisions.service_of(self.ecs_backend, arn, "service-deployment")
             payload = next(
                 (p for p in _payloads(service) if p["serviceDeploymentArn"] == arn), None
             ) if service is not None else None  # fmt: skip
@@ -333,59 +380,63 @@ def _describe_service_deployments(self: EC2ContainerServiceResponse) -> ActionRe
     return ActionResult({"serviceDeployments": found, "failures": failures})
 
 
-def _service_revision(
-    backend: EC2ContainerServiceBackend, service: Service, arn: str
-) -> dict[str, Any] | None:
-    revisions: dict[str | None, str] = getattr(service, "native_revisions", None) or {}
-    task_definition = next((td for td, a in revisions.items() if a == arn), None)
-    if task_definition is None:
-        return None
-    images = [
-        {"containerName": c["name"], "image": c["image"]}
-        for c in backend.describe_task_definition(task_definition).container_definitions
-        if c.get("image")
-    ]
-    revision: dict[str, Any] = {
-        "serviceRevisionArn": arn,
-        "serviceArn": service.arn,
-        "clusterArn": service.cluster_arn,
-        "taskDefinition": task_definition,
-        "containerImages": images,
-        "guardDutyEnabled": False,
-        "createdAt": _revision_created(service, arn),
-    }
-    if service.launch_type:
-        revision["launchType"] = service.launch_type
-    if service.launch_type == "FARGATE":
-        revision.update(platformVersion=service.platform_version or "1.4.0", platformFamily="Linux")
-    network = getattr(service, "network_configuration", None)
-    if network:
-        revision["networkConfiguration"] = network
-    return revision
-
-
 def _describe_service_revisions(self: EC2ContainerServiceResponse) -> ActionResult:
-    """DescribeServiceRevisions: 1 to 20 ARNs; unknown ones are failures (MISSING)."""
+    """DescribeServiceRevisions (``service_revisions``)."""
     arns = list(self._get_param("serviceRevisionArns") or [])
-    if not arns or len(arns) > 20:
-        raise InvalidParameterException("serviceRevisionArns must have 1 to 20 entries.")
-    found, failures = [], []
     with _LOCK, native._LOCK:
-        for arn in arns:
-            service = _service_of(self.ecs_backend, arn, "service-revision")
-            revision = (
-                _service_revision(self.ecs_backend, service, arn) if service is not None else None
-            )
-            if revision is None:
-                failures.append({"arn": arn, "reason": "MISSING"})
-            else:
-                found.append(revision)
+        found, failures = service_revisions.describe(self.ecs_backend, arns)
     return ActionResult({"serviceRevisions": found, "failures": failures})
 
 
+def _stop_service_deployment(self: EC2ContainerServiceResponse) -> ActionResult:
+    """StopServiceDeployment of a rolling service deployment (module docstring); a native
+    one's is ``service_deployments``'."""
+    arn = str(self._get_param("serviceDeploymentArn"))
+    backend = self.ecs_backend
+    service = service_revisions.service_of(backend, arn, "service-deployment")
+    with ecs_simulator._LOCK, _LOCK:
+        record = next(
+            (r for r in _records(service) if r.payload["serviceDeploymentArn"] == arn), None
+        ) if service is not None else None  # fmt: skip
+        if service is None or record is None:
+            return _ORIGINALS["stop_service_deployment"](self)  # type: ignore[no-any-return]
+        if (self._get_param("stopType") or "ROLLBACK") != "ROLLBACK":
+            raise InvalidParameterException("stopType: the valid values are ROLLBACK.")
+        if record.status in FINISHED:
+            raise native.ConflictException(
+                f"The service deployment is {record.status}; only a "
+                "deployment in progress can be stopped."
+            )
+        if record.status in ("PENDING", "IN_PROGRESS"):
+            _stop_with_rollback(backend, service, record)
+    return ActionResult({"serviceDeploymentArn": arn})
+
+
+def _stop_with_rollback(
+    backend: EC2ContainerServiceBackend, service: Service, record: RollingRecord
+) -> None:
+    """ROLLBACK_REQUESTED, and a deployment of the last COMPLETED revision starts now."""
+    reason = "Service deployment rolled back by StopServiceDeployment."
+    last = ecs_simulator._sim(service).last_completed
+    if last is None or last[0] == record.deployment_id:
+        now = utcnow()
+        _touch(record, status="ROLLBACK_FAILED", statusReason=reason, finishedAt=now)
+        return
+    rollout = ecs_simulator._create_rollout(
+        backend,
+        service,
+        last[1],
+        ecs_simulator.Scenario(ticks=ecs_simulator.ROLLBACK_TICKS, drain=0),
+    )
+    ecs_simulator._event(service, f"rolling back to deployment {last[0]}.")
+    _rolling_back(service, record, rollout.id, reason)
+    _touch(record, status="ROLLBACK_REQUESTED")
+    ecs_simulator._sync_counts(backend, service)
+
+
 def install() -> None:
-    """Record rolling deployments and serve the history APIs; needs ``ecs_simulator`` and
-    ``service_deployments`` installed first; calling it again is a no-op."""
+    """Record ECS-controller deployments and serve the history APIs; needs ``ecs_simulator``
+    and ``service_deployments`` installed first; calling it again is a no-op."""
     with _LOCK:
         if _ORIGINALS:
             return
@@ -398,6 +449,8 @@ def install() -> None:
         EC2ContainerServiceBackend.update_service = _update_service  # type: ignore[method-assign]
         _ORIGINALS["create_service"] = EC2ContainerServiceResponse.create_service
         EC2ContainerServiceResponse.create_service = _create_service  # type: ignore[method-assign]
+        _ORIGINALS["stop_service_deployment"] = EC2ContainerServiceResponse.stop_service_deployment  # type: ignore[attr-defined]
+        EC2ContainerServiceResponse.stop_service_deployment = _stop_service_deployment  # type: ignore[attr-defined]
         EC2ContainerServiceResponse.list_service_deployments = _list_service_deployments  # type: ignore[attr-defined]
         EC2ContainerServiceResponse.describe_service_deployments = _describe_service_deployments  # type: ignore[attr-defined]
         EC2ContainerServiceResponse.describe_service_revisions = _describe_service_revisions  # type: ignore[attr-defined]
