@@ -64,24 +64,23 @@ def test_each_deployment_has_a_revision_of_its_own_and_it_never_changes(ecs, end
     for step in ({"taskDefinition": two}, {"forceNewDeployment": True}, {"taskDefinition": one}):
         ecs.update_service(cluster=CLUSTER, service=SERVICE, **step)
         settle(ecs)
-    ecs.update_service(
-        cluster=CLUSTER,
-        service=SERVICE,
-        networkConfiguration=second,
-    )
-    found = history(ecs)
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, networkConfiguration=second)
+    first_subnets, second_subnets = (n["awsvpcConfiguration"]["subnets"] for n in (first, second))
+    found = history(ecs)  # "This parameter triggers a new service deployment"
     targets = [b["targetServiceRevisionArn"] for b in found]
-    assert len(set(targets)) == 4  # "a new service revision when you ... update a service"
+    assert len(set(targets)) == 5  # "a new service revision when you ... update a service"
     described = valid(
         "DescribeServiceRevisions", ecs.describe_service_revisions(serviceRevisionArns=targets)
     )["serviceRevisions"]
-    assert [r["taskDefinition"] for r in described] == [one, two, two, one]
-    assert {r["networkConfiguration"]["awsvpcConfiguration"]["subnets"][0] for r in described} == {
-        first["awsvpcConfiguration"]["subnets"][0]
-    }  # "A service revision is immutable"
-    newest = describe(ecs, found[0]["serviceDeploymentArn"])
-    assert [s["arn"] for s in newest["sourceServiceRevisions"]] == [targets[1]]
+    assert [r["taskDefinition"] for r in described] == [one, one, two, two, one]
+    subnets = [r["networkConfiguration"]["awsvpcConfiguration"]["subnets"] for r in described]
+    assert subnets == [second_subnets] + [first_subnets] * 4  # "A service revision is immutable"
+    newest = describe(ecs, found[1]["serviceDeploymentArn"])
+    assert [s["arn"] for s in newest["sourceServiceRevisions"]] == [targets[2]]
     assert newest["sourceServiceRevisions"][0]["runningTaskCount"] == 0  # drained by now
+    with_desired = ecs.update_service(cluster=CLUSTER, service=SERVICE, desiredCount=2)
+    assert len(history(ecs)) == 5  # desiredCount "doesn't trigger a new service deployment"
+    assert with_desired["service"]["desiredCount"] == 2
 
 
 def test_ecs_rolls_back_to_the_last_good_revision_without_making_one(ecs) -> None:

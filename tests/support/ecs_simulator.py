@@ -11,11 +11,16 @@ Deployments
     CreateService makes one PRIMARY deployment that is already COMPLETED with
     runningCount = desiredCount (and that many RUNNING tasks), so a test starts from a steady
     service (``simulator:created=in-progress`` leaves it IN_PROGRESS, with no COMPLETED
-    deployment). UpdateService with a different taskDefinition, or with forceNewDeployment,
-    creates a new PRIMARY deployment (``ecs-svc/<19 digits>``, rolloutState IN_PROGRESS) and
-    turns the previous PRIMARY into ACTIVE; the service's taskDefinition becomes the new ARN at
-    once (API_UpdateService). UpdateService with the same task definition and no force creates
-    no deployment (a desiredCount change is applied to the PRIMARY deployment). When a
+    deployment). UpdateService with a different taskDefinition, with forceNewDeployment, or
+    with a changed value of another parameter the API reference marks "This parameter triggers
+    a new service deployment" (networkConfiguration, platformVersion, loadBalancers,
+    serviceRegistries, serviceConnectConfiguration, volumeConfigurations,
+    vpcLatticeConfigurations; API_UpdateService) creates a new PRIMARY deployment
+    (``ecs-svc/<19 digits>``, rolloutState IN_PROGRESS) and turns the previous PRIMARY into
+    ACTIVE; the service's taskDefinition becomes the new ARN at once. UpdateService with the
+    same task definition, nothing else that deploys changed and no force creates no
+    deployment (a desiredCount change, which "doesn't trigger a new service deployment", is
+    applied to the PRIMARY deployment). When a
     deployment completes it is COMPLETED, the other deployments' tasks are stopped (stopCode
     ServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/...)") and
     those deployments stay listed while they drain (``simulator:drain-ticks``, default 1; 0 when
@@ -157,6 +162,12 @@ SCENARIOS = (
     ALARM,
 )
 
+# UpdateService parameters whose documentation says "This parameter triggers a new service
+# deployment" (API_UpdateService), besides taskDefinition; moto's attribute names.
+DEPLOYING_PROPERTIES = (
+    "network_configuration", "platform_version", "load_balancers", "service_registries",
+    "service_connect_configuration", "volume_configurations", "vpc_lattice_configurations",
+)  # fmt: skip
 DEFAULT_TICKS = {SUCCEED: 3, SLOW: 1000, FLAKY_START: 3, CAPACITY: 3, ALARM: 3}
 ROLLBACK_TICKS = 2
 MAX_EVENTS = 100
@@ -992,7 +1003,10 @@ def _update_service(
                 f"Unable to update task definition on services with a {kind} deployment "
                 f"controller. {how}"
             )
-        force = bool(props.pop("force_new_deployment", False))
+        force = bool(props.pop("force_new_deployment", False)) or any(
+            props.get(key) is not None and props[key] != getattr(service, key, None)
+            for key in DEPLOYING_PROPERTIES
+        )
         given_config = props.pop("deployment_configuration", None)
         if new_td is not None:
             props["task_definition"] = new_td
