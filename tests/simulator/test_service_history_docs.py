@@ -99,6 +99,19 @@ def test_ecs_rolls_back_to_the_last_good_revision_without_making_one(ecs) -> Non
     assert [s["arn"] for s in sources] == [created["targetServiceRevisionArn"]]
 
 
+def test_an_alarm_rollback_names_the_alarms_it_triggered(ecs) -> None:
+    one, two = revisions(ecs, 2)
+    alarms = {"alarmNames": ["web-5xx"], "enable": True, "rollback": True}
+    create(ecs, one, {"simulator:scenario": "alarm"}, alarms=alarms)
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=two)
+    settle(ecs, 8)
+    record = describe(ecs, history(ecs)[0]["serviceDeploymentArn"])
+    assert record["status"] == "ROLLBACK_SUCCESSFUL"
+    assert record["alarms"] == {  # ServiceDeploymentAlarms: "triggeredAlarmNames"
+        "status": "TRIGGERED", "alarmNames": ["web-5xx"], "triggeredAlarmNames": ["web-5xx"],
+    }  # fmt: skip
+
+
 def test_the_list_is_served_in_either_order(ecs) -> None:
     first, rest = five_in_two_pages(ecs, {"simulator:history-order": "oldest-first"})
     created = [b["createdAt"] for b in first["serviceDeployments"] + rest["serviceDeployments"]]

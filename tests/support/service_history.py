@@ -200,8 +200,9 @@ def _trigger(record: RollingRecord, deployment: dict[str, Any]) -> None:
     if "circuit breaker" in reason:
         breaker = record.payload["deploymentCircuitBreaker"]
         breaker.update(status="TRIGGERED", failureCount=int(deployment.get("failedTasks", 0)))
-    elif "alarm" in reason:
-        record.payload["alarms"]["status"] = "TRIGGERED"
+    elif "alarm" in reason:  # the rollout simulator fires every alarm it names
+        alarms = record.payload["alarms"]
+        alarms.update(status="TRIGGERED", triggeredAlarmNames=list(alarms.get("alarmNames", [])))
 
 
 def _last_good(service: Service) -> str | None:
