@@ -73,6 +73,32 @@ def test_a_revision_ecs_rolled_back_is_never_the_target(
     assert runs(world) == one  # not 3 (N-1 of the family), which ECS rolled back
 
 
+def test_after_ecs_rolled_one_back_two_rollbacks_go_two_releases_back(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    """2 and 3 complete, 4 fails and ECS rolls it back to 3; rollback goes to 2, and a second
+    rollback to 1: never forth to 3, which the first rollback replaced (ECS's rolled-back 4
+    lies between them in the history; the rollback's sourceServiceRevisions says what it
+    replaced)."""
+    one, two, three = deployed(world, "2", "3")
+    arn = world.running("web")["serviceArn"]
+    world.ecs.tag_resource(
+        resourceArn=arn, tags=[{"key": "simulator:scenario", "value": "circuit-breaker"}]
+    )
+    failed, _ = world.deploy(world.settings(images=("app=example/app:4",)))
+    assert not failed.result.succeeded and runs(world) == three
+    world.ecs.untag_resource(resourceArn=arn, tagKeys=["simulator:scenario"])
+    code, _, err = cli(capsys, "rollback")
+    assert code == 0, err
+    assert runs(world) == two
+    proxy.forwarded.clear()
+    code, _, err = cli(capsys, "rollback")
+    assert code == 0, err
+    assert runs(world) == one
+    assert proxy.forwarded["ListServiceDeployments"] == 1  # one page of 100 holds them all
+    assert proxy.forwarded["DescribeServiceDeployments"] >= 1
+
+
 @pytest.mark.parametrize("form", ["number", "family", "arn", "tag"])
 def test_to_in_every_form(world: World, capsys: pytest.CaptureFixture[str], form: str) -> None:
     _one, two, _three = deployed(world, "2", "3")

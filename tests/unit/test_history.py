@@ -63,6 +63,46 @@ def test_in_progress_stopped_and_unknown_revisions_are_not_targets() -> None:
     assert rollback_candidates(td(1), []) == []
 
 
+def test_a_rollback_of_ours_after_ecs_rolled_one_back_skips_what_we_left() -> None:
+    # 4 and 5 completed; 6 failed and ECS rolled back to 5; then we rolled back 5 -> 4. The
+    # deployment that replaced 5 is our rollback, not ECS's rolled-back 6 listed between them:
+    # rolling back again goes to 3, never forth to 5.
+    past = history(
+        ("SUCCESSFUL", 4),
+        ("ROLLBACK_SUCCESSFUL", 6),
+        ("SUCCESSFUL", 5),
+        ("SUCCESSFUL", 4),
+        ("SUCCESSFUL", 3),
+    )
+    assert rollback_candidates(td(4), past) == [td(3)]
+    # The same when a deployment that never finished (STOPPED) lies between them.
+    past = history(("SUCCESSFUL", 2), ("STOPPED", 4), ("SUCCESSFUL", 3), ("SUCCESSFUL", 1))
+    assert rollback_candidates(td(2), past) == [td(1)]
+
+
+def test_sources_say_which_revision_a_deployment_replaced() -> None:
+    # DescribeServiceDeployments' sourceServiceRevisions: our rollback 5 -> 4 replaced 5 even
+    # though a deployment of 7 (stopped at once) is listed between them; and a rollback of
+    # ours still in progress (4 from 6) already rules 6 out.
+    past = [
+        Past("SUCCESSFUL", td(4), sources=(td(5),)),
+        Past("STOPPED", td(7), sources=(td(5),)),
+        Past("SUCCESSFUL", td(5), sources=(td(3),)),
+        Past("SUCCESSFUL", td(3), sources=(td(2),)),
+    ]
+    assert rollback_candidates(td(4), past) == [td(3)]
+    past = [
+        Past("IN_PROGRESS", td(4), sources=(td(6),)),
+        Past("SUCCESSFUL", td(6), sources=(td(4),)),
+        Past("SUCCESSFUL", td(4), sources=(td(3),)),
+        Past("SUCCESSFUL", td(3)),
+    ]
+    assert rollback_candidates(td(4), past) == [td(3)]
+    # A deployment forward (a higher revision) rolls nothing back: its source stays a target.
+    past = [Past("SUCCESSFUL", td(9), sources=(td(8),)), Past("SUCCESSFUL", td(8))]
+    assert rollback_candidates(td(9), past) == [td(8)]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

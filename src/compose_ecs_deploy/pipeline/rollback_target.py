@@ -54,7 +54,8 @@ def last_good(
     except AwsError as exc:
         raise HistoryUnreadable(
             f"ECS service {name}: the service-deployment history could not be read ({exc}); "
-            "allow ecs:ListServiceDeployments and ecs:DescribeServiceRevisions"
+            "allow ecs:ListServiceDeployments, ecs:DescribeServiceDeployments and "
+            "ecs:DescribeServiceRevisions"
         ) from exc
     return None
 

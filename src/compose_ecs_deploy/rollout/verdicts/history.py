@@ -9,9 +9,13 @@ SUCCESSFUL is a deployment that completed; ROLLBACK_SUCCESSFUL / ROLLBACK_FAILED
 without the rollback option or was stopped.
 
 A rollback we made is an UpdateService like any other, so history shows it as a SUCCESSFUL
-deployment of an *older* revision: a deployment replaced by one of a lower revision number of
-the same family was rolled back, and its revision is skipped. That is how `rollback` twice
-goes two releases back, never forth and back between the last two.
+deployment of an *older* revision: a revision replaced by a deployment of a lower revision
+number of the same family was rolled back, and is skipped. That is how `rollback` twice goes
+two releases back, never forth and back between the last two. What a deployment replaced is
+its `sourceServiceRevisions` (DescribeServiceDeployments, "ServiceDeployment" in the API
+reference) when known; else the revision of the next newer deployment that completed
+(SUCCESSFUL), never merely the next one listed: a deployment ECS rolled back or that was
+stopped leaves the service on what ran before it, so it replaced nothing.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ _REVISION = re.compile(r"(?:^|/)(?P<family>[A-Za-z0-9_-]{1,255}):(?P<revision>\d
 @dataclass(frozen=True)
 class Past:
     """One service deployment as history gives it: its status, its target revision's task
-    definition ARN ('' when DescribeServiceRevisions did not say) and its own ARN."""
+    definition ARN ('' when DescribeServiceRevisions did not say), its own ARN, and the task
+    definitions of the revisions it replaced (its sources; empty when not known)."""
 
     status: str
     task_definition: str
     arn: str = ""
+    sources: tuple[str, ...] = ()
 
 
 def family_revision(arn: str) -> tuple[str, int] | None:
@@ -54,18 +60,24 @@ def rollback_candidates(current: str, history: Sequence[Past]) -> list[str]:
     that is still ACTIVE (UpdateService refuses an INACTIVE one)."""
     skipped: set[str] = {current}
     found: list[str] = []
-    newer = ""
+    replacer: Past | None = None  # the next newer SUCCESSFUL deployment
     for past in history:
         td = past.task_definition
-        if td and past.status in ROLLED_BACK:
-            skipped.add(td)  # it failed and was rolled back: never a target
-        elif td and past.status == SUCCESSFUL:
-            if newer and _went_back(td, newer):
-                skipped.add(td)  # a rollback (ours, or anyone's UpdateService) left it
-            elif td not in skipped:
-                found.append(td)
-                skipped.add(td)
-        newer = td
+        if past.status in ROLLED_BACK:
+            if td:
+                skipped.add(td)  # it failed and was rolled back: never a target
+            continue
+        if td:  # a deployment to an older revision rolled back what it replaced
+            skipped.update(s for s in past.sources if _went_back(s, td))
+        if not td or past.status != SUCCESSFUL:
+            continue
+        guess = replacer.task_definition if replacer and not replacer.sources else ""
+        if guess and _went_back(td, guess):  # with sources known, the rule above decided
+            skipped.add(td)  # a rollback (ours, or anyone's UpdateService) left it
+        elif td not in skipped:
+            found.append(td)
+            skipped.add(td)
+        replacer = past
     return found
 
 
