@@ -47,3 +47,19 @@ def test_a_missing_service_is_one_error_line(
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error:") and "nope was not found" in err
     assert not out.exists()
+
+
+def test_an_external_service_with_no_task_definition_is_one_error_line(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An EXTERNAL service may have no task definition of its own (CreateService) and, before
+    its first task set, none at all: init says so in one line and writes no file."""
+    world.ecs.create_service(
+        cluster=CLUSTER, serviceName="outside", deploymentController={"type": "EXTERNAL"}
+    )
+    out = tmp_path / "compose.ecs.yaml"
+    code = main(["init", "--cluster", CLUSTER, "--ecs-service", "outside", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "ECS service outside names no task definition" in err
+    assert not out.exists()

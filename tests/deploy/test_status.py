@@ -29,9 +29,11 @@ STOPPED_KEYS = {
 }  # fmt: skip
 
 
-def status(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+def status(
+    capsys: pytest.CaptureFixture[str], *extra: str, service: str = "web"
+) -> tuple[int, str, str]:
     capsys.readouterr()
-    code = main(["status", "--cluster", CLUSTER, "--ecs-service", "web", *extra])
+    code = main(["status", "--cluster", CLUSTER, "--ecs-service", service, *extra])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -116,3 +118,51 @@ def test_json_on_a_failure_prints_no_document_and_json_is_status_only(
             main([verb, "--cluster", CLUSTER, "--ecs-service", "web", "--json"])
         assert usage.value.code == 2
     assert "unrecognized arguments: --json" in capsys.readouterr().err
+
+
+def test_an_external_service_without_a_task_definition_of_its_own(
+    world: World, capsys: pytest.CaptureFixture[str], proxy: FaultProxy
+) -> None:
+    """CreateService takes no taskDefinition for the EXTERNAL controller (API reference,
+    CreateService: "A task definition must be specified if the service uses either the ECS or
+    CODE_DEPLOY deployment controllers"); its task sets name theirs. Before it has one, status
+    shows the running revision as unknown (null) and prune is refused in one line; once its
+    PRIMARY task set runs a revision, status shows that one and prune keeps it. Nothing is
+    written but prune's deregistrations."""
+    one, _two = deployed(world, "2")
+    world.ecs.create_service(
+        cluster=CLUSTER, serviceName="outside", desiredCount=1,
+        deploymentController={"type": "EXTERNAL"},
+    )  # fmt: skip
+    proxy.forwarded.clear()
+    code, out, err = status(capsys, "--json", service="outside")
+    assert code == 0, err
+    document = json.loads(out)
+    assert set(document) == KEYS and document["controller"]["type"] == "EXTERNAL"
+    assert document["taskDefinition"] == {
+        "arn": None, "family": None, "revision": None, "containers": [],
+    }  # fmt: skip
+    code = main(["prune", "--cluster", CLUSTER, "--ecs-service", "outside", "--keep", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "ECS service outside names no task definition" in err
+    assert not WRITES & set(proxy.forwarded) and proxy.forwarded["UpdateService"] == 0
+
+    task_set = world.ecs.create_task_set(
+        cluster=CLUSTER, service="outside", taskDefinition=one, launchType="FARGATE",
+        scale={"value": 100.0, "unit": "PERCENT"},
+        networkConfiguration={"awsvpcConfiguration": {"subnets": ["subnet-1"]}},
+    )["taskSet"]  # fmt: skip
+    world.ecs.update_service_primary_task_set(
+        cluster=CLUSTER, service="outside", primaryTaskSet=task_set["taskSetArn"]
+    )
+    code, out, err = status(capsys, "--json", service="outside")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["taskDefinition"]["arn"] == one
+    assert [(t["status"], t["taskDefinition"]) for t in document["taskSets"]] == [("PRIMARY", one)]
+    code = main(["prune", "--cluster", CLUSTER, "--ecs-service", "outside", "--keep", "1",
+                 "--dry-run"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "keep web:1: service outside runs it (PRIMARY task set)" in out, out

@@ -92,7 +92,7 @@ def history_pages(
     sourceServiceRevisions: what it replaced, which says which revision a rollback left) and
     one DescribeServiceRevisions (their task definitions): a caller that finds what it needs
     in the newest chunk reads no more."""
-    briefs = _briefs(aws, cluster, service, pages)
+    briefs = newest_first(aws, cluster, service, pages)
     for start in range(0, len(briefs), chunk):
         part = briefs[start : start + chunk]
         full = describe(aws, [str(b["serviceDeploymentArn"]) for b in part])
@@ -130,8 +130,11 @@ def _past(
     )
 
 
-def _briefs(aws: Aws, cluster: str, service: str, pages: int) -> list[dict[str, Any]]:
-    """Every page of ListServiceDeployments (up to `pages`), newest first by createdAt."""
+def newest_first(
+    aws: Aws, cluster: str, service: str, pages: int = LIST_PAGES
+) -> list[dict[str, Any]]:
+    """Every page of ListServiceDeployments (up to `pages`), newest first by createdAt: the
+    API documents no order, so the newest can only be known once every page is read."""
     found: list[dict[str, Any]] = []
     token: dict[str, str] = {}
     for _ in range(pages):

@@ -15,7 +15,11 @@ from compose_ecs_deploy.errors import AwsError, HistoryUnreadable
 from compose_ecs_deploy.report.console import Log
 from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
-from compose_ecs_deploy.rollout.verdicts.history import Past, rollback_candidates
+from compose_ecs_deploy.rollout.verdicts.history import (
+    Past,
+    rollback_candidates,
+    running_revision,
+)
 from compose_ecs_deploy.settings import Settings
 
 
@@ -77,5 +81,5 @@ def by_history(
         if controller is None
         else controller.history(aws, settings, Subject(name, service), log)
     )
-    current = str(service["taskDefinition"])
+    current = running_revision(service)
     return last_good(aws, str(settings.cluster), name, current, log, pages)

@@ -18,6 +18,7 @@ from typing import Any
 
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.hints import hint_for, stop_of
+from compose_ecs_deploy.rollout.verdicts.history import running_revision
 from compose_ecs_deploy.rollout.verdicts.stopped_tasks import describe, stopped_task
 
 STATUS_VERSION = 1
@@ -71,7 +72,7 @@ def _stopped(payload: Mapping[str, Any], revision: Mapping[str, Any]) -> dict[st
     hint = hint_for(stop_of(task), revision)
     return {
         "taskArn": task.task_arn,
-        "taskDefinition": task.task_definition,
+        "taskDefinition": task.task_definition or None,
         "stoppedAt": _time(payload.get("stoppedAt")),
         "stopCode": task.stop_code or None,
         "stoppedReason": task.stopped_reason or None,
@@ -158,7 +159,7 @@ def status_document(
     """The versioned status. `history` is None when the service deployments could not be read
     (the role may not list them); `stopped` are DescribeTasks payloads, any order; `parts`
     what the service's controller adds, by key (`KIND_PARTS`; null for the other kinds)."""
-    arn = str(service.get("taskDefinition") or "")
+    arn = running_revision(service)
     family, _, number = last_part(arn).rpartition(":")
     newest_stops = sorted(stopped, key=lambda t: str(_time(t.get("stoppedAt")) or ""), reverse=True)
     # tasks that failed first, then the ones the scheduler stopped (scaling, a rollout's end)

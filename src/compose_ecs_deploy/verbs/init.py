@@ -20,6 +20,7 @@ from compose_ecs_deploy.loading import bounded
 from compose_ecs_deploy.pipeline.plan import parse_targets
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
+from compose_ecs_deploy.rollout.verdicts.history import running_revision
 from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 
@@ -62,7 +63,13 @@ def run(settings: Settings, face: Face) -> ExitCode:
         )
     name = targets[0].ecs_service
     service = ecs.describe_services(aws, cluster, [name])[name]
-    revision = ecs.describe_task_definition(aws, str(service["taskDefinition"]))
+    running = running_revision(service)
+    if not running:
+        raise InputError(
+            f"ECS service {name} names no task definition (neither its own nor a PRIMARY task "
+            "set's), so init has nothing to describe; pass a service that runs one"
+        )
+    revision = ecs.describe_task_definition(aws, running)
     reverse = to_compose(revision)
     source = f"{name} ({last_part(str(revision.get('taskDefinitionArn', '')))})"
     bounded.write_text(options.output, "compose file (-o)", write_compose(reverse, source))

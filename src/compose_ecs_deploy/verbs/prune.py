@@ -27,7 +27,12 @@ from compose_ecs_deploy.report.console import Log, RememberingLog
 from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.rollout.controller import Refusal, choose
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
-from compose_ecs_deploy.rollout.verdicts.history import family_revision, in_use_by, prune_plan
+from compose_ecs_deploy.rollout.verdicts.history import (
+    family_revision,
+    in_use_by,
+    prune_plan,
+    running_revision,
+)
 from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 
@@ -64,10 +69,19 @@ def run(settings: Settings, face: Face, aws: Aws | None = None) -> ExitCode:
     cluster = str(settings.cluster)
     names = [t.ecs_service for t in parse_targets(settings)]
     in_use = in_use_by(_cluster_services(aws, cluster))
+    services = ecs.describe_services(aws, cluster, names)
+    for name, service in services.items():
+        if not running_revision(service):
+            raise InputError(
+                f"ECS service {name} names no task definition (neither its own nor a PRIMARY "
+                "task set's), so prune has no family to prune; pass a service that runs one"
+            )
+    # every service's rollback target before the first write: one unreadable history stops
+    # the prune before any service's revisions go, not halfway through the list
+    targets = {name: _rollback_target(aws, settings, name, s, log) for name, s in services.items()}
     totals = {"deregistered": 0, "deleted": 0}
-    for name, service in ecs.describe_services(aws, cluster, names).items():
-        target = _rollback_target(aws, settings, name, service, log)
-        done = prune(aws, name, service, target, in_use, options, log)
+    for name, service in services.items():
+        done = prune(aws, name, service, targets[name], in_use, options, log)
         for key, count in done.items():
             totals[key] += count
     face.outputs({key: str(count) for key, count in totals.items()})
@@ -131,7 +145,7 @@ def prune(
 ) -> dict[str, int]:
     """One service's family: the plan, said line by line, then the paced writes; `target_arn`
     is the rollback target ('' when there is none)."""
-    current = str(service["taskDefinition"])
+    current = running_revision(service)
     family = (family_revision(current) or (last_part(current), 0))[0]
     plan = prune_plan(list_family(aws, family, "ACTIVE"), options.keep, in_use, target_arn)
     going = [v.task_definition for v in plan if v.goes]

@@ -1,8 +1,9 @@
 """The `status` verb: what runs now, whether it is healthy, and what happened last; it reads
 and never writes.
 
-Five reads at most: DescribeServices, DescribeTaskDefinition of the running revision,
-ListServiceDeployments (the last five) with one DescribeServiceRevisions, and the service's
+Five reads as a rule: DescribeServices, DescribeTaskDefinition of the running revision,
+ListServiceDeployments (every page, 100 a page: it documents no order, so the last five are
+known only once all are sorted) with one DescribeServiceRevisions, and the service's
 stopped tasks (one ListTasks, one DescribeTasks); plus what the service's controller reads of
 its kind (CODE_DEPLOY: the deployment group and its active deployment). A history the role
 may not read is shown as unreadable, not as an error: the rest of the status still helps.
@@ -23,6 +24,7 @@ from compose_ecs_deploy.report.face import Face
 from compose_ecs_deploy.report.status import status_document, status_lines
 from compose_ecs_deploy.rollout.controller import Refusal, choose
 from compose_ecs_deploy.rollout.interface import Subject
+from compose_ecs_deploy.rollout.verdicts.history import running_revision
 from compose_ecs_deploy.settings import Settings, refuse_bad_options
 
 HISTORY = 5
@@ -47,7 +49,8 @@ def run(settings: Settings, face: Face) -> ExitCode:
     names = [t.ecs_service for t in parse_targets(settings)]
     documents = []
     for name, service in ecs.describe_services(aws, cluster, names).items():
-        revision = ecs.describe_task_definition(aws, str(service["taskDefinition"]))
+        running = running_revision(service)  # an EXTERNAL service may name none of its own
+        revision = ecs.describe_task_definition(aws, running) if running else {}
         controller = choose(name, service)
         parts = (
             {}
@@ -78,11 +81,7 @@ def run(settings: Settings, face: Face) -> ExitCode:
 def _history(aws: Aws, cluster: str, name: str) -> list[dict[str, Any]] | None:
     """The last service deployments, each with its target revision's task definition."""
     try:
-        answer = call(
-            aws, "ecs", "list_service_deployments", cluster=cluster, service=name,
-            maxResults=HISTORY,
-        )  # fmt: skip
-        briefs = list(answer.get("serviceDeployments", []))
+        briefs = history.newest_first(aws, cluster, name)[:HISTORY]
         targets = [str(b.get("targetServiceRevisionArn") or "") for b in briefs]
         revisions = history.revisions(aws, [t for t in targets if t])
     except AwsError:

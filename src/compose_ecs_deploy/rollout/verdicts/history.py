@@ -169,6 +169,21 @@ def _key(arn: str) -> str:
     return f"{found[0]}:{found[1]}" if found else arn
 
 
+def running_revision(service: Mapping[str, object]) -> str:
+    """The revision a service runs ('' when it names none): its own taskDefinition, else its
+    PRIMARY task set's. CreateService requires a task definition only for the ECS and
+    CODE_DEPLOY controllers (API reference, CreateService ``taskDefinition``), so an EXTERNAL
+    service may have none of its own; its PRIMARY task set serves production traffic."""
+    own = service.get("taskDefinition")
+    if own:
+        return str(own)
+    task_sets = service.get("taskSets") or []
+    for task_set in task_sets if isinstance(task_sets, list) else []:
+        if task_set.get("status") == "PRIMARY" and task_set.get("taskDefinition"):
+            return str(task_set["taskDefinition"])
+    return ""
+
+
 def in_use_by(services: Iterable[Mapping[str, object]]) -> dict[str, str]:
     """family:revision → why, for every revision a service runs or deploys (DescribeServices:
     the service's own taskDefinition, each deployment's, and each task set's). A CODE_DEPLOY
