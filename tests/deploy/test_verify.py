@@ -98,6 +98,28 @@ def test_everything_the_revision_refers_to_is_ok(
     assert proxy.forwarded["CreateLogGroup"] == 0
 
 
+def test_parameters_by_arn_simple_and_by_path_and_a_secret_by_json_key_are_ok(
+    world: World, infra: dict[str, str], aws_client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What Terraform's aws_ssm_parameter "db_password" gives (a simple name, whose ARN is
+    `parameter/db_password`), a path's ARN, and a secret's ARN with a JSON key and version
+    stage suffix: each is found (none is read twice, none decrypted)."""
+    aws_client("ssm").put_parameter(Name="db_password", Value="p", Type="SecureString")
+    compose(world, infra)
+    prefix = f"arn:aws:ssm:{REGION}:123456789012:parameter"
+    code, out, err = run(
+        capsys, world, "verify",
+        "--secret", f"DB={infra['secret']}:password:AWSCURRENT:",
+        "--secret", f"PW={prefix}/db_password", "--secret", f"KEY={prefix}/shop/key",
+    )  # fmt: skip
+    assert code == 0, out + err
+    lines = [line for line in out.splitlines() if line.startswith("verify: ")]
+    for what in (f"secret {infra['secret']}", "SSM parameter db_password",
+                 "SSM parameter /shop/key"):  # fmt: skip
+        assert any(line.startswith(f"verify: OK     {what}") for line in lines), (what, out)
+    assert "FAILED" not in out.replace("0 FAILED", ""), out
+
+
 def test_every_missing_reference_is_failed_at_once_and_the_deploy_writes_nothing(
     world: World, infra: dict[str, str], capsys: pytest.CaptureFixture[str], proxy: FaultProxy
 ) -> None:

@@ -61,10 +61,18 @@ def secret_reference(value_from: str, where: str) -> Reference:
         secret = ":".join(value_from.split(":")[:7])
         return Reference("secret", secret, _region_of(value_from), where)
     if value_from.startswith("arn:"):
-        name = value_from.split(":parameter", 1)[-1]
-        name = name if name.startswith("/") else name.removeprefix("/")
+        name = _parameter_name(value_from.split(":parameter", 1)[-1])
         return Reference("parameter", name or value_from, _region_of(value_from), where)
     return Reference("parameter", value_from, None, where)
+
+
+def _parameter_name(resource: str) -> str:
+    """The parameter an ARN's `parameter/...` names, in SSM's canonical form: a path keeps its
+    leading `/` (`parameter/shop/key` is `/shop/key`), a single name has none (`parameter/key`
+    is `key`: SSM stores `/key` as `key`, terraform-provider-aws#49116), as it is shown in the
+    console and the line a person reads."""
+    rest = resource.removeprefix("/")
+    return ("/" + rest) if "/" in rest else rest
 
 
 def image_reference(image: str, where: str) -> Reference | None:
