@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from compose_ecs_deploy.compose.taskdef import strip_read_only
 from compose_ecs_deploy.faces.cli import main
 from tests.deploy.conftest import CLUSTER, World
 from tests.support.fault_proxy import FaultProxy
@@ -111,6 +112,31 @@ def test_to_in_every_form(world: World, capsys: pytest.CaptureFixture[str], form
     code, _out, err = cli(capsys, "rollback", "--to", value)
     assert code == 0, err
     assert runs(world) == two
+
+
+def test_to_a_digest_or_a_full_sha_finds_the_revision_with_that_image(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A revision whose image is pinned by digest on a registry with a port, tagged with the
+    short SHA: `--to` the digest finds it, and so does the full commit SHA."""
+    sha = "ad132f5e0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    digest = "sha256:" + "c" * 64
+    _one, two, three = deployed(world, "2", "3")
+    request = strip_read_only(
+        world.ecs.describe_task_definition(taskDefinition=two)["taskDefinition"]
+    )
+    for container in request["containerDefinitions"]:
+        if container["name"] == "app":
+            container["image"] = f"registry.internal:5000/app:{sha[:7]}@{digest}"
+    pinned = world.ecs.register_task_definition(**request)["taskDefinition"]["taskDefinitionArn"]
+    code, _, err = cli(capsys, "rollback", "--to", digest)
+    assert code == 0, err
+    assert runs(world) == pinned
+    code, _, err = cli(capsys, "rollback", "--to", "3")
+    assert code == 0 and runs(world) == three, err
+    code, _, err = cli(capsys, "rollback", "--to", sha)
+    assert code == 0, err
+    assert runs(world) == pinned
 
 
 def test_nothing_to_roll_back_to_is_one_error_line_and_no_write(

@@ -7,6 +7,7 @@ import pytest
 from compose_ecs_deploy.rollout.verdicts.history import (
     Past,
     Target,
+    has_digest,
     has_tag,
     in_use_by,
     parse_to,
@@ -186,3 +187,26 @@ def test_prune_keeps_what_a_code_deploy_services_task_sets_run() -> None:
         "2": (False, "service web still drains it (DRAINING task set)"),
         "1": (True, "older than the newest 1"),
     }
+
+
+def test_a_commit_sha_matches_the_tags_ci_gives_it() -> None:
+    """The full SHA matches a short-SHA tag (`${GITHUB_SHA::7}`), and either matches the
+    `sha-` tags of docker/metadata-action (`type=sha`: `sha-ad132f5`, or the full SHA with
+    `format=long`); images by digest or on a registry with a port keep their tag."""
+    sha = "ad132f5e0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    assert has_tag(["registry:5000/app:ad132f5"], sha)
+    assert has_tag([f"ghcr.io/o/app:sha-ad132f5@sha256:{'a' * 64}"], sha)
+    assert has_tag([f"ghcr.io/o/app:sha-{sha}"], "ad132f5")
+    assert not has_tag(["app:ad132f5"], "ad132f6e0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+    assert not has_tag(["app:ad132f"], sha)  # six digits: too short to stand for a commit
+    assert not has_tag(["app:sha-ad132f5"], "sha-ad132f")
+
+
+def test_to_an_image_digest_finds_the_revision_that_pins_it() -> None:
+    digest = "sha256:" + "c" * 64
+    assert parse_to(digest, "web") == Target(image_digest=digest)
+    assert has_digest([f"123.dkr.ecr.us-east-1.amazonaws.com/app:v2@{digest}"], digest)
+    assert has_digest([f"registry:5000/app@{digest}"], digest)
+    assert not has_digest([f"app@sha256:{'d' * 64}", "app:v2"], digest)
+    with pytest.raises(ValueError, match="--to takes"):
+        parse_to("sha256:" + "c" * 63, "web")

@@ -60,7 +60,8 @@ def add_day_two(verb_parsers: Any) -> None:
         dest="rollback_to",
         metavar="REV|FAMILY:REV|ARN|IMAGE-TAG",
         help="the revision to go to: a revision number of the service's family, FAMILY:REV, "
-        "a task-definition ARN, or an image tag or commit SHA (the newest revision using it)",
+        "a task-definition ARN, an image digest (sha256:...), or an image tag or commit SHA "
+        "(the newest revision using it)",
     )
     add_wait_options(rollback, "the rollback")
     add_codedeploy_options(rollback)  # a CODE_DEPLOY service is rolled back by CodeDeploy

@@ -46,6 +46,7 @@ from compose_ecs_deploy.rollout.interface import Controller, Subject
 from compose_ecs_deploy.rollout.verdicts.arns import last_part
 from compose_ecs_deploy.rollout.verdicts.history import (
     family_revision,
+    has_digest,
     has_tag,
     parse_to,
 )
@@ -287,12 +288,16 @@ def _named(aws: Aws, name: str, current: str, value: str) -> dict[str, Any]:
         return revision
     for arn in list_family(aws, family, "ACTIVE")[:TAG_SEARCH]:
         revision = ecs.describe_task_definition(aws, arn)
-        if has_tag(
-            (str(c.get("image", "")) for c in revision["containerDefinitions"]), target.image_tag
+        images = [str(c.get("image", "")) for c in revision["containerDefinitions"]]
+        if (
+            has_digest(images, target.image_digest)
+            if target.image_digest
+            else has_tag(images, target.image_tag)
         ):
             return revision
+    what = "digest" if target.image_digest else "tag"
     raise InputError(
         f"--to: no ACTIVE revision of {family} (of the newest {TAG_SEARCH}) has an image with "
-        "the tag given (not repeated here: a tag-shaped value may be a token pasted by mistake); "
-        "check the tag, or pass a revision"
+        f"the {what} given (not repeated here: a tag-shaped value may be a token pasted by "
+        f"mistake); check the {what}, or pass a revision"
     )

@@ -86,50 +86,68 @@ def rollback_candidates(current: str, history: Sequence[Past]) -> list[str]:
 
 @dataclass(frozen=True)
 class Target:
-    """What `--to` names: exactly one of a task definition (ARN or family:revision) or an image
-    tag to look for."""
+    """What `--to` names: exactly one of a task definition (ARN or family:revision), an image
+    tag to look for, or an image digest (`sha256:...`, as a build's `digest` output gives)."""
 
     task_definition: str = ""
     image_tag: str = ""
+    image_digest: str = ""
 
 
 _ARN = re.compile(r"arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition/[A-Za-z0-9_-]{1,255}:\d+")
 _FAMILY_REVISION = re.compile(r"[A-Za-z0-9_-]{1,255}:\d{1,9}")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # the OCI distribution spec's tag
+_DIGEST = re.compile(r"sha256:[a-f0-9]{64}")
+_SHA = re.compile(r"[0-9a-f]{7,40}")  # a commit SHA, or its abbreviation (git's seven and up)
 
 
 def parse_to(value: str, family: str) -> Target:
-    """`12` (a revision of `family`), `family:12`, a task-definition ARN, or an image tag /
-    commit SHA. Raises ValueError with what is accepted."""
+    """`12` (a revision of `family`), `family:12`, a task-definition ARN, an image digest, or
+    an image tag / commit SHA. Raises ValueError with what is accepted."""
     if re.fullmatch(r"[0-9]{1,9}", value):
         if int(value) > 0:
             return Target(task_definition=f"{family}:{int(value)}")
+    elif _DIGEST.fullmatch(value):
+        return Target(image_digest=value)
     elif _ARN.fullmatch(value) or _FAMILY_REVISION.fullmatch(value):
         return Target(task_definition=value)
     elif _TAG.fullmatch(value):
         return Target(image_tag=value)
     raise ValueError(
-        "--to takes a revision number, FAMILY:REVISION, a task-definition ARN, or an image "
-        "tag or commit SHA (letters, digits, '_', '.', '-'; at most 128)"
+        "--to takes a revision number, FAMILY:REVISION, a task-definition ARN, an image digest "
+        "(sha256:...), or an image tag or commit SHA (letters, digits, '_', '.', '-'; at most "
+        "128)"
     )
 
 
 def image_tags(image: str) -> tuple[str, ...]:
-    """The tag of `repo:tag` or `repo:tag@sha256:...` (none for a digest alone)."""
+    """The tag of `repo:tag` or `repo:tag@sha256:...` (none for a digest alone; a registry's
+    port, `host:5000/repo`, is not a tag)."""
     name = image.split("@", 1)[0]
     last = name.rsplit("/", 1)[-1]
     return (last.split(":", 1)[1],) if ":" in last else ()
 
 
+def _same_commit(tag: str, wanted: str) -> bool:
+    """Whether a tag names the commit `wanted` (a SHA or its abbreviation) names: the SHA
+    itself or abbreviated (`${GITHUB_SHA::7}`), bare or as docker/metadata-action's `type=sha`
+    tag writes it (`sha-ad132f5`, or `sha-` and the full SHA with `format=long`)."""
+    bare = tag.removeprefix("sha-")
+    if not (_SHA.fullmatch(wanted) and _SHA.fullmatch(bare)):
+        return False
+    return bare.startswith(wanted) or wanted.startswith(bare)
+
+
 def has_tag(images: Iterable[str], wanted: str) -> bool:
-    """Whether a container image carries `wanted`, or a commit SHA tag it abbreviates (seven or
-    more hex digits, as `git log --oneline` prints them)."""
-    short_sha = len(wanted) >= 7 and re.fullmatch(r"[0-9a-f]+", wanted) is not None
-    for image in images:
-        for tag in image_tags(image):
-            if tag == wanted or (short_sha and len(tag) == 40 and tag.startswith(wanted)):
-                return True
-    return False
+    """Whether a container image carries `wanted`, or the commit it names (`_same_commit`)."""
+    return any(
+        tag == wanted or _same_commit(tag, wanted) for image in images for tag in image_tags(image)
+    )
+
+
+def has_digest(images: Iterable[str], digest: str) -> bool:
+    """Whether a container image is pinned to `digest` (`repo@sha256:...`, with a tag or not)."""
+    return any(image.partition("@")[2] == digest for image in images)
 
 
 # --------------------------------------------------------------------------- prune
