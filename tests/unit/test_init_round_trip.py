@@ -132,3 +132,30 @@ def test_generated_revisions_come_back(tmp_path: Path, task_definition: dict[str
     request, lossy = rendered(task_definition, tmp_path)
     assert lossy == []
     assert normalise(request) == normalise(task_definition)
+
+
+def test_a_parameter_named_without_its_arn_comes_back_as_its_arn_and_is_said(
+    tmp_path: Path,
+) -> None:
+    """ECS takes an SSM parameter of the task's Region by name alone (a secret's or a log
+    option's valueFrom); render, offline, refuses one. init writes its ARN (the task
+    definition's partition, Region and account) and lists it, by the variable's name only."""
+    described = json.loads((FIXTURES / "appmesh-efs.json").read_text())
+    body = copy.deepcopy(described["taskDefinition"])
+    api = body["containerDefinitions"][0]
+    api["secrets"][0]["valueFrom"] = "db_password"
+    envoy = body["containerDefinitions"][1]
+    envoy["logConfiguration"]["secretOptions"] = [{"name": "token", "valueFrom": "log-token"}]
+    request, lossy = rendered(body, tmp_path)
+    prefix = "arn:aws:ssm:us-east-1:123456789012:parameter/"
+    api["secrets"][0]["valueFrom"] = prefix + "db_password"
+    envoy["logConfiguration"]["secretOptions"][0]["valueFrom"] = prefix + "log-token"
+    assert normalise(request) == normalise(strip_read_only(body))
+    assert [line.split(":")[:2] for line in lossy] == [
+        ["container api", " secret DB_PASSWORD"], ["container envoy", " log option token"],
+    ]  # fmt: skip
+    assert not [line for line in lossy if "db_password" in line or "log-token" in line]
+
+    del body["taskDefinitionArn"]  # no ARN to take the Region and account from: said so
+    body["containerDefinitions"][0]["secrets"][0]["valueFrom"] = "db_password"
+    assert "render (offline) refuses" in to_compose(body).lossy[0]

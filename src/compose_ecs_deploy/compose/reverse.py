@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from compose_ecs_deploy.compose.secrets import is_bare_parameter
 from compose_ecs_deploy.compose.taskdef import strip_read_only
 
 # Task keys `render` fills by itself when the base is silent: written always, so the default
@@ -30,6 +31,9 @@ _SERVICE_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 _PROJECT_CHARACTERS = re.compile(r"[^a-z0-9_-]+")
 _PLAIN = (("entryPoint", "entrypoint"), ("command", "command"), ("user", "user"),
           ("workingDirectory", "working_dir"))  # fmt: skip
+_ECS_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):ecs:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+)
 _DEPENDS_ON = {"START": "service_started", "HEALTHY": "service_healthy",
                "SUCCESS": "service_completed_successfully"}  # fmt: skip
 
@@ -65,7 +69,11 @@ def to_compose(task_definition: Mapping[str, Any]) -> Reverse:
     its taskDefinition, tags included when asked for)."""
     task = strip_read_only(task_definition)
     reverse = Reverse(document={})
-    containers = list(task.get("containerDefinitions") or [])
+    described = task_definition.get("taskDefinition") or task_definition
+    containers = [
+        _parameters_by_arn(c, str(described.get("taskDefinitionArn") or ""), reverse)
+        for c in task.get("containerDefinitions") or []
+    ]
     fargate = "FARGATE" in (task.get("requiresCompatibilities") or [])
     awsvpc = task.get("networkMode") == "awsvpc"
     success_targets = {
@@ -99,6 +107,57 @@ def to_compose(task_definition: Mapping[str, Any]) -> Reverse:
     document["x-ecs"] = _task_block(task)
     reverse.document = escape(document)
     return reverse
+
+
+def _parameters_by_arn(
+    container: Mapping[str, Any], task_arn: str, reverse: Reverse
+) -> dict[str, Any]:
+    """The container with each SSM parameter named without an ARN (legal in ECS: a parameter
+    of the task's Region) written as its ARN, from the task definition's Region and account:
+    `render` works offline and refuses a bare name, which a pasted password also looks like.
+    ECS reads both alike, but render gives the ARN back, so each is listed (by its variable's
+    name, never the parameter's: it may be a value pasted by mistake)."""
+    found = _ECS_ARN.match(task_arn)
+    prefix = (
+        f"arn:{found['partition']}:ssm:{found['region']}:{found['account']}:parameter/"
+        if found
+        else ""
+    )
+    result = dict(container)
+    name = container.get("name")
+    if result.get("secrets"):
+        result["secrets"] = _by_arn(result["secrets"], f"container {name}: secret", prefix, reverse)
+    log = result.get("logConfiguration") or {}
+    if log.get("secretOptions"):
+        what = f"container {name}: log option"
+        options = _by_arn(log["secretOptions"], what, prefix, reverse)
+        result["logConfiguration"] = {**log, "secretOptions": options}
+    return result
+
+
+def _by_arn(
+    entries: Sequence[Mapping[str, Any]], what: str, prefix: str, reverse: Reverse
+) -> list[Mapping[str, Any]]:
+    """`entries` (name, valueFrom) with each bare parameter name prefixed to its ARN; said."""
+    result: list[Mapping[str, Any]] = []
+    for entry in entries:
+        value = str(entry.get("valueFrom", ""))
+        if not is_bare_parameter(value):
+            result.append(entry)
+        elif prefix:
+            result.append({**entry, "valueFrom": prefix + value})
+            reverse.lossy.append(
+                f"{what} {entry.get('name')}: the SSM parameter named without its ARN is "
+                "written as its ARN (render cannot look a bare name up offline; ECS reads both "
+                "alike), so render gives the ARN back"
+            )
+        else:
+            result.append(entry)
+            reverse.lossy.append(
+                f"{what} {entry.get('name')}: an SSM parameter named without its ARN, which "
+                "render (offline) refuses; write the parameter's ARN in the file"
+            )
+    return result
 
 
 def _task_block(task: Mapping[str, Any]) -> dict[str, Any]:
