@@ -426,6 +426,19 @@ def test_normalise_ignores_what_ecs_adds_on_describe() -> None:
     assert diff(described, request, old_label="a", new_label="b", hide=looks_secret) == []
 
 
+def test_the_order_of_ulimits_is_no_change() -> None:
+    """Ulimits are keyed by name (ECS takes one of each); compose writes them as a mapping,
+    which `docker compose config` sorts, so a revision Terraform wrote in another order must
+    not look changed on every deploy."""
+    limits = [{"name": "nofile", "softLimit": 4096, "hardLimit": 8192},
+              {"name": "memlock", "softLimit": -1, "hardLimit": -1}]  # fmt: skip
+    one = {"family": "x", "containerDefinitions": [{"name": "a", "image": "i", "ulimits": limits}]}
+    other = {"family": "x", "containerDefinitions": [{"name": "a", "image": "i",
+                                                      "ulimits": limits[::-1]}]}  # fmt: skip
+    assert normalise(one) == normalise(other)
+    assert diff(one, other, old_label="a", new_label="b", hide=looks_secret) == []
+
+
 def test_diff_shows_changes_and_redacts_secret_looking_values() -> None:
     old = {
         "family": "web",

@@ -160,7 +160,7 @@ def _normalise_container(container: Mapping[str, Any], awsvpc: bool) -> dict[str
     result.setdefault("essential", True)
     if result.get("cpu") == 0:
         del result["cpu"]
-    for key in ("environment", "secrets"):
+    for key in ("environment", "secrets", "ulimits"):  # by name: their order means nothing
         if key in result:
             result[key] = sorted(result[key], key=lambda entry: str(entry.get("name")))
     if "portMappings" in result:
