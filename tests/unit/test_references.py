@@ -8,7 +8,12 @@ from botocore.stub import Stubber
 
 from compose_ecs_deploy.aws.client import Aws
 from compose_ecs_deploy.aws.references import FAILED, OK, SKIP, check, target_checks
-from compose_ecs_deploy.compose.references import CREATES_GROUP, Reference, references
+from compose_ecs_deploy.compose.references import (
+    CREATES_GROUP,
+    Reference,
+    image_reference,
+    references,
+)
 
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/db-AbCdEf"
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/shop"
@@ -149,3 +154,32 @@ def test_the_verify_verb_judges_the_services_on_the_plans_answers() -> None:
         "OK     service web",
         "FAILED service old: does not exist in cluster shop or is not ACTIVE; check --ecs-service",
     ]
+
+
+def test_a_missing_image_in_a_pull_through_cache_repository_is_skip() -> None:
+    """ECR creates a pull through cache's repository and image at the first pull (ECR User
+    Guide, pull through cache rules; a prefix always ends in `/`): missing now is no failure.
+    A repository outside every rule stays FAILED, as does one when the rules cannot be read."""
+    aws = Aws("eu-west-1", max_retries=0)
+    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    cached = image_reference(f"{registry}/docker-hub/library/nginx:1.27", "web")
+    own = image_reference(f"{registry}/docker-hubx/app:1", "app")  # not under docker-hub/
+    assert cached is not None and own is not None
+    rules = {"pullThroughCacheRules": [
+        {"ecrRepositoryPrefix": "ecr-public", "upstreamRegistryUrl": "public.ecr.aws"},
+        {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"},
+    ]}  # fmt: skip
+    with Stubber(aws.client("ecr", region="eu-west-1")) as ecr:
+        for _ in (cached, own):
+            ecr.add_client_error("describe_images", "ImageNotFoundException", "not found", 400)
+            ecr.add_response(
+                "describe_pull_through_cache_rules", rules, {"registryId": "123456789012"}
+            )
+        first = check(aws, [cached])
+        second = check(aws, [own])
+        ecr.add_client_error("describe_images", "RepositoryNotFoundException", "no repo", 400)
+        ecr.add_client_error("describe_pull_through_cache_rules", "AccessDeniedException", "", 400)
+        third = check(aws, [cached])
+        ecr.assert_no_pending_responses()
+    assert [c.outcome for c in first + second + third] == [SKIP, FAILED, FAILED]
+    assert "pull through cache" in first[0].why

@@ -15,7 +15,8 @@ The pages each rule comes from:
 - CloudWatch Logs DescribeLogGroups: `logGroupNamePrefix` lists groups by prefix; the group
   exists when one has exactly its name (API reference, "DescribeLogGroups").
 - ECR DescribeImages: ImageNotFoundException, RepositoryNotFoundException (API reference,
-  "DescribeImages"); up to 100 image ids a call.
+  "DescribeImages"); up to 100 image ids a call. A repository under a pull through cache rule
+  (DescribePullThroughCacheRules) is filled at the first pull: its missing image is SKIP.
 - EFS DescribeFileSystems: FileSystemNotFound (API reference, "DescribeFileSystems").
 - ECS DescribeClusters / DescribeServices: an unknown one is in `failures` (MISSING); a
   cluster or service that is not ACTIVE cannot be deployed to.
@@ -154,7 +155,41 @@ def _file_system(aws: Aws, reference: Reference) -> Check:
 
 
 def _image(aws: Aws, reference: Reference) -> Check:
-    """DescribeImages for the tag or digest; a missing image or repository fails."""
+    """DescribeImages for the tag or digest; a missing image or repository fails, unless the
+    repository is a pull through cache's, which ECR fills from upstream at the first pull."""
+    checked = _image_found(aws, reference)
+    if checked.outcome == FAILED and _pull_through(aws, reference):
+        why = (
+            "its repository is a pull through cache's: ECR fetches the image from the upstream "
+            "registry at the first pull; not checked"
+        )
+        return Check(SKIP, checked.what, why, reference)
+    return checked
+
+
+def _pull_through(aws: Aws, reference: Reference) -> bool:
+    """Whether a pull through cache rule covers the repository (ECR User Guide, "Customizing
+    repository prefixes for ECR to ECR pull through cache": a prefix always ends in `/`;
+    ROOT covers every repository). Unreadable rules cover nothing: the image stays missing."""
+    client = aws.client("ecr", region=reference.region)
+    token: dict[str, str] = {}
+    try:
+        while True:
+            answer = client.describe_pull_through_cache_rules(
+                registryId=reference.registry, **token
+            )
+            for rule in answer.get("pullThroughCacheRules", []):
+                prefix = str(rule.get("ecrRepositoryPrefix") or "").rstrip("/")
+                if prefix == "ROOT" or reference.repository.startswith(prefix + "/"):
+                    return True
+            if not answer.get("nextToken"):
+                return False
+            token = {"nextToken": str(answer["nextToken"])}
+    except (ClientError, BotoCoreError, ResponseParserError):
+        return False
+
+
+def _image_found(aws: Aws, reference: Reference) -> Check:
     image_id = (
         {"imageDigest": reference.digest} if reference.digest else {"imageTag": reference.tag}
     )
