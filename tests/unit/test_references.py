@@ -183,3 +183,28 @@ def test_a_missing_image_in_a_pull_through_cache_repository_is_skip() -> None:
         ecr.assert_no_pending_responses()
     assert [c.outcome for c in first + second + third] == [SKIP, FAILED, FAILED]
     assert "pull through cache" in first[0].why
+
+
+def test_a_parameter_by_arn_is_asked_for_by_its_arn() -> None:
+    """A parameter shared from another account is found only by its full ARN (API reference,
+    GetParameters, Names); a parameter of one's own by its ARN too. The line names it in SSM's
+    canonical form (a single name without its slash)."""
+    shared = "arn:aws:ssm:eu-west-1:210987654321:parameter/db_password"
+    own = "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/gone"
+    request = {"containerDefinitions": [{"name": "app", "image": "x", "secrets": [
+        {"name": "A", "valueFrom": shared}, {"name": "B", "valueFrom": own},
+    ]}]}  # fmt: skip
+    found, _ = references(request)
+    aws = Aws("eu-west-1", max_retries=0)
+    with Stubber(aws.client("ssm", region="eu-west-1")) as stub:
+        stub.add_response(
+            "get_parameters",
+            {"Parameters": [], "InvalidParameters": [own]},
+            {"Names": [shared, own], "WithDecryption": False},
+        )
+        checks = check(aws, found)
+        stub.assert_no_pending_responses()
+    assert [(c.outcome, c.what) for c in checks] == [
+        (OK, "SSM parameter db_password (app: secret A)"),
+        (FAILED, "SSM parameter /shop/gone (app: secret B)"),
+    ]

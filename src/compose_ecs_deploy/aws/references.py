@@ -217,7 +217,7 @@ def _parameters(aws: Aws, references: Sequence[Reference]) -> list[Check]:
             batch = group[start : start + 10]
             try:
                 answer = aws.client("ssm", region=region).get_parameters(
-                    Names=[r.name for r in batch], WithDecryption=False
+                    Names=[r.lookup or r.name for r in batch], WithDecryption=False
                 )
             except (ClientError, BotoCoreError, ResponseParserError) as exc:
                 why = _unreadable("parameter", exc)
@@ -226,7 +226,7 @@ def _parameters(aws: Aws, references: Sequence[Reference]) -> list[Check]:
             invalid = set(answer.get("InvalidParameters") or [])
             checks += [
                 Check(FAILED, _what(r), "does not exist; create it or fix the name", r)
-                if r.name in invalid
+                if (r.lookup or r.name) in invalid
                 else Check(OK, _what(r), "", r)
                 for r in batch
             ]

@@ -46,6 +46,10 @@ class Reference:
     tag: str = ""
     digest: str = ""
     registry: str = ""
+    # parameter only: what GetParameters is asked for when not the name: the ARN as written,
+    # which a parameter shared from another account needs (API reference, GetParameters:
+    # "For parameters shared with you from other accounts, you must use the full ARNs")
+    lookup: str = ""
 
 
 def _region_of(arn: str) -> str | None:
@@ -55,14 +59,16 @@ def _region_of(arn: str) -> str | None:
 
 def secret_reference(value_from: str, where: str) -> Reference:
     """A `valueFrom`: a Secrets Manager ARN (its json-key / version suffix cut off: the lookup
-    wants the secret), else an SSM parameter by ARN or by name ("Pass sensitive data to an
-    Amazon ECS container", developer guide: a name alone is a parameter of the task's Region)."""
+    wants the secret), else an SSM parameter by ARN (looked up by it) or by name ("Pass
+    sensitive data to an Amazon ECS container", developer guide: a name alone is a parameter
+    of the task's Region)."""
     if value_from.startswith("arn:") and ":secretsmanager:" in value_from:
         secret = ":".join(value_from.split(":")[:7])
         return Reference("secret", secret, _region_of(value_from), where)
     if value_from.startswith("arn:"):
         name = _parameter_name(value_from.split(":parameter", 1)[-1])
-        return Reference("parameter", name or value_from, _region_of(value_from), where)
+        region = _region_of(value_from)
+        return Reference("parameter", name or value_from, region, where, lookup=value_from)
     return Reference("parameter", value_from, None, where)
 
 
