@@ -163,6 +163,8 @@ def test_the_documented_errors(ecs) -> None:
     with pytest.raises(ecs.exceptions.InvalidParameterException):
         ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE, maxResults=101)
     with pytest.raises(ecs.exceptions.InvalidParameterException):
+        ecs.list_service_deployments(cluster=CLUSTER, service=SERVICE, status=["COMPLETED"])
+    with pytest.raises(ecs.exceptions.InvalidParameterException):
         ecs.describe_service_deployments(serviceDeploymentArns=["x"] * 21)
 
 

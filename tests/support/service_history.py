@@ -47,7 +47,8 @@ developerguide/stop-service-deployment.html; API reference "StopServiceDeploymen
     a finished one it is a ConflictException. With nothing completed to go back to, it is
     ROLLBACK_FAILED at once (not documented).
 ListServiceDeployments (API reference)
-    ``status`` and ``createdAt`` {after, before} filters; maxResults 1..100 (default 20), else
+    ``status`` (each a ServiceDeploymentStatus, else InvalidParameterException) and
+    ``createdAt`` {after, before} filters; maxResults 1..100 (default 20), else
     InvalidParameterException, as is a nextToken this server did not give; an unknown cluster
     or service is ClusterNotFoundException / ServiceNotFoundException. The order of the
     results is not documented, so both orders are served: newest first (default) or, with the
@@ -70,6 +71,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import botocore.session
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
@@ -85,6 +87,12 @@ BRIEF_KEYS = (
     "serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt",
     "finishedAt", "status", "statusReason",
 )  # fmt: skip
+STATUSES = tuple(  # API reference, ServiceDeploymentStatus, as botocore's model has it
+    botocore.session.get_session()
+    .get_service_model("ecs")
+    .shape_for("ServiceDeploymentStatus")
+    .enum
+)
 ORDER_TAG = "simulator:history-order"
 ORDERS = ("newest-first", "oldest-first")
 _LOCK = threading.RLock()
@@ -338,6 +346,9 @@ def _list_service_deployments(self: EC2ContainerServiceResponse) -> ActionResult
         self._get_param("cluster", "default"), str(self._get_param("service", "")).split("/")[-1]
     )
     statuses = self._get_param("status") or []
+    unknown = sorted(set(statuses) - set(STATUSES))
+    if unknown:
+        raise InvalidParameterException(f"status {unknown[0]!r} is not one of {STATUSES}.")
     created = self._get_param("createdAt") or {}
     limit = int(self._get_param("maxResults") or 20)
     if not 1 <= limit <= 100:
