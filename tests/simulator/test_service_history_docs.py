@@ -151,6 +151,24 @@ def test_stop_with_rollback_reverses_a_rolling_deployment(ecs) -> None:
         ecs.stop_service_deployment(serviceDeploymentArn=arn)
 
 
+def test_ninety_days_are_kept(ecs) -> None:
+    one, two = revisions(ecs, 2)
+    with pytest.raises(ClientError, match="created-days-ago"):
+        create(ecs, one, {"simulator:created-days-ago": "a while"})
+    assert ecs.list_services(cluster=CLUSTER)["serviceArns"] == []
+    create(ecs, one, {"simulator:created-days-ago": "120"})
+    assert history(ecs) == []  # "the most recent 90-day history"
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=two)
+    (update,) = history(ecs)
+    (source,) = describe(ecs, update["serviceDeploymentArn"])["sourceServiceRevisions"]
+    (revision,) = valid(
+        "DescribeServiceRevisions",
+        ecs.describe_service_revisions(serviceRevisionArns=[source["arn"]]),
+    )["serviceRevisions"]
+    assert revision["taskDefinition"] == one
+    assert (update["createdAt"] - revision["createdAt"]).days == 120  # made 120 days ago
+
+
 def test_the_documented_errors(ecs) -> None:
     (one,) = revisions(ecs, 1)
     create(ecs, one)

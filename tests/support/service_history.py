@@ -53,14 +53,19 @@ ListServiceDeployments (API reference)
     or service is ClusterNotFoundException / ServiceNotFoundException. The order of the
     results is not documented, so both orders are served: newest first (default) or, with the
     service tag ``simulator:history-order=oldest-first``, oldest first; a client must sort.
+Retention
+    "You can view the most recent 90-day history" (service-deployment.html): a service
+    deployment created more than 90 days ago is neither listed nor described (MISSING). The
+    service tag ``simulator:created-days-ago=N`` dates the creation's service deployment and
+    revision N days back, so N > 90 gives a service whose creation ECS no longer reports.
 Deleted services
     "When you delete a service, Amazon ECS deletes the service deployment" (service-deployment
     .html): a deleted (INACTIVE) service lists none, and its ARNs are MISSING.
 
 Not like real ECS
     A deployment superseded by a newer UpdateService before it finished becomes STOPPED: the
-    pages above do not say which completed state ECS gives it. History is kept for the life of
-    the server (ECS keeps 90 days, from October 25, 2024). Timestamps are wall-clock.
+    pages above do not say which completed state ECS gives it. Timestamps are wall-clock (but
+    for ``simulator:created-days-ago``).
 """
 
 from __future__ import annotations
@@ -69,6 +74,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import botocore.session
@@ -93,6 +99,8 @@ STATUSES = tuple(  # API reference, ServiceDeploymentStatus, as botocore's model
     .shape_for("ServiceDeploymentStatus")
     .enum
 )
+KEPT = timedelta(days=90)  # "the most recent 90-day history" (service-deployment.html)
+AGE_TAG = "simulator:created-days-ago"
 ORDER_TAG = "simulator:history-order"
 ORDERS = ("newest-first", "oldest-first")
 _LOCK = threading.RLock()
@@ -294,9 +302,19 @@ def _tick(backend: EC2ContainerServiceBackend, service: Service) -> None:
     _sync(service)
 
 
+def _days_ago(tags: list[dict[str, str]] | None) -> int:
+    """The service's ``simulator:created-days-ago`` (0 when untagged); a typo is an error."""
+    value = next((t["value"] for t in tags or [] if t.get("key") == AGE_TAG), "0")
+    if not value.isdigit():
+        raise InvalidParameterException(f"{AGE_TAG}={value!r} is not a number of days")
+    return int(value)
+
+
 def _create_service(self: EC2ContainerServiceResponse) -> ActionResult:
     """CreateService's answer (after the rollout simulator kept its deploymentConfiguration,
-    so the strategy is known): an ECS-controller service's first service deployment."""
+    so the strategy is known): an ECS-controller service's first service deployment, dated
+    ``simulator:created-days-ago`` days back."""
+    age = timedelta(days=_days_ago(self._get_param("tags")))
     result: ActionResult = _ORIGINALS["create_service"](self)
     service = result.result["service"]  # type: ignore[index]
     primary = ecs_simulator._primary(service)
@@ -304,6 +322,11 @@ def _create_service(self: EC2ContainerServiceResponse) -> ActionResult:
         with _LOCK:
             _start(service, primary)
             _sync(service)
+            payload = _records(service)[0].payload
+            for key in ("createdAt", "startedAt", "finishedAt", "updatedAt"):
+                if key in payload:
+                    payload[key] -= age
+            service_revisions.backdate(service, payload["targetServiceRevision"]["arn"], age)
     return result
 
 
@@ -323,11 +346,14 @@ def _update_service(
 
 def _payloads(service: Service) -> list[dict[str, Any]]:
     """Every service deployment of the service, rolling and native, newest first (statuses
-    move at ticks, as the rollout does); none once the service is deleted."""
+    move at ticks, as the rollout does) of the last 90 days; none once the service is deleted."""
     if service.status != "ACTIVE":
         return []
     found = [r.payload for r in _records(service)] + [n.payload for n in native._state(service)]
-    return sorted(found, key=lambda p: p["createdAt"], reverse=True)
+    kept = utcnow() - KEPT
+    return sorted(
+        (p for p in found if p["createdAt"] >= kept), key=lambda p: p["createdAt"], reverse=True
+    )
 
 
 def _order(service: Service) -> str:

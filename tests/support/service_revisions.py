@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from moto.core.utils import utcnow
@@ -96,6 +97,11 @@ def of_deployment(service: Service, deployment_id: str, task_definition: str | N
 def share(service: Service, deployment_id: str, arn: str) -> None:
     """A rollback's deployment runs the revision it rolls back to; no new one is made."""
     _store(service, "deployment_revisions")[deployment_id] = arn
+
+
+def backdate(service: Service, arn: str, by: timedelta) -> None:
+    """A revision made `by` earlier (a service that has run for months)."""
+    _store(service, "service_revisions")[arn]["createdAt"] -= by
 
 
 def service_of(backend: EC2ContainerServiceBackend, arn: str, kind: str) -> Service | None:
