@@ -83,6 +83,21 @@ def test_each_deployment_has_a_revision_of_its_own_and_it_never_changes(ecs, end
     assert with_desired["service"]["desiredCount"] == 2
 
 
+def test_a_revision_outlives_its_task_definition(ecs) -> None:
+    one, two = revisions(ecs, 2)
+    create(ecs, one)
+    ecs.update_service(cluster=CLUSTER, service=SERVICE, taskDefinition=two)
+    settle(ecs)
+    ecs.deregister_task_definition(taskDefinition=one)
+    ecs.delete_task_definitions(taskDefinitions=[one])  # what `prune --delete` does
+    created = history(ecs)[1]["targetServiceRevisionArn"]
+    (revision,) = valid(
+        "DescribeServiceRevisions", ecs.describe_service_revisions(serviceRevisionArns=[created])
+    )["serviceRevisions"]
+    assert revision["taskDefinition"] == one  # "A service revision is immutable"
+    assert [i["image"] for i in revision["containerImages"]] == ["repo/app:v1", "agent:1"]
+
+
 def test_ecs_rolls_back_to_the_last_good_revision_without_making_one(ecs) -> None:
     one, two = revisions(ecs, 2)
     create(ecs, one, {"simulator:scenario": "circuit-breaker"})

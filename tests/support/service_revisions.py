@@ -12,8 +12,10 @@ revision lifecycle"):
 - "Amazon ECS doesn't create a new service revision for a rollback operation. Amazon ECS uses
   the last successful service revision for the rollback": the deployment ECS's own rollback
   starts (circuit breaker, alarms, StopServiceDeployment) runs an existing revision (``share``);
-- "A service revision is immutable": its launch type, platform and network configuration are
-  the service's when it was made, whatever the service is updated to later;
+- "A service revision is immutable": its launch type, platform, network configuration and
+  container images are the service's when it was made, whatever the service is updated to
+  later, and a revision outlives its task definition (``prune --delete`` deletes INACTIVE
+  ones);
 - "Amazon ECS deletes the service revision when you delete a service": a deleted (INACTIVE)
   service's revisions are MISSING.
 
@@ -56,11 +58,19 @@ def _create(service: Service, task_definition: str | None) -> str:
         f"arn:{get_partition(service.region_name)}:ecs:{service.region_name}:{account}:"
         f"service-revision/{service.cluster_name}/{service.name}/{uuid.uuid4().int % 10**19}"
     )
+    containers = (
+        service._backend.describe_task_definition(task_definition).container_definitions
+        if task_definition
+        else []
+    )
     snapshot: dict[str, Any] = {
         "serviceRevisionArn": arn,
         "serviceArn": service.arn,
         "clusterArn": service.cluster_arn,
         "taskDefinition": task_definition,
+        "containerImages": [
+            {"containerName": c["name"], "image": c["image"]} for c in containers if c.get("image")
+        ],
         "guardDutyEnabled": False,
         "createdAt": utcnow(),
     }
@@ -126,12 +136,5 @@ def describe(
         if snapshot is None:
             failures.append({"arn": arn, "reason": "MISSING"})
             continue
-        images = [
-            {"containerName": c["name"], "image": c["image"]}
-            for c in backend.describe_task_definition(
-                snapshot["taskDefinition"]
-            ).container_definitions
-            if c.get("image")
-        ]
-        found.append({**copy.deepcopy(snapshot), "containerImages": images})
+        found.append(copy.deepcopy(snapshot))
     return found, failures
