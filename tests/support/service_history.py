@@ -221,15 +221,12 @@ def _trigger(record: RollingRecord, deployment: dict[str, Any]) -> None:
         alarms.update(status="TRIGGERED", triggeredAlarmNames=list(alarms.get("alarmNames", [])))
 
 
-def _last_good(service: Service) -> str | None:
-    """The revision of the last COMPLETED deployment: what ECS rolls back to."""
-    last = ecs_simulator._sim(service).last_completed
-    return None if last is None else service_revisions.of_deployment(service, *last)
-
-
-def _rolling_back(service: Service, record: RollingRecord, rollback_id: str, reason: str) -> None:
-    """ECS's rollback deployment runs the last good revision, as part of this record."""
-    good = _last_good(service) or record.payload["targetServiceRevision"]["arn"]
+def _rolling_back(
+    service: Service, record: RollingRecord, rollback_id: str, reason: str, last: tuple[str, str]
+) -> None:
+    """ECS's rollback deployment (`rollback_id`) runs the revision of the last COMPLETED
+    deployment (`last`: its id and task definition), as part of this record."""
+    good = service_revisions.of_deployment(service, *last)
     service_revisions.share(service, rollback_id, good)
     record.rollback_id = rollback_id
     _touch(
@@ -280,8 +277,10 @@ def _sync_one(service: Service, record: RollingRecord) -> None:
         primary = ecs_simulator._primary(service)
         known = {r.deployment_id for r in _records(service)}
         reason = str(deployment.get("rolloutStateReason", ""))
+        last = ecs_simulator._sim(service).last_completed
         if primary is not None and primary is not deployment and primary["id"] not in known:
-            _rolling_back(service, record, primary["id"], reason)
+            assert last is not None  # the rollout simulator rolls back only to a completed one
+            _rolling_back(service, record, primary["id"], reason, last)
         else:
             now = utcnow()
             _touch(record, status="STOPPED", statusReason=reason, stoppedAt=now, finishedAt=now)
@@ -456,9 +455,8 @@ def _stop_with_rollback(
     """ROLLBACK_REQUESTED, and a deployment of the last COMPLETED revision starts now."""
     reason = "Service deployment rolled back by StopServiceDeployment."
     last = ecs_simulator._sim(service).last_completed
-    if last is None or last[0] == record.deployment_id:
-        now = utcnow()
-        _touch(record, status="ROLLBACK_FAILED", statusReason=reason, finishedAt=now)
+    if last is None:
+        _touch(record, status="ROLLBACK_FAILED", statusReason=reason, finishedAt=utcnow())
         return
     rollout = ecs_simulator._create_rollout(
         backend,
@@ -467,7 +465,7 @@ def _stop_with_rollback(
         ecs_simulator.Scenario(ticks=ecs_simulator.ROLLBACK_TICKS, drain=0),
     )
     ecs_simulator._event(service, f"rolling back to deployment {last[0]}.")
-    _rolling_back(service, record, rollout.id, reason)
+    _rolling_back(service, record, rollout.id, reason, last)
     _touch(record, status="ROLLBACK_REQUESTED")
     ecs_simulator._sync_counts(backend, service)
 

@@ -44,6 +44,7 @@ from moto.utilities.utils import get_partition
 
 
 def _store(service: Service, name: str) -> dict[Any, Any]:
+    """A table kept on moto's Service, so that /moto-api/reset clears it with the service."""
     found = getattr(service, name, None)
     if found is None:
         found = {}
