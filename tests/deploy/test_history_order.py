@@ -1,8 +1,8 @@
 """`rollback` and `status` read ECS's service-deployment history whatever order
 ListServiceDeployments gives it in: the API reference documents no order, so the simulator
 serves newest first (its default) and, by the service tag `simulator:history-order`, oldest
-first (tests/support/service_history.py). A history longer than one page (twenty, the default
-maxResults) shows whether a client relies on the order."""
+first (tests/support/service_history.py). A history longer than a page (at most 100, the
+largest maxResults) shows whether a client relies on the order."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def history_of(world: World, order: str, updates: int) -> list[str]:
 def test_rollback_goes_to_the_last_good_revision_of_a_long_history(
     world: World, capsys: pytest.CaptureFixture[str], order: str
 ) -> None:
-    revisions = history_of(world, order, 21)  # 22 service deployments: two pages
+    revisions = history_of(world, order, 101)  # 102 service deployments: two pages of 100
     code, _, err = cli(capsys, "rollback")
     assert code == 0, err
     assert runs(world) == revisions[-2]
