@@ -13,7 +13,9 @@ simulator, which moto alone would drop) is BLUE_GREEN, LINEAR or CANARY. An Upda
 such a service that starts a deployment also starts a service deployment; its ARN is the
 service's ``currentServiceDeployment``. While it runs, the rollout simulator's tick leaves the
 service alone and this module moves it instead, one tick per DescribeServices naming the
-service (the same simulated time as rolling deployments).
+service (the same simulated time as rolling deployments). The service deployment of the
+service's creation is ``service_history``'s, as for every ECS-controller service, and each
+deployment's source and target revisions are ``service_revisions``' (one per deployment).
 
 Lifecycle (ServiceDeployment.lifecycleStage, API reference "ServiceDeployment"; stages in the
 order of "Amazon ECS blue/green service deployments workflow",
