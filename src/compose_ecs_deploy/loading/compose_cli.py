@@ -444,7 +444,14 @@ def locate(diagnostic: Diagnostic, project: Project) -> Diagnostic:
     return diagnostic.located(found[0], found[1])
 
 
-class _ConfigLoader(yaml.SafeLoader):
+# `config`'s output is Compose's own well-formed YAML, as long as the project (thousands of
+# lines for a large one): libyaml's parser reads it several times faster than PyYAML's pure
+# Python one, with the same safe constructors and resolver. The files users write are read
+# by loading/bounded's pure-Python loader, which bounds their depth as it composes.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ConfigLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader for `config`'s output: Go's YAML writes a lone `=` unquoted, which PyYAML
     resolves to its `value` tag and cannot construct; in Compose it is the string "="."""
 
