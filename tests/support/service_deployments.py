@@ -105,7 +105,6 @@ from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
-from moto.utilities.utils import get_partition
 
 from tests.support import ecs_simulator, service_revisions
 
@@ -227,8 +226,12 @@ def _in_flight(service: Service) -> NativeDeployment | None:
     return None
 
 
-def _account(service: Service) -> str:
-    return str(service.arn).split(":")[4]
+def deployment_arn(service: Service) -> str:
+    """A new service deployment's ARN (`service-deployment/cluster/service/id`), for the
+    native (here) and the rolling (service_history) deployments alike."""
+    return service_revisions.ecs_arn(
+        service, f"service-deployment/{service.cluster_name}/{service.name}/{uuid.uuid4().hex[:21]}"
+    )
 
 
 def _revision_arn(service: Service, task_definition: str | None) -> str:
@@ -354,12 +357,7 @@ def _start(service: Service, deployment: dict[str, Any], source: dict[str, Any] 
     scenario = NativeScenario.from_tags(service.tags)
     desired = int(service.desired_count)
     now = utcnow()
-    partition = get_partition(service.region_name)
-    prefix = f"arn:{partition}:ecs:{service.region_name}:{_account(service)}"
-    arn = (
-        f"{prefix}:service-deployment/{service.cluster_name}/{service.name}/"
-        + (uuid.uuid4().hex[:21])
-    )
+    arn = deployment_arn(service)
     alarms, breaker = _monitors(config, desired)
     source_td = source["taskDefinition"] if source else None
     sources = (

@@ -71,7 +71,6 @@ Not like real ECS
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -83,7 +82,6 @@ from moto.core.utils import utcnow
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
-from moto.utilities.utils import get_partition
 
 from tests.support import ecs_simulator, service_revisions
 from tests.support import service_deployments as native
@@ -169,12 +167,8 @@ def _start(service: Service, deployment: dict[str, Any]) -> None:
             )
     config = dict(getattr(service, "deployment_configuration", None) or {})
     alarms, breaker = native._monitors(config, int(service.desired_count))
-    partition = get_partition(service.region_name)
     now = utcnow()
-    arn = (
-        f"arn:{partition}:ecs:{service.region_name}:{native._account(service)}:"
-        f"service-deployment/{service.cluster_name}/{service.name}/{uuid.uuid4().hex[:21]}"
-    )
+    arn = native.deployment_arn(service)
     running = [
         d
         for d in ecs_simulator._deployments(service)

@@ -52,12 +52,19 @@ def _store(service: Service, name: str) -> dict[Any, Any]:
     return found  # type: ignore[no-any-return]
 
 
+def ecs_arn(service: Service, resource: str) -> str:
+    """The ARN of an ECS `resource` (e.g. `service-revision/cluster/service/id`) in the
+    service's partition, Region and account."""
+    account = str(service.arn).split(":")[4]
+    partition = get_partition(service.region_name)
+    return f"arn:{partition}:ecs:{service.region_name}:{account}:{resource}"
+
+
 def _create(service: Service, task_definition: str | None) -> str:
     """A new revision: a snapshot of what the service deploys now."""
-    account = str(service.arn).split(":")[4]
-    arn = (
-        f"arn:{get_partition(service.region_name)}:ecs:{service.region_name}:{account}:"
-        f"service-revision/{service.cluster_name}/{service.name}/{uuid.uuid4().int % 10**19}"
+    arn = ecs_arn(
+        service,
+        f"service-revision/{service.cluster_name}/{service.name}/{uuid.uuid4().int % 10**19}",
     )
     containers = (
         service._backend.describe_task_definition(task_definition).container_definitions
