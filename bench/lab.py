@@ -209,11 +209,7 @@ class Lab:
         looks it up before writing: verify)."""
         if self._secret is None:
             store = self.client("secretsmanager")
-            try:
-                self._secret = str(store.describe_secret(SecretId=SECRET_NAME)["ARN"])
-            except store.exceptions.ResourceNotFoundException:
-                made = store.create_secret(Name=SECRET_NAME, SecretString="bench-token")
-                self._secret = str(made["ARN"])
+            self._secret = terraform.secret(store, SECRET_NAME, "bench-token")[0]
         return self._secret
 
     # ------------------------------------------------------------------ deploying

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.support import action_image, guard, runner
+from tests.support import action_image, guard, runner, terraform
 from tests.support import stack as stack_mod
 from tests.support.terraform import first_revision
 
@@ -89,12 +89,8 @@ def terraform_apply(info: stack_mod.StackInfo) -> dict[str, str]:
         )["repository"]["repositoryUri"]
         done["ecr"] = f"{uri} created"
 
-    try:
-        arn = secrets.describe_secret(SecretId=SECRET_NAME)["ARN"]
-        done["secret"] = f"{arn} exists"
-    except secrets.exceptions.ResourceNotFoundException:
-        arn = secrets.create_secret(Name=SECRET_NAME, SecretString="demo-token")["ARN"]
-        done["secret"] = f"{arn} created"
+    arn, made = terraform.secret(secrets, SECRET_NAME, "demo-token")
+    done["secret"] = f"{arn} {'created' if made else 'exists'}"
     done["secret_arn"] = arn
 
     groups = logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{SERVICE}")["logGroups"]

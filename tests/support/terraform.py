@@ -135,6 +135,15 @@ def roles(iam: Any, *arns: str) -> None:
             iam.create_role(RoleName=arn.rsplit("/", 1)[-1], AssumeRolePolicyDocument=TASK_TRUST)
 
 
+def secret(store: Any, name: str, value: str) -> tuple[str, bool]:
+    """The Secrets Manager secret `name` Terraform made (with `value` when it makes it now):
+    its ARN, and whether it was made by this call (a deploy looks it up before writing)."""
+    try:
+        return str(store.describe_secret(SecretId=name)["ARN"]), False
+    except store.exceptions.ResourceNotFoundException:
+        return str(store.create_secret(Name=name, SecretString=value)["ARN"]), True
+
+
 def code_deploy_group(
     codedeploy: Any,
     application: str,
