@@ -1,7 +1,7 @@
 """The seed's manual pipeline, as a small script would do it with boto3 and the docker SDK.
 
-The seed document (../shared/seed/docker-ecs-integration.ja.md, "実際のコマンド例") deploys
-with five commands:
+The document the project was created from (docker-ecs-integration.ja.md, "実際のコマンド例",
+kept outside this repository) deploys with five commands:
 
     docker build -t example-project:latest .
     aws ecr get-login-password | docker login --username AWS --password-stdin <registry>
